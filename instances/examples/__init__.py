@@ -1,0 +1,1 @@
+"""Example instances (hand-checkable) and the scripts that build them."""
