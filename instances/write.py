@@ -44,6 +44,16 @@ def frame_to_csv(frame: pd.DataFrame, filename: str, columns: list[str] | None =
     if columns is None:
         columns = [c.name for c in FILES[filename] if c.name in frame.columns]
         columns += [c for c in frame.columns if c not in kinds]
+    else:
+        # The file's own columns, plus any schema column it lacked that now holds data (e.g. a
+        # wish added to an instance read without `wishes`): never drop values in silence.
+        columns = list(columns) + [
+            c.name
+            for c in FILES[filename]
+            if c.name in frame.columns
+            and c.name not in columns
+            and (c.required or any(format_cell(v, c.kind) != "" for v in frame[c.name]))
+        ]
     out = pd.DataFrame(index=frame.index)
     for col in columns:
         kind = kinds.get(col)
