@@ -1,0 +1,594 @@
+"""The independent checker: re-derives every rule of FORMAT.md from the instance's row records.
+
+Deliberately simple and separate from the engine: plain Python over the assignments with dict
+look-ups, no numpy, nothing imported from the rest of `matcher`, so that a bug in the vectorised
+engine cannot hide behind the same bug here. Only pairs in the allocation (and the decisions) are
+re-derived, which keeps a 200 000-client allocation to seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.allocation import Allocation, Assignment
+from models.entities import Client, FundingPool, Placement, Provider
+from models.instance import Instance
+from models.rules import Rules
+from models.weights import Weights
+
+# Written out from FORMAT.md's text rather than imported, to stay independent of the models.
+WAGE_SUBSIDY = "wage_subsidy"
+PARTICIPATION = "participation"
+THIRD_SECTOR_KINDS = ("association", "foundation")
+LONG_TERM_MONTHS = 12
+EARTH_RADIUS_KM = 6371.0
+CAR = "car"
+OPTIONAL_INTS = ("weeks_since_activation", "max_subsidised")
+
+COST_TOL = 0.01  # € per stated cost and per pool budget
+COMMUTE_TOL = 0.05  # minutes of slack on max_commute_min, for rounding in the engine
+TRAVEL_TOL = 0.1  # minutes between stated and re-derived travel_min
+SCORE_TOL = 1.0  # per component, against the unrounded formula (rounding conventions differ)
+PRIORITY_TOL = 2.0  # priority sums four terms, each of which an engine may round on its own
+OBJECTIVE_TOL = 1.0  # objective and fairness penalty are each rounded to whole numbers
+WEEKS_PER_MONTH = 52 / 12  # unknown weeks_since_activation: unemployed_months × 52/12 (README)
+SCORE_COMPONENTS = ("priority", "wish", "interest", "pathway", "travel", "cost")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: its name, a sentence for a person, and the ids it concerns."""
+
+    rule: str
+    message: str
+    client_id: str | None = None
+    placement_id: str | None = None
+    pool_id: str | None = None
+
+    def line(self) -> str:
+        """One printable line: rule, the ids that are set, the message."""
+        ids = [
+            f"{name}={value}"
+            for name, value in (
+                ("client", self.client_id),
+                ("placement", self.placement_id),
+                ("pool", self.pool_id),
+            )
+            if value is not None
+        ]
+        return " ".join([f"[{self.rule}]", *ids, "—", self.message])
+
+
+@dataclass
+class Facts:
+    """The instance as dictionaries keyed by id, plus decisions as sets of (client, placement)."""
+
+    rules: Rules
+    weights: Weights
+    clients: dict[str, Client]
+    placements: dict[str, Placement]
+    providers: dict[str, Provider]
+    pools: dict[str, FundingPool]
+    locks: list[tuple[str, str]]
+    forbids: set[tuple[str, str]]
+    _groups: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_instance(cls, inst: Instance) -> Facts:
+        """Read the row records of `inst` once into look-up tables."""
+        locks: list[tuple[str, str]] = []
+        forbids: set[tuple[str, str]] = set()
+        for d in inst.decision_records():
+            pair = (d.client_id, d.placement_id)
+            if d.decision == "lock":
+                locks.append(pair)
+            elif d.decision == "forbid":
+                forbids.add(pair)
+        return cls(
+            rules=inst.rules,
+            weights=inst.weights,
+            clients={c.id: c for c in row_records(inst.clients, Client)},
+            placements={p.id: p for p in row_records(inst.placements, Placement)},
+            providers={v.id: v for v in inst.provider_records()},
+            pools={f.id: f for f in inst.pool_records()},
+            locks=locks,
+            forbids=forbids,
+        )
+
+    def groups_of(self, client: Client) -> frozenset[str]:
+        """The rules' groups the client belongs to (cached per client)."""
+        found = self._groups.get(client.id)
+        if found is None:
+            found = client_groups(client, self.rules)
+            self._groups[client.id] = found
+        return found
+
+
+def row_records(frame: Any, cls: type) -> list[Any]:
+    """The same records as `Instance.client_records()`/`placement_records()`, built column-wise.
+
+    Converting whole columns with `tolist()` instead of row dicts makes 200 000 clients take about
+    a second instead of several; tests assert the result equals the Instance's own records.
+    """
+    fields = list(cls.__dataclass_fields__)
+    names = [n for n in fields if n in frame.columns]
+    columns = [_plain_column(frame[n], n) for n in names]
+    if names == fields:
+        return [cls(*row) for row in zip(*columns, strict=True)]
+    return [cls(**dict(zip(names, row, strict=True))) for row in zip(*columns, strict=True)]
+
+
+PLAIN_TYPES = frozenset({str, tuple, dict, list, int, bool})
+
+
+def _plain_column(series: Any, name: str) -> list[Any]:
+    """Cells as plain Python values: NaN → None, numpy scalars → Python, optional ints → int."""
+    values = series.tolist()
+    kind = series.dtype.kind
+    if kind in "iub":
+        return values
+    if kind == "f":
+        if name in OPTIONAL_INTS:
+            return [None if v != v else int(v) for v in values]
+        return [None if v != v else v for v in values]
+    if all(type(v) in PLAIN_TYPES for v in values):
+        return values
+    out = []
+    for v in values:
+        if isinstance(v, float) and math.isnan(v):
+            v = None
+        elif hasattr(v, "item") and not isinstance(v, (tuple, dict, str)):
+            v = v.item()
+        if v is not None and name in OPTIONAL_INTS:
+            v = int(v)
+        out.append(v)
+    return out
+
+
+# --- the rules of FORMAT.md, one small function each -------------------------------------------
+
+
+def in_group(client: Client, conditions: dict[str, Any]) -> bool:
+    """FORMAT.md `groups`: a client is in a group when every condition holds."""
+    for cond, value in conditions.items():
+        if cond == "age_lt":
+            ok = client.age < value
+        elif cond == "age_ge":
+            ok = client.age >= value
+        elif cond == "benefit_days_ge":
+            ok = client.benefit_days >= value
+        elif cond == "unemployed_months_ge":
+            ok = client.unemployed_months >= value
+        elif cond == "partial_work_ability":
+            ok = bool(client.partial_work_ability) == bool(value)
+        elif cond == "language":
+            ok = value in client.languages
+        elif cond == "municipality_in":
+            ok = client.municipality in value
+        else:
+            raise ValueError(f"rules.groups: unknown condition {cond!r}")
+        if not ok:
+            return False
+    return True
+
+
+def client_groups(client: Client, rules: Rules) -> frozenset[str]:
+    """Names of every group of the rules whose conditions the client meets."""
+    return frozenset(name for name, conds in rules.groups.items() if in_group(client, conds))
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km on a sphere of radius 6371 km."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def travel_mode(client: Client, placement: Placement, rules: Rules) -> str:
+    """The client's transport, or car when the placement offers the transport feature."""
+    return CAR if rules.transport_feature in placement.features else client.transport
+
+
+def travel_minutes(client: Client, placement: Placement, rules: Rules) -> float:
+    """One-way minutes: km × road_factor / speed_kmh[mode] × 60 + overhead_min[mode]."""
+    mode = travel_mode(client, placement, rules)
+    km = haversine_km(client.lat, client.lon, placement.lat, placement.lon) * rules.road_factor
+    return km / rules.speed_kmh[mode] * 60.0 + rules.overhead_min[mode]
+
+
+def pair_rate(client: Client, placement: Placement, provider: Provider | None, rules: Rules) -> float:
+    """Share of weekly_cost the public side pays: cost_rate, or the highest wage-subsidy rate."""
+    if placement.type != WAGE_SUBSIDY:
+        return float(rules.cost_rate[placement.type])
+    rates = rules.wage_subsidy_rate
+    best = rates["default"]
+    if client.partial_work_ability:
+        best = max(best, rates["partial_work_ability"])
+    third_sector = provider is not None and provider.kind in THIRD_SECTOR_KINDS
+    if third_sector and client.unemployed_months >= LONG_TERM_MONTHS:
+        best = max(best, rates["third_sector_long_term"])
+    return float(best)
+
+
+def pair_cost(facts: Facts, client: Client, placement: Placement) -> float:
+    """weekly_cost × rate × duration_weeks, in €."""
+    provider = facts.providers.get(placement.provider_id)
+    rate = pair_rate(client, placement, provider, facts.rules)
+    return placement.weekly_cost * rate * placement.duration_weeks
+
+
+def pool_covers(pool: FundingPool, client: Client, placement: Placement, groups: frozenset[str]) -> bool:
+    """The pool's scope admits the type, the client's home municipality and (if listed) a group."""
+    if pool.types and placement.type not in pool.types:
+        return False
+    if pool.municipalities and client.municipality not in pool.municipalities:
+        return False
+    return not pool.groups or any(g in groups for g in pool.groups)
+
+
+def pair_problems(
+    facts: Facts, client: Client, placement: Placement, minutes: float | None = None
+) -> list[tuple[str, str]]:
+    """Every feasibility rule of FORMAT.md the pair breaks, except the choice of pool.
+
+    Returns (rule, message) tuples; an empty list means the pair is feasible given some pool.
+    `minutes` may pass the travel time when the caller has it already.
+    """
+    rules = facts.rules
+    out: list[tuple[str, str]] = []
+    ptype = placement.type
+    if ptype not in rules.max_months:
+        out.append(("type", f"placement type {ptype!r} is not declared in the rules"))
+        return out
+    if not rules.age_min <= client.age <= rules.age_max:
+        out.append(("age", f"age {client.age} outside {rules.age_min}..{rules.age_max}"))
+    if ptype not in client.consents:
+        out.append(("consent", f"client does not consent to {ptype}"))
+    used = client.months_used.get(ptype, 0)
+    if used >= rules.max_months[ptype]:
+        out.append(("months_used", f"{used:g} months of {ptype} used, max {rules.max_months[ptype]:g}"))
+    if ptype == PARTICIPATION and not (
+        client.benefit_days >= rules.participation_min_benefit_days
+        or client.age < rules.participation_youth_age
+    ):
+        out.append(
+            (
+                "participation",
+                f"{client.benefit_days} benefit days < {rules.participation_min_benefit_days} "
+                f"and age {client.age} ≥ {rules.participation_youth_age}",
+            )
+        )
+    if client.work_ability < placement.min_work_ability:
+        out.append(
+            ("work_ability", f"work ability {client.work_ability} < {placement.min_work_ability}")
+        )
+    missing = [n for n in client.needs if n not in placement.features]
+    if missing:
+        out.append(("needs", f"placement lacks {', '.join(missing)}"))
+    if placement.language not in client.languages:
+        out.append(("language", f"client does not speak {placement.language!r}"))
+    if minutes is None:
+        minutes = travel_minutes(client, placement, rules)
+    if minutes > client.max_commute_min + COMMUTE_TOL:
+        mode = travel_mode(client, placement, rules)
+        out.append(
+            ("commute", f"{minutes:.1f} min by {mode} > limit {client.max_commute_min} min")
+        )
+    if (client.id, placement.id) in facts.forbids:
+        out.append(("forbidden", "the pair is forbidden in decisions.csv"))
+    for key, level in placement.demands.items():
+        has = client.abilities.get(key, client.work_ability)
+        if has < level:
+            out.append(("demands", f"{key} {has:g} < demanded {level:g}"))
+    return out
+
+
+def pool_problem(
+    facts: Facts, client: Client, placement: Placement, pool_id: str, cost: float
+) -> str | None:
+    """Why `pool_id` may not pay for this pair (None when it may). "" is allowed only at cost 0."""
+    if pool_id == "":
+        if abs(cost) <= COST_TOL / 2:
+            return None
+        return f"no pool named but the pair costs {cost:.2f} €"
+    if pool_id not in placement.funding_pools:
+        return f"pool {pool_id!r} is not among the placement's funding_pools"
+    pool = facts.pools[pool_id]
+    groups = facts.groups_of(client) if pool.groups else frozenset()
+    if pool_covers(pool, client, placement, groups):
+        return None
+    misses = []
+    if pool.types and placement.type not in pool.types:
+        misses.append(f"type {placement.type} (pool types: {', '.join(pool.types)})")
+    if pool.municipalities and client.municipality not in pool.municipalities:
+        misses.append(f"home municipality {client.municipality} (pool: {', '.join(pool.municipalities)})")
+    if pool.groups and not any(g in groups for g in pool.groups):
+        mine = ", ".join(sorted(groups)) or "none"
+        misses.append(f"the client's groups ({mine}; pool: {', '.join(pool.groups)})")
+    return f"pool {pool_id!r} does not cover " + " nor ".join(misses)
+
+
+def pathway_term(client: Client, placement: Placement, weights: Weights) -> float:
+    """+pathway when the type's stage is the highest used stage + 1, −pathway_repeat when equal.
+
+    A client who has used no staged type (months_used > 0), or a type without a stage, gets 0.
+    """
+    stages = weights.pathway_stage
+    stage = stages.get(placement.type)
+    used = [stages[t] for t, months in client.months_used.items() if months > 0 and t in stages]
+    if stage is None or not used:
+        return 0.0
+    highest = max(used)
+    if stage == highest + 1:
+        return float(weights.pathway)
+    if stage == highest:
+        return -float(weights.pathway_repeat)
+    return 0.0
+
+
+def score_components(
+    facts: Facts, client: Client, placement: Placement, minutes: float, cost: float
+) -> dict[str, float]:
+    """The unrounded score components of models/weights.py's formula for one pair."""
+    w, rules = facts.weights, facts.rules
+    saved_per_week = rules.liability_share(client.benefit_days) * rules.liability_daily_benefit * 5
+    waiting = client.weeks_since_activation
+    if waiting is None:
+        waiting = client.unemployed_months * WEEKS_PER_MONTH
+    priority = (
+        w.placed
+        + w.benefit_days * min(client.benefit_days, w.benefit_days_cap) / 100
+        + w.liability * saved_per_week
+        + w.waiting * min(waiting, w.waiting_cap)
+    )
+    wish = 0.0
+    if placement.id in client.wishes:
+        wish = w.wish / (client.wishes.index(placement.id) + 1)
+    interest = float(w.interest) if placement.sector and placement.sector in client.interests else 0.0
+    return {
+        "priority": priority,
+        "wish": wish,
+        "interest": interest,
+        "pathway": pathway_term(client, placement, w),
+        "travel": -w.travel * minutes,
+        "cost": -w.cost * cost / 1000,
+    }
+
+
+# --- the allocation as a whole -----------------------------------------------------------------
+
+
+def check_allocation(inst: Instance, alloc: Allocation) -> list[Violation]:
+    """Every rule of FORMAT.md the allocation breaks, re-derived from `inst` alone."""
+    return check_with_facts(Facts.from_instance(inst), alloc, instance_name=inst.name)
+
+
+def check_with_facts(facts: Facts, alloc: Allocation, instance_name: str = "") -> list[Violation]:
+    """As `check_allocation`, on look-up tables already built (tests and repeated checks)."""
+    out: list[Violation] = []
+    if alloc.format_version != 1:
+        out.append(Violation("format", f"format_version {alloc.format_version} is not 1"))
+    if instance_name and alloc.instance and alloc.instance != instance_name:
+        out.append(
+            Violation("instance", f"allocation is for {alloc.instance!r}, instance is {instance_name!r}")
+        )
+
+    seats_used: Counter[str] = Counter()
+    pool_spent: Counter[str] = Counter()  # whole cents: each pair is charged its cost to the cent
+    pool_count: Counter[str] = Counter()
+    subsidised: Counter[str] = Counter()
+    times_assigned: Counter[str] = Counter()
+    assigned_pairs: set[tuple[str, str]] = set()
+
+    for a in alloc.assignments:
+        cid, pid, fid = a.client_id, a.placement_id, a.pool_id
+        times_assigned[cid] += 1
+        seats_used[pid] += 1
+        assigned_pairs.add((cid, pid))
+        client = facts.clients.get(cid)
+        placement = facts.placements.get(pid)
+        for known, kind, ident in ((client, "client", cid), (placement, "placement", pid)):
+            if known is None:
+                out.append(Violation("unknown_id", f"unknown {kind} {ident!r}", cid, pid, fid or None))
+        if fid and fid not in facts.pools:
+            out.append(Violation("unknown_id", f"unknown pool {fid!r}", cid, pid, fid))
+        if client is None or placement is None:
+            if fid in facts.pools:
+                pool_spent[fid] += round(a.cost * 100)
+                pool_count[fid] += 1
+            continue
+        if placement.type == WAGE_SUBSIDY:
+            subsidised[placement.provider_id] += 1
+        problems, cost = _check_pair(facts, a, client, placement)
+        out.extend(problems)
+        if cost is not None and fid in facts.pools:
+            pool_spent[fid] += round(cost * 100)
+            pool_count[fid] += 1
+
+    out.extend(_check_counts(facts, seats_used, times_assigned, subsidised))
+    spent = {fid: cents / 100 for fid, cents in pool_spent.items()}
+    out.extend(_check_pools(facts, alloc, spent, pool_count))
+    out.extend(_check_decisions(facts, assigned_pairs))
+    out.extend(_check_queue(facts, alloc, times_assigned))
+    out.extend(_check_objective(alloc))
+    return out
+
+
+def _check_pair(
+    facts: Facts, a: Assignment, client: Client, placement: Placement
+) -> tuple[list[Violation], float | None]:
+    """Feasibility, pool, stated cost, travel and score of one assignment; and its re-derived cost
+    (None when the placement's type is undeclared, so no cost can be derived)."""
+    cid, pid, fid = client.id, placement.id, a.pool_id
+    minutes = travel_minutes(client, placement, facts.rules)
+    out = [
+        Violation(rule, msg, cid, pid, fid or None)
+        for rule, msg in pair_problems(facts, client, placement, minutes)
+    ]
+    if client.current_placement:
+        out.append(
+            Violation("already_placed", f"client is in {client.current_placement!r} already", cid, pid)
+        )
+    if placement.type not in facts.rules.max_months:
+        return out, None
+    cost = pair_cost(facts, client, placement)
+    if fid == "" or fid in facts.pools:
+        problem = pool_problem(facts, client, placement, fid, cost)
+        if problem:
+            out.append(Violation("pool_scope", problem, cid, pid, fid or None))
+    if abs(a.cost - cost) > COST_TOL:
+        out.append(
+            Violation("cost", f"stated cost {a.cost:.2f} € ≠ re-derived {cost:.2f} €", cid, pid, fid or None)
+        )
+    if abs(a.travel_min - minutes) > TRAVEL_TOL:
+        out.append(
+            Violation("travel", f"stated travel {a.travel_min:g} min ≠ re-derived {minutes:.2f} min", cid, pid)
+        )
+    expected = score_components(facts, client, placement, minutes, cost)
+    for name, value in expected.items():
+        stated = a.score.get(name, 0)
+        tol = PRIORITY_TOL if name == "priority" else SCORE_TOL
+        if abs(stated - value) > tol:
+            out.append(
+                Violation("score", f"score.{name} {stated} ≠ re-derived {value:.2f}", cid, pid, fid or None)
+            )
+    for name, value in a.score.items():
+        if name not in expected and value != 0:
+            out.append(
+                Violation("score", f"score.{name} = {value} is not a component of the formula", cid, pid)
+            )
+    return out, cost
+
+
+def _check_counts(
+    facts: Facts,
+    seats_used: Counter[str],
+    times_assigned: Counter[str],
+    subsidised: Counter[str],
+) -> list[Violation]:
+    """Once per client, at most `seats` per placement, at most max_subsidised per provider."""
+    out = []
+    for cid, n in times_assigned.items():
+        if n > 1:
+            out.append(Violation("double_assignment", f"client assigned {n} times", cid))
+    for pid, n in seats_used.items():
+        placement = facts.placements.get(pid)
+        if placement is not None and n > placement.seats:
+            out.append(Violation("capacity", f"{n} assignments > {placement.seats} seats", placement_id=pid))
+    for vid, n in subsidised.items():
+        provider = facts.providers.get(vid)
+        cap = provider.max_subsidised if provider is not None else None
+        if cap is not None and n > cap:
+            out.append(
+                Violation("provider_cap", f"provider {vid!r}: {n} wage-subsidy assignments > cap {cap}")
+            )
+    return out
+
+
+def _check_pools(
+    facts: Facts, alloc: Allocation, spent: dict[str, float], count: Counter[str]
+) -> list[Violation]:
+    """Each pool's budget holds, and the allocation's `pools` figures match the recomputed use.
+
+    `spent` sums each pair's cost rounded to the cent (how money is charged, and how the model
+    counts budgets); a pool may exceed its budget by at most COST_TOL.
+    """
+    out = []
+    for fid, pool in facts.pools.items():
+        if spent.get(fid, 0.0) > pool.budget + COST_TOL + 1e-9:
+            out.append(
+                Violation("budget", f"{spent[fid]:.2f} € used > budget {pool.budget:.2f} €", pool_id=fid)
+            )
+    reported: Counter[str] = Counter(p.pool_id for p in alloc.pools)
+    for p in alloc.pools:
+        pool = facts.pools.get(p.pool_id)
+        if pool is None:
+            out.append(Violation("pools", f"pools lists unknown pool {p.pool_id!r}", pool_id=p.pool_id))
+            continue
+        if abs(p.budget - pool.budget) > COST_TOL:
+            out.append(
+                Violation("pools", f"reported budget {p.budget:.2f} ≠ instance {pool.budget:.2f}", pool_id=p.pool_id)
+            )
+        # Each stated cost may be rounded to the cent, so the sum may drift by half a cent each.
+        tol = max(COST_TOL, 0.005 * count.get(p.pool_id, 0))
+        if abs(p.used - spent.get(p.pool_id, 0.0)) > tol:
+            out.append(
+                Violation(
+                    "pools",
+                    f"reported used {p.used:.2f} € ≠ recomputed {spent.get(p.pool_id, 0.0):.2f} €",
+                    pool_id=p.pool_id,
+                )
+            )
+    for fid, n in reported.items():
+        if n > 1:
+            out.append(Violation("pools", f"pool listed {n} times", pool_id=fid))
+    for fid, used in spent.items():
+        if fid not in reported and used > COST_TOL:
+            out.append(Violation("pools", f"pool is charged {used:.2f} € but not listed in pools", pool_id=fid))
+    return out
+
+
+def _check_decisions(facts: Facts, assigned_pairs: set[tuple[str, str]]) -> list[Violation]:
+    """Every locked pair is assigned (forbidden pairs are caught per assignment)."""
+    return [
+        Violation("lock", "locked pair is not assigned", cid, pid)
+        for cid, pid in facts.locks
+        if (cid, pid) not in assigned_pairs
+    ]
+
+
+def _check_queue(facts: Facts, alloc: Allocation, times_assigned: Counter[str]) -> list[Violation]:
+    """Every queue client is assigned or explained, never both; placed clients are not listed."""
+    out = []
+    listed: dict[str, list[str]] = {}
+    for u in alloc.unassigned:
+        client = facts.clients.get(u.client_id)
+        if client is None:
+            out.append(Violation("unknown_id", f"unassigned lists unknown client {u.client_id!r}", u.client_id))
+            continue
+        if u.client_id in listed:
+            out.append(Violation("unassigned", "client listed twice in unassigned", u.client_id))
+        listed[u.client_id] = list(listed.get(u.client_id, [])) + list(u.reasons)
+        if client.current_placement:
+            out.append(
+                Violation("unassigned", "client already in a placement is listed as unassigned", u.client_id)
+            )
+        if u.client_id in times_assigned:
+            out.append(Violation("unassigned", "client is both assigned and unassigned", u.client_id))
+    for cid, client in facts.clients.items():
+        if client.current_placement or cid in times_assigned:
+            continue
+        if cid not in listed:
+            out.append(Violation("unexplained", "queue client neither assigned nor unassigned", cid))
+        elif not any(str(r).strip() for r in listed[cid]):
+            out.append(Violation("unexplained", "unassigned client has no reason", cid))
+    return out
+
+
+def _check_objective(alloc: Allocation) -> list[Violation]:
+    """objective = Σ assignment score totals − fairness["penalty"] (0 when absent)."""
+    total = sum(a.total for a in alloc.assignments)
+    raw_penalty = alloc.fairness.get("penalty", 0) if isinstance(alloc.fairness, dict) else 0
+    if not _is_number(raw_penalty) or raw_penalty < 0:
+        return [Violation("objective", f"fairness.penalty {raw_penalty!r} is not a number ≥ 0")]
+    if not _is_number(alloc.objective):
+        if alloc.assignments:
+            return [Violation("objective", f"objective {alloc.objective!r} is not a number")]
+        return []
+    expected = total - raw_penalty
+    if abs(alloc.objective - expected) > OBJECTIVE_TOL:
+        return [
+            Violation(
+                "objective",
+                f"objective {alloc.objective:g} ≠ Σ scores {total} − fairness penalty {raw_penalty:g}",
+            )
+        ]
+    return []
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
