@@ -1,0 +1,80 @@
+"""The FastAPI application: `create_app(settings)` wires the store, the routers, the error
+handlers, the body limit and the solver worker processes; `serve` runs it with uvicorn.
+
+The OpenAPI schema is at /openapi.json (and the interactive page at /docs).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from api.db import open_store
+from api.errors import BodyLimit, install_handlers
+from api.routes import decisions, health, instances, runs
+from api.routes.common import AllocationCache
+from api.settings import Settings
+from api.uploads import InstanceCache
+from api.worker import Supervisor
+
+log = logging.getLogger("polku.api")
+DESCRIPTION = """The weekly allocation workflow of Polku for coordinators and employer liaisons.
+
+Every route but `/health` needs `Authorization: Bearer <token>` (`polku token create`).
+Coordinators work on the instances of their region; liaisons see the proposals of their
+providers only — anything else is answered 404."""
+
+
+def create_app(settings: Settings | None = None, start_worker: bool = True) -> FastAPI:
+    """The service over `settings.db`; with `start_worker`, solver processes start with the app
+    (tests that solve runs in-process pass False and call `api.worker.run_one`)."""
+    settings = settings or Settings.from_env()
+    store = open_store(settings.db)
+    store.migrate()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        interrupted = store.interrupt_running()
+        if interrupted:
+            log.warning("%d run(s) were running when the server stopped: marked interrupted",
+                        interrupted)
+        supervisor = None
+        if start_worker:
+            supervisor = Supervisor(store, settings.db, settings)
+            supervisor.start()
+        app.state.supervisor = supervisor
+        try:
+            yield
+        finally:
+            if supervisor is not None:
+                supervisor.stop()
+
+    app = FastAPI(title="Polku", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.store = store
+    app.state.supervisor = None
+    app.state.instances = InstanceCache(settings.cache_instances)
+    app.state.allocations = AllocationCache()
+    install_handlers(app)
+    app.add_middleware(BodyLimit, upload_bytes=settings.max_upload_bytes,
+                       json_bytes=settings.max_json_bytes)
+    for module in (health, instances, runs, decisions):
+        app.include_router(module.router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory api.app:app_from_env` (settings from POLKU_*)."""
+    return create_app(Settings.from_env())
+
+
+def serve(db_path: str, host: str = "127.0.0.1", port: int = 8000, **overrides: object) -> None:
+    """Run the service on host:port over the database at `db_path` until interrupted."""
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = create_app(Settings.from_env(db=db_path, **overrides))
+    uvicorn.run(app, host=host, port=port, log_level="info")

@@ -1,0 +1,142 @@
+"""Bearer tokens and roles: admin, coordinator (of one region), liaison (of a set of providers).
+
+A token is 32 random bytes shown once; only its SHA-256 is stored (a high-entropy secret needs
+no slow hash: nobody can guess it, and a stolen database yields no usable token). `current_user`
+is the FastAPI dependency that turns the Authorization header into a `Principal`; the
+`can_see_*` functions are the one place that decides who sees which instance or provider.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+
+from api.db import ROLES, InstanceRow, Store, open_store
+
+TOKEN_PREFIX = "polku_"
+
+
+class TokenError(ValueError):
+    """A token request that makes no sense (unknown role, coordinator without region…)."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token's id, name, role, region and providers."""
+
+    token_id: int
+    name: str
+    role: str
+    region: str | None
+    providers: frozenset[str]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    """A fresh random bearer token."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def check_token_request(role: str, region: str | None, providers: Iterable[str]) -> None:
+    """Raise TokenError when the role and its scope do not fit together."""
+    providers = list(providers)
+    if role not in ROLES:
+        raise TokenError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+    if role == "coordinator" and not region:
+        raise TokenError("a coordinator token needs --region (the region the coordinator serves)")
+    if role == "liaison" and not providers:
+        raise TokenError("a liaison token needs --providers (the provider ids the liaison handles)")
+    if role == "admin" and (region or providers):
+        raise TokenError("an admin token sees every region; give no --region or --providers")
+    if any(not p.strip() for p in providers):
+        raise TokenError("--providers has an empty provider id")
+
+
+def create_token(
+    db: Store | str | Path,
+    role: str,
+    region: str | None = None,
+    providers: Iterable[str] | None = None,
+    name: str = "",
+) -> str:
+    """Create a token in `db` (a Store, or a database path/URL) and return it: the only time it is
+    ever seen in clear."""
+    providers = tuple(p.strip() for p in (providers or ()))
+    check_token_request(role, region, providers)
+    store = open_store(str(db)) if isinstance(db, (str, Path)) else db
+    if isinstance(db, (str, Path)):
+        store.migrate()
+    token = new_token()
+    label = name or (f"{role}-{region}" if region else f"{role}-{'-'.join(providers)}"
+                     if providers else role)
+    store.add_token(label, role, region or None, providers, hash_token(token))
+    return token
+
+
+def get_store(request: Request) -> Store:
+    """The application's store (dependency)."""
+    return request.app.state.store
+
+
+def current_user(request: Request, store: Annotated[Store, Depends(get_store)]) -> Principal:
+    """The caller of this request from its bearer token; 401 when missing or unknown."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token",
+                            headers={"WWW-Authenticate": "Bearer"})
+    row = store.token_by_hash(hash_token(token.strip()))
+    if row is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked token",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return Principal(row.id, row.name, row.role, row.region, frozenset(row.providers))
+
+
+def require_role(*roles: str) -> Callable[[Principal], Principal]:
+    """Dependency: the caller, if their role is one of `roles`; 403 otherwise (decided before
+    any lookup, so the answer tells nothing about which ids exist)."""
+
+    def dependency(user: Annotated[Principal, Depends(current_user)]) -> Principal:
+        if user.role not in roles:
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                f"this route is for {' or '.join(roles)} tokens, not {user.role}")
+        return user
+
+    return dependency
+
+
+def same_region(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and a.casefold() == b.casefold()
+
+
+def can_see_instance(user: Principal, inst: InstanceRow) -> bool:
+    """Admins see every instance, coordinators those of their region, liaisons those holding one
+    of their providers (within their region, when the token names one)."""
+    if user.is_admin:
+        return True
+    if user.role == "coordinator":
+        return same_region(user.region, inst.region)
+    if user.region and not same_region(user.region, inst.region):
+        return False
+    return bool(user.providers & set(inst.providers))
+
+
+def visible_providers(user: Principal, inst: InstanceRow) -> set[str]:
+    """Provider ids of `inst` whose data the caller may see."""
+    if user.role == "liaison":
+        return set(inst.providers) & user.providers if can_see_instance(user, inst) else set()
+    return set(inst.providers) if can_see_instance(user, inst) else set()

@@ -1,0 +1,35 @@
+"""`polku serve [--host 127.0.0.1] [--port 8000] [--db polku.sqlite]`: start the API service.
+
+The database path defaults to $POLKU_DB, else polku.sqlite; runs are solved in worker processes
+started with the server (POLKU_WORKER_PROCESSES, default 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from api.settings import DEFAULT_DB
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument("--db", default=None,
+                        help=f"SQLite database file (default $POLKU_DB or {DEFAULT_DB})")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="solver processes (default $POLKU_WORKER_PROCESSES or 1)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until interrupted."""
+    from api.app import serve
+
+    db = args.db or os.environ.get("POLKU_DB") or DEFAULT_DB
+    overrides: dict[str, object] = {}
+    if args.workers is not None:
+        if args.workers < 1:
+            raise ValueError("--workers must be at least 1")
+        overrides["worker_processes"] = args.workers
+    serve(db, args.host, args.port, **overrides)
+    return 0

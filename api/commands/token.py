@@ -1,0 +1,60 @@
+"""`polku token create|list|revoke`: API tokens (stored hashed; a new one is printed once).
+
+    polku token create --role admin|coordinator|liaison [--region R] [--providers a,b]
+                       [--name NAME] [--db PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from api.db import ROLES
+from api.settings import DEFAULT_DB
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    create = sub.add_parser("create", help="create a token and print it (once)")
+    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--region", default=None, help="a coordinator's region (required for one)")
+    create.add_argument("--providers", default="",
+                        help="a liaison's provider ids, comma-separated (required for one)")
+    create.add_argument("--name", default="", help="who holds it (shown in decision history)")
+    listing = sub.add_parser("list", help="list tokens (never the secrets)")
+    revoke = sub.add_parser("revoke", help="revoke a token by its id")
+    revoke.add_argument("id", type=int)
+    for p in (create, listing, revoke):
+        p.add_argument("--db", default=None,
+                       help=f"SQLite database file (default $POLKU_DB or {DEFAULT_DB})")
+
+
+def run(args: argparse.Namespace) -> int:
+    from api.auth import TokenError, create_token
+    from api.db import open_store
+
+    db = args.db or os.environ.get("POLKU_DB") or DEFAULT_DB
+    if args.action == "create":
+        providers = [p.strip() for p in args.providers.split(",") if p.strip()]
+        try:
+            token = create_token(db, args.role, region=args.region, providers=providers,
+                                 name=args.name)
+        except TokenError as exc:
+            print(f"polku token: {exc}", file=sys.stderr)
+            return 2
+        print(token)
+        return 0
+    store = open_store(db)
+    store.migrate()
+    if args.action == "list":
+        for t in store.list_tokens():
+            scope = t.region or ",".join(t.providers) or "-"
+            state = f"revoked {t.revoked_at}" if t.revoked_at else "active"
+            print(f"{t.id}\t{t.role}\t{scope}\t{t.name}\t{t.created_at}\t{state}")
+        return 0
+    if not store.revoke_token(args.id):
+        print(f"polku token: no active token with id {args.id}", file=sys.stderr)
+        return 1
+    print(f"revoked token {args.id}")
+    return 0

@@ -1,0 +1,738 @@
+"""Storage of the API service: tokens, instances, runs, allocations and decisions.
+
+`Store` is the small repository interface the routes and the worker use; `SqliteStore` is the
+default implementation over the standard library's sqlite3 (one file). Every write is one
+transaction (`BEGIN IMMEDIATE` … `COMMIT`), and the rules that must hold under concurrency (an
+instance is frozen once a run of it is published; a run is finished only by the worker that
+claimed it) are checked inside that transaction. The schema is versioned in `schema_version`
+and upgraded by `MIGRATIONS` on start-up.
+
+Blobs live in the database: an instance is stored as the zip of its FORMAT.md folder
+(`instance_files.data`, BLOB) and a finished run's allocation.json as text
+(`allocations.data`), so a backup is one file and an upload is either wholly there or not.
+The SQL is the portable subset (no SQLite-only functions), so a PostgreSQL store needs only
+another connection and `%s` parameters; `open_store` is where it would plug in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+RUN_STATUSES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
+RESTARTABLE = ("interrupted", "failed", "cancelled")
+FINISHED = ("done", "failed", "cancelled", "interrupted")
+ROLES = ("admin", "coordinator", "liaison")
+
+MIGRATIONS: tuple[str, ...] = (
+    # version 1: the whole schema
+    """
+    CREATE TABLE tokens (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'coordinator', 'liaison')),
+        region TEXT,
+        providers TEXT NOT NULL DEFAULT '[]',
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    CREATE TABLE instances (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        week TEXT NOT NULL,
+        region TEXT NOT NULL,
+        source TEXT NOT NULL,
+        parent_instance_id INTEGER REFERENCES instances(id),
+        parent_run_id INTEGER,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        updated_at TEXT,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        providers TEXT NOT NULL,
+        counts TEXT NOT NULL
+    );
+    CREATE TABLE instance_files (
+        instance_id INTEGER PRIMARY KEY REFERENCES instances(id),
+        data BLOB NOT NULL
+    );
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        instance_id INTEGER NOT NULL REFERENCES instances(id),
+        status TEXT NOT NULL,
+        request TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        progress TEXT,
+        error TEXT,
+        cancel_requested INTEGER NOT NULL DEFAULT 0,
+        claim TEXT,
+        worker_pid INTEGER,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        decisions_upto INTEGER,
+        published_at TEXT,
+        published_by TEXT
+    );
+    CREATE INDEX runs_by_status ON runs (status, id);
+    CREATE INDEX runs_by_instance ON runs (instance_id, id);
+    CREATE TABLE allocations (
+        run_id INTEGER PRIMARY KEY REFERENCES runs(id),
+        data TEXT NOT NULL
+    );
+    CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY,
+        instance_id INTEGER NOT NULL REFERENCES instances(id),
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        client_id TEXT NOT NULL,
+        placement_id TEXT NOT NULL,
+        provider_id TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ('accept', 'reject')),
+        reason TEXT NOT NULL DEFAULT '',
+        by_name TEXT NOT NULL,
+        by_token INTEGER,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX decisions_by_instance ON decisions (instance_id, id);
+    """,
+)
+
+
+class StoreError(Exception):
+    """Base of the store's expected failures."""
+
+
+class Conflict(StoreError):
+    """The write is not allowed in the current state (published, not finished…); HTTP 409."""
+
+
+class NotFound(StoreError):
+    """No such row; HTTP 404."""
+
+
+def now() -> str:
+    """The current UTC time as ISO 8601 with a Z."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    id: int
+    name: str
+    role: str
+    region: str | None
+    providers: tuple[str, ...]
+    created_at: str
+    revoked_at: str | None
+
+
+@dataclass(frozen=True)
+class InstanceRow:
+    id: int
+    name: str
+    week: str
+    region: str
+    source: str
+    parent_instance_id: int | None
+    parent_run_id: int | None
+    created_at: str
+    created_by: str
+    updated_at: str | None
+    sha256: str
+    size: int
+    providers: tuple[str, ...]
+    counts: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RunRow:
+    id: int
+    instance_id: int
+    status: str
+    request: dict[str, Any]
+    created_at: str
+    created_by: str
+    started_at: str | None
+    finished_at: str | None
+    progress: dict[str, Any] | None
+    error: str | None
+    cancel_requested: bool
+    claim: str | None
+    worker_pid: int | None
+    attempts: int
+    decisions_upto: int | None
+    published_at: str | None
+    published_by: str | None
+
+    @property
+    def published(self) -> bool:
+        return self.published_at is not None
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    id: int
+    instance_id: int
+    run_id: int
+    client_id: str
+    placement_id: str
+    provider_id: str
+    decision: str
+    reason: str
+    by_name: str
+    by_token: int | None
+    at: str
+
+
+@dataclass(frozen=True)
+class NewInstance:
+    """What the store needs to add an instance: its zip and the figures read from it."""
+
+    name: str
+    week: str
+    region: str
+    source: str
+    created_by: str
+    data: bytes
+    sha256: str
+    providers: tuple[str, ...]
+    counts: dict[str, Any] = field(default_factory=dict)
+    parent_instance_id: int | None = None
+    parent_run_id: int | None = None
+
+
+class Store(Protocol):
+    """The repository interface of the service (one implementation per database kind)."""
+
+    def migrate(self) -> int: ...
+    def ping(self) -> None: ...
+    # tokens
+    def add_token(self, name: str, role: str, region: str | None, providers: tuple[str, ...],
+                  token_hash: str) -> TokenRow: ...
+    def token_by_hash(self, token_hash: str) -> TokenRow | None: ...
+    def list_tokens(self) -> list[TokenRow]: ...
+    def revoke_token(self, token_id: int) -> bool: ...
+    # instances
+    def add_instance(self, new: NewInstance) -> InstanceRow: ...
+    def add_next_week(self, new: NewInstance) -> tuple[InstanceRow, bool]: ...
+    def get_instance(self, instance_id: int) -> InstanceRow | None: ...
+    def list_instances(self) -> list[InstanceRow]: ...
+    def instance_data(self, instance_id: int) -> bytes: ...
+    def replace_instance_data(self, instance_id: int, data: bytes, sha256: str,
+                              counts: dict[str, Any], providers: tuple[str, ...]) -> InstanceRow: ...
+    def published_run_of(self, instance_id: int) -> RunRow | None: ...
+    # runs
+    def add_run(self, instance_id: int, request: dict[str, Any], created_by: str) -> RunRow: ...
+    def get_run(self, run_id: int) -> RunRow | None: ...
+    def list_runs(self, instance_id: int | None = None) -> list[RunRow]: ...
+    def queue_position(self, run_id: int) -> int | None: ...
+    def claim_next_run(self, claim: str, pid: int) -> RunRow | None: ...
+    def set_progress(self, run_id: int, claim: str, progress: dict[str, Any]) -> bool: ...
+    def finish_run(self, run_id: int, claim: str, status: str, allocation: str | None,
+                   error: str | None, progress: dict[str, Any] | None = None) -> bool: ...
+    def request_cancel(self, run_id: int) -> RunRow: ...
+    def cancel_running(self, run_id: int, claim: str) -> bool: ...
+    def fail_running_of_pid(self, pid: int, message: str) -> int: ...
+    def runs_to_cancel(self, pid: int) -> list[RunRow]: ...
+    def requeue_running_of_pid(self, pid: int) -> int: ...
+    def interrupt_running_of_pid(self, pid: int) -> int: ...
+    def interrupt_running(self) -> int: ...
+    def restart_run(self, run_id: int) -> RunRow: ...
+    def publish_run(self, run_id: int, by: str) -> RunRow: ...
+    def allocation(self, run_id: int) -> str | None: ...
+    # decisions
+    def add_decision(self, run_id: int, client_id: str, placement_id: str, provider_id: str,
+                     decision: str, reason: str, by_name: str, by_token: int | None) -> DecisionRow: ...
+    def decisions(self, instance_id: int, upto: int | None = None) -> list[DecisionRow]: ...
+
+
+def open_store(url: str) -> Store:
+    """The store for `url`: a file path or `sqlite:///path` → SQLite; other schemes are named
+    in the error (a PostgreSQL store would be added here)."""
+    if url.startswith("sqlite:///"):
+        return SqliteStore(url[len("sqlite:///"):])
+    if "://" in url:
+        scheme = url.split("://", 1)[0]
+        raise StoreError(f"database URL scheme {scheme!r} is not supported yet (use a SQLite path)")
+    return SqliteStore(url)
+
+
+_RUN_COLUMNS = (
+    "id, instance_id, status, request, created_at, created_by, started_at, finished_at, progress, "
+    "error, cancel_requested, claim, worker_pid, attempts, decisions_upto, published_at, published_by"
+)
+_INSTANCE_COLUMNS = (
+    "id, name, week, region, source, parent_instance_id, parent_run_id, created_at, created_by, "
+    "updated_at, sha256, size, providers, counts"
+)
+_DECISION_COLUMNS = (
+    "id, instance_id, run_id, client_id, placement_id, provider_id, decision, reason, by_name, "
+    "by_token, at"
+)
+
+
+def _token(row: sqlite3.Row) -> TokenRow:
+    return TokenRow(row["id"], row["name"], row["role"], row["region"],
+                    tuple(json.loads(row["providers"])), row["created_at"], row["revoked_at"])
+
+
+def _instance(row: sqlite3.Row) -> InstanceRow:
+    return InstanceRow(
+        id=row["id"], name=row["name"], week=row["week"], region=row["region"],
+        source=row["source"], parent_instance_id=row["parent_instance_id"],
+        parent_run_id=row["parent_run_id"], created_at=row["created_at"],
+        created_by=row["created_by"], updated_at=row["updated_at"], sha256=row["sha256"],
+        size=row["size"], providers=tuple(json.loads(row["providers"])),
+        counts=json.loads(row["counts"]),
+    )
+
+
+def _run(row: sqlite3.Row) -> RunRow:
+    return RunRow(
+        id=row["id"], instance_id=row["instance_id"], status=row["status"],
+        request=json.loads(row["request"]), created_at=row["created_at"],
+        created_by=row["created_by"], started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        progress=json.loads(row["progress"]) if row["progress"] else None,
+        error=row["error"], cancel_requested=bool(row["cancel_requested"]), claim=row["claim"],
+        worker_pid=row["worker_pid"], attempts=row["attempts"],
+        decisions_upto=row["decisions_upto"], published_at=row["published_at"],
+        published_by=row["published_by"],
+    )
+
+
+def _decision(row: sqlite3.Row) -> DecisionRow:
+    return DecisionRow(**{k: row[k] for k in row.keys()})  # noqa: SIM118 - sqlite3.Row
+
+
+class SqliteStore:
+    """`Store` over one SQLite file (WAL journal, a connection per operation: thread-safe and
+    usable from the worker processes at the same time)."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+
+    # ------------------------------------------------------------------ plumbing
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 30000")
+        return conn
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connect()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: taken at once (IMMEDIATE) so checks and writes see one state."""
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    def migrate(self) -> int:
+        """Create or upgrade the schema; returns the version now in force."""
+        conn = self._connect()
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+                row = conn.execute("SELECT MAX(version) AS v FROM schema_version").fetchone()
+                current = row["v"] or 0
+                for version, script in enumerate(MIGRATIONS, start=1):
+                    if version <= current:
+                        continue
+                    for statement in script.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+                    current = version
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return current
+        finally:
+            conn.close()
+
+    def ping(self) -> None:
+        with self._read() as conn:
+            conn.execute("SELECT 1").fetchone()
+
+    # ------------------------------------------------------------------ tokens
+    def add_token(self, name: str, role: str, region: str | None, providers: tuple[str, ...],
+                  token_hash: str) -> TokenRow:
+        with self._tx() as conn:
+            cur = conn.execute(
+                "INSERT INTO tokens (name, role, region, providers, token_hash, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (name, role, region, json.dumps(list(providers)), token_hash, now()),
+            )
+            row = conn.execute("SELECT * FROM tokens WHERE id = ?", (cur.lastrowid,)).fetchone()
+            return _token(row)
+
+    def token_by_hash(self, token_hash: str) -> TokenRow | None:
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT * FROM tokens WHERE token_hash = ? AND revoked_at IS NULL", (token_hash,)
+            ).fetchone()
+            return _token(row) if row else None
+
+    def list_tokens(self) -> list[TokenRow]:
+        with self._read() as conn:
+            return [_token(r) for r in conn.execute("SELECT * FROM tokens ORDER BY id")]
+
+    def revoke_token(self, token_id: int) -> bool:
+        with self._tx() as conn:
+            cur = conn.execute(
+                "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                (now(), token_id),
+            )
+            return cur.rowcount == 1
+
+    # ------------------------------------------------------------------ instances
+    def _insert_instance(self, conn: sqlite3.Connection, new: NewInstance) -> InstanceRow:
+        cur = conn.execute(
+            "INSERT INTO instances (name, week, region, source, parent_instance_id, parent_run_id, "
+            "created_at, created_by, sha256, size, providers, counts) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (new.name, new.week, new.region, new.source, new.parent_instance_id,
+             new.parent_run_id, now(), new.created_by, new.sha256, len(new.data),
+             json.dumps(list(new.providers)), json.dumps(new.counts)),
+        )
+        conn.execute("INSERT INTO instance_files (instance_id, data) VALUES (?, ?)",
+                     (cur.lastrowid, new.data))
+        row = conn.execute(f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE id = ?",
+                           (cur.lastrowid,)).fetchone()
+        return _instance(row)
+
+    def add_instance(self, new: NewInstance) -> InstanceRow:
+        with self._tx() as conn:
+            return self._insert_instance(conn, new)
+
+    def add_next_week(self, new: NewInstance) -> tuple[InstanceRow, bool]:
+        """Add the next week built from run `new.parent_run_id`, once: (row, created)."""
+        with self._tx() as conn:
+            row = conn.execute(
+                f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE parent_run_id = ? "
+                "AND source = 'next-week' ORDER BY id LIMIT 1",
+                (new.parent_run_id,),
+            ).fetchone()
+            if row:
+                return _instance(row), False
+            return self._insert_instance(conn, new), True
+
+    def get_instance(self, instance_id: int) -> InstanceRow | None:
+        with self._read() as conn:
+            row = conn.execute(f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE id = ?",
+                               (instance_id,)).fetchone()
+            return _instance(row) if row else None
+
+    def list_instances(self) -> list[InstanceRow]:
+        with self._read() as conn:
+            rows = conn.execute(f"SELECT {_INSTANCE_COLUMNS} FROM instances ORDER BY id")
+            return [_instance(r) for r in rows]
+
+    def instance_data(self, instance_id: int) -> bytes:
+        with self._read() as conn:
+            row = conn.execute("SELECT data FROM instance_files WHERE instance_id = ?",
+                               (instance_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"instance {instance_id} not found")
+            return bytes(row["data"])
+
+    def replace_instance_data(self, instance_id: int, data: bytes, sha256: str,
+                              counts: dict[str, Any], providers: tuple[str, ...]) -> InstanceRow:
+        """Swap an instance's zip (new clients added) while it has no runs yet."""
+        with self._tx() as conn:
+            runs = conn.execute("SELECT COUNT(*) AS n FROM runs WHERE instance_id = ?",
+                                (instance_id,)).fetchone()["n"]
+            if runs:
+                raise Conflict(f"instance {instance_id} already has runs; it can no longer change "
+                               "(upload a new instance instead)")
+            cur = conn.execute(
+                "UPDATE instances SET sha256 = ?, size = ?, counts = ?, providers = ?, "
+                "updated_at = ? WHERE id = ?",
+                (sha256, len(data), json.dumps(counts), json.dumps(list(providers)), now(),
+                 instance_id),
+            )
+            if cur.rowcount != 1:
+                raise NotFound(f"instance {instance_id} not found")
+            conn.execute("UPDATE instance_files SET data = ? WHERE instance_id = ?",
+                         (data, instance_id))
+            row = conn.execute(f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE id = ?",
+                               (instance_id,)).fetchone()
+            return _instance(row)
+
+    def published_run_of(self, instance_id: int) -> RunRow | None:
+        with self._read() as conn:
+            row = conn.execute(
+                f"SELECT {_RUN_COLUMNS} FROM runs WHERE instance_id = ? "
+                "AND published_at IS NOT NULL", (instance_id,)).fetchone()
+            return _run(row) if row else None
+
+    @staticmethod
+    def _check_not_published(conn: sqlite3.Connection, instance_id: int) -> None:
+        row = conn.execute(
+            "SELECT id FROM runs WHERE instance_id = ? AND published_at IS NOT NULL",
+            (instance_id,)).fetchone()
+        if row:
+            raise Conflict(f"run {row['id']} of this instance is published; the week is closed "
+                           "(use next-week for the following week)")
+
+    # ------------------------------------------------------------------ runs
+    def add_run(self, instance_id: int, request: dict[str, Any], created_by: str) -> RunRow:
+        with self._tx() as conn:
+            self._check_not_published(conn, instance_id)
+            cur = conn.execute(
+                "INSERT INTO runs (instance_id, status, request, created_at, created_by) "
+                "VALUES (?, 'queued', ?, ?, ?)",
+                (instance_id, json.dumps(request), now(), created_by),
+            )
+            return self._get_run(conn, cur.lastrowid)
+
+    @staticmethod
+    def _get_run(conn: sqlite3.Connection, run_id: int | None) -> RunRow:
+        row = conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"run {run_id} not found")
+        return _run(row)
+
+    def get_run(self, run_id: int) -> RunRow | None:
+        with self._read() as conn:
+            row = conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?",
+                               (run_id,)).fetchone()
+            return _run(row) if row else None
+
+    def list_runs(self, instance_id: int | None = None) -> list[RunRow]:
+        with self._read() as conn:
+            if instance_id is None:
+                rows = conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY id")
+            else:
+                rows = conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE instance_id = ? "
+                                    "ORDER BY id", (instance_id,))
+            return [_run(r) for r in rows]
+
+    def queue_position(self, run_id: int) -> int | None:
+        """1 for the next run to be solved; None when the run is not queued."""
+        with self._read() as conn:
+            row = conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
+            if row is None or row["status"] != "queued":
+                return None
+            ahead = conn.execute("SELECT COUNT(*) AS n FROM runs WHERE status = 'queued' AND id < ?",
+                                 (run_id,)).fetchone()["n"]
+            return int(ahead) + 1
+
+    def claim_next_run(self, claim: str, pid: int) -> RunRow | None:
+        """Take the oldest queued run for a worker: status → running, the decisions recorded so
+        far fixed (decisions_upto), the claim token set so only this worker can finish it."""
+        with self._tx() as conn:
+            row = conn.execute("SELECT id, instance_id FROM runs WHERE status = 'queued' "
+                               "ORDER BY id LIMIT 1").fetchone()
+            if row is None:
+                return None
+            upto = conn.execute("SELECT MAX(id) AS m FROM decisions WHERE instance_id = ?",
+                                (row["instance_id"],)).fetchone()["m"]
+            conn.execute(
+                "UPDATE runs SET status = 'running', claim = ?, worker_pid = ?, started_at = ?, "
+                "finished_at = NULL, attempts = attempts + 1, decisions_upto = ?, error = NULL, "
+                "progress = ? WHERE id = ?",
+                (claim, pid, now(), upto or 0, json.dumps({"phase": "starting", "elapsed": 0.0}),
+                 row["id"]),
+            )
+            return self._get_run(conn, row["id"])
+
+    def set_progress(self, run_id: int, claim: str, progress: dict[str, Any]) -> bool:
+        with self._tx() as conn:
+            cur = conn.execute(
+                "UPDATE runs SET progress = ? WHERE id = ? AND claim = ? AND status = 'running'",
+                (json.dumps(progress), run_id, claim),
+            )
+            return cur.rowcount == 1
+
+    def finish_run(self, run_id: int, claim: str, status: str, allocation: str | None,
+                   error: str | None, progress: dict[str, Any] | None = None) -> bool:
+        """Record the end of a run, only if `claim` still owns it (a run interrupted at restart
+        and re-queued cannot be overwritten by a stale worker)."""
+        if status not in FINISHED:
+            raise ValueError(f"not a final status: {status}")
+        with self._tx() as conn:
+            params: list[Any] = [status, now(), error]
+            sets = "status = ?, finished_at = ?, error = ?"
+            if progress is not None:
+                sets += ", progress = ?"
+                params.append(json.dumps(progress))
+            cur = conn.execute(
+                f"UPDATE runs SET {sets} WHERE id = ? AND claim = ? AND status = 'running'",
+                (*params, run_id, claim),
+            )
+            if cur.rowcount != 1:
+                return False
+            conn.execute("DELETE FROM allocations WHERE run_id = ?", (run_id,))
+            if allocation is not None:
+                conn.execute("INSERT INTO allocations (run_id, data) VALUES (?, ?)",
+                             (run_id, allocation))
+            return True
+
+    def request_cancel(self, run_id: int) -> RunRow:
+        """Cancel a queued run at once, flag a running one for its worker's supervisor."""
+        with self._tx() as conn:
+            run = self._get_run(conn, run_id)
+            if run.status == "queued":
+                conn.execute("UPDATE runs SET status = 'cancelled', finished_at = ?, "
+                             "cancel_requested = 1 WHERE id = ?", (now(), run_id))
+            elif run.status == "running":
+                conn.execute("UPDATE runs SET cancel_requested = 1 WHERE id = ?", (run_id,))
+            else:
+                raise Conflict(f"run {run_id} is {run.status}; only a queued or running run can be "
+                               "cancelled")
+            return self._get_run(conn, run_id)
+
+    def cancel_running(self, run_id: int, claim: str) -> bool:
+        """Mark a running run cancelled (its worker was stopped)."""
+        with self._tx() as conn:
+            cur = conn.execute("UPDATE runs SET status = 'cancelled', finished_at = ? "
+                               "WHERE id = ? AND claim = ? AND status = 'running'",
+                               (now(), run_id, claim))
+            return cur.rowcount == 1
+
+    def runs_to_cancel(self, pid: int) -> list[RunRow]:
+        with self._read() as conn:
+            rows = conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE status = 'running' "
+                                "AND cancel_requested = 1 AND worker_pid = ?", (pid,))
+            return [_run(r) for r in rows]
+
+    def fail_running_of_pid(self, pid: int, message: str) -> int:
+        """A worker process died: its running run failed (it can be restarted)."""
+        with self._tx() as conn:
+            cur = conn.execute("UPDATE runs SET status = 'failed', finished_at = ?, error = ? "
+                               "WHERE status = 'running' AND worker_pid = ?",
+                               (now(), message, pid))
+            return cur.rowcount
+
+    def requeue_running_of_pid(self, pid: int) -> int:
+        """Runs a stopped worker held besides the cancelled one go back to the queue."""
+        with self._tx() as conn:
+            cur = conn.execute("UPDATE runs SET status = 'queued', claim = NULL, worker_pid = NULL, "
+                               "progress = NULL WHERE status = 'running' AND worker_pid = ?",
+                               (pid,))
+            return cur.rowcount
+
+    def interrupt_running_of_pid(self, pid: int) -> int:
+        """At shutdown: the runs of a stopped worker become 'interrupted'."""
+        with self._tx() as conn:
+            cur = conn.execute("UPDATE runs SET status = 'interrupted', finished_at = ?, "
+                               "error = 'the server stopped while this run was solving' "
+                               "WHERE status = 'running' AND worker_pid = ?", (now(), pid))
+            return cur.rowcount
+
+    def interrupt_running(self) -> int:
+        """At start-up: runs left 'running' by a stopped server become 'interrupted'."""
+        with self._tx() as conn:
+            cur = conn.execute("UPDATE runs SET status = 'interrupted', finished_at = ?, "
+                               "error = 'the server stopped while this run was solving' "
+                               "WHERE status = 'running'", (now(),))
+            return cur.rowcount
+
+    def restart_run(self, run_id: int) -> RunRow:
+        with self._tx() as conn:
+            run = self._get_run(conn, run_id)
+            self._check_not_published(conn, run.instance_id)
+            if run.status not in RESTARTABLE:
+                raise Conflict(f"run {run_id} is {run.status}; only "
+                               f"{', '.join(RESTARTABLE)} runs can be restarted")
+            conn.execute("UPDATE runs SET status = 'queued', claim = NULL, worker_pid = NULL, "
+                         "cancel_requested = 0, progress = NULL, error = NULL, "
+                         "finished_at = NULL WHERE id = ?", (run_id,))
+            conn.execute("DELETE FROM allocations WHERE run_id = ?", (run_id,))
+            return self._get_run(conn, run_id)
+
+    def publish_run(self, run_id: int, by: str) -> RunRow:
+        """Publish a finished run: one per instance, and not when a later decision contradicts
+        it — a rejected proposal, or a pinned pair it lacks (the coordinator re-runs first)."""
+        with self._tx() as conn:
+            run = self._get_run(conn, run_id)
+            if run.published:
+                raise Conflict(f"run {run_id} is already published")
+            self._check_not_published(conn, run.instance_id)
+            if run.status != "done":
+                raise Conflict(f"run {run_id} is {run.status}; only a done run can be published")
+            alloc = conn.execute("SELECT data FROM allocations WHERE run_id = ?",
+                                 (run_id,)).fetchone()
+            proposed = {(a["client_id"], a["placement_id"])
+                        for a in json.loads(alloc["data"])["assignments"]} if alloc else set()
+            later = conn.execute(
+                "SELECT client_id, placement_id, decision FROM decisions WHERE instance_id = ? "
+                "AND id > ? ORDER BY id", (run.instance_id, run.decisions_upto or 0)).fetchall()
+            latest = {(r["client_id"], r["placement_id"]): r["decision"] for r in later}
+            rejected = sorted(p for p, d in latest.items() if d == "reject" and p in proposed)
+            if rejected:
+                pairs = ", ".join(f"({c}, {p})" for c, p in rejected[:5])
+                raise Conflict(f"{len(rejected)} proposal(s) of run {run_id} were rejected after "
+                               f"it ran ({pairs}); re-run before publishing")
+            missing = sorted(p for p, d in latest.items() if d == "accept" and p not in proposed)
+            if missing:
+                pairs = ", ".join(f"({c}, {p})" for c, p in missing[:5])
+                raise Conflict(f"{len(missing)} pair(s) were pinned after run {run_id} ran and are "
+                               f"not in it ({pairs}); re-run before publishing")
+            conn.execute("UPDATE runs SET published_at = ?, published_by = ? WHERE id = ?",
+                         (now(), by, run_id))
+            return self._get_run(conn, run_id)
+
+    def allocation(self, run_id: int) -> str | None:
+        with self._read() as conn:
+            row = conn.execute("SELECT data FROM allocations WHERE run_id = ?",
+                               (run_id,)).fetchone()
+            return row["data"] if row else None
+
+    # ------------------------------------------------------------------ decisions
+    def add_decision(self, run_id: int, client_id: str, placement_id: str, provider_id: str,
+                     decision: str, reason: str, by_name: str, by_token: int | None) -> DecisionRow:
+        with self._tx() as conn:
+            run = self._get_run(conn, run_id)
+            self._check_not_published(conn, run.instance_id)
+            if run.status != "done":
+                raise Conflict(f"run {run_id} is {run.status}; decisions are taken on a done run")
+            cur = conn.execute(
+                "INSERT INTO decisions (instance_id, run_id, client_id, placement_id, provider_id, "
+                "decision, reason, by_name, by_token, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (run.instance_id, run_id, client_id, placement_id, provider_id, decision, reason,
+                 by_name, by_token, now()),
+            )
+            row = conn.execute(f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE id = ?",
+                               (cur.lastrowid,)).fetchone()
+            return _decision(row)
+
+    def decisions(self, instance_id: int, upto: int | None = None) -> list[DecisionRow]:
+        """The decision history of an instance in the order taken (only ids ≤ `upto` if given)."""
+        with self._read() as conn:
+            sql = f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE instance_id = ?"
+            params: list[Any] = [instance_id]
+            if upto is not None:
+                sql += " AND id <= ?"
+                params.append(upto)
+            return [_decision(r) for r in conn.execute(sql + " ORDER BY id", params)]

@@ -1,0 +1,1 @@
+"""Routers of the API service, one per resource."""

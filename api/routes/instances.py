@@ -1,0 +1,248 @@
+"""Instances: upload a week (zip or JSON), read it back, add new clients, start runs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from api.auth import Principal, same_region
+from api.db import InstanceRow, NewInstance, Store
+from api.decisions import merged_weights
+from api.routes.common import (
+    Coordinator,
+    SettingsDep,
+    StoreDep,
+    load_instance,
+    run_out,
+    visible_instance,
+)
+from api.schemas import ClientsAdded, ErrorOut, InstanceCreated, InstanceOut, RunOut, RunRequest
+from api.settings import Settings
+from api.uploads import (
+    UploadError,
+    append_clients,
+    clients_csv_from_json,
+    counts_of,
+    files_from_json,
+    files_from_zip,
+    instance_zip,
+    load_stored,
+    parse_files,
+    problem_dicts,
+    provider_ids,
+    region_of,
+    sha256,
+)
+from instances.problems import Problem
+from models.instance import Instance
+
+router = APIRouter(tags=["instances"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 404: {"model": ErrorOut},
+    409: {"model": ErrorOut}, 413: {"model": ErrorOut}, 422: {"model": ErrorOut},
+}
+
+
+def _json_payload(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise HTTPException(400, f"malformed JSON: {exc}") from exc
+
+
+def _spool(upload: UploadFile, tmp: Path) -> Path:
+    """Copy an uploaded file to a real file (the zip reader wants a path)."""
+    path = tmp / "upload"
+    upload.file.seek(0)
+    with path.open("wb") as out:
+        shutil.copyfileobj(upload.file, out, 1024 * 1024)
+    return path
+
+
+def _looks_like_json(head: bytes) -> bool:
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
+
+
+def _files_from_upload(upload: UploadFile, settings: Settings) -> tuple[dict[str, bytes], bool]:
+    """Instance files of a multipart upload (a zip, or a .json in the JSON shape); (files, is_json)."""
+    with tempfile.TemporaryDirectory(prefix="polku-upload-") as tmp:
+        path = _spool(upload, Path(tmp))
+        head = path.open("rb").read(64)
+        if head.startswith(b"PK"):
+            return files_from_zip(path, settings.max_unzipped_bytes), False
+        if _looks_like_json(head):
+            return files_from_json(_json_payload(path.read_bytes())), True
+    raise UploadError([Problem("upload", message="is neither a zip nor JSON",
+                               expected="a .zip of an instance folder, or the JSON shape")])
+
+
+def _check_region(user: Principal, inst: Instance) -> str:
+    region = region_of(inst)
+    if user.role == "coordinator" and not same_region(user.region, region):
+        raise HTTPException(403, f"this instance is of region {region!r}; your token is for "
+                            f"region {user.region!r} (set instance.json \"region\" or the name "
+                            "prefix)")
+    return region
+
+
+def _store_instance(store: Store, request: Request, inst: Instance, user: Principal,
+                    source: str = "upload") -> tuple[InstanceRow, Instance]:
+    """Write the canonical zip, check it reads back, store it; (row, parsed stored instance)."""
+    region = _check_region(user, inst)
+    data = instance_zip(inst)
+    stored = load_stored(data, inst.name)
+    row = store.add_instance(NewInstance(
+        name=inst.name, week=inst.week, region=region, source=source, created_by=user.name,
+        data=data, sha256=sha256(data), providers=provider_ids(stored), counts=counts_of(stored)))
+    request.app.state.instances.put((row.id, row.sha256), stored)
+    return row, stored
+
+
+@router.post("/instances", status_code=201, response_model=InstanceCreated, responses=ERRORS,
+             openapi_extra={"requestBody": {"content": {
+                 "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
+                                                    "properties": {"file": {"type": "string",
+                                                                            "format": "binary"}}}},
+                 "application/json": {"schema": {"type": "object"}},
+             }}})
+async def create_instance(request: Request, user: Coordinator, store: StoreDep,
+                          settings: SettingsDep) -> InstanceCreated:
+    """Upload a week's instance: multipart field `file` (a zip of the FORMAT.md folder, or a
+    .json), or a JSON body {"instance": {…}, "clients": […], "placements": […],
+    "providers": […], "funding": […], "decisions": […]}. Problems → 422 with file, line,
+    column and message for each."""
+    ctype = request.headers.get("content-type", "")
+    default_name = "instance"
+    if ctype.startswith("multipart/form-data"):
+        form = await request.form(max_files=1, max_fields=4)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise HTTPException(422, "multipart field 'file' is missing (the instance zip)")
+        if upload.filename:
+            default_name = Path(upload.filename).stem or default_name
+        files, is_json = await run_in_threadpool(_files_from_upload, upload, settings)
+        request.state.json_upload = is_json
+    elif ctype.startswith("application/json"):
+        request.state.json_upload = True
+        files = files_from_json(_json_payload(await request.body()))
+    else:
+        raise HTTPException(415, "send the instance as multipart/form-data (field 'file') or "
+                            "application/json")
+    inst, warnings = await run_in_threadpool(parse_files, files, default_name)
+    row, _ = await run_in_threadpool(_store_instance, store, request, inst, user)
+    is_json = bool(getattr(request.state, "json_upload", False))
+    return InstanceCreated(id=row.id, name=row.name, week=row.week, region=row.region,
+                           counts=row.counts, warnings=problem_dicts(warnings, is_json))
+
+
+def instance_out(store: Store, row: InstanceRow) -> InstanceOut:
+    runs = store.list_runs(row.id)
+    published = next((r.id for r in runs if r.published), None)
+    return InstanceOut(
+        id=row.id, name=row.name, week=row.week, region=row.region, source=row.source,
+        parent_instance_id=row.parent_instance_id, parent_run_id=row.parent_run_id,
+        created_at=row.created_at, created_by=row.created_by, updated_at=row.updated_at,
+        sha256=row.sha256, size=row.size, counts=row.counts, runs=[r.id for r in runs],
+        published_run=published)
+
+
+@router.get("/instances", response_model=list[InstanceOut], responses=ERRORS)
+def list_instances(user: Coordinator, store: StoreDep) -> list[InstanceOut]:
+    """The instances the caller may see (a coordinator: their region's)."""
+    from api.auth import can_see_instance
+
+    return [instance_out(store, r) for r in store.list_instances() if can_see_instance(user, r)]
+
+
+@router.get("/instances/{instance_id}", response_model=InstanceOut, responses=ERRORS)
+def get_instance(instance_id: int, user: Coordinator, store: StoreDep) -> InstanceOut:
+    return instance_out(store, visible_instance(store, user, instance_id))
+
+
+@router.get("/instances/{instance_id}/download", responses={
+    **ERRORS, 200: {"content": {"application/zip": {}}}})
+def download_instance(instance_id: int, user: Coordinator, store: StoreDep) -> Response:
+    """The stored instance as a FORMAT.md zip."""
+    row = visible_instance(store, user, instance_id)
+    return Response(store.instance_data(row.id), media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{row.name}.zip"'})
+
+
+@router.get("/instances/{instance_id}/runs", response_model=list[RunOut], responses=ERRORS)
+def list_runs(instance_id: int, user: Coordinator, store: StoreDep) -> list[RunOut]:
+    row = visible_instance(store, user, instance_id)
+    return [run_out(store, r) for r in store.list_runs(row.id)]
+
+
+@router.post("/instances/{instance_id}/clients", status_code=201, response_model=ClientsAdded,
+             responses=ERRORS, openapi_extra={"requestBody": {"content": {
+                 "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
+                                                    "properties": {"file": {"type": "string",
+                                                                            "format": "binary"}}}},
+                 "application/json": {"schema": {"type": "object", "properties": {
+                     "clients": {"type": "array", "items": {"type": "object"}}}}},
+             }}})
+async def add_clients(instance_id: int, request: Request, user: Coordinator,
+                      store: StoreDep) -> ClientsAdded:
+    """Add the new queue to an instance that has no runs yet (e.g. the one next-week built):
+    multipart `file` (a clients.csv) or JSON {"clients": [ … ]}; validated like an upload."""
+    row = visible_instance(store, user, instance_id)
+    if store.list_runs(row.id):
+        raise HTTPException(409, f"instance {row.id} already has runs; it can no longer change")
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith("multipart/form-data"):
+        form = await request.form(max_files=1, max_fields=4)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise HTTPException(422, "multipart field 'file' is missing (a clients.csv)")
+        data = await upload.read()
+        if _looks_like_json(data[:64]):
+            request.state.json_upload = True
+            data = clients_csv_from_json(_json_payload(data))
+    elif ctype.startswith("application/json"):
+        request.state.json_upload = True
+        data = clients_csv_from_json(_json_payload(await request.body()))
+    else:
+        raise HTTPException(415, "send the clients as multipart/form-data (field 'file') or "
+                            "application/json")
+
+    def work() -> ClientsAdded:
+        inst = load_instance(request, store, row)
+        merged = append_clients(inst, data)
+        blob = instance_zip(merged)
+        stored = load_stored(blob, merged.name)
+        new_row = store.replace_instance_data(row.id, blob, sha256(blob), counts_of(stored),
+                                              provider_ids(stored))
+        request.app.state.instances.put((new_row.id, new_row.sha256), stored)
+        return ClientsAdded(id=row.id, added=len(merged.clients) - len(inst.clients),
+                            counts=new_row.counts)
+
+    return await run_in_threadpool(work)
+
+
+@router.post("/instances/{instance_id}/runs", status_code=201, response_model=RunOut,
+             responses=ERRORS)
+def create_run(instance_id: int, body: RunRequest, request: Request, user: Coordinator,
+               store: StoreDep, settings: SettingsDep) -> RunOut:
+    """Queue a run of the instance (solved by a worker process). Weights override the
+    instance's; an unknown or bad weight is a 422 naming the key."""
+    row = visible_instance(store, user, instance_id)
+    if store.published_run_of(row.id) is not None:
+        raise HTTPException(409, f"instance {row.id} has a published run; the week is closed")
+    time_limit = body.time_limit if body.time_limit is not None else settings.default_time_limit
+    if time_limit > settings.max_time_limit:
+        raise HTTPException(422, f"time_limit {time_limit} s is over the limit of "
+                            f"{settings.max_time_limit} s")
+    inst = load_instance(request, store, row)
+    weights = merged_weights(inst, body.weights)
+    run = store.add_run(row.id, {"time_limit": time_limit, "weights": weights, "mode": body.mode,
+                                 "seed": body.seed, "workers": body.workers or
+                                 settings.solver_threads}, user.name)
+    return run_out(store, run)

@@ -1,0 +1,187 @@
+"""Runs: status and progress, cancel and restart, the allocation (JSON or CSV), its summary, the
+unassigned, one client's explanation, publishing, and building next week from a published run."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from api.db import NewInstance
+from api.decisions import decisions_frame, effective_records, run_instance
+from api.routes.common import (
+    AnyUser,
+    Coordinator,
+    StoreDep,
+    allocation_dict,
+    allocation_text,
+    load_instance,
+    run_out,
+    visible_run,
+)
+from api.routes.decisions import decision_out
+from api.routes.instances import ERRORS
+from api.schemas import ClientOut, NextWeekOut, NextWeekRequest, RunOut
+from api.uploads import counts_of, instance_zip, load_stored, provider_ids, sha256
+from instances.next_week import NextWeekError, next_week
+from models.allocation import Allocation
+
+router = APIRouter(tags=["runs"])
+
+
+@router.get("/runs/{run_id}", response_model=RunOut, responses=ERRORS)
+def get_run(run_id: int, user: AnyUser, store: StoreDep) -> RunOut:
+    """Status (queued|running|done|failed|cancelled|interrupted) and live progress: objective,
+    bound, gap, elapsed seconds. Liaisons may poll the runs that concern their providers."""
+    run, _ = visible_run(store, user, run_id)
+    return run_out(store, run)
+
+
+@router.post("/runs/{run_id}/cancel", response_model=RunOut, responses=ERRORS)
+def cancel_run(run_id: int, user: Coordinator, store: StoreDep) -> RunOut:
+    """Cancel a queued run at once; a running one is stopped by its worker's supervisor within a
+    second or so (poll until the status is cancelled)."""
+    visible_run(store, user, run_id)
+    return run_out(store, store.request_cancel(run_id))
+
+
+@router.post("/runs/{run_id}/restart", response_model=RunOut, responses=ERRORS)
+def restart_run(run_id: int, user: Coordinator, store: StoreDep) -> RunOut:
+    """Queue an interrupted, failed or cancelled run again (same id, same request)."""
+    visible_run(store, user, run_id)
+    return run_out(store, store.restart_run(run_id))
+
+
+CSV_COLUMNS = ("client_id", "placement_id", "provider_id", "type", "pool_id", "cost",
+               "travel_min", "score")
+
+
+def allocation_csv(alloc: dict[str, Any], placements: dict[str, tuple[str, str]]) -> str:
+    """The assignments as CSV: one row per client placed, score total then each component."""
+    components: list[str] = []
+    for a in alloc.get("assignments", []):
+        components += [k for k in a.get("score", {}) if k not in components]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([*CSV_COLUMNS, *(f"score_{c}" for c in components)])
+    for a in alloc.get("assignments", []):
+        score = a.get("score", {})
+        provider, ptype = placements.get(a["placement_id"], ("", ""))
+        writer.writerow([a["client_id"], a["placement_id"], provider, ptype, a.get("pool_id", ""),
+                         a.get("cost", ""), a.get("travel_min", ""), sum(score.values()),
+                         *(score.get(c, 0) for c in components)])
+    return buf.getvalue()
+
+
+@router.get("/runs/{run_id}/allocation", responses={
+    **ERRORS, 200: {"content": {"application/json": {}, "text/csv": {}},
+                    "description": "allocation.json (FORMAT.md), or CSV with ?format=csv"}})
+def get_allocation(run_id: int, request: Request, user: Coordinator, store: StoreDep,
+                   format: str = Query("json", pattern="^(json|csv)$")) -> Response:
+    """allocation.json as FORMAT.md states it, or `?format=csv`: client_id, placement_id,
+    provider_id, type, pool_id, cost, travel_min, score, score_<component>…"""
+    run, row = visible_run(store, user, run_id)
+    if format == "json":
+        return Response(allocation_text(store, run), media_type="application/json")
+    alloc = allocation_dict(request, store, run)
+    inst = load_instance(request, store, row)
+    frame = inst.placements
+    placements = dict(zip(frame["id"].astype(str),
+                          zip(frame["provider_id"].astype(str), frame["type"].astype(str),
+                              strict=True), strict=True))
+    return Response(allocation_csv(alloc, placements), media_type="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="allocation-run{run.id}.csv"'})
+
+
+@router.get("/runs/{run_id}/summary", responses=ERRORS)
+def get_summary(run_id: int, request: Request, user: Coordinator, store: StoreDep) -> JSONResponse:
+    """The headline figures: status, objective, bound, gap, placed vs queue by type, municipality
+    and group, pool use, fairness."""
+    run, _ = visible_run(store, user, run_id)
+    alloc = allocation_dict(request, store, run)
+    keys = ("instance", "status", "objective", "bound", "gap", "solve_seconds", "pools",
+            "fairness", "summary")
+    out = {k: alloc.get(k) for k in keys}
+    out.update({"run_id": run.id, "assigned": len(alloc.get("assignments", [])),
+                "unassigned": len(alloc.get("unassigned", []))})
+    return JSONResponse(out)
+
+
+@router.get("/runs/{run_id}/unassigned", responses=ERRORS)
+def get_unassigned(run_id: int, request: Request, user: Coordinator,
+                   store: StoreDep) -> JSONResponse:
+    """The queue clients left out, each with the reasons, most specific first."""
+    run, _ = visible_run(store, user, run_id)
+    alloc = allocation_dict(request, store, run)
+    return JSONResponse({"run_id": run.id, "unassigned": alloc.get("unassigned", [])})
+
+
+@router.get("/runs/{run_id}/clients/{client_id}", response_model=ClientOut, responses=ERRORS)
+def get_client(run_id: int, client_id: str, request: Request, user: Coordinator,
+               store: StoreDep) -> ClientOut:
+    """One client in this run: the assignment (with score and alternatives) or the reasons left
+    out, the decisions on their pairs, and the explanation computed from the data."""
+    from matcher.explain import explain_client
+
+    run, row = visible_run(store, user, run_id)
+    alloc_raw = allocation_dict(request, store, run)
+    base = load_instance(request, store, row)
+    ids = base.clients["id"].astype(str)
+    if client_id not in set(ids):
+        raise HTTPException(404, f"client {client_id!r} is not in this run's instance")
+    history = store.decisions(row.id, upto=run.decisions_upto)
+    inst = run_instance(base, run.request["weights"], history)
+    alloc = Allocation.from_dict(alloc_raw)
+    explanation = explain_client(inst, alloc, client_id)
+    assignment = next((a for a in alloc_raw["assignments"] if a["client_id"] == client_id), None)
+    left = next((u for u in alloc_raw["unassigned"] if u["client_id"] == client_id), None)
+    current = str(base.clients.loc[ids == client_id, "current_placement"].iloc[0] or "")
+    state = "assigned" if assignment else "in_current_placement" if current else "unassigned"
+    decided = [decision_out(d) for d in store.decisions(row.id) if d.client_id == client_id]
+    return ClientOut(run_id=run.id, client_id=client_id, state=state, assignment=assignment,
+                     reasons=list(left["reasons"]) if left else [], decisions=decided,
+                     explanation=explanation)
+
+
+@router.post("/runs/{run_id}/publish", response_model=RunOut, responses=ERRORS)
+def publish_run(run_id: int, user: Coordinator, store: StoreDep) -> RunOut:
+    """Publish a done run: from then on the instance's week is closed — no more runs, decisions
+    or restarts (409). Refused while a proposal of the run has been rejected since it ran."""
+    visible_run(store, user, run_id)
+    return run_out(store, store.publish_run(run_id, user.name))
+
+
+@router.post("/runs/{run_id}/next-week", response_model=NextWeekOut, status_code=201,
+             responses={**ERRORS, 200: {"model": NextWeekOut,
+                                        "description": "already built: the same instance"}})
+def create_next_week(run_id: int, request: Request, response: Response, user: Coordinator,
+                     store: StoreDep, body: NextWeekRequest | None = None) -> NextWeekOut:
+    """Build the next week's instance from a published run (placed clients hold their seats,
+    months used grow, ended placements free their seats; see instances/next_week.py). Once per
+    run: asking again answers 200 with the same id."""
+    run, row = visible_run(store, user, run_id)
+    if not run.published:
+        raise HTTPException(409, f"run {run.id} is not published; publish it first")
+    weeks = body.weeks if body else 1
+    base = load_instance(request, store, row)
+    alloc = Allocation.from_dict(allocation_dict(request, store, run))
+    carried = decisions_frame(effective_records(base, store.decisions(row.id)))
+    try:
+        new = next_week(base, alloc, weeks=weeks, decisions=carried)
+    except NextWeekError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    blob = instance_zip(new)
+    stored = load_stored(blob, new.name)
+    new_row, created = store.add_next_week(NewInstance(
+        name=new.name, week=new.week, region=row.region, source="next-week",
+        created_by=user.name, data=blob, sha256=sha256(blob), providers=provider_ids(stored),
+        counts=counts_of(stored), parent_instance_id=row.id, parent_run_id=run.id))
+    if created:
+        request.app.state.instances.put((new_row.id, new_row.sha256), stored)
+    else:
+        response.status_code = 200
+    return NextWeekOut(id=new_row.id, created=created, name=new_row.name, week=new_row.week,
+                       counts=new_row.counts)

@@ -1,0 +1,208 @@
+"""Request and response models of the API (pydantic), kept apart from the storage rows.
+
+Requests forbid unknown keys, so a misspelt field is a 422 naming it instead of being ignored.
+`Proposal` is the whole of what a liaison sees of a client: adding a field to it is a privacy
+decision, and the tests pin its exact set of fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+RunStatus = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- requests
+
+
+class RunRequest(Strict):
+    """Start a run: seconds to solve, weights over the instance's, mode, seed, CP-SAT workers."""
+
+    time_limit: float | None = Field(None, gt=0, description="seconds; default from settings")
+    weights: dict[str, Any] = Field(default_factory=dict,
+                                    description="objective weights overriding the instance's")
+    mode: Literal["weighted", "lexicographic"] = "weighted"
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+    workers: int | None = Field(None, ge=1, le=64, description="CP-SAT workers (capped)")
+
+
+class DecisionRequest(Strict):
+    """A liaison's (or coordinator's) answer to a proposal; a reject needs a reason."""
+
+    client_id: str = Field(min_length=1, max_length=200)
+    placement_id: str = Field(min_length=1, max_length=200)
+    decision: Literal["accept", "reject"]
+    reason: str = Field("", max_length=2000)
+
+    @model_validator(mode="after")
+    def reason_for_reject(self) -> DecisionRequest:
+        if self.decision == "reject" and not self.reason.strip():
+            raise ValueError("a reject needs a reason")
+        return self
+
+
+class NextWeekRequest(Strict):
+    """How many weeks after the published run's week the new snapshot is (default 1)."""
+
+    weeks: int = Field(1, ge=1, le=52)
+
+
+class ClientsRequest(Strict):
+    """New clients for an instance, as JSON objects with the clients.csv columns as keys."""
+
+    clients: list[dict[str, Any]]
+
+
+# ---------------------------------------------------------------- responses
+
+
+class ProblemOut(BaseModel):
+    file: str
+    line: int | None = None
+    column: str | None = None
+    value: str | None = None
+    message: str
+    expected: str | None = None
+    severity: str = "error"
+    text: str = ""
+    index: int | None = None
+
+
+class ErrorOut(BaseModel):
+    detail: str
+    problems: list[ProblemOut] | None = None
+
+
+class Created(BaseModel):
+    id: int
+
+
+class InstanceCreated(BaseModel):
+    id: int
+    name: str
+    week: str
+    region: str
+    counts: dict[str, int]
+    warnings: list[ProblemOut] = Field(default_factory=list)
+
+
+class InstanceOut(BaseModel):
+    id: int
+    name: str
+    week: str
+    region: str
+    source: str = Field(description="upload or next-week")
+    parent_instance_id: int | None
+    parent_run_id: int | None
+    created_at: str
+    created_by: str
+    updated_at: str | None
+    sha256: str
+    size: int
+    counts: dict[str, int]
+    runs: list[int]
+    published_run: int | None
+
+
+class ClientsAdded(BaseModel):
+    id: int
+    added: int
+    counts: dict[str, int]
+    warnings: list[ProblemOut] = Field(default_factory=list)
+
+
+class NextWeekOut(BaseModel):
+    id: int
+    created: bool
+    name: str
+    week: str
+    counts: dict[str, int]
+
+
+class Progress(BaseModel):
+    phase: str | None = None
+    elapsed: float | None = None
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    time_limit: float | None = None
+    status: str | None = None
+
+
+class RunOut(BaseModel):
+    id: int
+    instance_id: int
+    status: RunStatus
+    request: dict[str, Any]
+    progress: Progress | None
+    queue_position: int | None
+    error: str | None
+    cancel_requested: bool
+    created_at: str
+    created_by: str
+    started_at: str | None
+    finished_at: str | None
+    attempts: int
+    published: bool
+    published_at: str | None
+    published_by: str | None
+
+
+class Proposal(BaseModel):
+    """One proposed (client, placement) as a liaison sees it: no health, benefit or score data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: str
+    municipality: str
+    languages: list[str]
+    interests: list[str]
+    accommodations: list[str] = Field(description="the client's needs this placement provides")
+    travel_min: float
+    placement_id: str
+    placement_type: str
+    provider_id: str
+    decision: Literal["pending", "accepted", "rejected"]
+
+
+class ProposalsOut(BaseModel):
+    run_id: int
+    instance_id: int
+    week: str
+    providers: list[str]
+    proposals: list[Proposal]
+
+
+class DecisionOut(BaseModel):
+    id: int
+    run_id: int
+    client_id: str
+    placement_id: str
+    provider_id: str
+    decision: Literal["accept", "reject"]
+    effect: Literal["lock", "forbid"]
+    reason: str
+    by: str
+    at: str
+
+
+class ClientOut(BaseModel):
+    run_id: int
+    client_id: str
+    state: Literal["assigned", "unassigned", "in_current_placement"]
+    assignment: dict[str, Any] | None
+    reasons: list[str]
+    decisions: list[DecisionOut]
+    explanation: dict[str, Any]
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+    workers: int | None

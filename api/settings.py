@@ -1,0 +1,69 @@
+"""Settings of the API service, read from the environment in one place (POLKU_* variables).
+
+`POLKU_DB` names the database (a SQLite file path, or a `sqlite:///path` URL); the other
+variables tune limits and the solver worker. Everything has a default, so `polku serve` works
+with no environment at all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+DEFAULT_DB = "polku.sqlite"
+
+
+class SettingsError(ValueError):
+    """An environment variable with a value that cannot be used; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Service settings; build with `Settings.from_env()` or directly in tests."""
+
+    db: str = DEFAULT_DB
+    max_upload_bytes: int = 200 * 1024 * 1024  # instance zips and client CSVs
+    max_json_bytes: int = 1024 * 1024  # every other request body
+    max_unzipped_bytes: int = 2 * 1024 * 1024 * 1024  # guard against zip bombs
+    worker_processes: int = 1  # solver processes consuming the run queue
+    solver_threads: int = 2  # CP-SAT workers per run unless the request asks for fewer
+    default_time_limit: float = 60.0
+    max_time_limit: float = 3600.0
+    poll_seconds: float = 0.5  # how often an idle worker looks at the queue
+    progress_seconds: float = 0.5  # at most one progress write per this many seconds
+    cache_instances: int = 4  # parsed instances kept in memory per process
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Settings from POLKU_* variables (`env` defaults to os.environ), then `overrides`."""
+        env = os.environ if env is None else env
+        base = cls()
+        values: dict[str, object] = {"db": env.get("POLKU_DB") or base.db}
+        numeric = {
+            "POLKU_MAX_UPLOAD_MB": ("max_upload_bytes", 1024 * 1024),
+            "POLKU_MAX_JSON_KB": ("max_json_bytes", 1024),
+            "POLKU_WORKER_PROCESSES": ("worker_processes", 1),
+            "POLKU_SOLVER_THREADS": ("solver_threads", 1),
+        }
+        for var, (name, unit) in numeric.items():
+            raw = env.get(var)
+            if raw is None or raw == "":
+                continue
+            try:
+                number = int(raw)
+            except ValueError as exc:
+                raise SettingsError(f"{var}: expected a whole number, got {raw!r}") from exc
+            if number < 1:
+                raise SettingsError(f"{var}: expected a number ≥ 1, got {raw!r}")
+            values[name] = number * unit
+        for var, name in (("POLKU_MAX_TIME_LIMIT", "max_time_limit"),
+                          ("POLKU_DEFAULT_TIME_LIMIT", "default_time_limit")):
+            raw = env.get(var)
+            if raw:
+                try:
+                    values[name] = float(raw)
+                except ValueError as exc:
+                    raise SettingsError(f"{var}: expected seconds, got {raw!r}") from exc
+        settings = replace(base, **values)  # type: ignore[arg-type]
+        return replace(settings, **overrides)  # type: ignore[arg-type]

@@ -1,0 +1,262 @@
+"""Runs are solved in worker processes, never in the web server's event loop or threads.
+
+Design: the app starts a `Supervisor` (a thread in the server process) that keeps
+`settings.worker_processes` long-lived solver processes (multiprocessing; forked from a fork
+server that has imported the engine once, or spawned where there is none). Each process
+loops: claim the oldest queued run in the database (`Store.claim_next_run`, one transaction, so
+several processes or servers never take the same run), solve it with `matcher.solve.solve`,
+write progress to the run row at most every `progress_seconds`, and store allocation.json.
+
+Cancellation terminates the process solving the run: the supervisor sees the run's
+`cancel_requested` flag, stops that process (CP-SAT cannot be interrupted from another process
+any faster), marks the run cancelled, re-queues anything else the process held and starts a
+fresh process. A process that dies on its own fails its run (restartable). At start-up the app
+marks runs left `running` as `interrupted` (`POST /runs/{id}/restart` queues them again); a
+claim token per attempt keeps a stale process from overwriting a run that was re-queued.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+import traceback
+import uuid
+from dataclasses import asdict
+from typing import Any
+
+from api.db import RunRow, Store, open_store
+from api.settings import Settings
+
+log = logging.getLogger("polku.worker")
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def allocation_json(alloc_dict: dict[str, Any]) -> str:
+    """allocation.json text (numpy scalars made plain)."""
+    return json.dumps(alloc_dict, default=_json_default, ensure_ascii=False)
+
+
+def solve_run(store: Store, run: RunRow, settings: Settings) -> str:
+    """Solve a claimed run and record the outcome; returns the final status."""
+    from api.decisions import run_instance
+    from api.uploads import load_stored
+    from matcher.cpsat import Progress
+    from matcher.result import to_allocation
+    from matcher.solve import SolveOptions, solve
+
+    claim = run.claim or ""
+    request = run.request
+    time_limit = float(request["time_limit"])
+    last = [0.0]
+
+    def on_progress(p: Progress) -> None:
+        now = time.monotonic()
+        if now - last[0] < settings.progress_seconds and p.phase != "done":
+            return
+        last[0] = now
+        store.set_progress(run.id, claim, {**p.as_dict(), "time_limit": time_limit})
+
+    try:
+        row = store.get_instance(run.instance_id)
+        if row is None:
+            raise RuntimeError(f"instance {run.instance_id} is gone")
+        base = load_stored(store.instance_data(run.instance_id), row.name)
+        history = store.decisions(run.instance_id, upto=run.decisions_upto)
+        inst = run_instance(base, request["weights"], history)
+        store.set_progress(run.id, claim, {"phase": "building", "elapsed": 0.0,
+                                           "time_limit": time_limit})
+        options = SolveOptions(
+            time_limit=time_limit,
+            workers=max(1, min(int(request.get("workers") or settings.solver_threads),
+                               settings.solver_threads)),
+            seed=int(request.get("seed", 0)),
+            mode=str(request.get("mode", "weighted")),
+        )
+        result = solve(inst, options, on_progress=on_progress)
+        alloc = to_allocation(inst, result).to_dict()
+        final = {**(asdict(result.history[-1]) if result.history else {}),
+                 "elapsed": round(result.seconds, 2), "objective": result.objective,
+                 "bound": result.bound, "gap": result.gap, "phase": "done",
+                 "time_limit": time_limit, "status": result.status}
+        store.finish_run(run.id, claim, "done", allocation_json(alloc), None, final)
+        return "done"
+    except Exception as exc:  # noqa: BLE001 - any failure of a run is recorded on the run
+        log.error("run %s failed:\n%s", run.id, traceback.format_exc())
+        message = str(exc) or type(exc).__name__
+        store.finish_run(run.id, claim, "failed", None, f"{type(exc).__name__}: {message}")
+        return "failed"
+
+
+def run_one(store: Store, settings: Settings, pid: int | None = None) -> int | None:
+    """Claim and solve the oldest queued run in this process; its id, or None if none waits.
+    (The worker loop, and tests that want a run solved without a process.)"""
+    run = store.claim_next_run(uuid.uuid4().hex, os.getpid() if pid is None else pid)
+    if run is None:
+        return None
+    solve_run(store, run, settings)
+    return run.id
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGTERM this process when the server that started it dies (best effort)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _exit_with_parent(parent: multiprocessing.process.BaseProcess) -> None:
+    """Wait for the server process to end, then end this worker at once (even mid-solve): a
+    solve nobody will read must not finish and write after a crashed server's successor has
+    marked the run interrupted."""
+    parent.join()
+    os._exit(3)
+
+
+def worker_main(db: str, settings: dict[str, Any]) -> None:
+    """Entry point of a worker process: solve queued runs until the parent goes away."""
+    _die_with_parent()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    conf = Settings(**settings)
+    store = open_store(db)
+    # import the engine now, so the first run does not wait for it
+    import api.decisions  # noqa: F401
+    import api.uploads  # noqa: F401
+    import matcher.explain  # noqa: F401
+    import matcher.result  # noqa: F401
+    import matcher.solve  # noqa: F401
+
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True,
+                         name="polku-parent-watch").start()
+    while parent is None or parent.is_alive():
+        try:
+            if run_one(store, conf) is None:
+                time.sleep(conf.poll_seconds)
+        except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
+            log.error("worker loop: %s", traceback.format_exc())
+            time.sleep(conf.poll_seconds)
+
+
+PRELOAD = ["api.worker", "api.decisions", "api.uploads", "matcher.solve", "matcher.result",
+           "matcher.explain"]
+
+
+def worker_context() -> multiprocessing.context.BaseContext:
+    """How worker processes start: from a fork server that has imported the engine once (a new
+    worker after a cancellation is ready at once), or spawned where there is no fork server."""
+    try:
+        ctx = multiprocessing.get_context("forkserver")
+    except ValueError:
+        return multiprocessing.get_context("spawn")
+    ctx.set_forkserver_preload(PRELOAD)
+    return ctx
+
+
+class Supervisor:
+    """Keeps the solver processes alive and carries out cancellations (a thread in the app)."""
+
+    def __init__(self, store: Store, db: str, settings: Settings):
+        self.store = store
+        self.db = db
+        self.settings = settings
+        self.ctx = worker_context()
+        self.procs: list[multiprocessing.process.BaseProcess | None] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._crashes = 0  # quick deaths in a row: each doubles the wait before the next start
+        self._next_start = 0.0
+
+    def _spawn(self) -> multiprocessing.process.BaseProcess:
+        proc = self.ctx.Process(target=worker_main,  # type: ignore[attr-defined]
+                                args=(self.db, asdict(self.settings)), name="polku-worker",
+                                daemon=True)
+        proc.start()
+        proc._polku_started = time.monotonic()  # type: ignore[attr-defined]
+        log.info("started worker process %s", proc.pid)
+        return proc
+
+    def start(self) -> None:
+        """Start the supervising thread; it starts the processes (the first start, which
+        launches the fork server, takes seconds and must not hold up the app's start-up)."""
+        self.procs = [None] * self.settings.worker_processes
+        self._thread = threading.Thread(target=self._watch, name="polku-supervisor", daemon=True)
+        self._thread.start()
+
+    def alive(self) -> int:
+        """Solver processes running now (read without the lock: a snapshot is enough)."""
+        return sum(1 for p in list(self.procs) if p is not None and p.is_alive())
+
+    def _stop_process(self, proc: multiprocessing.process.BaseProcess) -> None:
+        proc.terminate()
+        proc.join(5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(5)
+
+    def check(self) -> None:
+        """One round: carry out cancellations, replace dead processes (a process that dies soon
+        after starting is replaced after a doubling pause, so a broken setup does not spin)."""
+        with self._lock:
+            for i, proc in enumerate(self.procs):
+                if proc is None:
+                    if time.monotonic() >= self._next_start and not self._stop.is_set():
+                        self.procs[i] = self._spawn()
+                    continue
+                pid = proc.pid or -1
+                to_cancel = self.store.runs_to_cancel(pid)
+                if to_cancel:
+                    self._stop_process(proc)
+                    for run in to_cancel:
+                        self.store.cancel_running(run.id, run.claim or "")
+                        log.info("run %s cancelled (worker %s stopped)", run.id, pid)
+                    self.store.requeue_running_of_pid(pid)
+                    self.procs[i] = self._spawn()
+                elif not proc.is_alive() and not self._stop.is_set():
+                    n = self.store.fail_running_of_pid(
+                        pid, f"the worker process ended unexpectedly (exit code {proc.exitcode})")
+                    log.warning("worker %s ended (code %s); %d run(s) failed", pid,
+                                proc.exitcode, n)
+                    quick = time.monotonic() - getattr(proc, "_polku_started", 0.0) < 10
+                    self._crashes = self._crashes + 1 if quick else 0
+                    self._next_start = time.monotonic() + (
+                        min(60.0, 0.5 * 2**self._crashes) if quick else 0.0)
+                    self.procs[i] = None
+
+    def _watch(self) -> None:
+        while True:
+            try:
+                self.check()
+            except Exception:  # noqa: BLE001 - the supervisor must keep going
+                log.error("supervisor: %s", traceback.format_exc())
+            if self._stop.wait(0.25):
+                return
+
+    def stop(self) -> None:
+        """Stop the processes; their running runs are marked interrupted (restartable)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+        with self._lock:
+            for proc in self.procs:
+                if proc is not None:
+                    self._stop_process(proc)
+                    self.store.interrupt_running_of_pid(proc.pid or -1)
+            self.procs = []

@@ -1,0 +1,97 @@
+"""The storage layer, settings and the token command: migrations, claims, stale workers,
+POLKU_DB, hashed tokens printed once."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from api.auth import create_token, hash_token
+from api.cli import main as polku
+from api.db import Conflict, NewInstance, StoreError, open_store
+from api.settings import Settings, SettingsError
+
+
+def new_instance(name: str = "savo-2026-W48") -> NewInstance:
+    return NewInstance(name=name, week="2026-W48", region="savo", source="upload",
+                       created_by="t", data=b"zip", sha256="x", providers=("v1",))
+
+
+def test_migrations_are_versioned_and_idempotent(tmp_path):
+    store = open_store(str(tmp_path / "a.sqlite"))
+    assert store.migrate() == 1
+    assert store.migrate() == 1
+    rows = sqlite3.connect(tmp_path / "a.sqlite").execute("SELECT version FROM schema_version")
+    assert [r[0] for r in rows] == [1]
+    assert open_store(f"sqlite:///{tmp_path / 'b.sqlite'}").migrate() == 1
+    with pytest.raises(StoreError, match="postgresql"):
+        open_store("postgresql://db/polku")
+
+
+def test_claims_are_exclusive_and_stale_workers_cannot_finish(tmp_path):
+    store = open_store(str(tmp_path / "a.sqlite"))
+    store.migrate()
+    inst = store.add_instance(new_instance())
+    r1 = store.add_run(inst.id, {"time_limit": 1, "weights": {}}, "t")
+    r2 = store.add_run(inst.id, {"time_limit": 1, "weights": {}}, "t")
+    a = store.claim_next_run("a", 1)
+    b = store.claim_next_run("b", 2)
+    assert (a.id, b.id) == (r1.id, r2.id) and store.claim_next_run("c", 3) is None
+    assert not store.finish_run(a.id, "b", "done", "{}", None)  # wrong claim
+    assert store.finish_run(a.id, "a", "done", '{"assignments": []}', None)
+    assert not store.finish_run(a.id, "a", "failed", None, "late")  # already finished
+    assert store.get_run(a.id).status == "done" and store.allocation(a.id)
+    # the worker of b dies: its run fails and can be restarted
+    assert store.fail_running_of_pid(2, "gone") == 1
+    assert store.restart_run(b.id).status == "queued"
+    with pytest.raises(Conflict):
+        store.restart_run(a.id)
+    store.publish_run(a.id, "t")
+    with pytest.raises(Conflict):
+        store.add_run(inst.id, {}, "t")
+    with pytest.raises(Conflict):
+        store.replace_instance_data(inst.id, b"z", "y", {}, ())
+
+
+def test_settings_from_env():
+    s = Settings.from_env({"POLKU_DB": "/x/p.sqlite", "POLKU_MAX_UPLOAD_MB": "5",
+                           "POLKU_WORKER_PROCESSES": "2"})
+    assert (s.db, s.max_upload_bytes, s.worker_processes) == ("/x/p.sqlite", 5 * 2**20, 2)
+    assert Settings.from_env({}).db == "polku.sqlite"
+    with pytest.raises(SettingsError, match="POLKU_MAX_JSON_KB"):
+        Settings.from_env({"POLKU_MAX_JSON_KB": "lots"})
+
+
+def test_token_command(tmp_path, capsys, monkeypatch):
+    db = tmp_path / "t.sqlite"
+    assert polku(["token", "create", "--role", "liaison", "--providers", "v1, v2",
+                  "--name", "Liisa", "--db", str(db)]) == 0
+    token = capsys.readouterr().out.strip()
+    store = open_store(str(db))
+    row = store.token_by_hash(hash_token(token))
+    assert row.role == "liaison" and row.providers == ("v1", "v2") and row.name == "Liisa"
+    # only the hash is stored
+    raw = sqlite3.connect(db).execute("SELECT token_hash FROM tokens").fetchall()
+    assert token not in str(raw)
+    assert polku(["token", "create", "--role", "coordinator", "--db", str(db)]) == 2
+    assert "--region" in capsys.readouterr().err
+    monkeypatch.setenv("POLKU_DB", str(tmp_path / "env.sqlite"))
+    assert polku(["token", "create", "--role", "admin"]) == 0
+    capsys.readouterr()
+    assert len(open_store(str(tmp_path / "env.sqlite")).list_tokens()) == 1
+    assert polku(["token", "list", "--db", str(db)]) == 0
+    listing = capsys.readouterr().out
+    assert "Liisa" in listing and token not in listing
+    assert polku(["token", "revoke", str(row.id), "--db", str(db)]) == 0
+    assert store.token_by_hash(hash_token(token)) is None
+    assert polku(["token", "revoke", str(row.id), "--db", str(db)]) == 1
+
+
+def test_create_token_checks_roles(tmp_path):
+    with pytest.raises(ValueError, match="role"):
+        create_token(str(tmp_path / "x.sqlite"), "boss")
+    with pytest.raises(ValueError, match="providers"):
+        create_token(str(tmp_path / "x.sqlite"), "liaison")
+    with pytest.raises(ValueError, match="admin"):
+        create_token(str(tmp_path / "x.sqlite"), "admin", region="savo")
