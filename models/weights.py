@@ -1,16 +1,24 @@
 """Objective weights with documented defaults (instance.json → weights); see README "The score".
 
-The score of a (client, placement, pool) triple is an integer sum of components:
+The score of a (client, placement, pool) triple is an integer sum of components (computed in
+`matcher.score`; it does not depend on the pool):
 
-- priority  = placed + benefit_days·min(days, benefit_days_cap)/100 + liability·(€/week saved)
-              + waiting·min(weeks since activation, waiting_cap)
-- wish      = round(wish / rank) when the placement is on the client's wish list at that rank
-- interest  = interest when the placement's sector is among the client's interests
-- pathway   = pathway when the type is the next step up the staircase from the highest stage the
-              client has used, − pathway_repeat when it is the same stage again
-- travel    = − round(travel · minutes)
-- cost      = − round(cost · pair cost / 1000)
+- priority  = round(placed + benefit_days·min(days, benefit_days_cap)/100
+              + liability·(€/week saved) + waiting·min(weeks since activation, waiting_cap)),
+              one number per client, where €/week saved = liability_share(benefit days) ·
+              liability.daily_benefit · 5 (rules) and weeks since activation is
+              weeks_since_activation, or unemployed_months · 52/12 when that is empty
+- wish      = round(wish / rank) when the placement is on the client's wish list at that 1-based
+              rank (its first mention), else 0
+- interest  = round(interest) when the placement's sector is among the client's interests, else 0
+- pathway   = round(pathway) when the type's stage (pathway_stage) is one above the highest stage
+              among the types the client has months_used > 0 of, − round(pathway_repeat) when it
+              is that same stage, else 0 (also 0 when the client has used no staged type, or the
+              placement's type has no stage)
+- travel    = − round(travel · minutes), minutes one way as in pairs.csv (rounded to 0.1 first)
+- cost      = − round(cost · pair cost / 1000), pair cost in € as in pairs.csv
 
+round is numpy.rint (halves to even: 2.5 → 2, 3.5 → 4), applied to each component on its own.
 Defaults make placing anyone (placed = 1000) outweigh every quality difference, quality outweigh
 commuting, and commuting outweigh cost: the order DOMAIN.md asks for.
 """
