@@ -46,8 +46,13 @@ def _group_rows(keys: np.ndarray, select: np.ndarray, values: np.ndarray) -> tup
     """COO entries grouping selected pairs by key: (row ids 0..k-1, pair cols, values, keys of rows)."""
     cols = np.flatnonzero(select)
     k = keys[cols]
-    owners, row = np.unique(k, return_inverse=True)
-    return row, cols, values[cols], owners
+    if not len(k):
+        return k, cols, values[cols], k
+    # keys are small non-negative row indices: a bincount numbers them in O(n), sorted like np.unique
+    present = np.bincount(k) > 0
+    owners = np.flatnonzero(present)
+    rank = np.cumsum(present) - 1
+    return rank[k], cols, values[cols], owners
 
 
 def build_rows(inst: Instance, pairs: PairTable) -> Rows:
@@ -88,7 +93,9 @@ def build_rows(inst: Instance, pairs: PairTable) -> Rows:
     if len(locks):
         key = pairs.client * max(cols.n_placements, 1) + pairs.placement
         lock_keys = cols.d_client[locks] * max(cols.n_placements, 1) + cols.d_placement[locks]
-        missing = ~np.isin(lock_keys, key)
+        sorted_keys = key if np.all(key[1:] >= key[:-1]) else np.sort(key)
+        at = np.clip(np.searchsorted(sorted_keys, lock_keys), 0, max(len(key) - 1, 0))
+        missing = ~(sorted_keys[at] == lock_keys) if len(key) else np.ones(len(locks), dtype=bool)
         if missing.any():
             d = locks[np.flatnonzero(missing)[0]]
             cid, pid = cols.client_id[cols.d_client[d]], cols.placement_id[cols.d_placement[d]]
@@ -96,6 +103,17 @@ def build_rows(inst: Instance, pairs: PairTable) -> Rows:
                 f"decisions.csv: lock {cid} → {pid} is not a feasible pair under the rules "
                 f"({int(missing.sum())} infeasible lock(s) in all; `polku explain` shows why); "
                 "remove or change the lock"
+            )
+        # locks take free seats like any assignment: more locks than seats cannot all hold
+        unique_locks = np.unique(lock_keys) % max(cols.n_placements, 1)
+        per_placement = np.bincount(unique_locks, minlength=cols.n_placements)
+        over = np.flatnonzero(per_placement > cols.p_seats)
+        if len(over):
+            p = over[0]
+            raise InfeasibleLockError(
+                f"decisions.csv: placement {cols.placement_id[p]} has {int(per_placement[p])} locked "
+                f"client(s) but {int(cols.p_seats[p])} free seat(s); a lock takes a free seat — "
+                "raise the seats or remove a lock"
             )
         # a lock key → decision index; pairs of a locked (client, placement) form one row
         order = np.argsort(lock_keys)

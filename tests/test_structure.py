@@ -1,0 +1,74 @@
+"""The shared constraint rows: one per client, placement, pool, capped provider and lock."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from instances.build import build_instance
+from matcher.candidates import build_pairs
+from matcher.repair import greedy, lock_forced
+from matcher.structure import InfeasibleLockError, build_rows
+
+
+def client(cid: str, **kw):
+    base = dict(id=cid, municipality="Kuopio", lat=62.89, lon=27.68, age=40, benefit_days=600,
+                unemployed_months=14, work_ability=4, partial_work_ability=False, languages=["fi"],
+                needs=[], interests=[], transport="car", max_commute_min=60,
+                consents=["work_trial", "wage_subsidy", "coaching", "participation"], wishes=[],
+                current_placement="", months_used={})
+    return {**base, **kw}
+
+
+def placement(pid: str, ptype: str = "wage_subsidy", seats: int = 1, cost: float = 100.0, **kw):
+    base = dict(id=pid, type=ptype, provider_id="v1", municipality="Kuopio", lat=62.89, lon=27.69,
+                seats=seats, min_work_ability=1, language="fi", features=[], sector="",
+                duration_weeks=10, weekly_cost=cost, funding_pools=["f1"])
+    return {**base, **kw}
+
+
+def instance(clients, placements, decisions=(), budget=10_000.0, cap=None):
+    return build_instance(
+        clients=clients, placements=placements,
+        providers=[dict(id="v1", name="Yritys", kind="company", municipality="Kuopio", max_subsidised=cap)],
+        pools=[dict(id="f1", name="Pool", budget=budget, types=[], municipalities=[])],
+        decisions=list(decisions),
+    )
+
+
+def test_every_family_has_its_rows_and_bounds():
+    inst = instance([client("c1"), client("c2")], [placement("p1", seats=2), placement("p2")], cap=1,
+                    decisions=[dict(client_id="c1", placement_id="p1", decision="lock")])
+    pairs = build_pairs(inst)
+    rows = build_rows(inst, pairs)
+    counts = {fam: len(rows.of(fam)) for fam in ("client", "seats", "budget", "cap", "lock")}
+    assert counts == {"client": 2, "seats": 2, "budget": 1, "cap": 1, "lock": 1}
+    assert rows.hi[rows.of("seats")].tolist() == [2, 1]
+    assert rows.hi[rows.of("budget")].tolist() == [1_000_000]  # cents
+    assert rows.lo[rows.of("lock")].tolist() == [1]
+    assert rows.cost_cents.tolist() == [50_000] * 4  # 100 € × 0.5 × 10 weeks
+
+
+def test_greedy_respects_budget_cap_and_takes_locks_first():
+    inst = instance([client("c1"), client("c2"), client("c3")], [placement("p1", seats=3)],
+                    budget=1000.0, decisions=[dict(client_id="c3", placement_id="p1", decision="lock")])
+    pairs = build_pairs(inst)
+    rows = build_rows(inst, pairs)
+    chosen = greedy(rows, np.argsort(-pairs.score), lock_forced(rows))
+    clients = set(inst.columns.client_id[pairs.client[chosen]])
+    assert "c3" in clients and len(clients) == 2  # 1000 € pays two 500 € pairs
+
+
+def test_infeasible_lock_is_a_clear_error():
+    inst = instance([client("c1", consents=["coaching"])], [placement("p1")],
+                    decisions=[dict(client_id="c1", placement_id="p1", decision="lock")])
+    with pytest.raises(InfeasibleLockError, match="c1 → p1"):
+        build_rows(inst, build_pairs(inst))
+
+
+def test_more_locks_than_seats_is_a_clear_error():
+    inst = instance([client("c1"), client("c2")], [placement("p1", seats=1)],
+                    decisions=[dict(client_id="c1", placement_id="p1", decision="lock"),
+                               dict(client_id="c2", placement_id="p1", decision="lock")])
+    with pytest.raises(InfeasibleLockError, match="p1 has 2 locked"):
+        build_rows(inst, build_pairs(inst))
