@@ -464,6 +464,14 @@ def _check_pair(
     return out, cost
 
 
+def check_pair(
+    facts: Facts, a: Assignment, client: Client, placement: Placement
+) -> tuple[list[Violation], float | None]:
+    """The per-pair check of one stated (client, placement, pool) with cost, travel and score —
+    public for the shortlist checker (matcher/shortlist_check.py), which reuses it."""
+    return _check_pair(facts, a, client, placement)
+
+
 def _check_counts(
     facts: Facts,
     seats_used: Counter[str],

@@ -7,6 +7,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -90,9 +91,11 @@ def run_cpsat(
     phase: str = "cp-sat",
     presolve: bool = True,
     log: bool = False,
+    params: dict[str, Any] | None = None,
 ) -> CpResult:
     """Solve `built` within `time_limit` seconds; `outer_bound` (e.g. the LP's) tightens the
-    reported bound and stops the search once reached."""
+    reported bound and stops the search once reached; `params` sets further CP-SAT parameters
+    (e.g. {"linearization_level": 2})."""
     start = time.perf_counter() if start is None else start
     t0 = time.perf_counter()
     solver = cp_model.CpSolver()
@@ -102,6 +105,8 @@ def run_cpsat(
     p.random_seed = int(seed)
     p.cp_model_presolve = presolve
     p.log_search_progress = log
+    for key, value in (params or {}).items():
+        setattr(p, key, value)
     reporter = _Reporter(start, on_progress, outer_bound, phase)
     status = solver.solve(built.model, reporter)
     name = solver.status_name(status)

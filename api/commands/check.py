@@ -76,9 +76,11 @@ def artefact_kind(raw: Any) -> str:
     """Which artefact a parsed JSON file is: "allocation" (has assignments) or "shortlists"."""
     if isinstance(raw, dict) and "assignments" in raw:
         return "allocation"
-    if isinstance(raw, dict) and "shortlists" in raw:
+    if isinstance(raw, dict) and ("shortlists" in raw or ("lists" in raw and "per_seat" in raw)):
         return "shortlists"
-    raise InputError("expected allocation.json (an object with 'assignments')")
+    raise InputError(
+        "expected allocation.json (an object with 'assignments') or shortlists.json (with 'lists')"
+    )
 
 
 def check_allocation_file(inst: Instance, raw: Any, path: Path, max_lines: int) -> int:
@@ -113,8 +115,32 @@ def check_allocation_file(inst: Instance, raw: Any, path: Path, max_lines: int) 
 
 
 def check_shortlists_file(inst: Instance, raw: Any, path: Path, max_lines: int) -> int:
-    """Extension point: shortlists.json is recognised but has no checker yet."""
-    raise InputError(f"{path}: checking shortlists.json is not supported yet")
+    """Check shortlists.json (matcher/shortlist_check.py), print violations and the summary."""
+    from matcher.shortlist_check import check_shortlists
+    from models.shortlists import Shortlists, ShortlistsError
+
+    try:
+        lists = Shortlists.from_dict(raw)
+    except ShortlistsError as exc:
+        raise InputError(f"{path}: {exc}") from exc
+    violations = check_shortlists(inst, lists)
+    shown = violations if max_lines <= 0 else violations[:max_lines]
+    for v in shown:
+        print(v.line())
+    if len(shown) < len(violations):
+        print(f"… {len(violations) - len(shown)} more violation lines not shown")
+    n_cand = sum(len(s.candidates) for s in lists.lists)
+    counts = (
+        f"{len(lists.lists)} lists, {n_cand} candidates, {len(lists.unlisted)} unlisted, "
+        f"budgets and caps hold for every combination of picks"
+    )
+    if not violations:
+        print(f"OK: {counts}, 0 violations")
+        return EXIT_OK
+    by_rule = Counter(v.rule for v in violations)
+    rules = ", ".join(f"{rule} {n}" for rule, n in sorted(by_rule.items()))
+    print(f"FAILED: {len(violations)} violations ({rules})")
+    return EXIT_VIOLATIONS
 
 
 # One checker per artefact kind; a new kind (shortlists.json) adds a function and an entry here.
