@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from api.db import open_store
 from api.errors import BodyLimit, install_handlers
-from api.routes import decisions, health, instances, pages, runs, views
+from api.routes import decisions, health, instances, pages, runs, shortlists, views
 from api.routes.common import AllocationCache
 from api.settings import Settings
 from api.uploads import InstanceCache
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, start_worker: bool = True) -> F
     install_handlers(app)
     app.add_middleware(BodyLimit, upload_bytes=settings.max_upload_bytes,
                        json_bytes=settings.max_json_bytes)
-    for module in (health, instances, runs, decisions, views, pages):
+    for module in (health, instances, runs, decisions, shortlists, views, pages):
         app.include_router(module.router)
     return app
 

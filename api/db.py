@@ -103,6 +103,13 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX decisions_by_instance ON decisions (instance_id, id);
     """,
+    # version 2: a shortlist run's shortlists.json (issue 8), beside allocations
+    """
+    CREATE TABLE shortlists (
+        run_id INTEGER PRIMARY KEY REFERENCES runs(id),
+        data TEXT NOT NULL
+    );
+    """,
 )
 
 
@@ -237,7 +244,8 @@ class Store(Protocol):
     def claim_next_run(self, claim: str, pid: int) -> RunRow | None: ...
     def set_progress(self, run_id: int, claim: str, progress: dict[str, Any]) -> bool: ...
     def finish_run(self, run_id: int, claim: str, status: str, allocation: str | None,
-                   error: str | None, progress: dict[str, Any] | None = None) -> bool: ...
+                   error: str | None, progress: dict[str, Any] | None = None,
+                   shortlists: str | None = None) -> bool: ...
     def request_cancel(self, run_id: int) -> RunRow: ...
     def cancel_running(self, run_id: int, claim: str) -> bool: ...
     def fail_running_of_pid(self, pid: int, message: str) -> int: ...
@@ -248,6 +256,7 @@ class Store(Protocol):
     def restart_run(self, run_id: int) -> RunRow: ...
     def publish_run(self, run_id: int, by: str) -> RunRow: ...
     def allocation(self, run_id: int) -> str | None: ...
+    def shortlists(self, run_id: int) -> str | None: ...
     # decisions
     def add_decision(self, run_id: int, client_id: str, placement_id: str, provider_id: str,
                      decision: str, reason: str, by_name: str, by_token: int | None) -> DecisionRow: ...
@@ -575,9 +584,11 @@ class SqliteStore:
             return cur.rowcount == 1
 
     def finish_run(self, run_id: int, claim: str, status: str, allocation: str | None,
-                   error: str | None, progress: dict[str, Any] | None = None) -> bool:
+                   error: str | None, progress: dict[str, Any] | None = None,
+                   shortlists: str | None = None) -> bool:
         """Record the end of a run, only if `claim` still owns it (a run interrupted at restart
-        and re-queued cannot be overwritten by a stale worker)."""
+        and re-queued cannot be overwritten by a stale worker); a shortlist run stores
+        shortlists.json instead of allocation.json."""
         if status not in FINISHED:
             raise ValueError(f"not a final status: {status}")
         with self._tx() as conn:
@@ -593,9 +604,13 @@ class SqliteStore:
             if cur.rowcount != 1:
                 return False
             conn.execute("DELETE FROM allocations WHERE run_id = ?", (run_id,))
+            conn.execute("DELETE FROM shortlists WHERE run_id = ?", (run_id,))
             if allocation is not None:
                 conn.execute("INSERT INTO allocations (run_id, data) VALUES (?, ?)",
                              (run_id, allocation))
+            if shortlists is not None:
+                conn.execute("INSERT INTO shortlists (run_id, data) VALUES (?, ?)",
+                             (run_id, shortlists))
             return True
 
     def request_cancel(self, run_id: int) -> RunRow:
@@ -669,6 +684,7 @@ class SqliteStore:
                          "cancel_requested = 0, progress = NULL, error = NULL, "
                          "finished_at = NULL WHERE id = ?", (run_id,))
             conn.execute("DELETE FROM allocations WHERE run_id = ?", (run_id,))
+            conn.execute("DELETE FROM shortlists WHERE run_id = ?", (run_id,))
             return self._get_run(conn, run_id)
 
     def publish_run(self, run_id: int, by: str) -> RunRow:
@@ -681,6 +697,9 @@ class SqliteStore:
             self._check_not_published(conn, run.instance_id)
             if run.status != "done":
                 raise Conflict(f"run {run_id} is {run.status}; only a done run can be published")
+            if run.request.get("kind", "allocation") != "allocation":
+                raise Conflict(f"run {run_id} is a shortlist run; publish an allocation run "
+                               "(the picks are locks it keeps)")
             alloc = conn.execute("SELECT data FROM allocations WHERE run_id = ?",
                                  (run_id,)).fetchone()
             proposed = {(a["client_id"], a["placement_id"])
@@ -706,6 +725,13 @@ class SqliteStore:
     def allocation(self, run_id: int) -> str | None:
         with self._read() as conn:
             row = conn.execute("SELECT data FROM allocations WHERE run_id = ?",
+                               (run_id,)).fetchone()
+            return row["data"] if row else None
+
+    def shortlists(self, run_id: int) -> str | None:
+        """A shortlist run's shortlists.json, None for other runs and until it is done."""
+        with self._read() as conn:
+            row = conn.execute("SELECT data FROM shortlists WHERE run_id = ?",
                                (run_id,)).fetchone()
             return row["data"] if row else None
 

@@ -30,6 +30,41 @@ class RunRequest(Strict):
     mode: Literal["weighted", "lexicographic"] = "weighted"
     seed: int = Field(0, ge=0, le=2**31 - 1)
     workers: int | None = Field(None, ge=1, le=64, description="CP-SAT workers (capped)")
+    kind: Literal["allocation", "shortlist"] = Field(
+        "allocation", description="allocation (one client per seat) or shortlist (issue 8)")
+    per_seat: int = Field(3, ge=1, le=10, description="shortlist: candidates per free seat (K)")
+    max_lists: int = Field(1, ge=1, le=10, description="shortlist: lists per client at most (L)")
+
+
+class PickRequest(Strict):
+    """An employer's answer on a shortlist: pick `client_ids` (→ locks, on `switch_to` if given,
+    a placement of the same provider), or decline one `client_id` (→ a forbid, reason needed)."""
+
+    placement_id: str = Field(min_length=1, max_length=200)
+    client_ids: list[str] = Field(default_factory=list, max_length=50)
+    client_id: str | None = Field(None, min_length=1, max_length=200)
+    switch_to: str | None = Field(None, min_length=1, max_length=200)
+    decline: bool = False
+    by_client: bool = Field(False, description="a decline by the client (else by the employer)")
+    reason: str = Field("", max_length=2000)
+
+    @model_validator(mode="after")
+    def shape(self) -> PickRequest:
+        if self.decline:
+            if not self.client_id or self.client_ids:
+                raise ValueError("a decline names one client_id (not client_ids)")
+            if not self.reason.strip():
+                raise ValueError("a decline needs a reason")
+            if self.switch_to:
+                raise ValueError("a decline cannot switch_to another placement")
+        else:
+            if self.client_id and self.client_id not in self.client_ids:
+                self.client_ids = [*self.client_ids, self.client_id]
+            if not self.client_ids:
+                raise ValueError("a pick names client_ids (or client_id)")
+            if len(set(self.client_ids)) != len(self.client_ids):
+                raise ValueError("client_ids repeat a client")
+        return self
 
 
 class DecisionRequest(Strict):
@@ -169,6 +204,50 @@ class Proposal(BaseModel):
     placement_type: str
     provider_id: str
     decision: Literal["pending", "accepted", "rejected"]
+
+
+class ShortlistCandidate(BaseModel):
+    """A candidate on a shortlist as a liaison sees it: the Proposal's client fields and the rank
+    (no score, priority, cost, pool or health/benefit data)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: str
+    rank: int
+    municipality: str
+    languages: list[str]
+    interests: list[str]
+    accommodations: list[str] = Field(description="the client's needs this placement provides")
+    travel_min: float
+    decision: Literal["pending", "accepted", "rejected"]
+
+
+class ShortlistOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    placement_id: str
+    placement_type: str
+    provider_id: str
+    seats: int = Field(description="free seats to pick for (after the locks)")
+    locked: list[str] = Field(description="clients already holding a seat here (earlier picks)")
+    candidates: list[ShortlistCandidate]
+
+
+class ShortlistsOut(BaseModel):
+    run_id: int
+    instance_id: int
+    week: str
+    providers: list[str]
+    per_seat: int
+    max_lists: int
+    lists: list[ShortlistOut]
+
+
+class PicksOut(BaseModel):
+    run_id: int
+    placement_id: str
+    decisions: list[DecisionOut]
+    released: list[str] = Field(description="others on the list, not locked (free next run)")
 
 
 class ProposalsOut(BaseModel):

@@ -84,6 +84,8 @@ def solve_run(store: Store, run: RunRow, settings: Settings) -> str:
             seed=int(request.get("seed", 0)),
             mode=str(request.get("mode", "weighted")),
         )
+        if request.get("kind", "allocation") == "shortlist":
+            return _shortlist_run(store, run, inst, options, on_progress)
         result = solve(inst, options, on_progress=on_progress)
         alloc = to_allocation(inst, result).to_dict()
         final = {**(asdict(result.history[-1]) if result.history else {}),
@@ -97,6 +99,27 @@ def solve_run(store: Store, run: RunRow, settings: Settings) -> str:
         message = str(exc) or type(exc).__name__
         store.finish_run(run.id, claim, "failed", None, f"{type(exc).__name__}: {message}")
         return "failed"
+
+
+def _shortlist_run(store: Store, run: RunRow, inst: Any, options: Any,
+                   on_progress: Any) -> str:
+    """Solve a shortlist run (matcher.shortlist) and store its shortlists.json."""
+    from matcher.shortlist import ShortlistOptions, shortlist, to_shortlists
+
+    request = run.request
+    opts = ShortlistOptions(per_seat=int(request.get("per_seat", 3)),
+                            max_lists=int(request.get("max_lists", 1)),
+                            time_limit=options.time_limit, workers=options.workers,
+                            seed=options.seed)
+    result = shortlist(inst, opts, on_progress=on_progress)
+    lists = to_shortlists(inst, result)
+    final = {**(asdict(result.history[-1]) if result.history else {}),
+             "elapsed": round(result.seconds, 2), "objective": lists.objective,
+             "bound": lists.bound, "gap": lists.gap, "phase": "done",
+             "time_limit": options.time_limit, "status": result.status}
+    store.finish_run(run.id, run.claim or "", "done", None, None, final,
+                     shortlists=allocation_json(lists.to_dict()))
+    return "done"
 
 
 def run_one(store: Store, settings: Settings, pid: int | None = None) -> int | None:
@@ -155,7 +178,7 @@ def worker_main(db: str, settings: dict[str, Any]) -> None:
 
 
 PRELOAD = ["api.worker", "api.decisions", "api.uploads", "matcher.solve", "matcher.result",
-           "matcher.explain"]
+           "matcher.explain", "matcher.shortlist"]
 
 
 def worker_context() -> multiprocessing.context.BaseContext:

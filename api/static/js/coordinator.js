@@ -108,7 +108,11 @@ async function selectRun(id) {
     startPolling();
     return;
   }
-  if (S.run.status === "done") {
+  if (S.run.status === "done" && S.run.request.kind === "shortlist") {
+    S.decisions = await api(`/runs/${S.run.id}/decisions`);
+    renderAll();
+    message(t("coord.shortlist_done", { id: S.run.id }), "ok");
+  } else if (S.run.status === "done") {
     await loadResults();
   } else {
     renderAll();
@@ -165,7 +169,11 @@ async function pollOnce() {
       const select = clear($("#run"));
       for (const r of S.runs) select.append(el("option", { value: r.id }, runText(r)));
       select.value = String(run.id);
-      if (run.status === "done") {
+      if (run.status === "done" && run.request.kind === "shortlist") {
+        S.decisions = await api(`/runs/${run.id}/decisions`);
+        renderAll();
+        message(t("coord.shortlist_done", { id: run.id }), "ok");
+      } else if (run.status === "done") {
         message(t("coord.run_done", { id: run.id }), "ok");
         await loadResults();
       } else {
@@ -207,7 +215,8 @@ function renderButtons() {
   runBtn.disabled = !S.instance || closed || active;
   runBtn.textContent = S.runs.length ? t("coord.rerun") : t("coord.start_run");
   $("#cancel-btn").hidden = !active;
-  $("#publish-btn").disabled = !(run && run.status === "done" && !closed);
+  $("#publish-btn").disabled = !(run && run.status === "done" && !closed
+    && run.request?.kind !== "shortlist");
   $("#publish-btn").textContent = run && run.published ? t("coord.is_published")
     : t("coord.publish");
   $("#next-week-btn").hidden = !(run && run.published);
@@ -581,6 +590,7 @@ async function onRun(ev) {
   ev.preventDefault();
   if (!S.instance) return;
   const body = { time_limit: Number($("#time-limit").value), mode: $("#mode").value };
+  if ($("#run-kind").value === "shortlist") body.kind = "shortlist";
   $("#run-btn").disabled = true;
   try {
     const run = await api(`/instances/${S.instance.id}/runs`, { method: "POST", json: body });

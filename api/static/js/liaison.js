@@ -16,6 +16,8 @@ const ctx = {
   proposals: [],
   decisions: [],
   rejecting: null, // the proposal whose reject box is open: "client|placement"
+  lists: [], // the shortlists of a shortlist run for the caller's providers
+  declining: null, // the candidate whose decline box is open: "client|placement"
   refresh: () => refresh(),
   rerender: () => renderPanels(),
 };
@@ -34,12 +36,17 @@ const proposalsPanel = {
   id: "proposals",
   title: () => t("liaison.proposals"),
   async load() {
+    if (isShortlistRun()) {
+      ctx.proposals = [];
+      return;
+    }
     const out = await api(`/runs/${ctx.run.id}/proposals${query()}`);
     ctx.proposals = out.proposals;
   },
   render(host) {
     if (!ctx.proposals.length) {
-      host.append(el("p", { class: "empty" }, t("liaison.no_proposals")));
+      host.append(el("p", { class: "empty" }, t(isShortlistRun()
+        ? "liaison.no_proposals_shortlist" : "liaison.no_proposals")));
       return;
     }
     if (closed()) host.append(el("p", { class: "sub" }, t("liaison.closed")));
@@ -143,8 +150,132 @@ const historyPanel = {
   },
 };
 
-/** The panels in page order; issue 8 adds a shortlists panel here. */
-export const PANELS = [proposalsPanel, historyPanel];
+function isShortlistRun() {
+  return Boolean(ctx.run && ctx.run.request && ctx.run.request.kind === "shortlist");
+}
+
+// Issue 8: the candidates of a shortlist run, with Pick (→ lock, optionally on another
+// placement of the same provider) and Decline with a reason (→ forbid).
+const shortlistsPanel = {
+  id: "shortlists",
+  title: () => t("liaison.shortlists"),
+  async load() {
+    ctx.lists = [];
+    if (!isShortlistRun()) return;
+    try {
+      ctx.lists = (await api(`/runs/${ctx.run.id}/shortlists${query()}`)).lists;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 404)) throw err;
+    }
+  },
+  render(host) {
+    if (!isShortlistRun()) {
+      host.append(el("p", { class: "empty" }, t("liaison.not_shortlist_run")));
+      return;
+    }
+    if (!ctx.lists.length) {
+      host.append(el("p", { class: "empty" }, t("liaison.no_shortlists")));
+      return;
+    }
+    for (const list of ctx.lists) host.append(listCard(list));
+  },
+};
+
+function listCard(list) {
+  const box = el("div", { class: "shortlist", "data-placement": list.placement_id });
+  box.append(el("h3", {}, t("liaison.list_head", { p: list.placement_id,
+    type: label("type", list.placement_type), s: list.seats })));
+  if (list.locked.length) {
+    box.append(el("p", { class: "sub locked" }, t("liaison.locked", { c: list.locked.join(", ") })));
+  }
+  const same = ctx.lists.filter((l) => l.provider_id === list.provider_id
+    && l.placement_id !== list.placement_id);
+  let switchSelect = null;
+  if (same.length && !closed()) {
+    const id = `switch-${list.placement_id}`.replace(/[^A-Za-z0-9_-]/g, "_");
+    switchSelect = el("select", { id, class: "switch-to" },
+      el("option", { value: "" }, list.placement_id),
+      same.map((l) => el("option", { value: l.placement_id },
+        `${l.placement_id} (${label("type", l.placement_type)})`)));
+    box.append(el("div", {}, el("label", { for: id }, t("liaison.switch_to")), switchSelect));
+  }
+  const rows = list.candidates.map((c) => [
+    num(c.rank), c.client_id, c.municipality, c.languages.join(", ") || "–",
+    c.interests.join(", ") || "–", c.accommodations.join(", ") || "–", num(c.travel_min, 0),
+    badge(c.decision, t(`decision.${c.decision}`)), candidateActions(list, c, switchSelect),
+  ]);
+  box.append(el("div", { class: "table-wrap open" }, table(null, [
+    t("col.rank"), t("col.client"), t("col.municipality"), t("col.languages"),
+    t("col.interests"), t("col.accommodations"), t("col.travel_min"), t("col.decision"),
+    t("col.actions"),
+  ], rows, {
+    numeric: [0, 6],
+    rowAttrs: (i) => ({ "data-client": list.candidates[i].client_id,
+      "data-decision": list.candidates[i].decision }),
+  })));
+  return box;
+}
+
+function candidateActions(list, c, switchSelect) {
+  if (closed() || c.decision !== "pending" || list.seats <= 0) return "";
+  const key = `${c.client_id}|${list.placement_id}`;
+  const who = { c: c.client_id, p: list.placement_id };
+  if (ctx.declining === key) {
+    const base = `decline-${c.client_id}-${list.placement_id}`.replace(/[^A-Za-z0-9_-]/g, "_");
+    const input = el("input", { type: "text", id: base, required: true, maxlength: 2000,
+      class: "decline-reason" });
+    const byClient = el("input", { type: "checkbox", id: `${base}-client` });
+    const form = el("form", { class: "reject-box", onsubmit: (ev) => {
+      ev.preventDefault();
+      const reason = input.value.trim();
+      if (!reason) {
+        message(t("liaison.reason_needed"), "error");
+        input.focus();
+        return;
+      }
+      pick(list, c, { decline: true, client_id: c.client_id, reason, by_client: byClient.checked });
+    } },
+    el("div", {}, el("label", { for: base }, t("liaison.decline_reason")), input),
+    el("div", {}, byClient, el("label", { for: `${base}-client` }, t("liaison.declined_by_client"))),
+    el("button", { type: "submit", class: "danger small" }, t("liaison.confirm_decline")),
+    el("button", { type: "button", class: "secondary small", onclick: () => {
+      ctx.declining = null;
+      renderPanels();
+    } }, t("common.cancel")));
+    queueMicrotask(() => input.focus());
+    return form;
+  }
+  return el("span", { class: "actions" },
+    el("button", { type: "button", class: "primary small pick", "aria-label": t("liaison.pick_pair", who),
+      onclick: () => pick(list, c, { client_ids: [c.client_id],
+        switch_to: switchSelect && switchSelect.value ? switchSelect.value : null }) },
+    t("liaison.pick")),
+    el("button", { type: "button", class: "danger small decline",
+      "aria-label": t("liaison.decline_pair", who), onclick: () => {
+        ctx.declining = key;
+        renderPanels();
+      } }, t("liaison.decline")));
+}
+
+async function pick(list, c, body) {
+  try {
+    await api(`/runs/${ctx.run.id}/picks`, { method: "POST",
+      json: { placement_id: list.placement_id, ...body } });
+    ctx.declining = null;
+    message(t(body.decline ? "liaison.declined_ok" : "liaison.picked_ok",
+      { c: c.client_id, p: body.switch_to || list.placement_id }), "ok");
+    await refresh();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 409) {
+      message(t("liaison.pick_refused", { detail: err.detail }), "error");
+    } else {
+      showError(err);
+    }
+  }
+}
+
+/** The panels in page order. */
+export const PANELS = [proposalsPanel, shortlistsPanel, historyPanel];
 
 // ------------------------------------------------------------------ page
 
@@ -220,6 +351,7 @@ async function main() {
   $("#run").addEventListener("change", (ev) => {
     ctx.run = ctx.runs.find((r) => String(r.id) === ev.target.value) || null;
     ctx.rejecting = null;
+    ctx.declining = null;
     guard(refresh());
   });
   $("#provider").addEventListener("change", (ev) => {
