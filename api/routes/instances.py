@@ -242,7 +242,10 @@ def create_run(instance_id: int, body: RunRequest, request: Request, user: Coord
                             f"{settings.max_time_limit} s")
     inst = load_instance(request, store, row)
     weights = merged_weights(inst, body.weights)
-    run = store.add_run(row.id, {"time_limit": time_limit, "weights": weights, "mode": body.mode,
-                                 "seed": body.seed, "workers": body.workers or
-                                 settings.solver_threads}, user.name)
+    req: dict[str, object] = {"time_limit": time_limit, "weights": weights, "mode": body.mode,
+                              "seed": body.seed,
+                              "workers": body.workers or settings.solver_threads}
+    if body.kind == "shortlist":
+        req.update(kind="shortlist", per_seat=body.per_seat, max_lists=body.max_lists)
+    run = store.add_run(row.id, req, user.name)
     return run_out(store, run)
