@@ -115,6 +115,18 @@ def build_rows(inst: Instance, pairs: PairTable) -> Rows:
                 f"client(s) but {int(cols.p_seats[p])} free seat(s); a lock takes a free seat — "
                 "raise the seats or remove a lock"
             )
+        # … and a capped provider's wage-subsidy count
+        ws_code = cols.types.index.get(WAGE_SUBSIDY, -2)
+        locked_p = unique_locks[cols.p_type[unique_locks] == ws_code]
+        by_provider = np.bincount(cols.p_provider[locked_p], minlength=len(cols.provider_id))
+        over = np.flatnonzero((cols.v_max_subsidised >= 0) & (by_provider > cols.v_max_subsidised))
+        if len(over):
+            v = over[0]
+            raise InfeasibleLockError(
+                f"decisions.csv: provider {cols.provider_id[v]} has {int(by_provider[v])} locked "
+                f"wage-subsidy client(s) but max_subsidised {int(cols.v_max_subsidised[v])} — "
+                "raise the cap or remove a lock"
+            )
         # a lock key → decision index; pairs of a locked (client, placement) form one row
         order = np.argsort(lock_keys)
         pos = np.searchsorted(lock_keys[order], key)

@@ -72,3 +72,10 @@ def test_more_locks_than_seats_is_a_clear_error():
                                dict(client_id="c2", placement_id="p1", decision="lock")])
     with pytest.raises(InfeasibleLockError, match="p1 has 2 locked"):
         build_rows(inst, build_pairs(inst))
+
+
+def test_locks_over_a_provider_cap_are_a_clear_error():
+    inst = instance([client("c1")], [placement("p1")], cap=0,
+                    decisions=[dict(client_id="c1", placement_id="p1", decision="lock")])
+    with pytest.raises(InfeasibleLockError, match="v1 has 1 locked wage-subsidy"):
+        build_rows(inst, build_pairs(inst))
