@@ -1,0 +1,144 @@
+"""HiGHS branch-and-cut over a set of columns of the shared rows, from a known allocation.
+
+The LP of the allocation is almost integral, so a MIP solver whose root LP already sits at the
+LP optimum, started from the rounded allocation, repacks the few budget-binding parts well (its
+sub-MIP heuristics do what an LNS does). It runs on the columns column generation kept (plus the
+start); with every column it is exact. Improving solutions are reported as they come, and the
+search stops at the time limit or once the objective reaches a given target (e.g. floor of a
+bound known from elsewhere).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from matcher.colgen import _highs_module
+from matcher.structure import Rows
+
+
+@dataclass
+class MipResult:
+    """Best allocation found (full length over the pair table), its objective, and the MIP's
+    own bound — valid for the whole problem only when `restricted` is False."""
+
+    status: str
+    chosen: np.ndarray
+    objective: float | None
+    bound: float | None
+    restricted: bool
+    seconds: float
+    improvements: int = 0
+
+
+@contextlib.contextmanager
+def _quiet_stdout(quiet: bool) -> Iterator[None]:
+    """Silence C-level stdout (HiGHS prints debug lines there even with output_flag off)."""
+    if not quiet:
+        yield
+        return
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield  # no real stdout (captured by a test runner): nothing to silence
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
+def solve_mip(
+    rows: Rows,
+    score: np.ndarray,
+    *,
+    columns: np.ndarray | None = None,
+    time_limit: float,
+    start: np.ndarray | None = None,
+    stop_at: float | None = None,
+    on_improve: Callable[[float], None] | None = None,
+    log: bool = False,
+) -> MipResult:
+    """Maximise score·x over 0/1 x on `columns` (all when None), within `rows`; `start` (bool over
+    all triples) must be feasible and inside `columns`."""
+    t0 = time.perf_counter()
+    n = rows.matrix.shape[1]
+    score = np.asarray(score, dtype=np.float64)
+    cols = np.arange(n) if columns is None else np.unique(np.asarray(columns, dtype=np.int64))
+    restricted = len(cols) < n
+    module, highs_cls = _highs_module()
+    h = highs_cls()
+    h.setOptionValue("output_flag", bool(log))
+    inf = h.getInfinity()
+    sub = rows.matrix.tocsc()[:, cols] if restricted else rows.matrix.tocsc()
+    used = np.flatnonzero(np.bincount(sub.indices, minlength=len(rows.hi)) > 0)  # rows the columns touch
+    renumber = np.full(len(rows.hi), -1, dtype=np.int64)
+    renumber[used] = np.arange(len(used))
+    eq = rows.lo[used] >= 1
+    lo = np.where(eq, rows.lo[used], -inf).astype(np.float64)
+    h.addRows(len(used), lo, rows.hi[used].astype(np.float64), 0, np.zeros(1, np.int32), np.zeros(0, np.int32), np.zeros(0))
+    k = len(cols)
+    h.addCols(
+        k,
+        score[cols],
+        np.zeros(k),
+        np.ones(k),
+        int(sub.nnz),
+        sub.indptr[:-1].astype(np.int32),
+        renumber[sub.indices].astype(np.int32),
+        sub.data.astype(np.float64),
+    )
+    h.changeObjectiveSense(module.ObjSense.kMaximize)
+    h.changeColsIntegrality(k, np.arange(k, dtype=np.int32), np.full(k, module.HighsVarType.kInteger))
+    h.setOptionValue("time_limit", float(max(0.1, time_limit)))  # HiGHS' own check, and ours below
+    h.setOptionValue("mip_rel_gap", 1e-9)
+    if start is not None:
+        sol = module.HighsSolution()
+        sol.col_value = np.asarray(start, dtype=bool)[cols].astype(np.float64).tolist()
+        sol.value_valid = True
+        h.setSolution(sol)
+    found: dict[str, float] = {"count": 0, "best": -math.inf}
+    cb_types = module.cb.HighsCallbackType
+    target = None if stop_at is None else math.floor(stop_at + 1e-6)
+    deadline = t0 + time_limit
+
+    def callback(ctype, _msg, out, inp, _user) -> None:  # noqa: ANN001 - HiGHS callback signature
+        if ctype == cb_types.kCallbackMipImprovingSolution:
+            found["count"] += 1
+            found["best"] = max(found["best"], float(out.objective_function_value))
+            if on_improve:
+                on_improve(float(out.objective_function_value))
+        elif ctype == cb_types.kCallbackMipInterrupt:
+            reached = target is not None and found["best"] >= target - 1e-6
+            if reached or time.perf_counter() > deadline:
+                inp.user_interrupt = True
+
+    h.setCallback(callback, None)
+    h.startCallback(cb_types.kCallbackMipImprovingSolution)
+    h.startCallback(cb_types.kCallbackMipInterrupt)
+    with _quiet_stdout(not log):
+        h.run()
+    info = h.getInfo()
+    status_name = h.modelStatusToString(h.getModelStatus())
+    chosen = np.zeros(n, dtype=bool)
+    solution = h.getSolution()
+    objective = None
+    if getattr(solution, "value_valid", False) and info.primal_solution_status >= 1:
+        x = np.asarray(solution.col_value, dtype=np.float64)
+        chosen[cols[x > 0.5]] = True
+        objective = float(score[chosen].sum())
+    bound = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else None
+    status = "OPTIMAL" if status_name == "Optimal" else ("FEASIBLE" if objective is not None else status_name.upper())
+    return MipResult(status, chosen, objective, bound, restricted, time.perf_counter() - t0, int(found["count"]))
