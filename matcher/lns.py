@@ -1,13 +1,19 @@
-"""Large-neighbourhood search around the budget-binding parts of an allocation, with CP-SAT.
+"""Large-neighbourhood search around the budget-binding parts of an allocation.
 
 The LP optimum tells where an integral allocation loses against the bound: every unit of
 budget left unspent in a priced pool, every priced seat left empty and every assignment with a
 negative reduced profit (the bound minus the objective is exactly the sum of those terms). A
 neighbourhood frees the placements one pool pays for (or that have priced empty seats), the
 clients in them and the unassigned clients who could take them, keeps everything else fixed, and
-lets CP-SAT re-solve that part exactly — a knapsack-like repacking of the pool's budget that
-greedy rounding cannot do. Neighbourhoods are visited worst loss first, with the columns nearest
-to the LP optimum (highest reduced profit) kept when a neighbourhood is too large.
+re-solves that part exactly — a knapsack-like repacking of the pool's budget that greedy rounding
+cannot do. Neighbourhoods are visited worst loss first, with the columns nearest to the LP optimum
+(highest reduced profit) kept when a neighbourhood is too large.
+
+The part is solved by HiGHS (LP-based branch-and-cut: its LP is almost integral here) or CP-SAT.
+Measured on a 50 000-client national week from the LP rounding (0.63 % from the LP bound), 60 s
+of search: HiGHS with 1 500-column parts and 1 s each reached 0.325 %, 800/0.5 s 0.327 %,
+6 000/3 s 0.364 %; CP-SAT with 3 000/2 s reached 0.511 %. One HiGHS branch-and-cut over the
+30 000–40 000 LP columns nearest to optimal reached 0.341 % in 70 s, over all 136 000 nothing.
 """
 
 from __future__ import annotations
@@ -27,8 +33,9 @@ from matcher.model import build_cp_model
 from matcher.primal import row_use
 from matcher.structure import Rows
 
-MAX_COLUMNS = 6_000  # columns of one neighbourhood (the highest reduced profit kept)
-STEP_SECONDS = 3.0  # CP-SAT time per neighbourhood (it usually proves the part optimal sooner)
+MAX_COLUMNS = 1_500  # columns of one neighbourhood (the highest reduced profit kept)
+STEP_SECONDS = 1.0  # solver time per neighbourhood (it usually proves the part optimal sooner)
+ENGINE = "highs"
 
 
 @dataclass
@@ -45,15 +52,17 @@ class LnsResult:
 
 @dataclass
 class Neighbourhood:
-    """A named set of free columns (triples); everything else keeps its value."""
+    """A named set of seats rows whose placements are re-solved, and the loss it may recover."""
 
     name: str
-    columns: np.ndarray
+    seats: np.ndarray
     loss: float
 
 
 class Context:
-    """Per-search data: the column-wise matrix, each placement's seats row and pool rows."""
+    """Per-search data: the column-wise matrix, columns grouped by seats row, by client and by
+    budget row (so a neighbourhood is gathered without scanning the table), and the current
+    row activities."""
 
     def __init__(self, net: FlowNet, score: np.ndarray) -> None:
         self.net = net
@@ -61,6 +70,36 @@ class Context:
         self.score = np.asarray(score, dtype=np.float64)
         self.csc = self.rows.matrix.tocsc()
         self.n_rows = len(self.rows.hi)
+        sr = net.seats_row[net.by_seat]
+        self.seat_run = np.full(self.n_rows, -1, dtype=np.int64)  # seats row → run in by_seat
+        starts = net.seat_start[:-1]
+        self.seat_run[sr[starts]] = np.arange(len(starts))
+        self.client_run = np.full(self.n_rows, -1, dtype=np.int64)  # client row → client run
+        self.client_run[net.client_row[net.client_start]] = np.arange(len(net.client_start))
+        self.client_end = np.append(net.client_start[1:], net.n)
+        charged = np.flatnonzero(net.budget_row >= 0)
+        order = charged[np.argsort(net.budget_row[charged], kind="stable")]
+        b = net.budget_row[order]
+        self.pool_seats: dict[int, np.ndarray] = {}
+        if len(order):
+            cuts = np.flatnonzero(np.concatenate([[True], b[1:] != b[:-1]]))
+            for k, a in enumerate(cuts.tolist()):
+                z = int(cuts[k + 1]) if k + 1 < len(cuts) else len(order)
+                self.pool_seats[int(b[a])] = distinct(net.seats_row[order[a:z]], self.n_rows)
+        self.use = np.zeros(self.n_rows, dtype=np.int64)
+
+    def columns_of_seats(self, seats: np.ndarray) -> np.ndarray:
+        net = self.net
+        runs = self.seat_run[seats]
+        runs = runs[runs >= 0]
+        parts = [net.by_seat[net.seat_start[r] : net.seat_start[r + 1]] for r in runs.tolist()]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def columns_of_clients(self, clients: np.ndarray) -> np.ndarray:
+        runs = self.client_run[clients]
+        runs = runs[runs >= 0]
+        parts = [np.arange(self.net.client_start[r], self.client_end[r]) for r in runs.tolist()]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def sub_rows(ctx: Context, free: np.ndarray, fixed_use: np.ndarray) -> tuple[Rows, np.ndarray]:
@@ -93,84 +132,73 @@ def solve_part(
     time_limit: float,
     workers: int = 2,
     seed: int = 0,
-    engine: str = "cpsat",
+    engine: str = ENGINE,
 ) -> tuple[np.ndarray, float] | None:
-    """Re-solve the columns `free` with the rest of `chosen` fixed (by CP-SAT, or HiGHS when
-    `engine` is "highs"); returns (new chosen, gain) when the part got strictly better."""
-    free = np.asarray(free, dtype=np.int64)
+    """Re-solve the columns `free` with the rest of `chosen` fixed (by HiGHS, or CP-SAT when
+    `engine` is "cpsat"); returns (new chosen, gain) when the part got strictly better.
+    `ctx.use` must hold the row activities of `chosen`; it is updated on success."""
+    free = np.unique(np.asarray(free, dtype=np.int64))
     if not len(free):
         return None
-    fixed = chosen.copy()
-    fixed[free] = False
-    part, _ = sub_rows(ctx, free, row_use(ctx.net, fixed))
-    current = float(ctx.score[free][chosen[free]].sum())
+    sub = ctx.csc[:, free]
+    old = chosen[free]
+    fixed_use = ctx.use - np.asarray(sub @ old.astype(np.int64)).ravel()
+    part, _ = sub_rows(ctx, free, fixed_use)
+    current = float(ctx.score[free][old].sum())
     if engine == "highs":
-        res = solve_mip(part, ctx.score[free], time_limit=time_limit, start=chosen[free])
+        res = solve_mip(part, ctx.score[free], time_limit=time_limit, start=old)
         if res.objective is None or res.objective <= current + 1e-9:
             return None
-        fixed[free[res.chosen]] = True
-        return fixed, res.objective - current
-    built = build_cp_model(part, ctx.score[free].astype(np.int64), hint=chosen[free])
-    solver = cp_model.CpSolver()
-    p = solver.parameters
-    p.max_time_in_seconds = max(0.05, time_limit)
-    p.num_workers = workers
-    p.random_seed = seed
-    status = solver.solve(built.model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    value = float(solver.objective_value)
-    if value <= current + 1e-9:
-        return None
-    values = np.asarray(solver.response_proto.solution, dtype=np.int64)[: len(free)].astype(bool)
-    out = fixed
-    out[free[values]] = True
+        new, value = res.chosen, float(res.objective)
+    else:
+        built = build_cp_model(part, ctx.score[free].astype(np.int64), hint=old)
+        solver = cp_model.CpSolver()
+        p = solver.parameters
+        p.max_time_in_seconds = max(0.05, time_limit)
+        p.num_workers = workers
+        p.random_seed = seed
+        status = solver.solve(built.model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.objective_value <= current + 1e-9:
+            return None
+        new = np.asarray(solver.response_proto.solution, dtype=np.int64)[: len(free)].astype(bool)
+        value = float(solver.objective_value)
+    out = chosen.copy()
+    out[free] = new
+    ctx.use = fixed_use + np.asarray(sub @ new.astype(np.int64)).ravel()
     return out, value - current
 
 
-def pool_neighbourhoods(
-    ctx: Context, chosen: np.ndarray, reduced: np.ndarray, duals: np.ndarray, max_columns: int
-) -> list[Neighbourhood]:
-    """One neighbourhood per priced budget row and one for priced empty seats, worst loss first."""
-    net, rows = ctx.net, ctx.rows
-    use = row_use(net, chosen)
-    slack = rows.hi - use
+def pool_neighbourhoods(ctx: Context, duals: np.ndarray) -> list[Neighbourhood]:
+    """One neighbourhood per priced budget row and one for priced empty seats, worst loss first
+    (losses at the current allocation: price × unspent budget, price × empty seats)."""
+    rows = ctx.rows
+    slack = rows.hi - ctx.use
     y = np.maximum(duals, 0.0)
     seat_loss = np.where(rows.family == "seats", y * np.maximum(slack, 0), 0.0)
     out: list[Neighbourhood] = []
-    budget_rows = rows.of("budget")
-    placements_of = net.seats_row
-    for f in budget_rows.tolist():
-        cols_f = np.flatnonzero(net.budget_row == f)
-        if not len(cols_f):
-            continue
-        seats = distinct(placements_of[cols_f], ctx.n_rows)
+    for f, seats in ctx.pool_seats.items():
         loss = float(y[f] * max(slack[f], 0) + seat_loss[seats].sum())
         if loss <= 0 and y[f] <= 0:
             continue
-        out.append(Neighbourhood(f"pool:{int(rows.owner[f])}", _around(ctx, chosen, reduced, seats, max_columns), loss))
+        out.append(Neighbourhood(f"pool:{int(rows.owner[f])}", seats, loss))
     empty = np.flatnonzero(seat_loss > 0)
     if len(empty):
-        out.append(Neighbourhood("empty-seats", _around(ctx, chosen, reduced, empty, max_columns), float(seat_loss.sum())))
+        out.append(Neighbourhood("empty-seats", empty, float(seat_loss.sum())))
     out.sort(key=lambda nb: -nb.loss)
     return out
 
 
-def _around(ctx: Context, chosen: np.ndarray, reduced: np.ndarray, seats: np.ndarray, max_columns: int) -> np.ndarray:
+def around(ctx: Context, chosen: np.ndarray, reduced: np.ndarray, seats: np.ndarray, max_columns: int) -> np.ndarray:
     """Free columns around the seats rows `seats`: every column into them of a client who is
     unassigned or sits in one of them, plus those clients' other columns; the chosen ones always,
     then the highest reduced profit up to `max_columns`."""
     net = ctx.net
-    in_seats = np.zeros(ctx.n_rows, dtype=bool)
-    in_seats[seats] = True
-    assigned = np.zeros(ctx.n_rows, dtype=bool)
-    assigned[net.client_row[chosen]] = True
-    inside = np.zeros(ctx.n_rows, dtype=bool)  # clients whose assignment is in `seats`
-    inside[net.client_row[chosen & in_seats[net.seats_row]]] = True
-    col_in = in_seats[net.seats_row]
-    mine = inside[net.client_row]
-    cand = (col_in & (~assigned[net.client_row] | mine)) | mine
-    idx = np.flatnonzero(cand)
+    into = ctx.columns_of_seats(seats)
+    taken = into[chosen[into]]
+    inside = distinct(net.client_row[taken], ctx.n_rows)  # clients sitting in `seats`
+    theirs = ctx.columns_of_clients(inside)
+    free_client = ctx.use[net.client_row[into]] == 0
+    idx = np.unique(np.concatenate([into[free_client], theirs]))
     keep = chosen[idx]
     must, rest = idx[keep], idx[~keep]
     room = max_columns - len(must)
@@ -192,30 +220,32 @@ def search(
     workers: int = 2,
     seed: int = 0,
     max_columns: int = MAX_COLUMNS,
-    engine: str = "cpsat",
+    engine: str = ENGINE,
     step_seconds: float = STEP_SECONDS,
     on_improve: Callable[[float], None] | None = None,
 ) -> LnsResult:
-    """Visit pool and empty-seat neighbourhoods (worst loss first, again while any improves)
-    until `time_limit` or the objective reaches floor(bound)."""
+    """Visit pool and empty-seat neighbourhoods (worst loss first, again while any improves; wider
+    after a pass without gain) until `time_limit` or the objective reaches floor(bound)."""
     t0 = time.perf_counter()
     best = chosen.copy()
+    ctx.use = row_use(ctx.net, best)
     value = float(ctx.score[best].sum())
     steps = improved = 0
     log: list[dict[str, float | str]] = []
     size = max_columns
     while True:
-        hoods = pool_neighbourhoods(ctx, best, reduced, duals, size)
+        hoods = pool_neighbourhoods(ctx, duals)
         gained = False
         for hood in hoods:
             left = time_limit - (time.perf_counter() - t0)
             if left <= 0.05 or (bound is not None and value >= math.floor(bound + 1e-6)):
                 return LnsResult(best, value, steps, improved, time.perf_counter() - t0, log)
             steps += 1
+            free = around(ctx, best, reduced, hood.seats, size)
             res = solve_part(
-                ctx, best, hood.columns, time_limit=min(step_seconds, left), workers=workers, seed=seed + steps, engine=engine
+                ctx, best, free, time_limit=min(step_seconds, left), workers=workers, seed=seed + steps, engine=engine
             )
-            entry: dict[str, float | str] = {"t": round(time.perf_counter() - t0, 3), "hood": hood.name, "columns": float(len(hood.columns))}
+            entry: dict[str, float | str] = {"t": round(time.perf_counter() - t0, 3), "hood": hood.name, "columns": float(len(free))}
             if res is not None:
                 best, gain = res
                 value += gain

@@ -74,13 +74,15 @@ def fill(
 def round_lp(
     net: FlowNet, score: np.ndarray, x: np.ndarray, reduced: np.ndarray | None = None
 ) -> np.ndarray:
-    """A feasible allocation from an LP solution: its integral part, then one triple per locked
-    pair, then the fractional triples by LP value, then any triple by reduced profit (nearest to
-    the LP optimum first; by score when no reduced profits are given)."""
+    """A feasible allocation from an LP solution: one triple per locked pair first (the one the
+    LP uses most), then the triples by LP value (the integral part, then the fractional ones),
+    then any triple by reduced profit (nearest to the LP optimum first; by score when no
+    reduced profits are given). Every step checks every row, so the result is feasible."""
     score = np.asarray(score, dtype=np.float64)
-    chosen = np.asarray(x) > 1 - 1e-6
+    x = np.asarray(x, dtype=np.float64)
+    chosen = np.zeros(len(score), dtype=bool)
     locked = net.lock_row >= 0
     if locked.any():
         chosen = fill(net, chosen, np.where(locked, np.maximum(score, 1.0), 0.0), key=x + score * 1e-9)
-    chosen = fill(net, chosen, score, key=x + score * 1e-9, allowed=np.asarray(x) > 1e-6)
+    chosen = fill(net, chosen, score, key=x + score * 1e-9, allowed=x > 1e-6)
     return fill(net, chosen, score, key=score if reduced is None else reduced)

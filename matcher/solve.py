@@ -1,11 +1,13 @@
-"""Solve the weekly allocation: candidate pairs → LP bound → rounding → MIP and LNS repacking.
+"""Solve the weekly allocation: candidate pairs → LP bound → rounding → LNS and MIP repacking.
 
 Weighted mode (no fairness floor), the default path ("columns"): the LP relaxation is solved by
 column generation (`matcher.colgen`: exact LP bound and duals while touching only the columns that
-matter), rounded to a first allocation (`matcher.primal.round_lp`), then improved by HiGHS
-branch-and-cut over the columns the LP kept (`matcher.mip`, started from the rounding) and by
-CP-SAT large-neighbourhood search around the budget-binding pools (`matcher.lns`) with the time
-left. The reported bound is the LP's, valid for the whole table at every step.
+matter), rounded to a first allocation (`matcher.primal.round_lp`), then improved by large-
+neighbourhood search around the budget-binding pools (`matcher.lns`, each neighbourhood re-solved
+exactly by HiGHS). On tables of up to FULL_MIP_COLUMNS triples, HiGHS branch-and-cut over every
+column then continues from the LNS result (`matcher.mip`); its cuts tighten the bound beyond the
+LP's (the LP bound alone can be ~1 % loose on small regions, where budgets are few seats wide).
+The reported bound is valid for the whole table at every step.
 
 The "cpsat" path (used with fairness floors, for lexicographic stages, or when asked) solves the
 LP with HiGHS directly, rounds it greedily and lets CP-SAT improve the rounding as a hint.
@@ -40,8 +42,8 @@ from models.instance import Instance
 
 MODES = ("weighted", "lexicographic")
 METHODS = ("auto", "columns", "cpsat")
-FULL_MIP_COLUMNS = 300_000  # up to this many triples the MIP gets every column (exact, valid bound)
-CORE_COLUMNS = 30_000  # else it gets the LP's columns nearest to optimal (reduced profit), this many
+SMALL_TABLE = 20_000  # up to this many triples the whole-table MIP gets all the time after rounding
+FULL_MIP_COLUMNS = 300_000  # up to this many, LNS first, then the whole-table MIP (valid bound)
 LEXICOGRAPHIC_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("priority", ("priority",)),
     ("quality", ("wish", "interest", "pathway")),
@@ -53,9 +55,10 @@ LEXICOGRAPHIC_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
 @dataclass(frozen=True)
 class SolveOptions:
     """How to solve: time limit (s, pair building included), CP-SAT workers and seed, objective
-    mode, LP use and its share of the time, and the method: "auto" (column generation + MIP + LNS
-    when no fairness floor is set, else the CP-SAT path), "columns" or "cpsat". `mip_share` is the
-    share of the time after rounding given to the MIP (the rest goes to LNS)."""
+    mode, LP use and its share of the time, and the method: "auto" (column generation + LNS +
+    MIP when no fairness floor is set, else the CP-SAT path), "columns" or "cpsat". `mip_share`
+    is the share of the time after rounding given to the whole-table MIP when the table is small
+    enough for one (the rest goes to LNS first)."""
 
     time_limit: float = 60.0
     workers: int = 2
@@ -65,7 +68,7 @@ class SolveOptions:
     lp_time_share: float = 0.6
     log: bool = False
     method: str = "auto"
-    mip_share: float = 0.8
+    mip_share: float = 0.65
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -191,20 +194,6 @@ def _remaining(options: SolveOptions, start: float) -> float:
     return options.time_limit - (time.perf_counter() - start)
 
 
-def core_columns(active: np.ndarray, reduced: np.ndarray, chosen: np.ndarray, size: int) -> np.ndarray:
-    """The MIP's columns on a large table: the chosen ones and the LP's active columns with the
-    highest reduced profit (nearest to the LP optimum), `size` in all. (Measured on 50 000
-    clients: 20 000–40 000 columns gain 0.3 % in 10–30 s; all 136 000 found nothing in 70 s.)"""
-    must = np.flatnonzero(chosen)
-    rest = np.setdiff1d(active, must)
-    room = size - len(must)
-    if len(rest) > room > 0:
-        rest = rest[np.argpartition(-reduced[rest], room)[:room]]
-    elif room <= 0:
-        rest = rest[:0]
-    return np.concatenate([must, rest])
-
-
 def _use_columns(options: SolveOptions, units: FairnessUnits | None) -> bool:
     """The column-generation path serves the weighted objective without fairness floors."""
     if options.method == "cpsat" or not options.use_lp:
@@ -222,9 +211,10 @@ def _solve_columns(
     stats: dict[str, Any],
     start_from: np.ndarray | None = None,
 ) -> tuple[np.ndarray, str, float | None]:
-    """LP by column generation (bound, duals) → rounding → HiGHS MIP over the LP's columns from
-    the rounding → CP-SAT LNS around budget-binding pools with the time left. `start_from` (a
-    feasible choice, e.g. the previous lexicographic stage) competes with the rounding."""
+    """LP by column generation (bound, duals) → rounding → LNS around budget-binding pools
+    (HiGHS per neighbourhood) → on tables small enough, HiGHS over every column from the LNS
+    result, whose cuts also tighten the bound. `start_from` (a feasible choice) competes with
+    the rounding."""
     n = len(pairs)
     if n == 0:
         return np.zeros(0, dtype=bool), "OPTIMAL", 0.0
@@ -261,48 +251,40 @@ def _solve_columns(
     def done() -> bool:
         return bound is not None and value >= math.floor(bound + 1e-6)
 
+    exact_mip = n <= FULL_MIP_COLUMNS
     left = _remaining(options, start)
-    if not done() and left > 0.5 and options.mip_share > 0:
-        columns = None if n <= FULL_MIP_COLUMNS else core_columns(lp.active, lp.reduced, chosen, CORE_COLUMNS)
-        mip_time = left * options.mip_share if options.mip_share < 1 else left
-        mip = solve_mip(
-            rows,
-            score,
-            columns=columns,
-            time_limit=mip_time,
-            start=chosen,
-            stop_at=bound,
-            on_improve=lambda v: report(Progress(elapsed(), v, bound, "mip")),
-            log=options.log,
-        )
-        stats.update(
-            mip_seconds=round(mip.seconds, 3),
-            mip_status=mip.status,
-            mip_columns=int(n if columns is None else len(np.unique(columns))),
-            mip_bound=mip.bound,
-            mip_restricted=mip.restricted,
-        )
-        if mip.objective is not None and mip.objective > value and not len(violated_rows(net, mip.chosen)):
-            chosen, value = mip.chosen, mip.objective
-        if not mip.restricted and mip.bound is not None:
-            bound = mip.bound if bound is None else min(bound, mip.bound)
-    left = _remaining(options, start)
-    if not done() and left > 0.5 and lp.value is not None:
-        ctx = lns.Context(net, score)
+    lns_time = 0.0 if n <= SMALL_TABLE else (left * (1 - options.mip_share) if exact_mip else left)
+    if not done() and lns_time > 0.5 and lp.value is not None:
         res = lns.search(
-            ctx,
+            lns.Context(net, score),
             chosen,
             lp.reduced,
             lp.duals,
-            time_limit=left - 0.2,
+            time_limit=lns_time - 0.2,
             bound=bound,
             workers=options.workers,
             seed=options.seed,
             on_improve=lambda v: report(Progress(elapsed(), v, bound, "lns")),
         )
         stats.update(lns_seconds=round(res.seconds, 3), lns_steps=res.steps, lns_improved=res.improved)
-        if res.objective > value:
+        if res.objective > value and not len(violated_rows(net, res.chosen)):
             chosen, value = res.chosen, res.objective
+    left = _remaining(options, start)
+    if exact_mip and not done() and left > 0.5:
+        mip = solve_mip(
+            rows,
+            score,
+            time_limit=left - 0.2,
+            start=chosen,
+            stop_at=bound,
+            on_improve=lambda v: report(Progress(elapsed(), v, bound, "mip")),
+            log=options.log,
+        )
+        stats.update(mip_seconds=round(mip.seconds, 3), mip_status=mip.status, mip_bound=mip.bound)
+        if mip.objective is not None and mip.objective > value and not len(violated_rows(net, mip.chosen)):
+            chosen, value = mip.chosen, mip.objective
+        if mip.bound is not None:  # every column was in: a valid bound, tightened by its cuts
+            bound = mip.bound if bound is None else min(bound, mip.bound)
     status = "OPTIMAL" if done() else "FEASIBLE"
     return chosen, status, bound
 
