@@ -31,11 +31,25 @@ from benchmarks.sizes import Size, ensure_instance, size_of
 ALL_METHODS = ("polku", "greedy", "lp", "flow", "mip", "cpsat-naive")
 REPEATED = ("polku",)  # methods run `repeats` times (the targets are medians); baselines once
 BOUND_ONLY = ("lp", "flow")  # methods that give a bound, not an allocation
-MEMORY_CAP_GIB = 14.0  # a run above this is stopped (24 GiB machine, shared)
+MEMORY_CAP_GIB = 12.0  # a run above this is stopped (24 GiB machine, shared)
 CSV_FIELDS = (
-    "size", "method", "repeat", "status", "pairs", "time_limit", "read_seconds", "pairs_seconds",
-    "build_seconds", "first_feasible_seconds", "objective", "bound", "lp_bound", "wall_seconds",
-    "peak_rss_gib", "trace", "note",
+    "size",
+    "method",
+    "repeat",
+    "status",
+    "pairs",
+    "time_limit",
+    "read_seconds",
+    "pairs_seconds",
+    "build_seconds",
+    "first_feasible_seconds",
+    "objective",
+    "bound",
+    "lp_bound",
+    "wall_seconds",
+    "peak_rss_gib",
+    "trace",
+    "note",
 )
 
 
@@ -83,16 +97,32 @@ def _rss_gib(pid: int) -> float:
 
 
 def run_one(
-    folder: Path, size: Size, method: str, repeat: int, *, memory_cap: float, time_limit: float | None = None
+    folder: Path,
+    size: Size,
+    method: str,
+    repeat: int,
+    *,
+    memory_cap: float,
+    time_limit: float | None = None,
 ) -> dict[str, Any]:
     """One worker process for (size, method); returns its record (with a note when stopped)."""
     limit = time_limit if time_limit is not None else size.time_limit
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "record.json"
-        cmd = [sys.executable, "-m", "benchmarks.worker", str(folder), "--method", method,
-               "--time-limit", str(limit), "--out", str(out)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "benchmarks.worker",
+            str(folder),
+            "--method",
+            method,
+            "--time-limit",
+            str(limit),
+            "--out",
+            str(out),
+        ]
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        wall_cap = 3 * limit + 900
+        wall_cap = 2 * limit + 300
         t0 = time.perf_counter()
         note = ""
         peak = 0.0
@@ -111,8 +141,12 @@ def run_one(
             record = json.loads(out.read_text(encoding="utf-8"))
         else:
             last = err.strip().splitlines()[-1] if err.strip() else f"exit code {proc.returncode}"
-            record = {"status": "FAILED", "note": note or last[:200], "peak_rss_gib": peak,
-                      "wall_seconds": time.perf_counter() - t0}
+            record = {
+                "status": "FAILED",
+                "note": note or last[:200],
+                "peak_rss_gib": peak,
+                "wall_seconds": time.perf_counter() - t0,
+            }
     record.update(size=size.key, method=method, repeat=repeat, time_limit=limit)
     record["note"] = record.get("note") or note
     return record
@@ -137,9 +171,11 @@ def run_matrix(
                 t0 = time.perf_counter()
                 rec = run_one(folder, size, method, rep, memory_cap=memory_cap)
                 records.append(rec)
-                log(f"[{size.key}] {rec['method']} #{rep + 1}: {rec.get('status')} objective {rec.get('objective')} "
+                log(
+                    f"[{size.key}] {rec['method']} #{rep + 1}: {rec.get('status')} objective {rec.get('objective')} "
                     f"bound {rec.get('bound')} in {time.perf_counter() - t0:.0f} s, peak {rec.get('peak_rss_gib', 0):.2f} GiB "
-                    f"{rec.get('note') or ''}")
+                    f"{rec.get('note') or ''}"
+                )
     return records
 
 
@@ -199,13 +235,19 @@ def gap(objective: float | None, bound: float | None) -> float | None:
 
 def best_bound(records: list[dict[str, Any]]) -> float | None:
     """The tightest valid upper bound among the runs of one size."""
-    bounds = [r["bound"] for r in records if r.get("bound") is not None and math.isfinite(r["bound"])]
+    bounds = [
+        r["bound"] for r in records if r.get("bound") is not None and math.isfinite(r["bound"])
+    ]
     return min(bounds) if bounds else None
 
 
 def lp_bound_of(records: list[dict[str, Any]]) -> float | None:
     """The LP relaxation's bound: the engine's column-generation optimum, else the LP baseline."""
-    lps = [r["lp_bound"] for r in records if r.get("method") == "polku" and r.get("lp_bound") is not None]
+    lps = [
+        r["lp_bound"]
+        for r in records
+        if r.get("method") == "polku" and r.get("lp_bound") is not None
+    ]
     if lps:
         return min(lps)
     lps = [r["bound"] for r in records if r.get("method") == "lp" and r.get("bound") is not None]
@@ -231,25 +273,48 @@ def summarise(records: list[dict[str, Any]], size: Size) -> dict[str, Any]:
     methods: dict[str, Any] = {}
     for method in dict.fromkeys(r["method"] for r in records):
         runs = [r for r in records if r["method"] == method]
-        entry: dict[str, Any] = {"runs": len(runs), "status": ", ".join(sorted({str(r.get("status")) for r in runs}))}
-        for key in ("pairs", "read_seconds", "pairs_seconds", "build_seconds", "first_feasible_seconds",
-                    "objective", "bound", "wall_seconds", "peak_rss_gib"):
+        entry: dict[str, Any] = {
+            "runs": len(runs),
+            "status": ", ".join(sorted({str(r.get("status")) for r in runs})),
+        }
+        for key in (
+            "pairs",
+            "read_seconds",
+            "pairs_seconds",
+            "build_seconds",
+            "first_feasible_seconds",
+            "objective",
+            "bound",
+            "wall_seconds",
+            "peak_rss_gib",
+        ):
             entry[key] = _median([r.get(key) for r in runs])
         allocates = method not in BOUND_ONLY
-        entry["gap_best"] = _median([gap(r.get("objective"), bb) for r in runs]) if bb and allocates else None
-        entry["gap_lp"] = _median([gap(r.get("objective"), lpb) for r in runs]) if lpb and allocates else None
-        entry["gap_lp_all"] = [gap(r.get("objective"), lpb) for r in runs] if lpb and allocates else []
+        entry["gap_best"] = (
+            _median([gap(r.get("objective"), bb) for r in runs]) if bb and allocates else None
+        )
+        entry["gap_lp"] = (
+            _median([gap(r.get("objective"), lpb) for r in runs]) if lpb and allocates else None
+        )
+        entry["gap_lp_all"] = (
+            [gap(r.get("objective"), lpb) for r in runs] if lpb and allocates else []
+        )
         entry["at"] = {
             t: (
                 _median([objective_at(r, t) for r in runs]),
-                _median([gap(objective_at(r, t), lpb) for r in runs]) if lpb and allocates else None,
+                _median([gap(objective_at(r, t), lpb) for r in runs])
+                if lpb and allocates
+                else None,
             )
             for t in size.checkpoints
         }
-        entry["build_share"] = _median([
-            ((r.get("pairs_seconds") or 0) + (r.get("build_seconds") or 0)) / r["wall_seconds"]
-            for r in runs if r.get("wall_seconds")
-        ])
+        entry["build_share"] = _median(
+            [
+                ((r.get("pairs_seconds") or 0) + (r.get("build_seconds") or 0)) / r["wall_seconds"]
+                for r in runs
+                if r.get("wall_seconds")
+            ]
+        )
         entry["notes"] = sorted({r.get("note") for r in runs if r.get("note")})
         methods[method] = entry
     return {"best_bound": bb, "lp_bound": lpb, "methods": methods}
@@ -265,28 +330,55 @@ def targets(summary: dict[str, dict[str, Any]]) -> list[tuple[str, str, bool | N
             continue
         if size.target_gap is not None and size.target_at is not None:
             at = size.target_at
-            gaps = [g for g in (s["methods"]["polku"]["at"].get(at, (None, None))[1],) if g is not None]
+            gaps = [
+                g for g in (s["methods"]["polku"]["at"].get(at, (None, None))[1],) if g is not None
+            ]
             g = gaps[0] if gaps else None
             ok = None if g is None else g <= size.target_gap
-            out.append((f"{key}: within {100 * size.target_gap:g} % of the LP bound in {at:g} s (median of {polku['runs']})",
-                        f"{_pct(g)} at {at:g} s", ok))
+            out.append(
+                (
+                    f"{key}: within {100 * size.target_gap:g} % of the LP bound in {at:g} s (median of {polku['runs']})",
+                    f"{_pct(g)} at {at:g} s",
+                    ok,
+                )
+            )
         if size.memory_gib is not None:
             peak = polku["peak_rss_gib"]
-            out.append((f"{key}: peak memory under {size.memory_gib:g} GiB", f"{_num(peak, '{:.2f}')} GiB",
-                        None if peak is None else peak < size.memory_gib))
+            out.append(
+                (
+                    f"{key}: peak memory under {size.memory_gib:g} GiB",
+                    f"{_num(peak, '{:.2f}')} GiB",
+                    None if peak is None else peak < size.memory_gib,
+                )
+            )
         share = polku["build_share"]
-        out.append((f"{key}: candidate generation + model build under 15 % of the wall time",
-                    _pct(share, 1), None if share is None else share < 0.15))
+        out.append(
+            (
+                f"{key}: candidate generation + model build under 15 % of the wall time",
+                _pct(share, 1),
+                None if share is None else share < 0.15,
+            )
+        )
         if key in ("M", "L"):
             naive, mip = s["methods"].get("cpsat-naive"), s["methods"].get("mip")
             mine = polku["gap_best"]
             if naive is not None and mine is not None and naive["gap_best"] is not None:
                 ratio = math.inf if mine == 0 else naive["gap_best"] / mine
-                out.append((f"{key}: gap ≥ 10× smaller than naive CP-SAT at {size.time_limit:g} s",
-                            f"{_pct(naive['gap_best'])} vs {_pct(mine)} (×{ratio:.1f})", ratio >= 10))
+                out.append(
+                    (
+                        f"{key}: gap ≥ 10× smaller than naive CP-SAT at {size.time_limit:g} s",
+                        f"{_pct(naive['gap_best'])} vs {_pct(mine)} (×{ratio:.1f})",
+                        ratio >= 10,
+                    )
+                )
             if mip is not None and mine is not None and mip["gap_best"] is not None:
-                out.append((f"{key}: gap no worse than the MIP baseline at {size.time_limit:g} s",
-                            f"{_pct(mine)} vs {_pct(mip['gap_best'])}", mine <= mip["gap_best"] + 1e-12))
+                out.append(
+                    (
+                        f"{key}: gap no worse than the MIP baseline at {size.time_limit:g} s",
+                        f"{_pct(mine)} vs {_pct(mip['gap_best'])}",
+                        mine <= mip["gap_best"] + 1e-12,
+                    )
+                )
     return out
 
 
@@ -316,15 +408,23 @@ def render(records: list[dict[str, Any]], command: str, notes: str = "") -> str:
         "|---|---|---|",
     ]
     for name, measured, ok in targets(summary):
-        lines.append(f"| {name} | {measured} | {'yes' if ok else ('no' if ok is not None else '—')} |")
+        lines.append(
+            f"| {name} | {measured} | {'yes' if ok else ('no' if ok is not None else '—')} |"
+        )
     for key in keys:
         size, s = size_of(key), summary[key]
         runs = [r for r in records if r["size"] == key]
         pairs = next((r.get("pairs") for r in runs if r.get("pairs")), None)
-        placements = f", {size.placements} placements" if size.placements else ", default placements (≈ clients/12)"
+        placements = (
+            f", {size.placements} placements"
+            if size.placements
+            else ", default placements (≈ clients/12)"
+        )
         lines += [
             "",
-            f"## {key}: {size.region}, {size.clients:,} clients{placements}, seed {size.seed}".replace(",", " ", 1),
+            f"## {key}: {size.region}, {size.clients:,} clients{placements}, seed {size.seed}".replace(
+                ",", " ", 1
+            ),
             "",
             f"Pairs: {_num(pairs)}; time limit {size.time_limit:g} s; best bound {_num(s['best_bound'])}; "
             f"LP bound {_num(s['lp_bound'])}.",
@@ -337,15 +437,30 @@ def render(records: list[dict[str, Any]], command: str, notes: str = "") -> str:
         lines.append("| " + " | ".join(head) + " |")
         lines.append("|" + "---|" * len(head))
         for method, e in s["methods"].items():
-            row = [method, str(e["runs"]), e["status"], _num(e["pairs_seconds"], "{:.1f}"), _num(e["build_seconds"], "{:.1f}"),
-                   _num(e["first_feasible_seconds"], "{:.1f}")]
+            row = [
+                method,
+                str(e["runs"]),
+                e["status"],
+                _num(e["pairs_seconds"], "{:.1f}"),
+                _num(e["build_seconds"], "{:.1f}"),
+                _num(e["first_feasible_seconds"], "{:.1f}"),
+            ]
             row += [f"{_num(e['at'][t][0])} ({_pct(e['at'][t][1], 2)})" for t in cps]
-            row += [_num(e["objective"]), _pct(e["gap_best"]), _pct(e["gap_lp"]), _num(e["bound"]), _num(e["peak_rss_gib"], "{:.2f}")]
+            row += [
+                _num(e["objective"]),
+                _pct(e["gap_best"]),
+                _pct(e["gap_lp"]),
+                _num(e["bound"]),
+                _num(e["peak_rss_gib"], "{:.2f}"),
+            ]
             lines.append("| " + " | ".join(row) + " |")
         extra = [f"- {m_}: {n}" for m_, e in s["methods"].items() for n in e["notes"]]
         polku = s["methods"].get("polku")
         if polku and polku["gap_lp_all"]:
-            extra.append("- polku gap to the LP bound per run: " + ", ".join(_pct(g) for g in polku["gap_lp_all"]))
+            extra.append(
+                "- polku gap to the LP bound per run: "
+                + ", ".join(_pct(g) for g in polku["gap_lp_all"])
+            )
         if extra:
             lines += ["", *extra]
     if notes:
@@ -367,7 +482,9 @@ def bench(
     out.mkdir(parents=True, exist_ok=True)
     cache = cache or out / ".instances"
     chosen = [size_of(s) for s in sizes]
-    records = run_matrix(chosen, list(methods or ALL_METHODS), repeats, cache, memory_cap=memory_cap, log=log)
+    records = run_matrix(
+        chosen, list(methods or ALL_METHODS), repeats, cache, memory_cap=memory_cap, log=log
+    )
     keep = [r for r in read_csv(out / "results.csv") if r["size"] not in {s.key for s in chosen}]
     merged = keep + records
     write_csv(merged, out / "results.csv")
@@ -387,4 +504,10 @@ if __name__ == "__main__":
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--methods", default=",".join(ALL_METHODS))
     a = ap.parse_args()
-    bench(a.sizes.split(","), a.out, a.repeats, a.methods.split(","), command="python -m benchmarks.run " + " ".join(sys.argv[1:]))
+    bench(
+        a.sizes.split(","),
+        a.out,
+        a.repeats,
+        a.methods.split(","),
+        command="python -m benchmarks.run " + " ".join(sys.argv[1:]),
+    )

@@ -39,7 +39,18 @@ SIZES: dict[str, Size] = {
     "S": Size("S", "pohjois-savo", 1_000, None, 1, 60.0, (10.0, 30.0, 60.0)),
     "M": Size("M", "pohjois-savo", 10_000, None, 1, 60.0, (10.0, 30.0, 60.0), 0.001, 30.0),
     "L": Size("L", "national", 50_000, None, 1, 120.0, (10.0, 30.0, 60.0, 120.0), 0.005, 120.0),
-    "XL": Size("XL", "national", 200_000, 2_000, 1, 300.0, (10.0, 30.0, 60.0, 120.0, 300.0), 0.005, 300.0, 8.0),
+    "XL": Size(
+        "XL",
+        "national",
+        200_000,
+        2_000,
+        1,
+        300.0,
+        (10.0, 30.0, 60.0, 120.0, 300.0),
+        0.005,
+        300.0,
+        8.0,
+    ),
 }
 TINY = Size("T", "pohjois-savo", 300, None, 1, 5.0, (2.0, 5.0))  # the smoke test's size
 
@@ -61,6 +72,8 @@ def ensure_instance(size: Size, cache: Path) -> Path:
 
     folder = cache / size.folder_name
     if not (folder / "instance.json").exists():
-        inst = generate_instance(size.region, size.clients, placements=size.placements, seed=size.seed)
+        inst = generate_instance(
+            size.region, size.clients, placements=size.placements, seed=size.seed
+        )
         write_instance(inst, folder)
     return folder

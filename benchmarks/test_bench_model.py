@@ -8,7 +8,9 @@ from matcher.structure import build_rows
 
 
 def test_build_rows(benchmark, bench_instance, bench_pairs):
-    rows = benchmark.pedantic(build_rows, args=(bench_instance, bench_pairs), rounds=3, iterations=1)
+    rows = benchmark.pedantic(
+        build_rows, args=(bench_instance, bench_pairs), rounds=3, iterations=1
+    )
     assert rows.matrix.shape[1] == len(bench_pairs)
 
 
@@ -24,5 +26,7 @@ def test_build_cp_model(benchmark, bench_instance, bench_pairs, bench_size):
 
         pytest.skip("the full CP-SAT model is built by the naive baseline only up to M")
     rows = build_rows(bench_instance, bench_pairs)
-    built = benchmark.pedantic(build_cp_model, args=(rows, bench_pairs.score), rounds=2, iterations=1)
+    built = benchmark.pedantic(
+        build_cp_model, args=(rows, bench_pairs.score), rounds=2, iterations=1
+    )
     assert built.n_pairs == len(bench_pairs)

@@ -12,7 +12,11 @@ def test_lp_by_column_generation(benchmark, bench_instance, bench_pairs):
     rows = build_rows(bench_instance, bench_pairs)
     net = flow_net(rows, bench_pairs.score)
     res = benchmark.pedantic(
-        solve_lp_columns, args=(net, bench_pairs.score), kwargs={"time_limit": 600}, rounds=2, iterations=1
+        solve_lp_columns,
+        args=(net, bench_pairs.score),
+        kwargs={"time_limit": 600},
+        rounds=2,
+        iterations=1,
     )
     assert res.status == "OPTIMAL"
     benchmark.extra_info.update(bound=res.bound, rounds=res.rounds, columns=len(res.active))

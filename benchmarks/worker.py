@@ -33,7 +33,12 @@ def run(instance: Path, method: str, time_limit: float, mip_solver: str = "scip"
 
     inst = read_instance(instance)
     read_s = time.perf_counter() - t0
-    record: dict[str, Any] = {"method": method, "instance": str(instance), "time_limit": time_limit, "read_seconds": read_s}
+    record: dict[str, Any] = {
+        "method": method,
+        "instance": str(instance),
+        "time_limit": time_limit,
+        "read_seconds": read_s,
+    }
     if method == "polku":
         record.update(_polku(inst, time_limit - read_s, t0))
     else:
@@ -50,7 +55,11 @@ def _polku(inst: Any, time_limit: float, t0: float) -> dict[str, Any]:
     result = solve(inst, SolveOptions(time_limit=max(1.0, time_limit)))
     trace = [(p.elapsed + offset, p.objective) for p in result.history if p.objective is not None]
     stats = result.stats
-    build = float(stats.get("rows_seconds", 0.0)) + float(stats.get("net_seconds", 0.0)) + float(stats.get("model_build_seconds", 0.0))
+    build = (
+        float(stats.get("rows_seconds", 0.0))
+        + float(stats.get("net_seconds", 0.0))
+        + float(stats.get("model_build_seconds", 0.0))
+    )
     first = stats.get("first_feasible_seconds")
     return {
         "status": result.status,
@@ -62,11 +71,15 @@ def _polku(inst: Any, time_limit: float, t0: float) -> dict[str, Any]:
         "build_seconds": build,
         "first_feasible_seconds": None if first is None else float(first) + offset,
         "trace": trace,
-        "stats": {k: v for k, v in stats.items() if isinstance(v, (int, float, str, bool)) or v is None},
+        "stats": {
+            k: v for k, v in stats.items() if isinstance(v, (int, float, str, bool)) or v is None
+        },
     }
 
 
-def _baseline(inst: Any, method: str, time_limit: float, t0: float, mip_solver: str) -> dict[str, Any]:
+def _baseline(
+    inst: Any, method: str, time_limit: float, t0: float, mip_solver: str
+) -> dict[str, Any]:
     import numpy as np
 
     from matcher import baselines as bl
@@ -82,7 +95,9 @@ def _baseline(inst: Any, method: str, time_limit: float, t0: float, mip_solver: 
     if method == "greedy":
         res = bl.greedy_by_priority(rows, score, pairs.components["priority"])
     elif method == "lp":
-        res = bl.lp_bound(rows, score, time_limit=time_limit, solver="glop" if len(pairs) <= 200_000 else "pdlp")
+        res = bl.lp_bound(
+            rows, score, time_limit=time_limit, solver="glop" if len(pairs) <= 200_000 else "pdlp"
+        )
     elif method == "flow":
         res = bl.flow_without_budgets(rows, score)
     elif method == "mip":

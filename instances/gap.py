@@ -89,7 +89,9 @@ def parse_gap(text: str, source: str = "<text>") -> list[GapProblem]:
         except ValueError:
             bad = next(t for t in chunk if not _is_int(t))
             at = pos + chunk.index(bad) + 1
-            raise GapFormatError(f"{source}: number {at} ({what}) is {bad!r}, not a whole number") from None
+            raise GapFormatError(
+                f"{source}: number {at} ({what}) is {bad!r}, not a whole number"
+            ) from None
         pos += count
         return values
 
@@ -182,9 +184,15 @@ def to_engine(problem: GapProblem) -> GapModel:
         }
         for a in range(m)
     ]
-    providers = [{"id": f"agent{a + 1}", "name": f"agent {a + 1}", "kind": "company"} for a in range(m)]
+    providers = [
+        {"id": f"agent{a + 1}", "name": f"agent {a + 1}", "kind": "company"} for a in range(m)
+    ]
     pools = [
-        {"id": f"capacity{a + 1}", "name": f"capacity of agent {a + 1}", "budget": float(problem.capacity[a])}
+        {
+            "id": f"capacity{a + 1}",
+            "name": f"capacity of agent {a + 1}",
+            "budget": float(problem.capacity[a]),
+        }
         for a in range(m)
     ]
     inst = build_instance(

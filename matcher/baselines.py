@@ -51,10 +51,14 @@ def greedy_by_priority(rows: Rows, score: np.ndarray, priority: np.ndarray) -> B
     chosen = greedy(rows, order)
     value = float(np.asarray(score)[chosen].sum())
     seconds = time.perf_counter() - t0
-    return BaselineResult("greedy", "FEASIBLE", value, None, chosen, seconds, history=[(seconds, value)])
+    return BaselineResult(
+        "greedy", "FEASIBLE", value, None, chosen, seconds, history=[(seconds, value)]
+    )
 
 
-def flow_without_budgets(rows: Rows, score: np.ndarray, net: FlowNet | None = None) -> BaselineResult:
+def flow_without_budgets(
+    rows: Rows, score: np.ndarray, net: FlowNet | None = None
+) -> BaselineResult:
     """The best assignment ignoring budgets: its value bounds the allocation from above."""
     t0 = time.perf_counter()
     net = net or flow_net(rows, score)
@@ -71,7 +75,11 @@ def flow_without_budgets(rows: Rows, score: np.ndarray, net: FlowNet | None = No
         None,
         time.perf_counter() - t0,
         build_seconds=build,
-        stats={"value": res.value, "overspend_share": round(over, 4), "placed": int(res.chosen.sum())},
+        stats={
+            "value": res.value,
+            "overspend_share": round(over, 4),
+            "placed": int(res.chosen.sum()),
+        },
     )
 
 
@@ -103,7 +111,15 @@ def lp_bound(
         status = s.solve(model)
         ok = status == mb.SolveStatus.OPTIMAL
         bound = float(s.objective_value) if ok else None
-        return BaselineResult("lp", "OPTIMAL" if ok else str(status.name), None, bound, None, time.perf_counter() - t0, build)
+        return BaselineResult(
+            "lp",
+            "OPTIMAL" if ok else str(status.name),
+            None,
+            bound,
+            None,
+            time.perf_counter() - t0,
+            build,
+        )
     qp = pdlp.QuadraticProgram()
     qp.objective_vector = -score
     qp.constraint_matrix = rows.matrix.astype(np.float64).tocsc()
@@ -137,7 +153,9 @@ def lp_bound(
     )
 
 
-def mip_ortools(rows: Rows, score: np.ndarray, *, time_limit: float, solver: str = "scip") -> BaselineResult:
+def mip_ortools(
+    rows: Rows, score: np.ndarray, *, time_limit: float, solver: str = "scip"
+) -> BaselineResult:
     """The 0/1 program over every column, built in one sparse call and solved by SCIP or HiGHS
     through OR-Tools' model builder (no start, default settings)."""
     t0 = time.perf_counter()
@@ -169,11 +187,17 @@ def mip_ortools(rows: Rows, score: np.ndarray, *, time_limit: float, solver: str
         x = np.asarray(s.values(model.get_variables()))
         chosen = x > 0.5
         objective = float(score[chosen].sum())
-    bound = float(s.best_objective_bound) if status in (mb.SolveStatus.OPTIMAL, mb.SolveStatus.FEASIBLE) else None
+    bound = (
+        float(s.best_objective_bound)
+        if status in (mb.SolveStatus.OPTIMAL, mb.SolveStatus.FEASIBLE)
+        else None
+    )
     if bound is not None and not math.isfinite(bound):
         bound = None
     history = [(seconds, objective)] if objective is not None else []
-    return BaselineResult(f"mip-{solver}", status.name, objective, bound, chosen, seconds, build, history)
+    return BaselineResult(
+        f"mip-{solver}", status.name, objective, bound, chosen, seconds, build, history
+    )
 
 
 class _Trace(cp_model.CpSolverSolutionCallback):
@@ -204,4 +228,6 @@ def naive_cpsat(rows: Rows, score: np.ndarray, *, time_limit: float) -> Baseline
         chosen = values[: built.n_pairs].astype(bool)
         objective = float(solver.objective_value)
         bound = float(solver.best_objective_bound)
-    return BaselineResult("cpsat-naive", name, objective, bound, chosen, time.perf_counter() - t0, build, trace.points)
+    return BaselineResult(
+        "cpsat-naive", name, objective, bound, chosen, time.perf_counter() - t0, build, trace.points
+    )

@@ -2,9 +2,10 @@
 
 Most candidate pairs can never matter (a placement with three seats takes three of its hundreds
 of candidates), so HiGHS solves the LP over a small active set of columns and keeps its basis
-between rounds (GLOP through OR-Tools restarts from scratch when columns arrive); the duals y of that restricted LP price every triple of the table in one sparse
-pass (reduced profit = score − Aᵀy), and the best columns that price out join the next round.
-When none prices out, the restricted optimum is the LP optimum of the whole table.
+between rounds (GLOP through OR-Tools restarts from scratch when columns arrive); the duals y of
+that restricted LP price every triple of the table in one sparse pass (reduced profit = score −
+Aᵀy), and the best columns that price out join the next round. When none prices out, the
+restricted optimum is the LP optimum of the whole table.
 
 Every round also gives a valid upper bound: raising each client row's dual by its best positive
 reduced profit makes y feasible for the full dual, so Σ y·rhs + Σ_clients max(0, best reduced
@@ -17,6 +18,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -44,8 +46,18 @@ class ColumnLpResult:
     log: list[dict[str, float]] = field(default_factory=list)
 
 
-def _highs_module():
-    """HiGHS' own Python binding: `highspy` when installed, else the copy scipy ships."""
+def highs_available() -> bool:
+    """Is a HiGHS Python binding importable (`highspy`, or the one inside SciPy ≥ 1.15)?"""
+    try:
+        _highs_module()
+    except (ImportError, AttributeError):
+        return False
+    return True
+
+
+def _highs_module() -> tuple[Any, Any]:
+    """HiGHS' own Python binding: `highspy` when installed, else the copy SciPy ships (private
+    to SciPy, so `highs_available` guards its use)."""
     try:
         import highspy
 
@@ -57,8 +69,9 @@ def _highs_module():
 
 
 class RestrictedLp:
-    """HiGHS (dual simplex, warm-started from the last basis) over a growing set of columns of
-    `net.rows`: every row exists from the start, columns arrive in batches; x ≥ 0, max score·x."""
+    """HiGHS over a growing set of columns of `net.rows` (interior point for the first solve, then
+    the simplex warm-started from the last basis): every row exists from the start, columns
+    arrive in batches; x ≥ 0 (the client rows cap it at 1), maximise score·x."""
 
     def __init__(self, net: FlowNet, score: np.ndarray) -> None:
         self.net = net
@@ -75,7 +88,9 @@ class RestrictedLp:
         n_rows = len(self.rows.hi)
         lo = np.where(eq, self.rows.lo, -inf).astype(np.float64)
         hi = self.rows.hi.astype(np.float64)
-        self.highs.addRows(n_rows, lo, hi, 0, np.zeros(1, np.int32), np.zeros(0, np.int32), np.zeros(0))
+        self.highs.addRows(
+            n_rows, lo, hi, 0, np.zeros(1, np.int32), np.zeros(0, np.int32), np.zeros(0)
+        )
         self.highs.changeObjectiveSense(module.ObjSense.kMaximize)
         self.status_name = self.highs.modelStatusToString
         self.optimal = module.HighsModelStatus.kOptimal
@@ -115,7 +130,12 @@ class RestrictedLp:
         status = self.highs.getModelStatus()
         if status != self.optimal:
             name = self.status_name(status)
-            return ("TIME_LIMIT" if "limit" in name.lower() else name.upper()), None, np.zeros(len(self.cols)), np.zeros(len(self.rows.hi))
+            return (
+                ("TIME_LIMIT" if "limit" in name.lower() else name.upper()),
+                None,
+                np.zeros(len(self.cols)),
+                np.zeros(len(self.rows.hi)),
+            )
         sol = self.highs.getSolution()
         x = np.asarray(sol.col_value, dtype=np.float64)
         y = np.asarray(sol.row_dual, dtype=np.float64)
@@ -133,12 +153,18 @@ def dual_bound(
     y = np.where(eq, y, np.maximum(y, 0.0))
     at = transposed if transposed is not None else rows.matrix.T.astype(np.float64)
     reduced = np.asarray(score, dtype=np.float64) - at @ y
-    best = np.maximum(np.maximum.reduceat(reduced, net.client_start), 0.0) if len(reduced) else np.zeros(0)
+    best = (
+        np.maximum(np.maximum.reduceat(reduced, net.client_start), 0.0)
+        if len(reduced)
+        else np.zeros(0)
+    )
     rhs = np.where(eq, rows.lo, rows.hi).astype(np.float64)
     return float(y @ rhs + best.sum()), reduced, best
 
 
-def _entering(net: FlowNet, reduced: np.ndarray, in_model: np.ndarray, usable: np.ndarray) -> np.ndarray:
+def _entering(
+    net: FlowNet, reduced: np.ndarray, in_model: np.ndarray, usable: np.ndarray
+) -> np.ndarray:
     """The best priced-out columns: per client up to PER_CLIENT, at most ROUND_COLUMNS in all."""
     cand = np.flatnonzero((reduced > TOL) & ~in_model & usable)
     if not len(cand):

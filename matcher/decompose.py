@@ -65,7 +65,9 @@ def components(net: FlowNet) -> Components:
     rows = net.rows
     n_rows = len(rows.hi)
     if not net.n:
-        return Components(0, np.zeros(0, np.int64), np.full(n_rows, -1, np.int64), np.zeros(0, np.int64))
+        return Components(
+            0, np.zeros(0, np.int64), np.full(n_rows, -1, np.int64), np.zeros(0, np.int64)
+        )
     binding = binding_budget_rows(net)
     is_binding = np.zeros(n_rows, dtype=bool)
     is_binding[binding] = True
@@ -81,11 +83,17 @@ def components(net: FlowNet) -> Components:
     b = np.concatenate(dst)
     graph = sp.coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n_rows, n_rows)).tocsr()
     _, labels = connected_components(graph, directed=False)
-    used = distinct(np.concatenate([net.client_row, net.seats_row, net.cap_row[capped], net.budget_row[coupled]]), n_rows)
+    used = distinct(
+        np.concatenate(
+            [net.client_row, net.seats_row, net.cap_row[capped], net.budget_row[coupled]]
+        ),
+        n_rows,
+    )
     # renumber the components that hold triples 0..k-1, largest first
     triple_label = labels[net.client_row]
-    present, counts = np.unique(triple_label, return_counts=True)
-    order = present[np.argsort(-counts, kind="stable")]
+    counts = np.bincount(triple_label, minlength=labels.max() + 1)
+    present = np.flatnonzero(counts)
+    order = present[np.argsort(-counts[present], kind="stable")]
     renumber = np.full(labels.max() + 1, -1, dtype=np.int64)
     renumber[order] = np.arange(len(order))
     of_row = np.full(n_rows, -1, dtype=np.int64)

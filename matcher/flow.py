@@ -133,7 +133,9 @@ def flow_net(rows: Rows, score: np.ndarray | None = None) -> FlowNet:
     s = np.asarray(score if score is not None else np.zeros(0), dtype=np.float64)
     by_seat = np.argsort(seats_row, kind="stable")
     sr = seats_row[by_seat]
-    seat_start = np.flatnonzero(np.concatenate([[True], sr[1:] != sr[:-1]])) if n else np.zeros(0, np.int64)
+    seat_start = (
+        np.flatnonzero(np.concatenate([[True], sr[1:] != sr[:-1]])) if n else np.zeros(0, np.int64)
+    )
     return FlowNet(
         rows=rows,
         client_row=client_row,
@@ -190,15 +192,28 @@ def _solve_flow(net: FlowNet, arc: np.ndarray, ip: np.ndarray, hi: np.ndarray) -
     to_node = np.full(len(seats), SINK, dtype=np.int64)
     to_node[cap_of >= 0] = cap_of[cap_of >= 0] + 2
     supply = len(clients)
-    tails = np.concatenate([np.full(supply, SOURCE), net.client_row[arc] + 2, seats + 2, caps + 2, [SOURCE]])
-    heads = np.concatenate([clients + 2, net.seats_row[arc] + 2, to_node, np.full(len(caps), SINK), [SINK]])
-    capacity = np.concatenate([np.minimum(hi[clients], 1), np.ones(len(arc), np.int64), hi[seats], hi[caps], [supply]])
-    unit_cost = np.concatenate([np.zeros(supply, np.int64), -ip[arc], np.zeros(len(seats) + len(caps) + 1, np.int64)])
+    tails = np.concatenate(
+        [np.full(supply, SOURCE), net.client_row[arc] + 2, seats + 2, caps + 2, [SOURCE]]
+    )
+    heads = np.concatenate(
+        [clients + 2, net.seats_row[arc] + 2, to_node, np.full(len(caps), SINK), [SINK]]
+    )
+    capacity = np.concatenate(
+        [np.minimum(hi[clients], 1), np.ones(len(arc), np.int64), hi[seats], hi[caps], [supply]]
+    )
+    unit_cost = np.concatenate(
+        [np.zeros(supply, np.int64), -ip[arc], np.zeros(len(seats) + len(caps) + 1, np.int64)]
+    )
     solver = min_cost_flow.SimpleMinCostFlow()
     arcs = solver.add_arcs_with_capacity_and_unit_cost(
-        tails.astype(np.int32), heads.astype(np.int32), capacity.astype(np.int64), unit_cost.astype(np.int64)
+        tails.astype(np.int32),
+        heads.astype(np.int32),
+        capacity.astype(np.int64),
+        unit_cost.astype(np.int64),
     )
-    solver.set_nodes_supplies(np.array([SOURCE, SINK], dtype=np.int32), np.array([supply, -supply], dtype=np.int64))
+    solver.set_nodes_supplies(
+        np.array([SOURCE, SINK], dtype=np.int32), np.array([supply, -supply], dtype=np.int64)
+    )
     status = solver.solve()
     if status != solver.OPTIMAL:
         raise FlowError(f"min-cost flow ended with status {status}")
@@ -207,7 +222,12 @@ def _solve_flow(net: FlowNet, arc: np.ndarray, ip: np.ndarray, hi: np.ndarray) -
 
 
 def _prices(
-    net: FlowNet, arc: np.ndarray, ip: np.ndarray, chosen: np.ndarray, hi: np.ndarray, used: np.ndarray
+    net: FlowNet,
+    arc: np.ndarray,
+    ip: np.ndarray,
+    chosen: np.ndarray,
+    hi: np.ndarray,
+    used: np.ndarray,
 ) -> np.ndarray:
     """Placement prices t (per row) for an optimal flow over `arc`: the least t ≥ 0 with
     t_j ≥ profit of every unassigned client's arc to j, and t_j ≥ t_j* + profit_ij − profit_ij*
@@ -245,7 +265,9 @@ def _prices(
     return t
 
 
-def _split_caps(net: FlowNet, t: np.ndarray, hi: np.ndarray, seat_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _split_caps(
+    net: FlowNet, t: np.ndarray, hi: np.ndarray, seat_rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Seat prices v and cap prices w with v_j + w_Q ≥ t_j minimising Σ seats·v + Σ cap·w."""
     v = np.zeros(len(hi), dtype=np.int64)
     w = np.zeros(len(hi), dtype=np.int64)
@@ -286,7 +308,11 @@ def max_weight_assignment(
     rows = net.rows
     profit = np.asarray(profit, dtype=np.float64)
     integral = bool(np.all(profit == np.rint(profit)))
-    scale = 1 if integral and float(np.abs(profit).max(initial=0)) * (2 + len(rows.hi)) < PROFIT_RANGE else net.scale
+    scale = (
+        1
+        if integral and float(np.abs(profit).max(initial=0)) * (2 + len(rows.hi)) < PROFIT_RANGE
+        else net.scale
+    )
     ip = np.rint(profit * scale).astype(np.int64)
     usable = ip > 0
     if allowed is not None:
@@ -307,7 +333,11 @@ def max_weight_assignment(
     while True:
         rounds += 1
         chosen_arcs = _solve_flow(net, active, ip, hi)
-        used = np.bincount(net.seats_row[chosen_arcs], minlength=len(hi)) if len(chosen_arcs) else np.zeros(len(hi), np.int64)
+        used = (
+            np.bincount(net.seats_row[chosen_arcs], minlength=len(hi))
+            if len(chosen_arcs)
+            else np.zeros(len(hi), np.int64)
+        )
         if len(chosen_arcs):
             cap_rows = net.cap_row[chosen_arcs]
             used += np.bincount(cap_rows[cap_rows >= 0], minlength=len(hi))
@@ -321,7 +351,9 @@ def max_weight_assignment(
             best = np.zeros(0, np.int64)
         have = np.zeros(len(hi), dtype=np.int64)
         have[net.client_row[chosen_arcs]] = ip[chosen_arcs] - t[net.seats_row[chosen_arcs]]
-        run_client = net.client_row[net.client_start] if len(net.client_start) else np.zeros(0, np.int64)
+        run_client = (
+            net.client_row[net.client_start] if len(net.client_start) else np.zeros(0, np.int64)
+        )
         short = best > np.maximum(have[run_client], 0)
         v, w = _split_caps(net, t, hi, seat_rows_all)
         dual = int(best.sum()) + int((v * hi).sum()) + int((w * hi).sum())

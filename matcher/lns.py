@@ -19,8 +19,11 @@ of search: HiGHS with 1 500-column parts and 1 s each reached 0.325 %, 800/0.5 s
 from __future__ import annotations
 
 import math
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -130,42 +133,41 @@ def solve_part(
     free: np.ndarray,
     *,
     time_limit: float,
-    workers: int = 2,
+    workers: int = 1,
     seed: int = 0,
     engine: str = ENGINE,
+    use: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float] | None:
-    """Re-solve the columns `free` with the rest of `chosen` fixed (by HiGHS, or CP-SAT when
-    `engine` is "cpsat"); returns (new chosen, gain) when the part got strictly better.
-    `ctx.use` must hold the row activities of `chosen`; it is updated on success."""
-    free = np.unique(np.asarray(free, dtype=np.int64))
+    """Re-solve the columns `free` (sorted, distinct) with the rest of `chosen` fixed, by HiGHS
+    (or CP-SAT when `engine` is "cpsat"); `use` (default `ctx.use`) holds the row activities of
+    `chosen`. Returns (new values of the free columns, gain) when the part got strictly better."""
     if not len(free):
         return None
     sub = ctx.csc[:, free]
     old = chosen[free]
-    fixed_use = ctx.use - np.asarray(sub @ old.astype(np.int64)).ravel()
+    base = ctx.use if use is None else use
+    fixed_use = base - np.asarray(sub @ old.astype(np.int64)).ravel()
     part, _ = sub_rows(ctx, free, fixed_use)
     current = float(ctx.score[free][old].sum())
     if engine == "highs":
         res = solve_mip(part, ctx.score[free], time_limit=time_limit, start=old)
         if res.objective is None or res.objective <= current + 1e-9:
             return None
-        new, value = res.chosen, float(res.objective)
-    else:
-        built = build_cp_model(part, ctx.score[free].astype(np.int64), hint=old)
-        solver = cp_model.CpSolver()
-        p = solver.parameters
-        p.max_time_in_seconds = max(0.05, time_limit)
-        p.num_workers = workers
-        p.random_seed = seed
-        status = solver.solve(built.model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.objective_value <= current + 1e-9:
-            return None
-        new = np.asarray(solver.response_proto.solution, dtype=np.int64)[: len(free)].astype(bool)
-        value = float(solver.objective_value)
-    out = chosen.copy()
-    out[free] = new
-    ctx.use = fixed_use + np.asarray(sub @ new.astype(np.int64)).ravel()
-    return out, value - current
+        return res.chosen, float(res.objective) - current
+    built = build_cp_model(part, ctx.score[free].astype(np.int64), hint=old)
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.max_time_in_seconds = max(0.05, time_limit)
+    p.num_workers = workers
+    p.random_seed = seed
+    status = solver.solve(built.model)
+    if (
+        status not in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        or solver.objective_value <= current + 1e-9
+    ):
+        return None
+    new = np.asarray(solver.response_proto.solution, dtype=np.int64)[: len(free)].astype(bool)
+    return new, float(solver.objective_value) - current
 
 
 def pool_neighbourhoods(ctx: Context, duals: np.ndarray) -> list[Neighbourhood]:
@@ -188,7 +190,9 @@ def pool_neighbourhoods(ctx: Context, duals: np.ndarray) -> list[Neighbourhood]:
     return out
 
 
-def around(ctx: Context, chosen: np.ndarray, reduced: np.ndarray, seats: np.ndarray, max_columns: int) -> np.ndarray:
+def around(
+    ctx: Context, chosen: np.ndarray, reduced: np.ndarray, seats: np.ndarray, max_columns: int
+) -> np.ndarray:
     """Free columns around the seats rows `seats`: every column into them of a client who is
     unassigned or sits in one of them, plus those clients' other columns; the chosen ones always,
     then the highest reduced profit up to `max_columns`."""
@@ -198,7 +202,7 @@ def around(ctx: Context, chosen: np.ndarray, reduced: np.ndarray, seats: np.ndar
     inside = distinct(net.client_row[taken], ctx.n_rows)  # clients sitting in `seats`
     theirs = ctx.columns_of_clients(inside)
     free_client = ctx.use[net.client_row[into]] == 0
-    idx = np.unique(np.concatenate([into[free_client], theirs]))
+    idx = distinct(np.concatenate([into[free_client], theirs]), net.n)
     keep = chosen[idx]
     must, rest = idx[keep], idx[~keep]
     room = max_columns - len(must)
@@ -225,40 +229,110 @@ def search(
     on_improve: Callable[[float], None] | None = None,
 ) -> LnsResult:
     """Visit pool and empty-seat neighbourhoods (worst loss first, again while any improves; wider
-    after a pass without gain) until `time_limit` or the objective reaches floor(bound)."""
+    after a pass without gain) until `time_limit` or the objective reaches floor(bound).
+
+    `workers` threads solve neighbourhoods at the same time when they share no row (HiGHS runs
+    without Python's lock); each part is then independent of the other, so their results add up.
+    """
     t0 = time.perf_counter()
     best = chosen.copy()
     ctx.use = row_use(ctx.net, best)
-    value = float(ctx.score[best].sum())
-    steps = improved = 0
+    lock = threading.Lock()
+    busy = np.zeros(ctx.n_rows, dtype=bool)  # rows of the parts being solved
+    state: dict[str, float] = {
+        "value": float(ctx.score[best].sum()),
+        "steps": 0,
+        "improved": 0,
+        "gained": 0,
+    }
     log: list[dict[str, float | str]] = []
+    target = None if bound is None else math.floor(bound + 1e-6)
+
+    def time_left() -> float:
+        return time_limit - (time.perf_counter() - t0)
+
+    def stop() -> bool:
+        return time_left() <= 0.05 or (target is not None and state["value"] >= target)
+
+    def work(queue: deque[Neighbourhood], size: int) -> None:
+        waits = 0
+        while True:
+            with lock:
+                if stop() or not queue:
+                    return
+                hood = queue.popleft()
+                free = distinct(around(ctx, best, reduced, hood.seats, size), ctx.net.n)
+                touched = distinct(ctx.csc[:, free].indices, ctx.n_rows) if len(free) else free
+                if busy[touched].any():  # overlaps a part in flight: later
+                    queue.append(hood)
+                    waits += 1
+                    if waits > len(queue):
+                        waits = 0
+                        time.sleep(0.01)
+                    continue
+                waits = 0
+                busy[touched] = True
+                snapshot = best[free].copy()
+                use = ctx.use.copy()
+                state["steps"] += 1
+                step = int(state["steps"])
+            res = None
+            try:
+                left = time_left()
+                if left > 0.05:
+                    res = solve_part(
+                        ctx,
+                        best,
+                        free,
+                        time_limit=min(step_seconds, left),
+                        seed=seed + step,
+                        engine=engine,
+                        use=use,
+                    )
+            finally:
+                with lock:
+                    busy[touched] = False
+                    entry: dict[str, float | str] = {
+                        "t": round(time.perf_counter() - t0, 3),
+                        "hood": hood.name,
+                        "columns": float(len(free)),
+                    }
+                    if res is not None:
+                        new, gain = res
+                        best[free] = new
+                        delta = new.astype(np.int64) - snapshot.astype(np.int64)
+                        ctx.use += np.asarray(ctx.csc[:, free] @ delta).ravel()
+                        state["value"] += gain
+                        state["improved"] += 1
+                        state["gained"] += 1
+                        entry["gain"] = gain
+                        if on_improve:
+                            on_improve(state["value"])
+                    log.append(entry)
+
     size = max_columns
-    while True:
+    threads = max(1, int(workers))
+    while not stop():
         hoods = pool_neighbourhoods(ctx, duals)
-        gained = False
-        for hood in hoods:
-            left = time_limit - (time.perf_counter() - t0)
-            if left <= 0.05 or (bound is not None and value >= math.floor(bound + 1e-6)):
-                return LnsResult(best, value, steps, improved, time.perf_counter() - t0, log)
-            steps += 1
-            free = around(ctx, best, reduced, hood.seats, size)
-            res = solve_part(
-                ctx, best, free, time_limit=min(step_seconds, left), workers=workers, seed=seed + steps, engine=engine
-            )
-            entry: dict[str, float | str] = {"t": round(time.perf_counter() - t0, 3), "hood": hood.name, "columns": float(len(free))}
-            if res is not None:
-                best, gain = res
-                value += gain
-                improved += 1
-                gained = True
-                entry["gain"] = gain
-                if on_improve:
-                    on_improve(value)
-            log.append(entry)
         if not hoods:
             break
-        if not gained:
+        state["gained"] = 0
+        queue = deque(hoods)
+        if threads == 1:
+            work(queue, size)
+        else:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                for future in [pool.submit(work, queue, size) for _ in range(threads)]:
+                    future.result()
+        if not state["gained"]:
             size *= 2  # nothing moved at this size: look wider
             if size > 16 * max_columns:
                 break
-    return LnsResult(best, value, steps, improved, time.perf_counter() - t0, log)
+    return LnsResult(
+        best,
+        state["value"],
+        int(state["steps"]),
+        int(state["improved"]),
+        time.perf_counter() - t0,
+        log,
+    )

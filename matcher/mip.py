@@ -14,9 +14,11 @@ import contextlib
 import math
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -38,9 +40,14 @@ class MipResult:
     improvements: int = 0
 
 
+_QUIET_LOCK = threading.Lock()
+_QUIET = {"depth": 0, "saved": -1}
+
+
 @contextlib.contextmanager
 def _quiet_stdout(quiet: bool) -> Iterator[None]:
-    """Silence C-level stdout (HiGHS prints debug lines there even with output_flag off)."""
+    """Silence C-level stdout (HiGHS prints debug lines there even with output_flag off). Safe
+    across threads: the first one in redirects, the last one out restores."""
     if not quiet:
         yield
         return
@@ -49,15 +56,22 @@ def _quiet_stdout(quiet: bool) -> Iterator[None]:
     except (AttributeError, OSError, ValueError):
         yield  # no real stdout (captured by a test runner): nothing to silence
         return
-    sys.stdout.flush()
-    saved = os.dup(fd)
+    with _QUIET_LOCK:
+        if _QUIET["depth"] == 0:
+            sys.stdout.flush()
+            _QUIET["saved"] = os.dup(fd)
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, fd)
+            os.close(null)
+        _QUIET["depth"] += 1
     try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), fd)
-            yield
+        yield
     finally:
-        os.dup2(saved, fd)
-        os.close(saved)
+        with _QUIET_LOCK:
+            _QUIET["depth"] -= 1
+            if _QUIET["depth"] == 0:
+                os.dup2(_QUIET["saved"], fd)
+                os.close(_QUIET["saved"])
 
 
 def solve_mip(
@@ -83,12 +97,22 @@ def solve_mip(
     h.setOptionValue("output_flag", bool(log))
     inf = h.getInfinity()
     sub = rows.matrix.tocsc()[:, cols] if restricted else rows.matrix.tocsc()
-    used = np.flatnonzero(np.bincount(sub.indices, minlength=len(rows.hi)) > 0)  # rows the columns touch
+    used = np.flatnonzero(
+        np.bincount(sub.indices, minlength=len(rows.hi)) > 0
+    )  # rows the columns touch
     renumber = np.full(len(rows.hi), -1, dtype=np.int64)
     renumber[used] = np.arange(len(used))
     eq = rows.lo[used] >= 1
     lo = np.where(eq, rows.lo[used], -inf).astype(np.float64)
-    h.addRows(len(used), lo, rows.hi[used].astype(np.float64), 0, np.zeros(1, np.int32), np.zeros(0, np.int32), np.zeros(0))
+    h.addRows(
+        len(used),
+        lo,
+        rows.hi[used].astype(np.float64),
+        0,
+        np.zeros(1, np.int32),
+        np.zeros(0, np.int32),
+        np.zeros(0),
+    )
     k = len(cols)
     h.addCols(
         k,
@@ -101,7 +125,9 @@ def solve_mip(
         sub.data.astype(np.float64),
     )
     h.changeObjectiveSense(module.ObjSense.kMaximize)
-    h.changeColsIntegrality(k, np.arange(k, dtype=np.int32), np.full(k, module.HighsVarType.kInteger))
+    h.changeColsIntegrality(
+        k, np.arange(k, dtype=np.int32), np.full(k, module.HighsVarType.kInteger)
+    )
     h.setOptionValue("time_limit", float(max(0.1, time_limit)))  # HiGHS' own check, and ours below
     h.setOptionValue("mip_rel_gap", 1e-9)
     if start is not None:
@@ -114,7 +140,7 @@ def solve_mip(
     target = None if stop_at is None else math.floor(stop_at + 1e-6)
     deadline = t0 + time_limit
 
-    def callback(ctype, _msg, out, inp, _user) -> None:  # noqa: ANN001 - HiGHS callback signature
+    def callback(ctype: Any, _msg: str, out: Any, inp: Any, _user: Any) -> None:
         if ctype == cb_types.kCallbackMipImprovingSolution:
             found["count"] += 1
             found["best"] = max(found["best"], float(out.objective_function_value))
@@ -140,5 +166,11 @@ def solve_mip(
         chosen[cols[x > 0.5]] = True
         objective = float(score[chosen].sum())
     bound = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else None
-    status = "OPTIMAL" if status_name == "Optimal" else ("FEASIBLE" if objective is not None else status_name.upper())
-    return MipResult(status, chosen, objective, bound, restricted, time.perf_counter() - t0, int(found["count"]))
+    status = (
+        "OPTIMAL"
+        if status_name == "Optimal"
+        else ("FEASIBLE" if objective is not None else status_name.upper())
+    )
+    return MipResult(
+        status, chosen, objective, bound, restricted, time.perf_counter() - t0, int(found["count"])
+    )

@@ -58,7 +58,12 @@ def fill(
     take = []
     for k in range(len(idx)):
         c, s, p, b = rc[k], rs[k], rp[k], rb[k]
-        if left[c] <= 0 or left[s] <= 0 or (p >= 0 and left[p] <= 0) or (b >= 0 and left[b] < cc[k]):
+        if (
+            left[c] <= 0
+            or left[s] <= 0
+            or (p >= 0 and left[p] <= 0)
+            or (b >= 0 and left[b] < cc[k])
+        ):
             continue
         left[c] -= 1
         left[s] -= 1
@@ -83,6 +88,8 @@ def round_lp(
     chosen = np.zeros(len(score), dtype=bool)
     locked = net.lock_row >= 0
     if locked.any():
-        chosen = fill(net, chosen, np.where(locked, np.maximum(score, 1.0), 0.0), key=x + score * 1e-9)
+        chosen = fill(
+            net, chosen, np.where(locked, np.maximum(score, 1.0), 0.0), key=x + score * 1e-9
+        )
     chosen = fill(net, chosen, score, key=x + score * 1e-9, allowed=x > 1e-6)
     return fill(net, chosen, score, key=score if reduced is None else reduced)

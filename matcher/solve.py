@@ -27,7 +27,7 @@ import scipy.sparse as sp
 
 from matcher import lns
 from matcher.candidates import build_pairs
-from matcher.colgen import solve_lp_columns
+from matcher.colgen import highs_available, solve_lp_columns
 from matcher.cpsat import Progress, ProgressFn, relative_gap, run_cpsat
 from matcher.fairness import FairnessUnits, fairness_units, shortfall
 from matcher.flow import flow_net
@@ -44,6 +44,7 @@ MODES = ("weighted", "lexicographic")
 METHODS = ("auto", "columns", "cpsat")
 SMALL_TABLE = 20_000  # up to this many triples the whole-table MIP gets all the time after rounding
 FULL_MIP_COLUMNS = 300_000  # up to this many, LNS first, then the whole-table MIP (valid bound)
+RESERVE_SECONDS = 1.5  # kept for the last LNS step's overrun and writing the result
 LEXICOGRAPHIC_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("priority", ("priority",)),
     ("quality", ("wish", "interest", "pathway")),
@@ -116,7 +117,9 @@ def _objective_value(
     return value
 
 
-def _fairness_report(inst: Instance, units: FairnessUnits | None, chosen: np.ndarray) -> dict[str, Any]:
+def _fairness_report(
+    inst: Instance, units: FairnessUnits | None, chosen: np.ndarray
+) -> dict[str, Any]:
     if units is None or not len(units):
         return {"floor": inst.rules.fairness_floor, "penalty": 0, "units": []}
     short = shortfall(units, chosen.astype(float))
@@ -172,7 +175,9 @@ def solve(
         result = _solve_columns(pairs, rows, pairs.score, options, start, report, stats)
     else:
         stats["method"] = "cpsat"
-        result = _solve_weighted(pairs, rows, units, weight, pairs.score, options, start, report, stats)
+        result = _solve_weighted(
+            pairs, rows, units, weight, pairs.score, options, start, report, stats
+        )
     chosen, status, bound = result
     objective = _objective_value(pairs, chosen, units, weight)
     seconds = time.perf_counter() - start
@@ -196,7 +201,7 @@ def _remaining(options: SolveOptions, start: float) -> float:
 
 def _use_columns(options: SolveOptions, units: FairnessUnits | None) -> bool:
     """The column-generation path serves the weighted objective without fairness floors."""
-    if options.method == "cpsat" or not options.use_lp:
+    if options.method == "cpsat" or not options.use_lp or not highs_available():
         return False
     return units is None or not len(units)
 
@@ -224,7 +229,9 @@ def _solve_columns(
     net = flow_net(rows, score)
     stats["net_seconds"] = round(time.perf_counter() - t0, 3)
 
-    lp = solve_lp_columns(net, score, time_limit=max(1.0, _remaining(options, start) * options.lp_time_share))
+    lp = solve_lp_columns(
+        net, score, time_limit=max(1.0, _remaining(options, start) * options.lp_time_share)
+    )
     bound = lp.bound
     stats.update(
         lp_seconds=round(lp.seconds, 3),
@@ -252,7 +259,7 @@ def _solve_columns(
         return bound is not None and value >= math.floor(bound + 1e-6)
 
     exact_mip = n <= FULL_MIP_COLUMNS
-    left = _remaining(options, start)
+    left = _remaining(options, start) - RESERVE_SECONDS
     lns_time = 0.0 if n <= SMALL_TABLE else (left * (1 - options.mip_share) if exact_mip else left)
     if not done() and lns_time > 0.5 and lp.value is not None:
         res = lns.search(
@@ -260,28 +267,34 @@ def _solve_columns(
             chosen,
             lp.reduced,
             lp.duals,
-            time_limit=lns_time - 0.2,
+            time_limit=lns_time,
             bound=bound,
             workers=options.workers,
             seed=options.seed,
             on_improve=lambda v: report(Progress(elapsed(), v, bound, "lns")),
         )
-        stats.update(lns_seconds=round(res.seconds, 3), lns_steps=res.steps, lns_improved=res.improved)
+        stats.update(
+            lns_seconds=round(res.seconds, 3), lns_steps=res.steps, lns_improved=res.improved
+        )
         if res.objective > value and not len(violated_rows(net, res.chosen)):
             chosen, value = res.chosen, res.objective
-    left = _remaining(options, start)
+    left = _remaining(options, start) - RESERVE_SECONDS
     if exact_mip and not done() and left > 0.5:
         mip = solve_mip(
             rows,
             score,
-            time_limit=left - 0.2,
+            time_limit=left,
             start=chosen,
             stop_at=bound,
             on_improve=lambda v: report(Progress(elapsed(), v, bound, "mip")),
             log=options.log,
         )
         stats.update(mip_seconds=round(mip.seconds, 3), mip_status=mip.status, mip_bound=mip.bound)
-        if mip.objective is not None and mip.objective > value and not len(violated_rows(net, mip.chosen)):
+        if (
+            mip.objective is not None
+            and mip.objective > value
+            and not len(violated_rows(net, mip.chosen))
+        ):
             chosen, value = mip.chosen, mip.objective
         if mip.bound is not None:  # every column was in: a valid bound, tightened by its cuts
             bound = mip.bound if bound is None else min(bound, mip.bound)
@@ -310,7 +323,13 @@ def _solve_weighted(
         return np.zeros(0, dtype=bool), "OPTIMAL", 0.0
     order = np.lexsort((-objective,))
     if options.use_lp:
-        lp = solve_lp(rows, objective, units, weight, time_limit=max(1.0, _remaining(options, start) * options.lp_time_share))
+        lp = solve_lp(
+            rows,
+            objective,
+            units,
+            weight,
+            time_limit=max(1.0, _remaining(options, start) * options.lp_time_share),
+        )
         stats["lp_seconds"] = round(lp.seconds, 3)
         stats["lp_status"] = lp.status
         if lp.bound is not None:
@@ -385,7 +404,15 @@ def _solve_lexicographic(
         )
         sub_start = time.perf_counter()
         chosen, status, bound = _solve_weighted(
-            pairs, stage_rows, units if i == 0 else None, weight, objective, sub, sub_start, report, {},
+            pairs,
+            stage_rows,
+            units if i == 0 else None,
+            weight,
+            objective,
+            sub,
+            sub_start,
+            report,
+            {},
             start_from=chosen if i else None,
         )
         achieved = int(objective[chosen].sum())

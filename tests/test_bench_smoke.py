@@ -11,7 +11,14 @@ from benchmarks.run import ALL_METHODS, bench, objective_at
 
 def test_bench_writes_csv_and_report(tmp_path: Path):
     lines: list[str] = []
-    report = bench(["T"], tmp_path, repeats=1, cache=tmp_path / "cache", command="pytest smoke", log=lines.append)
+    report = bench(
+        ["T"],
+        tmp_path,
+        repeats=1,
+        cache=tmp_path / "cache",
+        command="pytest smoke",
+        log=lines.append,
+    )
     rows = list(csv.DictReader(open(tmp_path / "results.csv", encoding="utf-8")))
     assert sorted(r["method"] for r in rows) == sorted(ALL_METHODS)
     by = {r["method"]: r for r in rows}

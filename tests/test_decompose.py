@@ -39,7 +39,11 @@ def test_a_pool_that_can_pay_everything_does_not_couple():
 
 def test_seats_bound_the_possible_spend():
     # placement 0 has one seat and three candidates at 500: at most 500 of the 900 budget
-    rows = make_rows([(0, 0, 0, 500), (1, 0, 0, 500), (2, 0, 0, 500), (3, 1, 0, 400)], seats=[1, 1], budgets=[900])
+    rows = make_rows(
+        [(0, 0, 0, 500), (1, 0, 0, 500), (2, 0, 0, 500), (3, 1, 0, 400)],
+        seats=[1, 1],
+        budgets=[900],
+    )
     assert len(binding_budget_rows(_net(rows))) == 0
 
 

@@ -68,7 +68,11 @@ def test_fractional_profits_give_a_valid_bound():
 
 @settings(max_examples=40, deadline=None)
 @given(
-    st.lists(st.tuples(st.integers(0, 4), st.integers(0, 3), st.integers(-20, 60)), min_size=1, max_size=12),
+    st.lists(
+        st.tuples(st.integers(0, 4), st.integers(0, 3), st.integers(-20, 60)),
+        min_size=1,
+        max_size=12,
+    ),
     st.lists(st.integers(0, 2), min_size=4, max_size=4),
     st.booleans(),
 )
@@ -76,7 +80,9 @@ def test_flow_equals_brute_force(edges, seats, capped):
     pairs = sorted({(c, p): s for c, p, s in edges}.items())
     triples = [(c, p, -1, 0) for (c, p), _ in pairs]
     score = np.array([float(s) for _, s in pairs])
-    rows = make_rows(triples, seats=seats, provider_of=[0, 0, 1, 1], caps={0: 1} if capped else None)
+    rows = make_rows(
+        triples, seats=seats, provider_of=[0, 0, 1, 1], caps={0: 1} if capped else None
+    )
     net = flow_net(rows, score)
     full = max_weight_assignment(net, score, active=np.arange(net.n))
     cg = max_weight_assignment(net, score, active=np.zeros(0, dtype=np.int64))

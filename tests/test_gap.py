@@ -114,11 +114,23 @@ def test_read_gap_missing_file(tmp_path: Path):
         read_gap(tmp_path / "none.txt")
 
 
-def test_cli_reports_cost_bound_and_gap_to_best_known(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+def test_cli_reports_cost_bound_and_gap_to_best_known(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
     path = tmp_path / "two.txt"
     path.write_text(TWO_PROBLEMS)
     best = [brute_force(p.cost, p.resource, p.capacity) for p in parse_gap(TWO_PROBLEMS)]
-    code = main(["bench", "--gap", str(path), "--best-known", ",".join(str(b) for b in best), "--time-limit", "5"])
+    code = main(
+        [
+            "bench",
+            "--gap",
+            str(path),
+            "--best-known",
+            ",".join(str(b) for b in best),
+            "--time-limit",
+            "5",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     lines = [line for line in out.splitlines() if line.startswith("two-")]
@@ -127,7 +139,9 @@ def test_cli_reports_cost_bound_and_gap_to_best_known(tmp_path: Path, capsys: py
     assert f" {best[0]} " in lines[0]
 
 
-def test_cli_rejects_a_wrong_number_of_best_known_values(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+def test_cli_rejects_a_wrong_number_of_best_known_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
     path = tmp_path / "two.txt"
     path.write_text(TWO_PROBLEMS)
     assert main(["bench", "--gap", str(path), "--best-known", "5"]) == 2

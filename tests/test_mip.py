@@ -21,7 +21,9 @@ def _table(seed: int, clients: int = 10):
         for p in sorted(rng.choice(4, size=2, replace=False).tolist()):
             triples.append((c, p, p % 2, int(rng.integers(100, 900))))
             score.append(float(rng.integers(10, 100)))
-    rows = make_rows(triples, seats=[2, 1, 2, 1], budgets=[1200, 900], provider_of=[0, 0, 1, 1], caps={0: 2})
+    rows = make_rows(
+        triples, seats=[2, 1, 2, 1], budgets=[1200, 900], provider_of=[0, 0, 1, 1], caps={0: 2}
+    )
     return rows, np.array(score)
 
 
@@ -70,9 +72,16 @@ def test_fill_respects_every_row():
 def test_rounding_an_lp_solution_is_feasible_and_keeps_locks():
     rows, score = _table(4, clients=30)
     rows = make_rows(
-        [tuple(int(v) for v in t) for t in zip(
-            np.asarray(rows.matrix[rows.of("client")].argmax(axis=0)).ravel(),
-            np.zeros(len(score), dtype=int), -np.ones(len(score), dtype=int), np.zeros(len(score), dtype=int), strict=True)],
+        [
+            tuple(int(v) for v in t)
+            for t in zip(
+                np.asarray(rows.matrix[rows.of("client")].argmax(axis=0)).ravel(),
+                np.zeros(len(score), dtype=int),
+                -np.ones(len(score), dtype=int),
+                np.zeros(len(score), dtype=int),
+                strict=True,
+            )
+        ],
         seats=[3],
         locks=[(5, 0)],
     )
@@ -88,7 +97,9 @@ def test_lns_improves_a_poor_start_and_stays_feasible():
     net = flow_net(rows, score)
     lp = solve_lp_columns(net, score, time_limit=10)
     start = fill(net, np.zeros(len(score), dtype=bool), score, key=-score)  # worst-first greedy
-    res = lns.search(lns.Context(net, score), start, lp.reduced, lp.duals, time_limit=5, bound=lp.bound)
+    res = lns.search(
+        lns.Context(net, score), start, lp.reduced, lp.duals, time_limit=5, bound=lp.bound
+    )
     assert feasible(rows, res.chosen)
     assert res.objective >= float(score[start].sum())
     assert res.objective <= lp.bound + 1e-6

@@ -30,9 +30,23 @@ NEAR = (62.94, 27.68)  # 5.6 km away: every client below reaches it by car
 
 def client(cid: str, days: int = 600, **kw: Any) -> dict[str, Any]:
     base: dict[str, Any] = dict(
-        id=cid, municipality="Kuopio", lat=HOME[0], lon=HOME[1], age=40, benefit_days=days,
-        unemployed_months=14, work_ability=3, partial_work_ability=False, languages=["fi"], needs=[],
-        interests=[], transport="car", max_commute_min=45, consents=TYPES, months_used={}, wishes=[],
+        id=cid,
+        municipality="Kuopio",
+        lat=HOME[0],
+        lon=HOME[1],
+        age=40,
+        benefit_days=days,
+        unemployed_months=14,
+        work_ability=3,
+        partial_work_ability=False,
+        languages=["fi"],
+        needs=[],
+        interests=[],
+        transport="car",
+        max_commute_min=45,
+        consents=TYPES,
+        months_used={},
+        wishes=[],
         current_placement="",
     )
     base.update(kw)
@@ -41,9 +55,20 @@ def client(cid: str, days: int = 600, **kw: Any) -> dict[str, Any]:
 
 def placement(pid: str, **kw: Any) -> dict[str, Any]:
     base: dict[str, Any] = dict(
-        id=pid, type="coaching", provider_id="v1", municipality="Kuopio", lat=NEAR[0], lon=NEAR[1],
-        seats=1, min_work_ability=1, language="fi", features=[], sector="", duration_weeks=10,
-        weekly_cost=100.0, funding_pools=["f1"],
+        id=pid,
+        type="coaching",
+        provider_id="v1",
+        municipality="Kuopio",
+        lat=NEAR[0],
+        lon=NEAR[1],
+        seats=1,
+        min_work_ability=1,
+        language="fi",
+        features=[],
+        sector="",
+        duration_weeks=10,
+        weekly_cost=100.0,
+        funding_pools=["f1"],
     )
     base.update(kw)
     return base
@@ -73,7 +98,10 @@ def placed(inst: Instance, result: SolveResult) -> dict[str, str]:
     """client id → placement id of every assignment."""
     cols, pairs = inst.columns, result.pairs
     idx = np.flatnonzero(result.chosen)
-    return {str(cols.client_id[pairs.client[j]]): str(cols.placement_id[pairs.placement[j]]) for j in idx}
+    return {
+        str(cols.client_id[pairs.client[j]]): str(cols.placement_id[pairs.placement[j]])
+        for j in idx
+    }
 
 
 def checked(inst: Instance, options: SolveOptions | None = None) -> SolveResult:
@@ -97,7 +125,11 @@ def test_seats_bind_the_more_urgent_client_gets_the_seat():
 
 def test_budget_binds_only_one_of_two_is_funded():
     # each pair costs 100 €/week × 10 weeks = 1 000 €; 1 500 € pays for one
-    inst = make([client("c1", days=300), client("c2", days=900)], [placement("p1"), placement("p2")], budget=1500)
+    inst = make(
+        [client("c1", days=300), client("c2", days=900)],
+        [placement("p1"), placement("p2")],
+        budget=1500,
+    )
     result = checked(inst)
     assert placed(inst, result) == {"c2": "p1"} or placed(inst, result) == {"c2": "p2"}
     assert result.status == "OPTIMAL"
@@ -110,7 +142,9 @@ def test_budget_binds_the_cheaper_pair_fills_what_is_left():
         [placement("p1"), placement("p2", weekly_cost=50.0)],
         budget=1500,
     )
-    assert placed(inst, checked(inst)) == {"c2": "p1", "c1": "p2"} or placed(inst, checked(inst)) == {"c2": "p2", "c1": "p1"}
+    assert placed(inst, checked(inst)) == {"c2": "p1", "c1": "p2"} or placed(
+        inst, checked(inst)
+    ) == {"c2": "p2", "c1": "p1"}
 
 
 def test_provider_cap_binds():
@@ -146,7 +180,9 @@ def test_a_client_is_placed_once():
     assert int(result.chosen.sum()) == 1
 
 
-def _fairness_instance(floor: float, b_days: int, a_days: int = 900, b_weeks: int | None = None) -> Instance:
+def _fairness_instance(
+    floor: float, b_days: int, a_days: int = 900, b_weeks: int | None = None
+) -> Instance:
     a = [client(f"a{i}", days=a_days + i) for i in range(3)]
     b = client("b1", days=b_days, municipality="Siilinjärvi", weeks_since_activation=b_weeks)
     return make(a + [b], [placement("p1", seats=3)], rules={"fairness.floor": floor})
@@ -183,7 +219,9 @@ def test_lexicographic_puts_priority_before_wishes():
 
 def test_lexicographic_then_prefers_the_nearer_placement():
     inst = make([client("c1")], [placement("p1", lat=NEAR[0] + 0.1), placement("p2")])
-    assert placed(inst, checked(inst, SolveOptions(time_limit=10, mode="lexicographic"))) == {"c1": "p2"}
+    assert placed(inst, checked(inst, SolveOptions(time_limit=10, mode="lexicographic"))) == {
+        "c1": "p2"
+    }
 
 
 def test_both_methods_agree_on_a_small_region():
@@ -237,8 +275,15 @@ def tiny_instances(draw: st.DrawFn) -> Instance:
         )
         for j in range(m)
     ]
-    providers = [dict(id="v1", name="Oy", kind=draw(st.sampled_from(["company", "association"])),
-                      municipality="Kuopio", max_subsidised=draw(st.sampled_from([None, 0, 1, 2])))]
+    providers = [
+        dict(
+            id="v1",
+            name="Oy",
+            kind=draw(st.sampled_from(["company", "association"])),
+            municipality="Kuopio",
+            max_subsidised=draw(st.sampled_from([None, 0, 1, 2])),
+        )
+    ]
     locks = []
     if draw(st.booleans()) and pls[0]["seats"] > 0:
         locks = [dict(client_id="c0", placement_id="p0", decision="lock")]

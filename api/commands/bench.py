@@ -13,22 +13,30 @@ from pathlib import Path
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--sizes", default="S,M,L,XL", help="comma-separated sizes (default S,M,L,XL)")
+    parser.add_argument(
+        "--sizes", default="S,M,L,XL", help="comma-separated sizes (default S,M,L,XL)"
+    )
     parser.add_argument("--out", default="benchmarks", help="folder for RESULTS.md and results.csv")
-    parser.add_argument("--repeats", type=int, default=3, help="runs of the engine per size (default 3)")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="runs of the engine per size (default 3)"
+    )
     parser.add_argument(
         "--methods",
         default="polku,greedy,lp,flow,mip,cpsat-naive",
         help="comma-separated methods (default: the engine and every baseline)",
     )
-    parser.add_argument("--cache", help="folder for the generated instances (default OUT/.instances)")
+    parser.add_argument(
+        "--cache", help="folder for the generated instances (default OUT/.instances)"
+    )
     parser.add_argument("--gap", metavar="FILE", help="an OR-Library GAP file to solve instead")
     parser.add_argument(
         "--best-known",
         metavar="V",
         help="best-known total cost, one value or one per problem of the file (comma-separated)",
     )
-    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per GAP problem (default 60)")
+    parser.add_argument(
+        "--time-limit", type=float, default=60.0, help="seconds per GAP problem (default 60)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,12 +55,19 @@ def run(args: argparse.Namespace) -> int:
         return 2
     unknown = [m for m in methods if m not in ALL_METHODS]
     if unknown:
-        print(f"polku bench: unknown method(s) {', '.join(unknown)}; known: {', '.join(ALL_METHODS)}", file=sys.stderr)
+        print(
+            f"polku bench: unknown method(s) {', '.join(unknown)}; known: {', '.join(ALL_METHODS)}",
+            file=sys.stderr,
+        )
         return 2
     if args.repeats < 1:
         print("polku bench: --repeats must be at least 1", file=sys.stderr)
         return 2
-    command = "polku bench " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 else "polku bench"
+    command = (
+        "polku bench " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+        if len(sys.argv) > 2
+        else "polku bench"
+    )
     report = bench(
         sizes,
         Path(args.out),
@@ -71,7 +86,9 @@ def _best_known(text: str | None, count: int) -> list[float | None]:
         return [None] * count
     values = [float(v) for v in text.split(",") if v.strip()]
     if len(values) == 1 and count > 1:
-        raise ValueError(f"--best-known gives 1 value but the file has {count} problems; give one per problem")
+        raise ValueError(
+            f"--best-known gives 1 value but the file has {count} problems; give one per problem"
+        )
     if len(values) != count:
         raise ValueError(f"--best-known gives {len(values)} values for {count} problem(s)")
     return list(values)
@@ -108,8 +125,16 @@ def run_gap(path: Path, best_known: str | None, time_limit: float) -> int:
         else:
             status = "OPTIMAL" if bound is not None and cost <= bound else result.status
             cost_text = str(cost)
-        to_known = "—" if best is None or assigned < problem.jobs else f"{100 * (cost - best) / best:.3f} %"
-        to_bound = "—" if bound is None or assigned < problem.jobs else f"{100 * (cost - bound) / max(cost, 1):.3f} %"
+        to_known = (
+            "—"
+            if best is None or assigned < problem.jobs
+            else f"{100 * (cost - best) / best:.3f} %"
+        )
+        to_bound = (
+            "—"
+            if bound is None or assigned < problem.jobs
+            else f"{100 * (cost - bound) / max(cost, 1):.3f} %"
+        )
         print(
             f"{problem.name:<12} {f'{problem.agents}×{problem.jobs}':>11} {cost_text:>8} {bound if bound is not None else '—':>8} "
             f"{'—' if best is None else f'{best:g}':>10} {to_known:>12} {to_bound:>12} {seconds:>8.1f}  {status}",
