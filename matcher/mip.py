@@ -92,47 +92,107 @@ def solve_mip(
     score = np.asarray(score, dtype=np.float64)
     cols = np.arange(n) if columns is None else np.unique(np.asarray(columns, dtype=np.int64))
     restricted = len(cols) < n
+    sub = rows.matrix.tocsc()[:, cols] if restricted else rows.matrix.tocsc()
+    used = np.flatnonzero(np.bincount(sub.indices, minlength=len(rows.hi)) > 0)
+    eq = rows.lo[used] >= 1
+    k = len(cols)
+    run = run_highs(
+        sub[used, :],
+        np.where(eq, rows.lo[used], -np.inf),
+        rows.hi[used],
+        score[cols],
+        np.zeros(k),
+        np.ones(k),
+        np.ones(k, dtype=bool),
+        time_limit=time_limit,
+        start=None if start is None else np.asarray(start, dtype=bool)[cols].astype(np.float64),
+        stop_at=stop_at,
+        on_improve=on_improve,
+        log=log,
+    )
+    chosen = np.zeros(n, dtype=bool)
+    objective = None
+    if run.x is not None:
+        chosen[cols[run.x > 0.5]] = True
+        objective = float(score[chosen].sum())
+    status = run.status if run.status == "OPTIMAL" or objective is None else "FEASIBLE"
+    return MipResult(
+        status, chosen, objective, run.bound, restricted, time.perf_counter() - t0, run.improvements
+    )
+
+
+@dataclass
+class HighsRun:
+    """What one HiGHS MIP run found: status, the best x (None if none), its objective, the dual
+    bound, and how many improving solutions came."""
+
+    status: str
+    x: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    improvements: int
+
+
+def run_highs(
+    matrix: Any,
+    row_lo: np.ndarray,
+    row_hi: np.ndarray,
+    objective: np.ndarray,
+    col_lo: np.ndarray,
+    col_hi: np.ndarray,
+    integer: np.ndarray,
+    *,
+    time_limit: float,
+    start: np.ndarray | None = None,
+    stop_at: float | None = None,
+    on_improve: Callable[[float], None] | None = None,
+    log: bool = False,
+    rel_gap: float = 1e-9,
+    options: dict[str, Any] | None = None,
+) -> HighsRun:
+    """Maximise objective·x subject to row_lo ≤ matrix·x ≤ row_hi and col_lo ≤ x ≤ col_hi (x
+    integer where `integer`), with HiGHS branch-and-cut from `start` (a feasible x, or None).
+    Improving solutions are reported as they come; the search stops at the time limit or once
+    the objective reaches floor(stop_at)."""
+    t0 = time.perf_counter()
     module, highs_cls = _highs_module()
     h = highs_cls()
     h.setOptionValue("output_flag", bool(log))
     inf = h.getInfinity()
-    sub = rows.matrix.tocsc()[:, cols] if restricted else rows.matrix.tocsc()
-    used = np.flatnonzero(
-        np.bincount(sub.indices, minlength=len(rows.hi)) > 0
-    )  # rows the columns touch
-    renumber = np.full(len(rows.hi), -1, dtype=np.int64)
-    renumber[used] = np.arange(len(used))
-    eq = rows.lo[used] >= 1
-    lo = np.where(eq, rows.lo[used], -inf).astype(np.float64)
+    csc = matrix.tocsc()
+    n_rows, n_cols = csc.shape
     h.addRows(
-        len(used),
-        lo,
-        rows.hi[used].astype(np.float64),
+        n_rows,
+        np.where(np.isfinite(row_lo), row_lo, -inf).astype(np.float64),
+        np.where(np.isfinite(row_hi), row_hi, inf).astype(np.float64),
         0,
         np.zeros(1, np.int32),
         np.zeros(0, np.int32),
         np.zeros(0),
     )
-    k = len(cols)
     h.addCols(
-        k,
-        score[cols],
-        np.zeros(k),
-        np.ones(k),
-        int(sub.nnz),
-        sub.indptr[:-1].astype(np.int32),
-        renumber[sub.indices].astype(np.int32),
-        sub.data.astype(np.float64),
+        n_cols,
+        np.asarray(objective, dtype=np.float64),
+        np.asarray(col_lo, dtype=np.float64),
+        np.asarray(col_hi, dtype=np.float64),
+        int(csc.nnz),
+        csc.indptr[:-1].astype(np.int32),
+        csc.indices.astype(np.int32),
+        csc.data.astype(np.float64),
     )
     h.changeObjectiveSense(module.ObjSense.kMaximize)
-    h.changeColsIntegrality(
-        k, np.arange(k, dtype=np.int32), np.full(k, module.HighsVarType.kInteger)
-    )
+    ints = np.flatnonzero(integer).astype(np.int32)
+    if len(ints):
+        h.changeColsIntegrality(
+            len(ints), ints, np.full(len(ints), module.HighsVarType.kInteger)
+        )
     h.setOptionValue("time_limit", float(max(0.1, time_limit)))  # HiGHS' own check, and ours below
-    h.setOptionValue("mip_rel_gap", 1e-9)
+    h.setOptionValue("mip_rel_gap", float(rel_gap))
+    for name, value in (options or {}).items():
+        h.setOptionValue(name, value)
     if start is not None:
         sol = module.HighsSolution()
-        sol.col_value = np.asarray(start, dtype=bool)[cols].astype(np.float64).tolist()
+        sol.col_value = np.asarray(start, dtype=np.float64).tolist()
         sol.value_valid = True
         h.setSolution(sol)
     found: dict[str, float] = {"count": 0, "best": -math.inf}
@@ -158,19 +218,18 @@ def solve_mip(
         h.run()
     info = h.getInfo()
     status_name = h.modelStatusToString(h.getModelStatus())
-    chosen = np.zeros(n, dtype=bool)
     solution = h.getSolution()
-    objective = None
+    x = None
+    value = None
     if getattr(solution, "value_valid", False) and info.primal_solution_status >= 1:
         x = np.asarray(solution.col_value, dtype=np.float64)
-        chosen[cols[x > 0.5]] = True
-        objective = float(score[chosen].sum())
+        value = float(np.asarray(objective, dtype=np.float64) @ x)
     bound = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else None
+    if not len(ints):  # an LP: HiGHS reports no MIP bound; the optimum is the bound
+        bound = value if status_name == "Optimal" else None
     status = (
         "OPTIMAL"
         if status_name == "Optimal"
-        else ("FEASIBLE" if objective is not None else status_name.upper())
+        else ("FEASIBLE" if x is not None else status_name.upper())
     )
-    return MipResult(
-        status, chosen, objective, bound, restricted, time.perf_counter() - t0, int(found["count"])
-    )
+    return HighsRun(status, x, value, bound, int(found["count"]))

@@ -304,6 +304,32 @@ def reservations(prob: ListProblem, y: np.ndarray, z: np.ndarray) -> np.ndarray:
     return out
 
 
+def is_feasible(prob: ListProblem, y: np.ndarray, z: np.ndarray) -> bool:
+    """Do the lists `y` with lock pools `z` keep every rule: each client on at most L lists and on
+    a list once, lists of at most K·s, one pool per lock, budgets and caps in the worst case?"""
+    if prob.m and np.bincount(prob.c_client[y]).max(initial=0) > prob.max_lists:
+        return False
+    key = prob.c_client[y] * max(len(prob.seats), 1) + prob.c_place[y]
+    if len(np.unique(key)) < len(key):
+        return False
+    lengths = list_lengths(prob, y)
+    if (lengths > prob.per_seat * prob.seats).any():
+        return False
+    if prob.n_locks and not np.array_equal(
+        np.bincount(prob.lock_owner[z], minlength=prob.n_locks), np.ones(prob.n_locks, dtype=np.int64)
+    ):
+        return False
+    if (reservations(prob, y, z) > prob.budget).any():
+        return False
+    capped = np.flatnonzero(prob.capped)
+    used = np.bincount(
+        prob.provider_of[capped],
+        weights=np.minimum(prob.seats, lengths)[capped],
+        minlength=len(prob.cap_left),
+    )
+    return not ((prob.cap_left >= 0) & (used > prob.cap_left)).any()
+
+
 def group_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Row number per element grouping equal keys, and the key of each row."""
     owners, row = np.unique(keys, return_inverse=True)

@@ -13,23 +13,14 @@ import time
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from matcher.cpsat import Progress, ProgressFn, run_cpsat
+from matcher.cpsat import Progress, ProgressFn
 from matcher.shortlist_bound import lagrangian_bound
-from matcher.shortlist_model import CPSAT_PARAMS, build_list_model
 from matcher.shortlist_problem import (
     ListProblem,
-    ShortlistOptions,
     list_lengths,
     objective_value,
     reservations,
 )
-
-# Large instances are improved neighbourhood by neighbourhood: the lists of up to LNS_LISTS
-# placements sharing a pool, with the LNS_PER_CLASS·s best candidates per (list, pool, cost).
-LNS_LISTS = 6
-LNS_PER_CLASS = 4
-LNS_ROUND_SECONDS = 3.0
-
 
 
 class _ListState:
@@ -122,6 +113,11 @@ class _ListState:
 
     def y(self) -> np.ndarray:
         return np.asarray(self.taken, dtype=bool)
+
+
+def list_state(prob: ListProblem, z: np.ndarray, y: np.ndarray) -> _ListState:
+    """The running state of the lists `y` (which must keep every rule), ready to add more."""
+    return _ListState.of(prob, z, y)
 
 
 def choose_lock_pools(prob: ListProblem, lock_pref: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
@@ -455,99 +451,6 @@ def improve(prob: ListProblem, z: np.ndarray, y: np.ndarray, order: np.ndarray, 
         if new <= value:
             break
         y, value = refilled, new
-    return y
-
-
-def _sub_problem(prob: ListProblem, y: np.ndarray, z: np.ndarray, places: np.ndarray, per_class: int) -> tuple[ListProblem, np.ndarray]:
-    """The lists of `places` as a problem of their own, everything else fixed as in `y`: budgets and
-    caps less what the other lists and the locks reserve, clients on other lists left out, and per
-    (list, pool, cost) at most `per_class`·s of the best-scoring candidates (plus those listed).
-    Returns the sub-problem and, per sub-candidate, its position in `prob`."""
-    inside = np.zeros(len(prob.seats), dtype=bool)
-    inside[places] = True
-    at = inside[prob.c_place]
-    outside_y = y & ~at
-    busy = np.zeros(int(prob.c_client.max(initial=-1)) + 1, dtype=bool)
-    busy[prob.c_client[outside_y]] = True
-    keep = at & ~busy[prob.c_client]
-    sel = np.flatnonzero(keep)
-    key = (prob.c_place[sel] * (len(prob.budget) + 1) + prob.c_pool[sel] + 1) * (2**31) + prob.c_cents[sel]
-    order = np.lexsort((prob.c_client[sel], -prob.c_score[sel], key))
-    k = key[order]
-    rank = np.arange(len(order)) - np.searchsorted(k, k)
-    top = sel[order[rank < per_class * prob.seats[prob.c_place[sel[order]]]]]
-    chosen = np.union1d(top, np.flatnonzero(y & at))
-    used = reservations(prob, outside_y, z)
-    cap_used = np.zeros(len(prob.cap_left), dtype=np.int64)
-    lengths = list_lengths(prob, outside_y)
-    capped = np.flatnonzero(prob.capped & ~inside)
-    np.add.at(cap_used, prob.provider_of[capped], np.minimum(prob.seats, lengths)[capped])
-    none = np.zeros(0, dtype=np.int64)
-    sub = ListProblem(
-        pairs=prob.pairs,
-        cand=prob.cand[chosen],
-        seats=prob.seats,
-        lock_client=none,
-        lock_placement=none,
-        lock_triples=none,
-        lock_owner=none,
-        cents=prob.cents,
-        budget=prob.budget - used,
-        cap_left=np.where(prob.cap_left >= 0, prob.cap_left - cap_used, -1),
-        capped=prob.capped,
-        provider_of=prob.provider_of,
-        per_seat=prob.per_seat,
-        max_lists=prob.max_lists,
-        cover_bonus=prob.cover_bonus,
-    )
-    return sub, chosen
-
-
-def improve_lns(
-    prob: ListProblem,
-    y: np.ndarray,
-    z: np.ndarray,
-    seconds: float,
-    options: ShortlistOptions,
-    report: ProgressFn,
-    start: float,
-    bound: float | None,
-) -> np.ndarray:
-    """Large-neighbourhood search: re-solve the lists of one pool's placements at a time exactly
-    with CP-SAT (small models close their bound fast), keeping the rest of the lists fixed."""
-    t_end = time.perf_counter() + seconds
-    rng = np.random.default_rng(options.seed)
-    value = objective_value(prob, y)
-    pools = np.flatnonzero(prob.binding_pools)
-    if not len(pools):
-        return y
-    tb = prob.budgets
-    rounds = 0
-    while time.perf_counter() < t_end - 0.5:
-        f = int(rng.choice(pools))
-        places = np.unique(tb.group_place[tb.group_key == f])
-        if len(places) > LNS_LISTS:
-            places = rng.choice(places, LNS_LISTS, replace=False)
-        sub, where = _sub_problem(prob, y, z, places, LNS_PER_CLASS)
-        if not sub.m:
-            continue
-        y0 = y[where]
-        before = objective_value(sub, y0)
-        built = build_list_model(sub, y0, np.zeros(0, dtype=bool))
-        left = t_end - time.perf_counter()
-        cp = run_cpsat(
-            built, time_limit=max(0.2, min(LNS_ROUND_SECONDS, left)), workers=options.workers,
-            seed=options.seed + rounds, params=CPSAT_PARAMS,
-        )
-        rounds += 1
-        if cp.objective is not None:
-            ys = cp.chosen[: sub.m]
-            gain = objective_value(sub, ys) - before
-            if gain > 0:
-                y = y.copy()
-                y[where] = ys
-                value += gain
-                report(Progress(time.perf_counter() - start, value, bound, "lns"))
     return y
 
 
