@@ -2,11 +2,11 @@
 
 Every (size, method, repeat) runs in its own process (`benchmarks.worker`) so that peak memory
 is that run's alone; a watchdog stops a run whose memory passes a cap (the machine is shared)
-and records why. Results of sizes not run this time are kept from the previous results.csv, so
-sizes can be run one at a time and the report always covers everything measured. Gaps are
-computed in one place from the same run: against the best valid upper bound any method of that
-size proved (the LP bound from column generation, a MIP or CP-SAT bound, the flow relaxation),
-and against the LP bound (the issue's targets).
+and records why. Results of (size, method) not run this time are kept from the previous
+results.csv, so sizes and methods can be run one at a time and the report always covers
+everything measured. Gaps are computed in one place from the same run: against the best valid
+upper bound any method of that size proved (the LP bound from column generation, a MIP or
+CP-SAT bound, the flow relaxation), and against the LP bound (the issue's targets).
 """
 
 from __future__ import annotations
@@ -485,7 +485,8 @@ def bench(
     records = run_matrix(
         chosen, list(methods or ALL_METHODS), repeats, cache, memory_cap=memory_cap, log=log
     )
-    keep = [r for r in read_csv(out / "results.csv") if r["size"] not in {s.key for s in chosen}]
+    ran = {(s.key, m) for s in chosen for m in (methods or ALL_METHODS)}
+    keep = [r for r in read_csv(out / "results.csv") if (r["size"], r["method"]) not in ran]
     merged = keep + records
     write_csv(merged, out / "results.csv")
     notes_file = Path(__file__).with_name("notes.md")

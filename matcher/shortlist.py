@@ -1,14 +1,15 @@
 """Employer shortlists: for every placement with s free seats a ranked list of up to K·s feasible
 candidates, each client on at most L lists, and budgets and caps that hold whatever the employers
-pick (GUARANTEE below). Modelled in CP-SAT over the allocation's pair table, not post-processed.
+pick (GUARANTEE below). Modelled over the allocation's pair table (CP-SAT; HiGHS on large ones), not post-processed.
 
 The pieces: `shortlist_problem` (the problem and its top-s reservations), `shortlist_model` (the
 CP-SAT model), `shortlist_lp` (the LP relaxation), `shortlist_bound` (a Lagrangian bound that,
-unlike the LP, knows a pool funds whole seats), `shortlist_search` (greedy, min-cost flow, LNS).
-`shortlist` runs them: greedy lists; on small instances the exact LP; the Lagrangian bound, whose
-funding plans become lists; then CP-SAT on the whole model (small instances) or neighbourhood by
-neighbourhood (large ones). The reported bound is the smallest of the LP, Lagrangian and CP-SAT
-bounds. Here too: the JSON output (`to_shortlists`) and the check of an employer's pick
+unlike the LP, knows a pool funds whole seats), `shortlist_mip` (the level model for HiGHS),
+`shortlist_search` (greedy, min-cost flow, repair). `shortlist` runs them: greedy lists; on small
+instances the exact LP, the Lagrangian bound, whose funding plans become lists, then CP-SAT on the
+whole model; on large ones two HiGHS runs of the level model side by side (every candidate for
+the bound, each client's best candidates for the lists). The reported bound is the smallest one
+proved. Here too: the JSON output (`to_shortlists`) and the check of an employer's pick
 (`check_pick`).
 """
 
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from matcher.candidates import build_pairs
+from matcher.colgen import highs_available
 from matcher.cpsat import Progress, ProgressFn, relative_gap, run_cpsat
 from matcher.pairs import PairTable
 from matcher.shortlist_lp import solve_list_lp
@@ -197,7 +199,8 @@ def shortlist(
             if lz_fit and (r_value > value or not locks_fit):
                 y, z, value, locks_fit = rounded, lz, r_value, True
         report(Progress(time.perf_counter() - start, value, bound, "lp"))
-    if small and prob.m and locks_fit and left() > 1.0 and (bound is None or value < math.floor(bound + 1e-6)):
+    levels = not small and highs_available()  # the level model needs HiGHS' own binding
+    if not levels and prob.m and locks_fit and left() > 1.0 and (bound is None or value < math.floor(bound + 1e-6)):
         y, lag = lagrangian_phase(prob, z, y, left() * LAGRANGE_SHARE, score_order, report, start, bound)
         value = objective_value(prob, y)
         stats.update(lagrange_bound=round(float(lag), 3), lagrange_objective=value)
@@ -208,7 +211,7 @@ def shortlist(
         status, bound = "OPTIMAL", 0.0
     elif bound is not None and locks_fit and value >= math.floor(bound + 1e-6):
         status = "OPTIMAL"
-    elif left() > 0.5 and locks_fit and not small:
+    elif left() > 0.5 and locks_fit and levels:
         y, z, value, bound = _levels_search(
             prob, y, z, left() - FINISH_SECONDS, score_order, options, report, start, stats
         )
