@@ -16,24 +16,38 @@ from matcher.shortlist_problem import ListProblem, group_rows, pair_groups
 
 LP_METHOD = "highs"
 
-class _Coo:
-    """Sparse rows assembled from numpy blocks: A x ≤ b."""
+
+class CooRows:
+    """Sparse rows assembled from numpy blocks: lo ≤ A x ≤ b (lo = −∞ unless given)."""
 
     def __init__(self) -> None:
         self.r: list[np.ndarray] = []
         self.c: list[np.ndarray] = []
         self.v: list[np.ndarray] = []
         self.b: list[np.ndarray] = []
+        self.lo: list[np.ndarray] = []
         self.n = 0
 
-    def add(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, rhs: np.ndarray) -> None:
+    def add(
+        self,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        vals: np.ndarray,
+        rhs: np.ndarray,
+        lo: np.ndarray | None = None,
+    ) -> None:
+        """Rows numbered 0..len(rhs)−1 within this block."""
         self.r.append(np.asarray(rows, dtype=np.int64) + self.n)
         self.c.append(np.asarray(cols, dtype=np.int64))
         self.v.append(np.asarray(vals, dtype=np.float64))
         self.b.append(np.asarray(rhs, dtype=np.float64))
+        self.lo.append(
+            np.full(len(rhs), -np.inf) if lo is None else np.asarray(lo, dtype=np.float64)
+        )
         self.n += len(rhs)
 
     def matrix(self, n_cols: int) -> tuple[sp.csr_matrix, np.ndarray]:
+        """A and b."""
         if not self.n:
             return sp.csr_matrix((0, n_cols)), np.zeros(0)
         m = sp.csr_matrix(
@@ -41,6 +55,10 @@ class _Coo:
             shape=(self.n, n_cols),
         )
         return m, np.concatenate(self.b)
+
+    def lower(self) -> np.ndarray:
+        """The rows' lower bounds."""
+        return np.concatenate(self.lo) if self.n else np.zeros(0)
 
 
 @dataclass
@@ -77,7 +95,9 @@ def lp_matrices(prob: ListProblem, exact_top: bool = False) -> dict[str, Any]:
     v_min = tb.value[tb.group_ptr[1:] - 1].astype(float) / 100 if tb.n_groups else np.zeros(0)
     bonus = prob.cover_bonus > 0
     other_pl = np.unique(prob.c_place[group_of < 0]) if bonus else np.zeros(0, dtype=np.int64)
-    cap_pl = np.unique(prob.c_place[prob.binding_caps[prob.provider_of[prob.c_place]] & prob.capped[prob.c_place]])
+    cap_pl = np.unique(
+        prob.c_place[prob.binding_caps[prob.provider_of[prob.c_place]] & prob.capped[prob.c_place]]
+    )
     n_g = tb.n_groups
     n_wg = n_g if bonus else 0
     off_z = m
@@ -88,7 +108,7 @@ def lp_matrices(prob: ListProblem, exact_top: bool = False) -> dict[str, Any]:
     off_t = off_c + len(cap_pl)
     off_u = off_t + (n_g if exact_top else 0)
     n = off_u + (len(tb.members) if exact_top else 0)
-    ub = _Coo()
+    ub = CooRows()
     j = np.arange(m)
     ones = np.ones(m)
     dual_rows: dict[str, tuple[int, np.ndarray]] = {}
@@ -154,8 +174,12 @@ def lp_matrices(prob: ListProblem, exact_top: bool = False) -> dict[str, Any]:
                 np.zeros(len(mm)),
             )
         if bonus:  # v_min·w_g − R_g ≤ 0
-            ub.add(np.concatenate([g, g]), np.concatenate([off_wg + g, off_r + g]),
-                   np.concatenate([v_min, -np.ones(n_g)]), np.zeros(n_g))
+            ub.add(
+                np.concatenate([g, g]),
+                np.concatenate([off_wg + g, off_r + g]),
+                np.concatenate([v_min, -np.ones(n_g)]),
+                np.zeros(n_g),
+            )
         # Σ_g∈f R_g + Σ lock cents·z ≤ B_f
         pools = np.flatnonzero(prob.binding_pools)
         prow = np.full(len(prob.budget), -1, dtype=np.int64)
@@ -175,20 +199,35 @@ def lp_matrices(prob: ListProblem, exact_top: bool = False) -> dict[str, Any]:
         sel = np.flatnonzero(cpos[prob.c_place] >= 0)
         k = np.arange(len(cap_pl))
         # (1/K)·n_p − C_p ≤ 0
-        ub.add(np.concatenate([cpos[prob.c_place[sel]], k]), np.concatenate([sel, off_c + k]),
-               np.concatenate([np.full(len(sel), k_inv), -np.ones(len(k))]), np.zeros(len(k)))
+        ub.add(
+            np.concatenate([cpos[prob.c_place[sel]], k]),
+            np.concatenate([sel, off_c + k]),
+            np.concatenate([np.full(len(sel), k_inv), -np.ones(len(k))]),
+            np.zeros(len(k)),
+        )
         if bonus:  # Σ covers of p − C_p ≤ 0
             cs = np.flatnonzero(cpos[cover_place] >= 0)
-            ub.add(np.concatenate([cpos[cover_place[cs]], k]), np.concatenate([cover_col[cs], off_c + k]),
-                   np.concatenate([np.ones(len(cs)), -np.ones(len(k))]), np.zeros(len(k)))
+            ub.add(
+                np.concatenate([cpos[cover_place[cs]], k]),
+                np.concatenate([cover_col[cs], off_c + k]),
+                np.concatenate([np.ones(len(cs)), -np.ones(len(k))]),
+                np.zeros(len(k)),
+            )
         provs = np.flatnonzero(prob.binding_caps)
         vrow = np.full(len(prob.cap_left), -1, dtype=np.int64)
         vrow[provs] = np.arange(len(provs))
-        ub.add(vrow[prob.provider_of[cap_pl]], off_c + k, np.ones(len(k)), prob.cap_left[provs].astype(float))
+        ub.add(
+            vrow[prob.provider_of[cap_pl]],
+            off_c + k,
+            np.ones(len(k)),
+            prob.cap_left[provs].astype(float),
+        )
     a_ub, b_ub = ub.matrix(n)
     a_eq = b_eq = None
     if nz:
-        a_eq = sp.csr_matrix((np.ones(nz), (prob.lock_owner, off_z + np.arange(nz))), shape=(prob.n_locks, n))
+        a_eq = sp.csr_matrix(
+            (np.ones(nz), (prob.lock_owner, off_z + np.arange(nz))), shape=(prob.n_locks, n)
+        )
         b_eq = np.ones(prob.n_locks)
     c = np.zeros(n)
     c[:m] = -prob.c_score.astype(float)
@@ -199,8 +238,16 @@ def lp_matrices(prob: ListProblem, exact_top: bool = False) -> dict[str, Any]:
     bounds[cover_col, 1] = prob.seats[cover_place]
     bounds[off_c:, 1] = np.inf
     return dict(
-        c=c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, m=m, off_z=off_z,
-        off_r=off_r, dual_rows=dual_rows,
+        c=c,
+        A_ub=a_ub,
+        b_ub=b_ub,
+        A_eq=a_eq,
+        b_eq=b_eq,
+        bounds=bounds,
+        m=m,
+        off_z=off_z,
+        off_r=off_r,
+        dual_rows=dual_rows,
     )
 
 
@@ -210,8 +257,13 @@ def solve_list_lp(prob: ListProblem, time_limit: float, exact_top: bool = False)
     mats = lp_matrices(prob, exact_top)
     m, off_z, off_r = mats["m"], mats["off_z"], mats["off_r"]
     res = linprog(
-        mats["c"], A_ub=mats["A_ub"], b_ub=mats["b_ub"], A_eq=mats["A_eq"], b_eq=mats["b_eq"],
-        bounds=mats["bounds"], method=LP_METHOD,
+        mats["c"],
+        A_ub=mats["A_ub"],
+        b_ub=mats["b_ub"],
+        A_eq=mats["A_eq"],
+        b_eq=mats["b_eq"],
+        bounds=mats["bounds"],
+        method=LP_METHOD,
         options={"time_limit": max(1.0, time_limit), "presolve": True},
     )
     seconds = time.perf_counter() - t0

@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from matcher.mip import run_highs
+from matcher.shortlist_lp import CooRows
 from matcher.shortlist_problem import ListProblem, list_lengths, objective_value, pair_groups
 
 
@@ -36,35 +37,6 @@ class ListMipResult:
     objective: float | None
     bound: float | None
     seconds: float
-
-
-class _Rows:
-    """Sparse rows collected as COO triplets with their bounds."""
-
-    def __init__(self) -> None:
-        self.r: list[np.ndarray] = []
-        self.c: list[np.ndarray] = []
-        self.v: list[np.ndarray] = []
-        self.lo: list[np.ndarray] = []
-        self.hi: list[np.ndarray] = []
-        self.n = 0
-
-    def add(self, row: np.ndarray, col: np.ndarray, val: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
-        """Rows numbered 0..len(lo)-1 locally."""
-        self.r.append(np.asarray(row, dtype=np.int64) + self.n)
-        self.c.append(np.asarray(col, dtype=np.int64))
-        self.v.append(np.asarray(val, dtype=np.float64))
-        self.lo.append(np.asarray(lo, dtype=np.float64))
-        self.hi.append(np.asarray(hi, dtype=np.float64))
-        self.n += len(lo)
-
-    def matrix(self, n_cols: int) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
-        """The rows as one sparse matrix with their lower and upper bounds."""
-        a = sp.csr_array(
-            (np.concatenate(self.v), (np.concatenate(self.r), np.concatenate(self.c))),
-            shape=(self.n, n_cols),
-        )
-        return a, np.concatenate(self.lo), np.concatenate(self.hi)
 
 
 @dataclass(frozen=True)
@@ -156,9 +128,9 @@ def build_level_model(prob: ListProblem, relax_y: bool = False) -> LevelModel:
     o_u = o_z + n_lt
     o_mm = o_u + n_cap
     n_cols = o_mm + n_cap
-    rows = _Rows()
+    rows = CooRows()
     # one level per group
-    rows.add(lv_group, o_lv + np.arange(n_lv), np.ones(n_lv), np.full(n_g, -np.inf), np.ones(n_g))
+    rows.add(lv_group, o_lv + np.arange(n_lv), np.ones(n_lv), np.ones(n_g))
     # prefix counts: listed members of classes 0..c ≤ Σ_levels cap_c · level
     n_cls = np.array([a.shape[1] for a in lv_a], dtype=np.int64)
     row_first = np.concatenate([[0], np.cumsum(n_cls)[:-1]]).astype(np.int64)
@@ -176,15 +148,19 @@ def build_level_model(prob: ListProblem, relax_y: bool = False) -> LevelModel:
     n_prefix = int(n_cls.sum())
     if n_g:
         rows.add(
-            np.concatenate(r_parts), np.concatenate(c_parts), np.concatenate(v_parts),
-            np.full(n_prefix, -np.inf), np.zeros(n_prefix),
+            np.concatenate(r_parts),
+            np.concatenate(c_parts),
+            np.concatenate(v_parts),
+            np.zeros(n_prefix),
         )
     # binding pools: level costs + lock costs ≤ budget
     bp = np.flatnonzero(prob.binding_pools)
     pool_row = np.full(n_pools, -1)
     pool_row[bp] = np.arange(len(bp))
     lt_pool = prob.pairs.pool[prob.lock_triples]
-    keep_lt = (lt_pool >= 0) & (pool_row[np.maximum(lt_pool, 0)] >= 0) if n_lt else np.zeros(0, bool)
+    keep_lt = (
+        (lt_pool >= 0) & (pool_row[np.maximum(lt_pool, 0)] >= 0) if n_lt else np.zeros(0, bool)
+    )
     costs = np.concatenate(lv_cost) if n_g else np.zeros(0)
     scale = 1.0 / np.maximum(prob.budget[bp].astype(np.float64), 1.0)  # rows in budget units
     lt_rows = pool_row[lt_pool[keep_lt]]
@@ -192,27 +168,27 @@ def build_level_model(prob: ListProblem, relax_y: bool = False) -> LevelModel:
     rows.add(
         np.concatenate([lv_rows, lt_rows]),
         np.concatenate([o_lv + np.arange(n_lv), o_z + np.flatnonzero(keep_lt)]),
-        np.concatenate([
-            costs.astype(np.float64) * scale[lv_rows],
-            prob.cents[prob.lock_triples][keep_lt].astype(np.float64) * scale[lt_rows],
-        ]),
-        np.full(len(bp), -np.inf),
+        np.concatenate(
+            [
+                costs.astype(np.float64) * scale[lv_rows],
+                prob.cents[prob.lock_triples][keep_lt].astype(np.float64) * scale[lt_rows],
+            ]
+        ),
         prob.budget[bp].astype(np.float64) * scale,
     )
     # clients: Σ y ≤ L (and once per list when L > 1)
     cl, c_row = np.unique(prob.c_client, return_inverse=True)
-    rows.add(c_row, np.arange(m), np.ones(m), np.full(len(cl), -np.inf), np.full(len(cl), float(L)))
+    rows.add(c_row, np.arange(m), np.ones(m), np.full(len(cl), float(L)))
     r, jj = pair_groups(prob)
     if len(jj):
         nr = int(r.max()) + 1
-        rows.add(r, jj, np.ones(len(jj)), np.full(nr, -np.inf), np.ones(nr))
+        rows.add(r, jj, np.ones(len(jj)), np.ones(nr))
     # lists: Σ y ≤ K·s; cover w ≤ Σ y
-    rows.add(prob.c_place, np.arange(m), np.ones(m), np.full(n_pl, -np.inf), (K * s).astype(np.float64))
+    rows.add(prob.c_place, np.arange(m), np.ones(m), (K * s).astype(np.float64))
     rows.add(
         np.concatenate([prob.c_place, np.arange(n_pl)]),
         np.concatenate([np.arange(m), o_w + np.arange(n_pl)]),
         np.concatenate([-np.ones(m), np.ones(n_pl)]),
-        np.full(n_pl, -np.inf),
         np.zeros(n_pl),
     )
     # covered seats ≤ funded seats + free candidates: w_p ≤ Σ_free y + Σ_levels Σa·o (a fraction of
@@ -225,11 +201,16 @@ def build_level_model(prob: ListProblem, relax_y: bool = False) -> LevelModel:
         np.concatenate([prob.c_place[jf], g_place[lv_group], np.arange(n_pl)]),
         np.concatenate([jf, o_lv + np.arange(n_lv), o_w + np.arange(n_pl)]),
         np.concatenate([-np.ones(len(jf)), -lv_total.astype(np.float64), np.ones(n_pl)]),
-        np.full(n_pl, -np.inf),
         np.zeros(n_pl),
     )
     if n_lt:  # one pool (triple) per lock
-        rows.add(prob.lock_owner, o_z + np.arange(n_lt), np.ones(n_lt), np.ones(prob.n_locks), np.ones(prob.n_locks))
+        rows.add(
+            prob.lock_owner,
+            o_z + np.arange(n_lt),
+            np.ones(n_lt),
+            np.ones(prob.n_locks),
+            lo=np.ones(prob.n_locks),
+        )
     if n_cap:  # capped list p: len ≤ s + (K−1)s·u; mm ≥ len − (K−1)s·u; mm ≥ s·u; Σ mm ≤ cap
         cap_row = np.full(n_pl, -1)
         cap_row[capped] = np.arange(n_cap)
@@ -240,25 +221,22 @@ def build_level_model(prob: ListProblem, relax_y: bool = False) -> LevelModel:
             np.concatenate([cap_row[prob.c_place[ja]], ar]),
             np.concatenate([ja, o_u + ar]),
             np.concatenate([np.ones(len(ja)), -big]),
-            np.full(n_cap, -np.inf),
             s[capped].astype(np.float64),
         )
         rows.add(
             np.concatenate([cap_row[prob.c_place[ja]], ar, ar]),
             np.concatenate([ja, o_u + ar, o_mm + ar]),
             np.concatenate([np.ones(len(ja)), -big, -np.ones(n_cap)]),
-            np.full(n_cap, -np.inf),
             np.zeros(n_cap),
         )
         rows.add(
             np.concatenate([ar, ar]),
             np.concatenate([o_u + ar, o_mm + ar]),
             np.concatenate([s[capped].astype(np.float64), -np.ones(n_cap)]),
-            np.full(n_cap, -np.inf),
             np.zeros(n_cap),
         )
         provs, p_row = np.unique(prob.provider_of[capped], return_inverse=True)
-        rows.add(p_row, o_mm + ar, np.ones(n_cap), np.full(len(provs), -np.inf), prob.cap_left[provs].astype(np.float64))
+        rows.add(p_row, o_mm + ar, np.ones(n_cap), prob.cap_left[provs].astype(np.float64))
     objective = np.zeros(n_cols)
     objective[:m] = prob.c_score
     objective[o_w : o_w + n_pl] = float(prob.cover_bonus)
@@ -269,9 +247,21 @@ def build_level_model(prob: ListProblem, relax_y: bool = False) -> LevelModel:
     integer[:m] = not relax_y
     integer[o_w : o_w + n_pl] = False
     integer[o_mm:] = False
-    a, lo, hi = rows.matrix(n_cols)
+    a, hi = rows.matrix(n_cols)
+    lo = rows.lower()
     return LevelModel(
-        a, lo, hi, objective, col_hi, integer, lv_group, lv_a, lv_first, g_members, g_rank, capped,
+        a,
+        lo,
+        hi,
+        objective,
+        col_hi,
+        integer,
+        lv_group,
+        lv_a,
+        lv_first,
+        g_members,
+        g_rank,
+        capped,
         {"lv": o_lv, "w": o_w, "z": o_z, "u": o_u, "mm": o_mm},
     )
 
@@ -323,9 +313,19 @@ def solve_list_mip(
         z = np.zeros(len(prob.lock_triples), dtype=bool) if z0 is None else z0
         start = start_vector(prob, lm, y0, z)
     run = run_highs(
-        lm.matrix, lm.row_lo, lm.row_hi, lm.objective, np.zeros(len(lm.objective)), lm.col_hi,
-        lm.integer, time_limit=max(0.1, time_limit - (time.perf_counter() - t0)), start=start,
-        stop_at=stop_at, on_improve=on_improve, log=log, options=options,
+        lm.matrix,
+        lm.row_lo,
+        lm.row_hi,
+        lm.objective,
+        np.zeros(len(lm.objective)),
+        lm.col_hi,
+        lm.integer,
+        time_limit=max(0.1, time_limit - (time.perf_counter() - t0)),
+        start=start,
+        stop_at=stop_at,
+        on_improve=on_improve,
+        log=log,
+        options=options,
     )
     if run.x is None:
         return ListMipResult(run.status, None, None, None, run.bound, time.perf_counter() - t0)
@@ -338,7 +338,9 @@ def solve_list_mip(
     )
 
 
-def prune(prob: ListProblem, per_client: int, keep: np.ndarray | None = None) -> tuple[ListProblem, np.ndarray]:
+def prune(
+    prob: ListProblem, per_client: int, keep: np.ndarray | None = None
+) -> tuple[ListProblem, np.ndarray]:
     """The problem over each client's `per_client` best-scoring candidates (plus `keep`), and the
     position in `prob` of each kept candidate. Pruning by client keeps the LP value (each list's
     own best candidates are the same popular clients; pruning by list loses most of it)."""

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from test_solve import placement  # the same coaching placement near Kuopio
 
 from api.cli import main
 from instances.build import build_instance
@@ -54,27 +55,6 @@ def client(cid: str, **kw: Any) -> dict[str, Any]:
         months_used={},
         wishes=[],
         current_placement="",
-    )
-    base.update(kw)
-    return base
-
-
-def placement(pid: str, **kw: Any) -> dict[str, Any]:
-    base: dict[str, Any] = dict(
-        id=pid,
-        type="coaching",
-        provider_id="v1",
-        municipality="Kuopio",
-        lat=NEAR[0],
-        lon=NEAR[1],
-        seats=1,
-        min_work_ability=1,
-        language="fi",
-        features=[],
-        sector="",
-        duration_weeks=10,
-        weekly_cost=100.0,
-        funding_pools=["f1"],
     )
     base.update(kw)
     return base
