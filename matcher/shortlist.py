@@ -83,11 +83,17 @@ EXACT_LP_MAX_CANDIDATES = 20_000
 LAGRANGE_SHARE = 0.2
 # Large instances: each client's best candidates that the HiGHS run for lists keeps (pruning by
 # client kept the LP within 0.3 % at 12 on a 3 000-client region; by list it lost 30 %), and the
-# seconds kept back for writing the result.
+# seconds kept back for explanations and writing the result (≈ 2 s at 3 000 clients).
 PRUNE_PER_CLIENT = 12
-FINISH_SECONDS = 1.0
-# HiGHS on the level model: presolve spends half a minute probing 100 000 binaries for little.
-LEVEL_OPTIONS: dict[str, Any] = {"presolve": "off"}
+FINISH_SECONDS = 3.0
+# The bound run's share of the time when a lists run goes beside it: its root cuts level off
+# within ~20 s of 60 on the 3 000-client region, and HiGHS may overrun its limit by a cut round
+# (up to 6 s measured), which the share absorbs.
+BOUND_SHARE = 0.5
+# HiGHS on the level model: presolve spends half a minute probing 100 000 binaries for little;
+# strong branching spent 33 of 54 s on 3 nodes (3 000-client Uusimaa), pseudo-costs from the
+# start (mip_pscost_minreliable 0) found lists worth 0.85 % more in the same time.
+LEVEL_OPTIONS: dict[str, Any] = {"presolve": "off", "mip_pscost_minreliable": 0}
 
 GUARANTEE = (
     "Budgets and provider caps hold for every combination of picks. Each employer picks at most "
@@ -269,8 +275,9 @@ def _levels_search(
     runs: dict[str, ListMipResult] = {}
 
     def run(name: str, p: ListProblem, y0: np.ndarray) -> None:
+        limit = seconds * (BOUND_SHARE if name == "bound" and sub.m < prob.m else 1.0)
         runs[name] = solve_list_mip(
-            p, seconds, y0, z, relax_y=True, options=LEVEL_OPTIONS, log=options.log
+            p, limit, y0, z, relax_y=True, options=LEVEL_OPTIONS, log=options.log
         )
 
     jobs = [("bound", prob, y)]
@@ -279,9 +286,11 @@ def _levels_search(
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         for future in [pool.submit(run, *job) for job in jobs]:
             future.result()
-    full = runs["bound"]
-    bound = full.bound
-    stats.update(levels_bound=bound, levels_status=full.status, levels_seconds=round(full.seconds, 3))
+    bound = runs["bound"].bound
+    for name, res in runs.items():
+        stats[f"levels_{name}_status"] = res.status
+        stats[f"levels_{name}_seconds"] = round(res.seconds, 3)
+        stats[f"levels_{name}_bound"] = res.bound
     for name, res in runs.items():
         if res.y is None or res.z is None:
             continue
