@@ -267,6 +267,17 @@ def _median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
+def _median_found(values: list[float | None]) -> float | None:
+    """Median with "nothing found yet" ranked lowest: None when the median run had found nothing,
+    so an objective shown at a checkpoint agrees with its gap."""
+    ranked = sorted(values, key=lambda v: -math.inf if v is None else v)
+    n = len(ranked)
+    if not n:
+        return None
+    middle = ranked[(n - 1) // 2 : n // 2 + 1]
+    return None if any(v is None for v in middle) else statistics.fmean(middle)
+
+
 def summarise(records: list[dict[str, Any]], size: Size) -> dict[str, Any]:
     """Per method: medians of the figures the report shows, with gaps to both bounds."""
     bb, lpb = best_bound(records), lp_bound_of(records)
@@ -301,7 +312,7 @@ def summarise(records: list[dict[str, Any]], size: Size) -> dict[str, Any]:
         )
         entry["at"] = {
             t: (
-                _median([objective_at(r, t) for r in runs]),
+                _median_found([objective_at(r, t) for r in runs]),
                 _median([gap(objective_at(r, t), lpb) for r in runs])
                 if lpb and allocates
                 else None,
