@@ -27,6 +27,7 @@ from matcher.candidates import build_pairs
 from matcher.colgen import highs_available
 from matcher.cpsat import Progress, ProgressFn, relative_gap, run_cpsat
 from matcher.pairs import PairTable
+from matcher.shortlist_bound import lagrangian_bound
 from matcher.shortlist_lp import solve_list_lp
 from matcher.shortlist_mip import ListMipResult, prune, solve_list_mip
 from matcher.shortlist_model import CPSAT_PARAMS, build_list_model
@@ -90,6 +91,10 @@ FINISH_SECONDS = 3.0
 # within ~20 s of 60 on the 3 000-client region, and HiGHS may overrun its limit by a cut round
 # (up to 6 s measured), which the share absorbs.
 BOUND_SHARE = 0.5
+# Above this many candidates HiGHS does not finish the level model's root LP in a minute (908 628
+# candidates of a 10 000-client region: no bound in 21 s); the bound then comes from the
+# Lagrangian relaxation (matcher.shortlist_bound), weaker but finite.
+LEVEL_BOUND_MAX_CANDIDATES = 300_000
 # HiGHS on the level model: presolve spends half a minute probing 100 000 binaries for little;
 # strong branching spent 33 of 54 s on 3 nodes (3 000-client Uusimaa), pseudo-costs from the
 # start (mip_pscost_minreliable 0) found lists worth 0.85 % more in the same time.
@@ -218,8 +223,10 @@ def shortlist(
     elif bound is not None and locks_fit and value >= math.floor(bound + 1e-6):
         status = "OPTIMAL"
     elif left() > 0.5 and locks_fit and levels:
+        # keep back what the greedy took: rounding and refilling the lists costs about as much
+        refill = stats["first_feasible_seconds"] - stats["pairs_seconds"]
         y, z, value, bound = _levels_search(
-            prob, y, z, left() - FINISH_SECONDS, score_order, options, report, start, stats
+            prob, y, z, left() - FINISH_SECONDS - refill, score_order, options, report, start, stats
         )
         status = "OPTIMAL" if relative_gap(value, bound) == 0.0 else "FEASIBLE"
     elif left() > 0.5:
@@ -274,8 +281,15 @@ def _levels_search(
     stats["pruned_candidates"] = sub.m
     runs: dict[str, ListMipResult] = {}
 
+    lagrange: list[float] = []
+
     def run(name: str, p: ListProblem, y0: np.ndarray) -> None:
         limit = seconds * (BOUND_SHARE if name == "bound" and sub.m < prob.m else 1.0)
+        if name == "bound" and prob.m > LEVEL_BOUND_MAX_CANDIDATES:
+            t0 = time.perf_counter()
+            lagrange.append(lagrangian_bound(prob, float(value), limit, z=z))
+            stats["lagrange_seconds"] = round(time.perf_counter() - t0, 3)
+            return
         runs[name] = solve_list_mip(
             p, limit, y0, z, relax_y=True, options=LEVEL_OPTIONS, log=options.log
         )
@@ -286,14 +300,17 @@ def _levels_search(
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         for future in [pool.submit(run, *job) for job in jobs]:
             future.result()
-    bound = runs["bound"].bound
+    bounds = [b for b in (*(r.bound for n, r in runs.items() if n == "bound"), *lagrange) if b is not None]
+    bound = min(bounds) if bounds else None
+    if lagrange:
+        stats["lagrange_bound"] = round(lagrange[0], 3)
     for name, res in runs.items():
         stats[f"levels_{name}_status"] = res.status
         stats[f"levels_{name}_seconds"] = round(res.seconds, 3)
         stats[f"levels_{name}_bound"] = res.bound
     for name, res in runs.items():
-        if res.y is None or res.z is None:
-            continue
+        if res.y is None or res.z is None or res.objective is None or res.objective <= value:
+            continue  # nothing better than the start (refilling it again would find nothing)
         found = np.zeros(prob.m, dtype=bool)
         found[sel[res.y] if name == "lists" else res.y] = True
         lz = res.z

@@ -147,3 +147,18 @@ def test_prune_keeps_each_clients_best_candidates() -> None:
         best = np.sort(prob.c_score[mine])[::-1][:2]
         assert np.array_equal(np.sort(sub.c_score[sub.c_client == c])[::-1], best)
     assert np.array_equal(prob.cand[sel], sub.cand)
+
+
+def test_the_largest_instances_take_the_lagrangian_bound_beside_the_lists_run() -> None:
+    clients = [client(f"c{i}", days=600 + 10 * i) for i in range(8)]
+    inst = make(clients, [placement("p1", seats=2), placement("p2", seats=1)], budget=2500.0)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(shortlist_module, "EXACT_LP_MAX_CANDIDATES", -1)
+        mp.setattr(shortlist_module, "LEVEL_BOUND_MAX_CANDIDATES", -1)
+        mp.setattr(shortlist_module, "PRUNE_PER_CLIENT", 1)
+        result = shortlist(inst, ShortlistOptions(time_limit=5.0))
+    assert "lagrange_bound" in result.stats and "levels_bound_status" not in result.stats
+    assert result.bound is not None and result.bound >= result.objective
+    lists = to_shortlists(inst, result)
+    assert check_shortlists(inst, lists) == []
+    assert ids(lists, "p1") == ["c7", "c6", "c5", "c4", "c3", "c2"]  # the known optimum
