@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_solve import placement  # the same coaching placement near Kuopio
+from test_solve import client, placement  # a client in Kuopio, a coaching placement near
 
 from api.cli import main
 from instances.build import build_instance
@@ -29,36 +29,6 @@ from matcher.score import priority
 from matcher.solve import SolveOptions, SolveResult, solve
 from matcher.travel import travel_minutes
 from models.instance import Instance
-
-ALL_TYPES = ["work_trial", "wage_subsidy", "coaching", "participation"]
-KUOPIO = (62.89, 27.68)
-NEAR = (62.94, 27.68)  # 5.6 km north: 12.2 min by car, 27.4 min by public transport
-
-
-def client(cid: str, **kw: Any) -> dict[str, Any]:
-    base: dict[str, Any] = dict(
-        id=cid,
-        municipality="Kuopio",
-        lat=KUOPIO[0],
-        lon=KUOPIO[1],
-        age=40,
-        benefit_days=600,
-        unemployed_months=14,
-        work_ability=3,
-        partial_work_ability=False,
-        languages=["fi"],
-        needs=[],
-        interests=[],
-        transport="car",
-        max_commute_min=45,
-        consents=ALL_TYPES,
-        months_used={},
-        wishes=[],
-        current_placement="",
-    )
-    base.update(kw)
-    return base
-
 
 PROVIDER = dict(id="v1", name="Paja", kind="company", municipality="Kuopio")
 POOL = dict(id="f1", name="", budget=1e6, types=[], municipalities=[])
