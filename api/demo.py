@@ -59,6 +59,12 @@ def main(argv: list[str] | None = None) -> int:
         step("Explain a placed client", ["explain", str(alloc), "--instance", str(inst), "--client", placed])
     if left:
         step("Explain a client left out", ["explain", str(alloc), "--instance", str(inst), "--client", left])
+    lists = out / "shortlists.json"
+    step("Shortlists for the employers: 3 candidates per free seat",
+         ["shortlist", str(inst), "--per-seat", "3", "--time-limit", str(args.time_limit),
+          "--out", str(lists)])
+    step("Check the shortlists independently (every combination of picks)",
+         ["check", str(inst), str(lists)])
     if not args.no_serve:
         try:
             from api.demo_service import run_service_demo
