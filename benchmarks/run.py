@@ -52,6 +52,12 @@ CSV_FIELDS = (
     "note",
 )
 
+# the numeric figures of a run whose median over repeats the report shows
+MEDIAN_FIELDS = tuple(
+    f for f in CSV_FIELDS[CSV_FIELDS.index("pairs") : CSV_FIELDS.index("trace")]
+    if f not in ("time_limit", "lp_bound")
+)
+
 
 def machine() -> dict[str, str]:
     """CPU model, cores, memory, OS and library versions of this machine."""
@@ -288,17 +294,7 @@ def summarise(records: list[dict[str, Any]], size: Size) -> dict[str, Any]:
             "runs": len(runs),
             "status": ", ".join(sorted({str(r.get("status")) for r in runs})),
         }
-        for key in (
-            "pairs",
-            "read_seconds",
-            "pairs_seconds",
-            "build_seconds",
-            "first_feasible_seconds",
-            "objective",
-            "bound",
-            "wall_seconds",
-            "peak_rss_gib",
-        ):
+        for key in MEDIAN_FIELDS:
             entry[key] = _median([r.get(key) for r in runs])
         allocates = method not in BOUND_ONLY
         entry["gap_best"] = (
