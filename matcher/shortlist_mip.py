@@ -97,28 +97,38 @@ def build_level_model(prob: ListProblem, relax_y: bool = False) -> LevelModel:
     g_rank: list[np.ndarray] = []
     lv_a: list[np.ndarray] = []
     lv_cost: list[np.ndarray] = []
-    lv_caps: list[np.ndarray] = []  # per group: levels × classes prefix caps
+    # prefix rows, per group and cost class c: listed members of classes 0..c ≤ Σ_levels cap_c·level
+    # (the level columns come right after the m candidate columns)
+    r_parts: list[np.ndarray] = []
+    c_parts: list[np.ndarray] = []
+    v_parts: list[np.ndarray] = []
+    lv_first = np.zeros(n_g, dtype=np.int64)
+    n_lv = n_prefix = 0
     for g in range(n_g):  # per group (a few hundred), not per pair
         mem = j[bounds[g] : bounds[g + 1]]
-        cents = prob.c_cents[mem]
-        values, first = np.unique(-cents, return_index=True)  # costliest first
-        rank = np.searchsorted(values, -cents)
-        seats = int(s[g_place[g]])
-        key = (len(values), seats)
-        if key not in tables:
-            tables[key] = _compositions(*key)
-        a = tables[key]
+        values = np.unique(-prob.c_cents[mem])  # negated costs, costliest first
+        rank = np.searchsorted(values, -prob.c_cents[mem])
+        seats, n_cls = int(s[g_place[g]]), len(values)
+        if (n_cls, seats) not in tables:
+            tables[n_cls, seats] = _compositions(n_cls, seats)
+        a = tables[n_cls, seats]
         cum = np.cumsum(a, axis=1)
         caps = np.where(cum < seats, cum, K * seats)
+        rep = n_cls - rank  # a member of rank r is in prefixes r..C−1
+        member_rows = np.repeat(n_prefix + rank, rep) + (
+            np.arange(rep.sum()) - np.repeat(np.cumsum(rep) - rep, rep)
+        )
+        r_parts += [member_rows, np.tile(n_prefix + np.arange(n_cls), len(a))]
+        c_parts += [np.repeat(mem, rep), np.repeat(m + n_lv + np.arange(len(a)), n_cls)]
+        v_parts += [np.ones(len(member_rows)), -caps.ravel().astype(np.float64)]
         g_members.append(mem)
         g_rank.append(rank)
         lv_a.append(a)
         lv_cost.append(a @ (-values))
-        lv_caps.append(caps)
-    n_lv_g = np.array([len(a) for a in lv_a], dtype=np.int64)
-    lv_first = np.concatenate([[0], np.cumsum(n_lv_g)[:-1]]).astype(np.int64)
-    n_lv = int(n_lv_g.sum())
-    lv_group = np.repeat(np.arange(n_g), n_lv_g)
+        lv_first[g] = n_lv
+        n_lv += len(a)
+        n_prefix += n_cls
+    lv_group = np.repeat(np.arange(n_g), [len(a) for a in lv_a]).astype(np.int64)
     n_lt = len(prob.lock_triples)
     capped = np.flatnonzero(prob.capped & prob.binding_caps[prob.provider_of] & (s > 0))
     n_cap = len(capped)
@@ -131,21 +141,6 @@ def build_level_model(prob: ListProblem, relax_y: bool = False) -> LevelModel:
     rows = CooRows()
     # one level per group
     rows.add(lv_group, o_lv + np.arange(n_lv), np.ones(n_lv), np.ones(n_g))
-    # prefix counts: listed members of classes 0..c ≤ Σ_levels cap_c · level
-    n_cls = np.array([a.shape[1] for a in lv_a], dtype=np.int64)
-    row_first = np.concatenate([[0], np.cumsum(n_cls)[:-1]]).astype(np.int64)
-    r_parts, c_parts, v_parts = [], [], []
-    for g in range(n_g):
-        mem, rank, caps = g_members[g], g_rank[g], lv_caps[g]
-        C = int(n_cls[g])
-        rep = C - rank  # a member of rank r is in prefixes r..C−1
-        mr = np.repeat(row_first[g] + rank, rep) + (
-            np.arange(rep.sum()) - np.repeat(np.cumsum(rep) - rep, rep)
-        )
-        r_parts += [mr, np.repeat(row_first[g] + np.arange(C)[None, :], len(caps), 0).ravel()]
-        c_parts += [np.repeat(mem, rep), np.repeat(o_lv + lv_first[g] + np.arange(len(caps)), C)]
-        v_parts += [np.ones(len(mr)), -caps.ravel().astype(np.float64)]
-    n_prefix = int(n_cls.sum())
     if n_g:
         rows.add(
             np.concatenate(r_parts),
