@@ -41,6 +41,18 @@ class Progress:
 ProgressFn = Callable[[Progress], None]
 
 
+def recorder(on_progress: ProgressFn | None = None) -> tuple[list[Progress], ProgressFn]:
+    """A progress history and the function that appends to it and passes each step on."""
+    history: list[Progress] = []
+
+    def report(p: Progress) -> None:
+        history.append(p)
+        if on_progress:
+            on_progress(p)
+
+    return history, report
+
+
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
     """(bound − objective) / |bound|, 0 when equal; None when either is unknown."""
     if objective is None or bound is None or not math.isfinite(bound):

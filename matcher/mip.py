@@ -115,7 +115,7 @@ def solve_mip(
     if run.x is not None:
         chosen[cols[run.x > 0.5]] = True
         objective = float(score[chosen].sum())
-    status = run.status if run.status == "OPTIMAL" or objective is None else "FEASIBLE"
+    status = run.status
     return MipResult(
         status, chosen, objective, run.bound, restricted, time.perf_counter() - t0, run.improvements
     )

@@ -25,7 +25,7 @@ import numpy as np
 
 from matcher.candidates import build_pairs
 from matcher.colgen import highs_available
-from matcher.cpsat import Progress, ProgressFn, relative_gap, run_cpsat
+from matcher.cpsat import Progress, ProgressFn, recorder, relative_gap, run_cpsat
 from matcher.pairs import PairTable
 from matcher.shortlist_bound import lagrangian_bound
 from matcher.shortlist_lp import solve_list_lp
@@ -160,12 +160,7 @@ def shortlist(
     """Build the shortlists of `inst` within options.time_limit seconds (pair building included)."""
     options = options or ShortlistOptions()
     start = time.perf_counter()
-    history: list[Progress] = []
-
-    def report(p: Progress) -> None:
-        history.append(p)
-        if on_progress:
-            on_progress(p)
+    history, report = recorder(on_progress)
 
     def left() -> float:
         return options.time_limit - (time.perf_counter() - start)
@@ -280,7 +275,6 @@ def _levels_search(
     sub, sel = prune(prob, PRUNE_PER_CLIENT, keep=y)
     stats["pruned_candidates"] = sub.m
     runs: dict[str, ListMipResult] = {}
-
     lagrange: list[float] = []
 
     def run(name: str, p: ListProblem, y0: np.ndarray) -> None:
@@ -300,10 +294,11 @@ def _levels_search(
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         for future in [pool.submit(run, *job) for job in jobs]:
             future.result()
-    bounds = [b for b in (*(r.bound for n, r in runs.items() if n == "bound"), *lagrange) if b is not None]
-    bound = min(bounds) if bounds else None
-    if lagrange:
+    if lagrange:  # the bound job took the Lagrangian instead of HiGHS
+        bound: float | None = lagrange[0]
         stats["lagrange_bound"] = round(lagrange[0], 3)
+    else:
+        bound = runs["bound"].bound
     for name, res in runs.items():
         stats[f"levels_{name}_status"] = res.status
         stats[f"levels_{name}_seconds"] = round(res.seconds, 3)

@@ -28,7 +28,7 @@ import scipy.sparse as sp
 from matcher import lns
 from matcher.candidates import build_pairs
 from matcher.colgen import highs_available, solve_lp_columns
-from matcher.cpsat import Progress, ProgressFn, relative_gap, run_cpsat
+from matcher.cpsat import Progress, ProgressFn, recorder, relative_gap, run_cpsat
 from matcher.fairness import FairnessUnits, fairness_units, shortfall
 from matcher.flow import flow_net
 from matcher.lp import solve_lp
@@ -150,12 +150,7 @@ def solve(
     """Allocate `inst` within options.time_limit seconds (pair building included)."""
     options = options or SolveOptions()
     start = time.perf_counter()
-    history: list[Progress] = []
-
-    def report(p: Progress) -> None:
-        history.append(p)
-        if on_progress:
-            on_progress(p)
+    history, report = recorder(on_progress)
 
     if pairs is None:
         pairs = build_pairs(inst)
