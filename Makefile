@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m api.demo --out $(DEMO_DIR)
+	$(BIN)/python -m cli.demo --out $(DEMO_DIR)
 
 test: $(STAMP)
 	$(BIN)/pytest -q -m "not slow"

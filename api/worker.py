@@ -4,7 +4,7 @@ Design: the app starts a `Supervisor` (a thread in the server process) that keep
 `settings.worker_processes` long-lived solver processes (multiprocessing; forked from a fork
 server that has imported the engine once, or spawned where there is none). Each process
 loops: claim the oldest queued run in the database (`Store.claim_next_run`, one transaction, so
-several processes or servers never take the same run), solve it with `matcher.solve.solve`,
+several processes or servers never take the same run), solve it with `matcher.allocation.solve.solve`,
 write progress to the run row at most every `progress_seconds`, and store allocation.json.
 
 Cancellation terminates the process solving the run: the supervisor sees the run's
@@ -52,9 +52,9 @@ def solve_run(store: Store, run: RunRow, settings: Settings) -> str:
     """Solve a claimed run and record the outcome; returns the final status."""
     from api.decisions import run_instance
     from api.uploads import load_stored
-    from matcher.cpsat import Progress
-    from matcher.result import to_allocation
-    from matcher.solve import SolveOptions, solve
+    from matcher.allocation.result import to_allocation
+    from matcher.allocation.solve import SolveOptions, solve
+    from matcher.progress import Progress
 
     claim = run.claim or ""
     request = run.request
@@ -103,8 +103,8 @@ def solve_run(store: Store, run: RunRow, settings: Settings) -> str:
 
 def _shortlist_run(store: Store, run: RunRow, inst: Any, options: Any,
                    on_progress: Any) -> str:
-    """Solve a shortlist run (matcher.shortlist) and store its shortlists.json."""
-    from matcher.shortlist import ShortlistOptions, shortlist, to_shortlists
+    """Solve a shortlist run (matcher.shortlists.solve) and store its shortlists.json."""
+    from matcher.shortlists.solve import ShortlistOptions, shortlist, to_shortlists
 
     request = run.request
     opts = ShortlistOptions(per_seat=int(request.get("per_seat", 3)),
@@ -160,9 +160,9 @@ def worker_main(db: str, settings: dict[str, Any]) -> None:
     # import the engine now, so the first run does not wait for it
     import api.decisions  # noqa: F401
     import api.uploads  # noqa: F401
-    import matcher.explain  # noqa: F401
-    import matcher.result  # noqa: F401
-    import matcher.solve  # noqa: F401
+    import matcher.allocation.result  # noqa: F401
+    import matcher.allocation.solve  # noqa: F401
+    import matcher.explain.outcomes  # noqa: F401
 
     parent = multiprocessing.parent_process()
     if parent is not None:
@@ -177,8 +177,8 @@ def worker_main(db: str, settings: dict[str, Any]) -> None:
             time.sleep(conf.poll_seconds)
 
 
-PRELOAD = ["api.worker", "api.decisions", "api.uploads", "matcher.solve", "matcher.result",
-           "matcher.explain", "matcher.shortlist"]
+PRELOAD = ["api.worker", "api.decisions", "api.uploads", "matcher.allocation.solve", "matcher.allocation.result",
+           "matcher.explain.outcomes", "matcher.shortlists.solve"]
 
 
 def worker_context() -> multiprocessing.context.BaseContext:

@@ -35,6 +35,6 @@ def bench_instance(bench_folder: Path):
 
 @pytest.fixture(scope="session")
 def bench_pairs(bench_instance):
-    from matcher.candidates import build_pairs
+    from matcher.pairs.candidates import build_pairs
 
     return build_pairs(bench_instance)

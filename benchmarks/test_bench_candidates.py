@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from instances.read import read_instance
-from matcher.candidates import build_pairs
+from matcher.pairs.candidates import build_pairs
 
 
 def test_read_instance(benchmark, bench_folder):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from matcher.flow import flow_net
-from matcher.model import build_cp_model
-from matcher.structure import build_rows
+from matcher.allocation.constraints import build_rows
+from matcher.allocation.flow import flow_net
+from matcher.allocation.model import build_cp_model
 
 
 def test_build_rows(benchmark, bench_instance, bench_pairs):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matcher.shortlist import ShortlistOptions, shortlist
+from matcher.shortlists.solve import ShortlistOptions, shortlist
 
 
 def test_shortlist(benchmark, bench_instance, bench_size):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from matcher.colgen import solve_lp_columns
-from matcher.flow import flow_net
-from matcher.solve import SolveOptions, solve
-from matcher.structure import build_rows
+from matcher.allocation.colgen import solve_lp_columns
+from matcher.allocation.constraints import build_rows
+from matcher.allocation.flow import flow_net
+from matcher.allocation.solve import SolveOptions, solve
 
 
 def test_lp_by_column_generation(benchmark, bench_instance, bench_pairs):

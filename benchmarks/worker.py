@@ -49,7 +49,7 @@ def run(instance: Path, method: str, time_limit: float, mip_solver: str = "scip"
 
 
 def _polku(inst: Any, time_limit: float, t0: float) -> dict[str, Any]:
-    from matcher.solve import SolveOptions, solve
+    from matcher.allocation.solve import SolveOptions, solve
 
     offset = time.perf_counter() - t0
     result = solve(inst, SolveOptions(time_limit=max(1.0, time_limit)))
@@ -82,9 +82,9 @@ def _baseline(
 ) -> dict[str, Any]:
     import numpy as np
 
-    from matcher import baselines as bl
-    from matcher.candidates import build_pairs
-    from matcher.structure import build_rows
+    from benchmarks import baselines as bl
+    from matcher.allocation.constraints import build_rows
+    from matcher.pairs.candidates import build_pairs
 
     t1 = time.perf_counter()
     pairs = build_pairs(inst)

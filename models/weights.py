@@ -1,7 +1,7 @@
 """Objective weights with documented defaults (instance.json → weights); see README "The score".
 
 The score of a (client, placement, pool) triple is an integer sum of components (computed in
-`matcher.score`; it does not depend on the pool):
+`matcher.pairs.score`; it does not depend on the pool):
 
 - priority  = round(placed + benefit_days·min(days, benefit_days_cap)/100
               + liability·(€/week saved) + waiting·min(weeks since activation, waiting_cap)),

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from matcher.structure import Rows
+from matcher.allocation.constraints import Rows
 
 
 def make_rows(

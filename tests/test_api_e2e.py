@@ -55,7 +55,7 @@ class Server:
         env = {**os.environ, "POLKU_SOLVER_THREADS": "1", "POLKU_DB": str(self.db)}
         out = self.log.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "cli.main", "serve", "--port", str(self.port)],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

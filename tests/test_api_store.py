@@ -8,9 +8,9 @@ import sqlite3
 import pytest
 
 from api.auth import create_token, hash_token
-from api.cli import main as polku
 from api.db import Conflict, NewInstance, StoreError, open_store
 from api.settings import Settings, SettingsError
+from cli.main import main as polku
 
 
 def new_instance(name: str = "savo-2026-W48") -> NewInstance:

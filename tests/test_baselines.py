@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from solver_cases import brute_force, feasible, make_rows
 
-from matcher import baselines as bl
+from benchmarks import baselines as bl
 
 # three clients, two placements of one seat each, one pool that pays for one of the dear pairs
 TRIPLES = [(0, 0, 0, 800), (0, 1, -1, 0), (1, 0, 0, 800), (2, 1, -1, 0), (2, 0, 0, 300)]

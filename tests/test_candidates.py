@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-import matcher.candidates as candidates
+import matcher.pairs.candidates as candidates
 from instances.build import build_instance
-from matcher.candidates import CandidateError, build_pairs
-from matcher.costs import pair_cost, pair_rate
-from matcher.pairs import PairTable, write_pairs_csv
+from matcher.pairs.candidates import CandidateError, build_pairs
+from matcher.pairs.costs import pair_cost, pair_rate
+from matcher.pairs.table import PairTable, write_pairs_csv
 from models.instance import Instance
 
 TYPES = ["work_trial", "wage_subsidy", "coaching", "participation"]

@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.commands import check as check_cmd
+from cli.commands import check as check_cmd
 from instances.build import build_instance
-from matcher.check import (
+from matcher.check.allocation import (
     Facts,
     Violation,
     check_allocation,

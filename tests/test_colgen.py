@@ -7,8 +7,8 @@ import numpy as np
 from scipy.optimize import linprog
 from solver_cases import make_rows
 
-from matcher.colgen import dual_bound, solve_lp_columns
-from matcher.flow import flow_net
+from matcher.allocation.colgen import dual_bound, solve_lp_columns
+from matcher.allocation.flow import flow_net
 
 
 def _lp_optimum(rows, score):

@@ -19,15 +19,15 @@ import numpy as np
 import pytest
 from test_solve import client, placement  # a client in Kuopio, a coaching placement near
 
-from api.cli import main
+from cli.main import main
 from instances.build import build_instance
 from instances.write import write_instance
-from matcher import explain as ex
-from matcher.candidates import build_pairs
-from matcher.result import to_allocation
-from matcher.score import priority
-from matcher.solve import SolveOptions, SolveResult, solve
-from matcher.travel import travel_minutes
+from matcher.allocation.result import to_allocation
+from matcher.allocation.solve import SolveOptions, SolveResult, solve
+from matcher.explain import outcomes as ex
+from matcher.pairs.candidates import build_pairs
+from matcher.pairs.score import priority
+from matcher.pairs.travel import travel_minutes
 from models.instance import Instance
 
 PROVIDER = dict(id="v1", name="Paja", kind="company", municipality="Kuopio")

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from instances.build import build_instance
-from matcher.candidates import build_pairs
-from matcher.feasibility import (
+from matcher.pairs.candidates import build_pairs
+from matcher.pairs.feasibility import (
     PAIR_RULES,
     RULE_TEXT,
     TYPE_RULES,

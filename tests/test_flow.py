@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from solver_cases import brute_force, feasible, make_rows
 
-from matcher.flow import flow_net, max_weight_assignment
+from matcher.allocation.flow import flow_net, max_weight_assignment
 
 
 def test_two_clients_one_seat_takes_the_better():

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from api.cli import main
-from instances.gap import GapFormatError, parse_gap, read_gap, to_engine
-from matcher.solve import SolveOptions, solve
+from benchmarks.gap import GapFormatError, parse_gap, read_gap, to_engine
+from cli.main import main
+from matcher.allocation.solve import SolveOptions, solve
 
 # Two problems. #1: 2 agents × 3 jobs; the cheapest assignment (all to agent 1, cost 3) breaks
 # agent 1's capacity 4 (resources 2+2+2), so the optimum moves one job: cost 1+1+3 = 5.

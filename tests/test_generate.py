@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from api.cli import main
+from cli.main import main
 from instances import distributions as d
 from instances.examples.make_small import OUT as SMALL_DIR
 from instances.examples.make_small import build_small

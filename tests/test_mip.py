@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 from solver_cases import brute_force, feasible, make_rows
 
-from matcher import lns
-from matcher.colgen import solve_lp_columns
-from matcher.flow import flow_net
-from matcher.lagrange import Dual
-from matcher.mip import solve_mip
-from matcher.primal import fill, round_lp, violated_rows
+from matcher.allocation import lns
+from matcher.allocation.colgen import solve_lp_columns
+from matcher.allocation.flow import flow_net
+from matcher.allocation.lagrange import Dual
+from matcher.allocation.mip import solve_mip
+from matcher.allocation.primal import fill, round_lp, violated_rows
 
 
 def _table(seed: int, clients: int = 10):

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from instances.build import build_instance
-from matcher.candidates import build_pairs
-from matcher.score import (
+from matcher.pairs.candidates import build_pairs
+from matcher.pairs.score import (
     COMPONENTS,
     highest_stage,
     liability_per_week,

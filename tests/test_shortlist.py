@@ -17,11 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.commands import check as check_cmd
-from api.commands import shortlist as shortlist_cmd
+from cli.commands import check as check_cmd
+from cli.commands import shortlist as shortlist_cmd
 from instances.build import build_instance
 from instances.write import write_instance
-from matcher.shortlist import (
+from matcher.check.shortlists import check_shortlists
+from matcher.shortlists.solve import (
     GUARANTEE,
     ShortlistError,
     ShortlistOptions,
@@ -29,7 +30,6 @@ from matcher.shortlist import (
     shortlist,
     to_shortlists,
 )
-from matcher.shortlist_check import check_shortlists
 from models.instance import Instance
 from models.shortlists import Shortlists
 
@@ -206,7 +206,7 @@ def test_every_candidate_says_why_and_every_unlisted_client_why_not() -> None:
     reasons = {u.client_id: u.reasons for u in lists.unlisted}
     assert set(reasons) == {"c0", "c1", "far"}
     assert any("full" in r for r in reasons["c0"])
-    assert any("min" in r for r in reasons["far"])  # the commute, from matcher.explain
+    assert any("min" in r for r in reasons["far"])  # the commute, from matcher.explain.outcomes
 
 
 def test_shortlists_json_round_trips() -> None:

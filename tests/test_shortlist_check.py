@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from api.commands.check import artefact_kind
+from cli.commands.check import artefact_kind
 from instances.build import build_instance
-from matcher.check import Facts, pair_cost, score_components, travel_minutes
-from matcher.shortlist import ShortlistOptions, shortlist, to_shortlists
-from matcher.shortlist_check import check_shortlists, top_s
+from matcher.check.allocation import Facts, pair_cost, score_components, travel_minutes
+from matcher.check.shortlists import check_shortlists, top_s
+from matcher.shortlists.solve import ShortlistOptions, shortlist, to_shortlists
 from models.instance import Instance
 from models.shortlists import Shortlists
 

@@ -1,4 +1,4 @@
-"""The level model of the shortlist problem (matcher.shortlist_mip) and the large-instance path
+"""The level model of the shortlist problem (matcher.shortlists.mip) and the large-instance path
 that uses it: exact against the CP-SAT model on random small instances, its bound above the
 optimum, its lists keeping every rule for every combination of picks; and `is_feasible`."""
 
@@ -18,12 +18,12 @@ from test_shortlist import (
     small_instances,
 )
 
-from matcher import shortlist as shortlist_module
-from matcher.candidates import build_pairs
-from matcher.shortlist import ShortlistOptions, ShortlistResult, shortlist, to_shortlists
-from matcher.shortlist_check import check_shortlists
-from matcher.shortlist_mip import build_level_model, prune, solve_list_mip, start_vector
-from matcher.shortlist_problem import build_problem, is_feasible, objective_value
+from matcher.check.shortlists import check_shortlists
+from matcher.pairs.candidates import build_pairs
+from matcher.shortlists import solve as shortlist_module
+from matcher.shortlists.mip import build_level_model, prune, solve_list_mip, start_vector
+from matcher.shortlists.problem import build_problem, is_feasible, objective_value
+from matcher.shortlists.solve import ShortlistOptions, ShortlistResult, shortlist, to_shortlists
 from models.instance import Instance
 
 

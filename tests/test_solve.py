@@ -13,14 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from solver_cases import feasible
 
+from benchmarks import baselines
 from instances.build import build_instance
 from instances.generate import generate_instance
-from matcher import baselines
-from matcher.candidates import build_pairs
-from matcher.check import check_allocation
-from matcher.result import to_allocation
-from matcher.solve import SolveOptions, SolveResult, solve
-from matcher.structure import build_rows
+from matcher.allocation.constraints import build_rows
+from matcher.allocation.result import to_allocation
+from matcher.allocation.solve import SolveOptions, SolveResult, solve
+from matcher.check.allocation import check_allocation
+from matcher.pairs.candidates import build_pairs
 from models.instance import Instance
 
 TYPES = ["work_trial", "wage_subsidy", "coaching", "participation"]

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from instances.build import build_instance
-from matcher.candidates import build_pairs
-from matcher.repair import greedy, lock_forced
-from matcher.structure import InfeasibleLockError, build_rows
+from matcher.allocation.constraints import InfeasibleLockError, build_rows
+from matcher.allocation.repair import greedy, lock_forced
+from matcher.pairs.candidates import build_pairs
 
 
 def client(cid: str, **kw):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from instances.build import build_instance
-from matcher.travel import (
+from matcher.pairs.travel import (
     EARTH_RADIUS_KM,
     chord_for_km,
     haversine_km,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from test_read import set_cell, valid_instance
 
-from api.cli import main
+from cli.main import main
 from instances.write import write_instance
 
 

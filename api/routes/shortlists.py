@@ -2,7 +2,7 @@
 
 Coordinators read the whole shortlists.json; a liaison (or a coordinator asking for one provider)
 reads the lists of their providers with only `schemas.ShortlistCandidate`'s fields. A pick is a
-lock (`accept` in the decision history) after `matcher.shortlist.check_pick` finds no broken
+lock (`accept` in the decision history) after `matcher.shortlists.solve.check_pick` finds no broken
 rule, with every decision in force now applied; a decline is a forbid (`reject`) with its reason.
 """
 
@@ -108,7 +108,7 @@ def _check_picks(request: Request, store: Store, run: RunRow, row: InstanceRow,
                  lists: Shortlists, body: PickRequest) -> tuple[str, list[str]]:
     """Check every pick in order, each with the decisions in force and the earlier picks: the
     target's provider and the rule-naming errors of the first pick that fails ([] if none)."""
-    from matcher.shortlist import check_pick
+    from matcher.shortlists.solve import check_pick
 
     base = load_instance(request, store, row)
     placements = _placements(base)

@@ -1,0 +1,63 @@
+"""`polku solve INSTANCE --time-limit S [--workers W] [--seed K] --out allocation.json
+[--pairs-out pairs.csv] [--mode weighted|lexicographic]`: solve, write, summarise."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from cli.terminal import print_summary, progress_printer
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("instance", help="instance folder or .zip")
+    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds in all (default 60)")
+    parser.add_argument("--workers", type=int, default=2, help="CP-SAT workers (default 2)")
+    parser.add_argument("--seed", type=int, default=0, help="CP-SAT random seed")
+    parser.add_argument("--mode", choices=("weighted", "lexicographic"), default="weighted")
+    parser.add_argument("--out", required=True, help="allocation.json to write")
+    parser.add_argument("--pairs-out", help="also write the candidate pair table (pairs.csv)")
+    parser.add_argument("--no-explain", action="store_true", help="skip reasons and alternatives")
+    parser.add_argument("--quiet", action="store_true", help="no live progress")
+
+
+def run(args: argparse.Namespace) -> int:
+    from instances.atomic import write_text_atomic
+    from instances.problems import InstanceError
+    from instances.read import read_instance
+    from matcher.allocation.constraints import InfeasibleLockError
+    from matcher.allocation.result import to_allocation
+    from matcher.allocation.solve import SolveOptions, solve
+    from matcher.pairs.table import write_pairs_csv
+
+    t0 = time.perf_counter()
+    try:
+        inst = read_instance(args.instance)
+    except InstanceError as exc:
+        print(f"polku solve: {args.instance} is not a valid instance:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    try:
+        options = SolveOptions(time_limit=args.time_limit, workers=args.workers, seed=args.seed, mode=args.mode)
+    except ValueError as exc:
+        print(f"polku solve: {exc}", file=sys.stderr)
+        return 2
+    read_seconds = time.perf_counter() - t0
+    on_progress = None if args.quiet else progress_printer()
+    try:
+        result = solve(inst, options, on_progress=on_progress)
+    except InfeasibleLockError as exc:
+        print(f"polku solve: {exc}", file=sys.stderr)
+        return 2
+    alloc = to_allocation(inst, result, explain=not args.no_explain)
+    alloc.extra.setdefault("solver", {})["read_seconds"] = round(read_seconds, 3)
+    write_text_atomic(Path(args.out), json.dumps(alloc.to_dict(), ensure_ascii=False, indent=1) + "\n")
+    if args.pairs_out:
+        write_pairs_csv(inst, result.pairs, args.pairs_out)
+    print_summary(alloc)
+    print(f"wrote {args.out}" + (f" and {args.pairs_out}" if args.pairs_out else ""))
+    return 0

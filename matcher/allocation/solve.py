@@ -1,0 +1,429 @@
+"""Solve the weekly allocation: candidate pairs → LP bound → rounding → LNS and MIP repacking.
+
+Weighted mode (no fairness floor), the default path ("columns"): the LP relaxation is solved by
+column generation (`matcher.allocation.colgen`: exact LP bound and duals while touching only the columns that
+matter), rounded to a first allocation (`matcher.allocation.primal.round_lp`), then improved by large-
+neighbourhood search around the budget-binding pools (`matcher.allocation.lns`, each neighbourhood re-solved
+exactly by HiGHS). On tables of up to FULL_MIP_COLUMNS triples, HiGHS branch-and-cut over every
+column then continues from the LNS result (`matcher.allocation.mip`); its cuts tighten the bound beyond the
+LP's (the LP bound alone can be ~1 % loose on small regions, where budgets are few seats wide).
+The reported bound is valid for the whole table at every step.
+
+The "cpsat" path (used with fairness floors, for lexicographic stages, or when asked) solves the
+LP with HiGHS directly, rounds it greedily and lets CP-SAT improve the rounding as a hint.
+Lexicographic mode maximises priority, then quality (wish + interest + pathway), then travel,
+then cost, each stage keeping the one before.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from matcher.allocation import lns
+from matcher.allocation.colgen import highs_available, solve_lp_columns
+from matcher.allocation.constraints import Rows, build_rows
+from matcher.allocation.cpsat import run_cpsat
+from matcher.allocation.fairness import FairnessUnits, fairness_units, shortfall
+from matcher.allocation.flow import flow_net
+from matcher.allocation.lp import solve_lp
+from matcher.allocation.mip import solve_mip
+from matcher.allocation.model import build_cp_model
+from matcher.allocation.primal import round_lp, violated_rows
+from matcher.allocation.repair import greedy, lock_forced, lp_order
+from matcher.pairs.candidates import build_pairs
+from matcher.pairs.table import PairTable
+from matcher.progress import Progress, ProgressFn, recorder, relative_gap
+from models.instance import Instance
+
+MODES = ("weighted", "lexicographic")
+METHODS = ("auto", "columns", "cpsat")
+SMALL_TABLE = 20_000  # up to this many triples the whole-table MIP gets all the time after rounding
+FULL_MIP_COLUMNS = 300_000  # up to this many, LNS first, then the whole-table MIP (valid bound)
+RESERVE_SECONDS = 1.5  # kept for the last LNS step's overrun and writing the result
+LEXICOGRAPHIC_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("priority", ("priority",)),
+    ("quality", ("wish", "interest", "pathway")),
+    ("travel", ("travel",)),
+    ("cost", ("cost",)),
+)
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """How to solve: time limit (s, pair building included), CP-SAT workers and seed, objective
+    mode, LP use and its share of the time, and the method: "auto" (column generation + LNS +
+    MIP when no fairness floor is set, else the CP-SAT path), "columns" or "cpsat". `mip_share`
+    is the share of the time after rounding given to the whole-table MIP when the table is small
+    enough for one (the rest goes to LNS first)."""
+
+    time_limit: float = 60.0
+    workers: int = 2
+    seed: int = 0
+    mode: str = "weighted"
+    use_lp: bool = True
+    lp_time_share: float = 0.6
+    log: bool = False
+    method: str = "auto"
+    mip_share: float = 0.65
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
+        if not 0.0 <= self.mip_share <= 1.0:
+            raise ValueError(f"mip_share must be within 0..1, got {self.mip_share}")
+        if not self.time_limit > 0:
+            raise ValueError(f"time limit must be positive, got {self.time_limit}")
+        if self.workers < 1:
+            raise ValueError(f"workers must be at least 1, got {self.workers}")
+
+
+@dataclass
+class SolveResult:
+    """Chosen pairs with the solver's figures; `to_allocation` turns it into allocation.json."""
+
+    pairs: PairTable
+    chosen: np.ndarray
+    status: str
+    objective: float
+    bound: float | None
+    seconds: float
+    fairness: dict[str, Any] = field(default_factory=dict)
+    history: list[Progress] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def gap(self) -> float | None:
+        return relative_gap(self.objective, self.bound)
+
+
+def _objective_value(
+    pairs: PairTable,
+    chosen: np.ndarray,
+    units: FairnessUnits | None,
+    weight: float,
+    objective: np.ndarray | None = None,
+) -> float:
+    """Σ objective (default: the score) of the chosen triples minus the fairness penalty."""
+    value = float((pairs.score if objective is None else np.asarray(objective))[chosen].sum())
+    if units is not None and len(units):
+        value -= weight * float(shortfall(units, chosen.astype(float)).sum())
+    return value
+
+
+def _fairness_report(
+    inst: Instance, units: FairnessUnits | None, chosen: np.ndarray
+) -> dict[str, Any]:
+    if units is None or not len(units):
+        return {"floor": inst.rules.fairness_floor, "penalty": 0, "units": []}
+    short = shortfall(units, chosen.astype(float))
+    placed = units.member @ chosen.astype(float)
+    total = float(chosen.sum())
+    return {
+        "floor": units.floor,
+        "penalty": int(round(inst.weights.fairness * float(short.sum()))),
+        "units": [
+            {
+                "unit": name,
+                "queue": int(units.queue[u]),
+                "placed": int(placed[u]),
+                "target": round(units.floor * float(units.share[u]) * total, 2),
+                "shortfall": int(short[u]),
+            }
+            for u, name in enumerate(units.names)
+        ],
+    }
+
+
+def solve(
+    inst: Instance,
+    options: SolveOptions | None = None,
+    on_progress: ProgressFn | None = None,
+    pairs: PairTable | None = None,
+) -> SolveResult:
+    """Allocate `inst` within options.time_limit seconds (pair building included)."""
+    options = options or SolveOptions()
+    start = time.perf_counter()
+    history, report = recorder(on_progress)
+
+    if pairs is None:
+        pairs = build_pairs(inst)
+    t_pairs = time.perf_counter() - start
+    rows = build_rows(inst, pairs)
+    units = fairness_units(inst, pairs)
+    weight = float(inst.weights.fairness)
+    stats: dict[str, Any] = {
+        "pairs": len(pairs),
+        "pairs_seconds": round(t_pairs, 3),
+        "rows_seconds": round(time.perf_counter() - start - t_pairs, 3),
+    }
+    if options.mode == "lexicographic":
+        result = _solve_lexicographic(inst, pairs, rows, units, options, start, report, stats)
+    elif _use_columns(options, units):
+        stats["method"] = "columns"
+        result = _solve_columns(pairs, rows, pairs.score, options, start, report, stats)
+    else:
+        stats["method"] = "cpsat"
+        result = _solve_weighted(
+            pairs, rows, units, weight, pairs.score, options, start, report, stats
+        )
+    chosen, status, bound = result
+    objective = _objective_value(pairs, chosen, units, weight)
+    seconds = time.perf_counter() - start
+    report(Progress(seconds, objective, bound, "done"))
+    return SolveResult(
+        pairs=pairs,
+        chosen=chosen,
+        status=status,
+        objective=objective,
+        bound=bound,
+        seconds=seconds,
+        fairness=_fairness_report(inst, units, chosen),
+        history=history,
+        stats=stats,
+    )
+
+
+def _remaining(options: SolveOptions, start: float) -> float:
+    return options.time_limit - (time.perf_counter() - start)
+
+
+def _use_columns(options: SolveOptions, units: FairnessUnits | None) -> bool:
+    """The column-generation path serves the weighted objective without fairness floors."""
+    if options.method == "cpsat" or not options.use_lp or not highs_available():
+        return False
+    return units is None or not len(units)
+
+
+def _solve_columns(
+    pairs: PairTable,
+    rows: Rows,
+    objective: np.ndarray,
+    options: SolveOptions,
+    start: float,
+    report: ProgressFn,
+    stats: dict[str, Any],
+    start_from: np.ndarray | None = None,
+) -> tuple[np.ndarray, str, float | None]:
+    """LP by column generation (bound, duals) → rounding → LNS around budget-binding pools
+    (HiGHS per neighbourhood) → on tables small enough, HiGHS over every column from the LNS
+    result, whose cuts also tighten the bound. `start_from` (a feasible choice) competes with
+    the rounding."""
+    n = len(pairs)
+    if n == 0:
+        return np.zeros(0, dtype=bool), "OPTIMAL", 0.0
+    score = np.asarray(objective, dtype=np.float64)
+    elapsed = lambda: time.perf_counter() - start  # noqa: E731
+    t0 = time.perf_counter()
+    net = flow_net(rows, score)
+    stats["net_seconds"] = round(time.perf_counter() - t0, 3)
+
+    lp = solve_lp_columns(
+        net, score, time_limit=max(1.0, _remaining(options, start) * options.lp_time_share)
+    )
+    bound = lp.bound
+    stats.update(
+        lp_seconds=round(lp.seconds, 3),
+        lp_status=lp.status,
+        lp_rounds=lp.rounds,
+        lp_columns=int(len(lp.active)),
+        lp_bound=lp.bound,
+        lp_fractional=int(np.sum((lp.x > 1e-6) & (lp.x < 1 - 1e-6))),
+    )
+    report(Progress(elapsed(), None, bound, "lp"))
+
+    candidates = [round_lp(net, score, lp.x, lp.reduced if lp.value is not None else None)]
+    if start_from is not None:
+        candidates.append(np.asarray(start_from, dtype=bool))
+    feasible = [c for c in candidates if not len(violated_rows(net, c))]
+    if not feasible:  # cannot happen without extra rows; keep the greedy of the CP-SAT path
+        feasible = [greedy(rows, np.lexsort((-score,)), lock_forced(rows))]
+    chosen = max(feasible, key=lambda c: float(score[c].sum()))
+    value = float(score[chosen].sum())
+    stats["first_feasible_seconds"] = round(elapsed(), 3)
+    stats["first_objective"] = value
+    report(Progress(elapsed(), value, bound, "rounding"))
+
+    def done() -> bool:
+        return bound is not None and value >= math.floor(bound + 1e-6)
+
+    exact_mip = n <= FULL_MIP_COLUMNS
+    left = _remaining(options, start) - RESERVE_SECONDS
+    lns_time = 0.0 if n <= SMALL_TABLE else (left * (1 - options.mip_share) if exact_mip else left)
+    if not done() and lns_time > 0.5 and lp.value is not None:
+        res = lns.search(
+            lns.Context(net, score),
+            chosen,
+            lp.reduced,
+            lp.duals,
+            time_limit=lns_time,
+            bound=bound,
+            workers=options.workers,
+            seed=options.seed,
+            on_improve=lambda v: report(Progress(elapsed(), v, bound, "lns")),
+        )
+        stats.update(
+            lns_seconds=round(res.seconds, 3), lns_steps=res.steps, lns_improved=res.improved
+        )
+        if res.objective > value and not len(violated_rows(net, res.chosen)):
+            chosen, value = res.chosen, res.objective
+    left = _remaining(options, start) - RESERVE_SECONDS
+    if exact_mip and not done() and left > 0.5:
+        mip = solve_mip(
+            rows,
+            score,
+            time_limit=left,
+            start=chosen,
+            stop_at=bound,
+            on_improve=lambda v: report(Progress(elapsed(), v, bound, "mip")),
+            log=options.log,
+        )
+        stats.update(mip_seconds=round(mip.seconds, 3), mip_status=mip.status, mip_bound=mip.bound)
+        if (
+            mip.objective is not None
+            and mip.objective > value
+            and not len(violated_rows(net, mip.chosen))
+        ):
+            chosen, value = mip.chosen, mip.objective
+        if mip.bound is not None:  # every column was in: a valid bound, tightened by its cuts
+            bound = mip.bound if bound is None else min(bound, mip.bound)
+    status = "OPTIMAL" if done() else "FEASIBLE"
+    return chosen, status, bound
+
+
+def _solve_weighted(
+    pairs: PairTable,
+    rows: Rows,
+    units: FairnessUnits | None,
+    weight: float,
+    objective: np.ndarray,
+    options: SolveOptions,
+    start: float,
+    report: ProgressFn,
+    stats: dict[str, Any],
+    start_from: np.ndarray | None = None,
+) -> tuple[np.ndarray, str, float | None]:
+    """LP bound + rounding, then CP-SAT from the rounded hint (or from `start_from`, a feasible
+    choice that then also serves as the fallback)."""
+    n = len(pairs)
+    forced = lock_forced(rows)
+    bound: float | None = None
+    if n == 0:
+        return np.zeros(0, dtype=bool), "OPTIMAL", 0.0
+    order = np.lexsort((-objective,))
+    if options.use_lp:
+        lp = solve_lp(
+            rows,
+            objective,
+            units,
+            weight,
+            time_limit=max(1.0, _remaining(options, start) * options.lp_time_share),
+        )
+        stats["lp_seconds"] = round(lp.seconds, 3)
+        stats["lp_status"] = lp.status
+        if lp.bound is not None:
+            bound = lp.bound
+            stats["lp_bound"] = lp.bound
+            stats["lp_fractional"] = int(np.sum((lp.x > 1e-6) & (lp.x < 1 - 1e-6)))
+            order = lp_order(lp.x, objective)
+    hint = greedy(rows, order, forced) if start_from is None else start_from
+    hint_value = _objective_value(pairs, hint, units, weight, objective)
+    stats["first_feasible_seconds"] = round(time.perf_counter() - start, 3)
+    stats["first_objective"] = hint_value
+    report(Progress(time.perf_counter() - start, hint_value, bound, "rounding"))
+    if bound is not None and hint_value >= math.floor(bound + 1e-6):
+        return hint, "OPTIMAL", bound
+    t_build = time.perf_counter()
+    built = build_cp_model(rows, objective, units, int(round(weight)), hint=hint)
+    stats["model_build_seconds"] = round(time.perf_counter() - t_build, 3)
+    left = _remaining(options, start)
+    if left <= 0.2:
+        return hint, "FEASIBLE", bound
+    cp = run_cpsat(
+        built,
+        time_limit=left,
+        workers=options.workers,
+        seed=options.seed,
+        outer_bound=bound,
+        on_progress=report,
+        start=start,
+        log=options.log,
+    )
+    stats["cpsat_seconds"] = round(cp.seconds, 3)
+    stats["cpsat_status"] = cp.status
+    if cp.objective is None:
+        if cp.status == "INFEASIBLE":
+            return hint, "INFEASIBLE", bound
+        return hint, "FEASIBLE", bound
+    chosen = cp.chosen
+    value = cp.objective
+    if hint_value > cp.objective:
+        chosen, value = hint, hint_value
+    final_bound = cp.bound if cp.bound is not None else bound
+    status = "OPTIMAL" if relative_gap(value, final_bound) == 0.0 else "FEASIBLE"
+    return chosen, status, final_bound
+
+
+def _solve_lexicographic(
+    inst: Instance,
+    pairs: PairTable,
+    rows: Rows,
+    units: FairnessUnits | None,
+    options: SolveOptions,
+    start: float,
+    report: ProgressFn,
+    stats: dict[str, Any],
+) -> tuple[np.ndarray, str, float | None]:
+    """Stage by stage: each stage's optimum (or best found) becomes a floor for the next."""
+    weight = float(inst.weights.fairness)
+    stage_rows = rows
+    chosen = np.zeros(len(pairs), dtype=bool)
+    statuses = []
+    stages = []
+    for i, (name, comps) in enumerate(LEXICOGRAPHIC_STAGES):
+        objective = sum(pairs.components[c] for c in comps)
+        share = 1.0 / (len(LEXICOGRAPHIC_STAGES) - i)
+        sub = SolveOptions(
+            time_limit=max(0.5, _remaining(options, start) * share),
+            workers=options.workers,
+            seed=options.seed,
+            mode="weighted",
+            use_lp=options.use_lp,
+            log=options.log,
+        )
+        sub_start = time.perf_counter()
+        chosen, status, bound = _solve_weighted(
+            pairs,
+            stage_rows,
+            units if i == 0 else None,
+            weight,
+            objective,
+            sub,
+            sub_start,
+            report,
+            {},
+            start_from=chosen if i else None,
+        )
+        achieved = int(objective[chosen].sum())
+        stages.append({"stage": name, "objective": achieved, "bound": bound, "status": status})
+        statuses.append(status)
+        # keep this stage: Σ objective·x ≥ achieved (as −Σ objective·x ≤ −achieved)
+        row = sp.csr_matrix(-np.asarray(objective, dtype=np.int64)[None, :])
+        stage_rows = Rows(
+            matrix=sp.csr_matrix(sp.vstack([stage_rows.matrix, row])),
+            lo=np.append(stage_rows.lo, -int(np.abs(objective).sum())),
+            hi=np.append(stage_rows.hi, -achieved),
+            family=np.append(stage_rows.family, f"stage:{name}"),
+            owner=np.append(stage_rows.owner, i),
+            cost_cents=stage_rows.cost_cents,
+        )
+    stats["stages"] = stages
+    status = "OPTIMAL" if all(s == "OPTIMAL" for s in statuses) else "FEASIBLE"
+    return chosen, status, None

@@ -1,0 +1,289 @@
+"""The feasibility rules of FORMAT.md, one vectorised mask per rule over (client, placement) pairs.
+
+Each rule takes the instance and two equal-length int arrays of client and placement row indices
+and returns a bool array: True where the rule holds. `candidates.build_pairs` applies all of
+`PAIR_RULES` (the type-level ones first, per client and type, to prune the spatial search);
+`check_pairs` evaluates every rule on every given pair, for explanations and tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from matcher.pairs.costs import funded, pair_cost
+from matcher.pairs.table import per_instance
+from matcher.pairs.travel import travel_minutes
+from models.columnar import subset
+
+if TYPE_CHECKING:
+    from models.instance import Instance
+
+PARTICIPATION = "participation"  # the type whose eligibility `participation.*` rules set
+
+Rule = Callable[["Instance", np.ndarray, np.ndarray], np.ndarray]
+
+
+def bit_at(masks: np.ndarray, rows: np.ndarray, code: np.ndarray) -> np.ndarray:
+    """Is bit `code[i]` set in row `rows[i]` of the packed bitmask `masks`? (code < 0 → False)."""
+    ok = code >= 0
+    c = np.where(ok, code, 0)
+    word = masks[rows, c >> 6]
+    return ok & ((word >> (c & 63).astype(np.uint64)) & np.uint64(1)).astype(bool)
+
+
+def _member(keys: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """Is each key in `sorted_set` (sorted, unique)?"""
+    if not len(sorted_set):
+        return np.zeros(len(keys), dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_set, keys), len(sorted_set) - 1)
+    return sorted_set[pos] == keys
+
+
+def _ix(client_idx: np.ndarray, placement_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.asarray(client_idx, dtype=np.int64), np.asarray(placement_idx, dtype=np.int64)
+
+
+def pair_keys(inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray) -> np.ndarray:
+    """One int64 key per (client, placement), for set lookups against decisions and wishes."""
+    return np.asarray(client_idx, dtype=np.int64) * max(inst.columns.n_placements, 1) + np.asarray(
+        placement_idx, dtype=np.int64
+    )
+
+
+def decision_keys(inst: Instance, lock: bool) -> np.ndarray:
+    """Sorted pair keys of the locked (`lock=True`) or forbidden decisions whose ids resolve."""
+
+    def compute() -> np.ndarray:
+        cols = inst.columns
+        sel = (cols.d_lock == lock) & (cols.d_client >= 0) & (cols.d_placement >= 0)
+        return np.unique(pair_keys(inst, cols.d_client[sel], cols.d_placement[sel]))
+
+    return per_instance(inst, f"decision_keys:{lock}", compute)
+
+
+def queue_ok(inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray) -> np.ndarray:
+    """The client is in the queue (no current placement): only queue clients get pairs."""
+    ci, _ = _ix(client_idx, placement_idx)
+    return inst.columns.c_current[ci] < 0
+
+
+def seats_ok(inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray) -> np.ndarray:
+    """The placement has free seats this week, or the pair is locked (a lock keeps its seat)."""
+    ci, pi = _ix(client_idx, placement_idx)
+    ok = inst.columns.p_seats[pi] > 0
+    if not ok.all():
+        full = np.flatnonzero(~ok)
+        ok[full] = _member(pair_keys(inst, ci[full], pi[full]), decision_keys(inst, lock=True))
+    return ok
+
+
+def age_ok(inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray) -> np.ndarray:
+    """The client's age is within `age.min` … `age.max`."""
+    ci, _ = _ix(client_idx, placement_idx)
+    age = inst.columns.c_age[ci]
+    return (age >= inst.rules.age_min) & (age <= inst.rules.age_max)
+
+
+def consent_ok(inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray) -> np.ndarray:
+    """The placement's type is among the client's `consents`."""
+    ci, pi = _ix(client_idx, placement_idx)
+    cols = inst.columns
+    return bit_at(cols.c_consents, ci, cols.p_type[pi])
+
+
+def months_ok(inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray) -> np.ndarray:
+    """The client's `months_used` of the type is below the type's `max_months`."""
+    ci, pi = _ix(client_idx, placement_idx)
+    cols = inst.columns
+    limit = per_instance(
+        inst,
+        "max_months",
+        lambda: np.array([inst.rules.max_months[t] for t in cols.types.tokens], dtype=np.float64),
+    )
+    t = cols.p_type[pi]
+    known = t >= 0
+    t = np.maximum(t, 0)
+    return known & (cols.c_months_used[ci, t] < limit[t])
+
+
+def participation_ok(
+    inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray
+) -> np.ndarray:
+    """Participation needs `participation.min_benefit_days` benefit days or age below
+    `participation.youth_age`; other types have no such condition."""
+    ci, pi = _ix(client_idx, placement_idx)
+    cols, rules = inst.columns, inst.rules
+    code = cols.types.index.get(PARTICIPATION, -2)
+    eligible = (cols.c_benefit_days[ci] >= rules.participation_min_benefit_days) | (
+        cols.c_age[ci] < rules.participation_youth_age
+    )
+    return (cols.p_type[pi] != code) | eligible
+
+
+def ability_ok(inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray) -> np.ndarray:
+    """The client's `work_ability` is at least the placement's `min_work_ability`."""
+    ci, pi = _ix(client_idx, placement_idx)
+    cols = inst.columns
+    return cols.c_work_ability[ci] >= cols.p_min_work_ability[pi]
+
+
+def needs_ok(inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray) -> np.ndarray:
+    """Every one of the client's `needs` is among the placement's `features`."""
+    ci, pi = _ix(client_idx, placement_idx)
+    cols = inst.columns
+    ok = np.ones(len(ci), dtype=bool)
+    needy = per_instance(inst, "has_needs", lambda: np.any(cols.c_needs != 0, axis=1))
+    rows = np.flatnonzero(needy[ci])
+    if len(rows):
+        ok[rows] = subset(cols.c_needs[ci[rows]], cols.p_features[pi[rows]])
+    return ok
+
+
+def language_ok(inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray) -> np.ndarray:
+    """The placement's `language` is among the client's `languages`."""
+    ci, pi = _ix(client_idx, placement_idx)
+    cols = inst.columns
+    return bit_at(cols.c_languages, ci, cols.p_language[pi])
+
+
+def demands_ok(inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray) -> np.ndarray:
+    """Every `demands` level of the placement is met by the client's `abilities` (a key the client
+    lacks counts as their work_ability)."""
+    ci, pi = _ix(client_idx, placement_idx)
+    cols = inst.columns
+    ok = np.ones(len(ci), dtype=bool)
+    if cols.p_demands.shape[1] == 0:
+        return ok
+    demands_any = per_instance(inst, "has_demands", lambda: np.any(cols.p_demands > 0, axis=1))
+    demanding = np.flatnonzero(demands_any[pi])
+    if len(demanding):
+        c, p = ci[demanding], pi[demanding]
+        ok[demanding] = np.all(cols.c_abilities[c] >= cols.p_demands[p], axis=1)
+    return ok
+
+
+def commute_ok(
+    inst: Instance,
+    client_idx: np.ndarray,
+    placement_idx: np.ndarray,
+    travel: np.ndarray | None = None,
+    cap: float | None = None,
+) -> np.ndarray:
+    """Travel minutes (rounded to 0.1) are at most the client's `max_commute_min` (and `cap`)."""
+    ci, pi = _ix(client_idx, placement_idx)
+    if travel is None:
+        travel = travel_minutes(inst, ci, pi)
+    limit = inst.columns.c_max_commute[ci]
+    if cap is not None:
+        limit = np.minimum(limit, cap)
+    return travel <= limit
+
+
+def not_forbidden(inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray) -> np.ndarray:
+    """No `forbid` decision names this (client, placement)."""
+    ci, pi = _ix(client_idx, placement_idx)
+    forbidden = decision_keys(inst, lock=False)
+    ok = np.ones(len(ci), dtype=bool)
+    if not len(forbidden):
+        return ok
+    cols = inst.columns
+    marked = per_instance(
+        inst,
+        "forbid_clients",
+        lambda: np.isin(np.arange(cols.n_clients), forbidden // max(cols.n_placements, 1)),
+    )
+    rows = np.flatnonzero(marked[ci])
+    ok[rows] = ~_member(pair_keys(inst, ci[rows], pi[rows]), forbidden)
+    return ok
+
+
+def funding_ok(
+    inst: Instance,
+    client_idx: np.ndarray,
+    placement_idx: np.ndarray,
+    cost: np.ndarray | None = None,
+) -> np.ndarray:
+    """The pair costs 0, or one of the placement's `funding_pools` covers its type, the client's
+    municipality and (when it lists groups) one of the client's groups, with budget ≥ the cost."""
+    ci, pi = _ix(client_idx, placement_idx)
+    if cost is None:
+        cost = pair_cost(inst, ci, pi)
+    return funded(inst, ci, pi, cost)
+
+
+# Every rule of FORMAT.md's feasibility paragraph plus queue and seats; build_pairs checks commute
+# after the others (it needs the travel minutes) and funding last (it yields the pool triples).
+PAIR_RULES: tuple[tuple[str, Rule], ...] = (
+    ("queue", queue_ok),
+    ("seats", seats_ok),
+    ("age", age_ok),
+    ("consent", consent_ok),
+    ("months", months_ok),
+    ("participation", participation_ok),
+    ("ability", ability_ok),
+    ("language", language_ok),
+    ("needs", needs_ok),
+    ("demands", demands_ok),
+    ("forbidden", not_forbidden),
+    ("commute", commute_ok),
+    ("funding", funding_ok),
+)
+
+# Rules whose answer depends only on the client and the placement's type (prunable per type).
+TYPE_RULES: tuple[str, ...] = ("age", "consent", "months", "participation")
+
+# Plain words for a rule that fails, for explanations and reports.
+RULE_TEXT: dict[str, str] = {
+    "queue": "the client is already in a placement",
+    "seats": "the placement has no free seats this week",
+    "age": "age outside the allowed range",
+    "consent": "the client has not consented to this type of placement",
+    "months": "the client has used the maximum months of this type",
+    "participation": "participation needs enough benefit days or a young age",
+    "ability": "work ability below the placement's minimum",
+    "language": "no common language",
+    "needs": "the placement does not offer what the client needs",
+    "demands": "the work demands more than the client's ability profile",
+    "forbidden": "the pair was rejected (forbidden)",
+    "commute": "commute longer than the client accepts",
+    "funding": "no funding pool covers and can pay for this pair",
+}
+
+
+def eligible_types(inst: Instance, client_idx: np.ndarray) -> np.ndarray:
+    """``(k, T)`` bool: do the TYPE_RULES hold for client k and type t? (False for a type no
+    placement has.) Evaluated with the rule functions on one placement of each type."""
+    ci = np.asarray(client_idx, dtype=np.int64)
+    cols = inst.columns
+    out = np.zeros((len(ci), len(cols.types.tokens)), dtype=bool)
+    rules = dict(PAIR_RULES)
+    for t in range(len(cols.types.tokens)):
+        of_type = np.flatnonzero(cols.p_type == t)
+        if not len(of_type):
+            continue
+        pi = np.full(len(ci), of_type[0], dtype=np.int64)
+        ok = np.ones(len(ci), dtype=bool)
+        for name in TYPE_RULES:
+            ok &= rules[name](inst, ci, pi)
+        out[:, t] = ok
+    return out
+
+
+def check_pairs(
+    inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Every rule's mask for every given pair (not progressive), keyed by the `PAIR_RULES` name."""
+    ci, pi = _ix(client_idx, placement_idx)
+    return {name: rule(inst, ci, pi) for name, rule in PAIR_RULES}
+
+
+def feasible(inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray) -> np.ndarray:
+    """Per pair: does every rule hold?"""
+    masks = check_pairs(inst, client_idx, placement_idx)
+    out = np.ones(len(np.asarray(client_idx)), dtype=bool)
+    for mask in masks.values():
+        out &= mask
+    return out
