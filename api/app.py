@@ -39,8 +39,9 @@ def create_app(settings: Settings | None = None, start_worker: bool = True) -> F
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         interrupted = store.interrupt_running()
         if interrupted:
-            log.warning("%d run(s) were running when the server stopped: marked interrupted",
-                        interrupted)
+            log.warning(
+                "%d run(s) were running when the server stopped: marked interrupted", interrupted
+            )
         supervisor = None
         if start_worker:
             supervisor = Supervisor(store, settings.db, settings)
@@ -59,8 +60,9 @@ def create_app(settings: Settings | None = None, start_worker: bool = True) -> F
     app.state.instances = InstanceCache(settings.cache_instances)
     app.state.allocations = AllocationCache()
     install_handlers(app)
-    app.add_middleware(BodyLimit, upload_bytes=settings.max_upload_bytes,
-                       json_bytes=settings.max_json_bytes)
+    app.add_middleware(
+        BodyLimit, upload_bytes=settings.max_upload_bytes, json_bytes=settings.max_json_bytes
+    )
     for module in (health, instances, runs, decisions, shortlists, views, pages):
         app.include_router(module.router)
     return app

@@ -81,8 +81,9 @@ def create_token(
     if isinstance(db, (str, Path)):
         store.migrate()
     token = new_token()
-    label = name or (f"{role}-{region}" if region else f"{role}-{'-'.join(providers)}"
-                     if providers else role)
+    label = name or (
+        f"{role}-{region}" if region else f"{role}-{'-'.join(providers)}" if providers else role
+    )
     store.add_token(label, role, region or None, providers, hash_token(token))
     return token
 
@@ -97,12 +98,18 @@ def current_user(request: Request, store: Annotated[Store, Depends(get_store)]) 
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing bearer token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     row = store.token_by_hash(hash_token(token.strip()))
     if row is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked token",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "unknown or revoked token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return Principal(row.id, row.name, row.role, row.region, frozenset(row.providers))
 
 
@@ -112,8 +119,10 @@ def require_role(*roles: str) -> Callable[[Principal], Principal]:
 
     def dependency(user: Annotated[Principal, Depends(current_user)]) -> Principal:
         if user.role not in roles:
-            raise HTTPException(status.HTTP_403_FORBIDDEN,
-                                f"this route is for {' or '.join(roles)} tokens, not {user.role}")
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"this route is for {' or '.join(roles)} tokens, not {user.role}",
+            )
         return user
 
     return dependency

@@ -222,8 +222,9 @@ class Store(Protocol):
     def migrate(self) -> int: ...
     def ping(self) -> None: ...
     # tokens
-    def add_token(self, name: str, role: str, region: str | None, providers: tuple[str, ...],
-                  token_hash: str) -> TokenRow: ...
+    def add_token(
+        self, name: str, role: str, region: str | None, providers: tuple[str, ...], token_hash: str
+    ) -> TokenRow: ...
     def token_by_hash(self, token_hash: str) -> TokenRow | None: ...
     def list_tokens(self) -> list[TokenRow]: ...
     def revoke_token(self, token_id: int) -> bool: ...
@@ -233,8 +234,14 @@ class Store(Protocol):
     def get_instance(self, instance_id: int) -> InstanceRow | None: ...
     def list_instances(self) -> list[InstanceRow]: ...
     def instance_data(self, instance_id: int) -> bytes: ...
-    def replace_instance_data(self, instance_id: int, data: bytes, sha256: str,
-                              counts: dict[str, Any], providers: tuple[str, ...]) -> InstanceRow: ...
+    def replace_instance_data(
+        self,
+        instance_id: int,
+        data: bytes,
+        sha256: str,
+        counts: dict[str, Any],
+        providers: tuple[str, ...],
+    ) -> InstanceRow: ...
     def published_run_of(self, instance_id: int) -> RunRow | None: ...
     # runs
     def add_run(self, instance_id: int, request: dict[str, Any], created_by: str) -> RunRow: ...
@@ -243,9 +250,16 @@ class Store(Protocol):
     def queue_position(self, run_id: int) -> int | None: ...
     def claim_next_run(self, claim: str, pid: int) -> RunRow | None: ...
     def set_progress(self, run_id: int, claim: str, progress: dict[str, Any]) -> bool: ...
-    def finish_run(self, run_id: int, claim: str, status: str, allocation: str | None,
-                   error: str | None, progress: dict[str, Any] | None = None,
-                   shortlists: str | None = None) -> bool: ...
+    def finish_run(
+        self,
+        run_id: int,
+        claim: str,
+        status: str,
+        allocation: str | None,
+        error: str | None,
+        progress: dict[str, Any] | None = None,
+        shortlists: str | None = None,
+    ) -> bool: ...
     def request_cancel(self, run_id: int) -> RunRow: ...
     def cancel_running(self, run_id: int, claim: str) -> bool: ...
     def fail_running_of_pid(self, pid: int, message: str) -> int: ...
@@ -258,8 +272,17 @@ class Store(Protocol):
     def allocation(self, run_id: int) -> str | None: ...
     def shortlists(self, run_id: int) -> str | None: ...
     # decisions
-    def add_decision(self, run_id: int, client_id: str, placement_id: str, provider_id: str,
-                     decision: str, reason: str, by_name: str, by_token: int | None) -> DecisionRow: ...
+    def add_decision(
+        self,
+        run_id: int,
+        client_id: str,
+        placement_id: str,
+        provider_id: str,
+        decision: str,
+        reason: str,
+        by_name: str,
+        by_token: int | None,
+    ) -> DecisionRow: ...
     def decisions(self, instance_id: int, upto: int | None = None) -> list[DecisionRow]: ...
 
 
@@ -267,7 +290,7 @@ def open_store(url: str) -> Store:
     """The store for `url`: a file path or `sqlite:///path` → SQLite; other schemes are named
     in the error (a PostgreSQL store would be added here)."""
     if url.startswith("sqlite:///"):
-        return SqliteStore(url[len("sqlite:///"):])
+        return SqliteStore(url[len("sqlite:///") :])
     if "://" in url:
         scheme = url.split("://", 1)[0]
         raise StoreError(f"database URL scheme {scheme!r} is not supported yet (use a SQLite path)")
@@ -289,31 +312,54 @@ _DECISION_COLUMNS = (
 
 
 def _token(row: sqlite3.Row) -> TokenRow:
-    return TokenRow(row["id"], row["name"], row["role"], row["region"],
-                    tuple(json.loads(row["providers"])), row["created_at"], row["revoked_at"])
+    return TokenRow(
+        row["id"],
+        row["name"],
+        row["role"],
+        row["region"],
+        tuple(json.loads(row["providers"])),
+        row["created_at"],
+        row["revoked_at"],
+    )
 
 
 def _instance(row: sqlite3.Row) -> InstanceRow:
     return InstanceRow(
-        id=row["id"], name=row["name"], week=row["week"], region=row["region"],
-        source=row["source"], parent_instance_id=row["parent_instance_id"],
-        parent_run_id=row["parent_run_id"], created_at=row["created_at"],
-        created_by=row["created_by"], updated_at=row["updated_at"], sha256=row["sha256"],
-        size=row["size"], providers=tuple(json.loads(row["providers"])),
+        id=row["id"],
+        name=row["name"],
+        week=row["week"],
+        region=row["region"],
+        source=row["source"],
+        parent_instance_id=row["parent_instance_id"],
+        parent_run_id=row["parent_run_id"],
+        created_at=row["created_at"],
+        created_by=row["created_by"],
+        updated_at=row["updated_at"],
+        sha256=row["sha256"],
+        size=row["size"],
+        providers=tuple(json.loads(row["providers"])),
         counts=json.loads(row["counts"]),
     )
 
 
 def _run(row: sqlite3.Row) -> RunRow:
     return RunRow(
-        id=row["id"], instance_id=row["instance_id"], status=row["status"],
-        request=json.loads(row["request"]), created_at=row["created_at"],
-        created_by=row["created_by"], started_at=row["started_at"],
+        id=row["id"],
+        instance_id=row["instance_id"],
+        status=row["status"],
+        request=json.loads(row["request"]),
+        created_at=row["created_at"],
+        created_by=row["created_by"],
+        started_at=row["started_at"],
         finished_at=row["finished_at"],
         progress=json.loads(row["progress"]) if row["progress"] else None,
-        error=row["error"], cancel_requested=bool(row["cancel_requested"]), claim=row["claim"],
-        worker_pid=row["worker_pid"], attempts=row["attempts"],
-        decisions_upto=row["decisions_upto"], published_at=row["published_at"],
+        error=row["error"],
+        cancel_requested=bool(row["cancel_requested"]),
+        claim=row["claim"],
+        worker_pid=row["worker_pid"],
+        attempts=row["attempts"],
+        decisions_upto=row["decisions_upto"],
+        published_at=row["published_at"],
         published_by=row["published_by"],
     )
 
@@ -393,8 +439,9 @@ class SqliteStore:
             conn.execute("SELECT 1").fetchone()
 
     # ------------------------------------------------------------------ tokens
-    def add_token(self, name: str, role: str, region: str | None, providers: tuple[str, ...],
-                  token_hash: str) -> TokenRow:
+    def add_token(
+        self, name: str, role: str, region: str | None, providers: tuple[str, ...], token_hash: str
+    ) -> TokenRow:
         with self._tx() as conn:
             cur = conn.execute(
                 "INSERT INTO tokens (name, role, region, providers, token_hash, created_at) "
@@ -429,14 +476,28 @@ class SqliteStore:
             "INSERT INTO instances (name, week, region, source, parent_instance_id, parent_run_id, "
             "created_at, created_by, sha256, size, providers, counts) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (new.name, new.week, new.region, new.source, new.parent_instance_id,
-             new.parent_run_id, now(), new.created_by, new.sha256, len(new.data),
-             json.dumps(list(new.providers)), json.dumps(new.counts)),
+            (
+                new.name,
+                new.week,
+                new.region,
+                new.source,
+                new.parent_instance_id,
+                new.parent_run_id,
+                now(),
+                new.created_by,
+                new.sha256,
+                len(new.data),
+                json.dumps(list(new.providers)),
+                json.dumps(new.counts),
+            ),
         )
-        conn.execute("INSERT INTO instance_files (instance_id, data) VALUES (?, ?)",
-                     (cur.lastrowid, new.data))
-        row = conn.execute(f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE id = ?",
-                           (cur.lastrowid,)).fetchone()
+        conn.execute(
+            "INSERT INTO instance_files (instance_id, data) VALUES (?, ?)",
+            (cur.lastrowid, new.data),
+        )
+        row = conn.execute(
+            f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE id = ?", (cur.lastrowid,)
+        ).fetchone()
         return _instance(row)
 
     def add_instance(self, new: NewInstance) -> InstanceRow:
@@ -457,8 +518,9 @@ class SqliteStore:
 
     def get_instance(self, instance_id: int) -> InstanceRow | None:
         with self._read() as conn:
-            row = conn.execute(f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE id = ?",
-                               (instance_id,)).fetchone()
+            row = conn.execute(
+                f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE id = ?", (instance_id,)
+            ).fetchone()
             return _instance(row) if row else None
 
     def list_instances(self) -> list[InstanceRow]:
@@ -468,50 +530,72 @@ class SqliteStore:
 
     def instance_data(self, instance_id: int) -> bytes:
         with self._read() as conn:
-            row = conn.execute("SELECT data FROM instance_files WHERE instance_id = ?",
-                               (instance_id,)).fetchone()
+            row = conn.execute(
+                "SELECT data FROM instance_files WHERE instance_id = ?", (instance_id,)
+            ).fetchone()
             if row is None:
                 raise NotFound(f"instance {instance_id} not found")
             return bytes(row["data"])
 
-    def replace_instance_data(self, instance_id: int, data: bytes, sha256: str,
-                              counts: dict[str, Any], providers: tuple[str, ...]) -> InstanceRow:
+    def replace_instance_data(
+        self,
+        instance_id: int,
+        data: bytes,
+        sha256: str,
+        counts: dict[str, Any],
+        providers: tuple[str, ...],
+    ) -> InstanceRow:
         """Swap an instance's zip (new clients added) while it has no runs yet."""
         with self._tx() as conn:
-            runs = conn.execute("SELECT COUNT(*) AS n FROM runs WHERE instance_id = ?",
-                                (instance_id,)).fetchone()["n"]
+            runs = conn.execute(
+                "SELECT COUNT(*) AS n FROM runs WHERE instance_id = ?", (instance_id,)
+            ).fetchone()["n"]
             if runs:
-                raise Conflict(f"instance {instance_id} already has runs; it can no longer change "
-                               "(upload a new instance instead)")
+                raise Conflict(
+                    f"instance {instance_id} already has runs; it can no longer change "
+                    "(upload a new instance instead)"
+                )
             cur = conn.execute(
                 "UPDATE instances SET sha256 = ?, size = ?, counts = ?, providers = ?, "
                 "updated_at = ? WHERE id = ?",
-                (sha256, len(data), json.dumps(counts), json.dumps(list(providers)), now(),
-                 instance_id),
+                (
+                    sha256,
+                    len(data),
+                    json.dumps(counts),
+                    json.dumps(list(providers)),
+                    now(),
+                    instance_id,
+                ),
             )
             if cur.rowcount != 1:
                 raise NotFound(f"instance {instance_id} not found")
-            conn.execute("UPDATE instance_files SET data = ? WHERE instance_id = ?",
-                         (data, instance_id))
-            row = conn.execute(f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE id = ?",
-                               (instance_id,)).fetchone()
+            conn.execute(
+                "UPDATE instance_files SET data = ? WHERE instance_id = ?", (data, instance_id)
+            )
+            row = conn.execute(
+                f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE id = ?", (instance_id,)
+            ).fetchone()
             return _instance(row)
 
     def published_run_of(self, instance_id: int) -> RunRow | None:
         with self._read() as conn:
             row = conn.execute(
                 f"SELECT {_RUN_COLUMNS} FROM runs WHERE instance_id = ? "
-                "AND published_at IS NOT NULL", (instance_id,)).fetchone()
+                "AND published_at IS NOT NULL",
+                (instance_id,),
+            ).fetchone()
             return _run(row) if row else None
 
     @staticmethod
     def _check_not_published(conn: sqlite3.Connection, instance_id: int) -> None:
         row = conn.execute(
-            "SELECT id FROM runs WHERE instance_id = ? AND published_at IS NOT NULL",
-            (instance_id,)).fetchone()
+            "SELECT id FROM runs WHERE instance_id = ? AND published_at IS NOT NULL", (instance_id,)
+        ).fetchone()
         if row:
-            raise Conflict(f"run {row['id']} of this instance is published; the week is closed "
-                           "(use next-week for the following week)")
+            raise Conflict(
+                f"run {row['id']} of this instance is published; the week is closed "
+                "(use next-week for the following week)"
+            )
 
     # ------------------------------------------------------------------ runs
     def add_run(self, instance_id: int, request: dict[str, Any], created_by: str) -> RunRow:
@@ -533,8 +617,9 @@ class SqliteStore:
 
     def get_run(self, run_id: int) -> RunRow | None:
         with self._read() as conn:
-            row = conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?",
-                               (run_id,)).fetchone()
+            row = conn.execute(
+                f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)
+            ).fetchone()
             return _run(row) if row else None
 
     def list_runs(self, instance_id: int | None = None) -> list[RunRow]:
@@ -542,8 +627,10 @@ class SqliteStore:
             if instance_id is None:
                 rows = conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY id")
             else:
-                rows = conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE instance_id = ? "
-                                    "ORDER BY id", (instance_id,))
+                rows = conn.execute(
+                    f"SELECT {_RUN_COLUMNS} FROM runs WHERE instance_id = ? ORDER BY id",
+                    (instance_id,),
+                )
             return [_run(r) for r in rows]
 
     def queue_position(self, run_id: int) -> int | None:
@@ -552,26 +639,35 @@ class SqliteStore:
             row = conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
             if row is None or row["status"] != "queued":
                 return None
-            ahead = conn.execute("SELECT COUNT(*) AS n FROM runs WHERE status = 'queued' AND id < ?",
-                                 (run_id,)).fetchone()["n"]
+            ahead = conn.execute(
+                "SELECT COUNT(*) AS n FROM runs WHERE status = 'queued' AND id < ?", (run_id,)
+            ).fetchone()["n"]
             return int(ahead) + 1
 
     def claim_next_run(self, claim: str, pid: int) -> RunRow | None:
         """Take the oldest queued run for a worker: status → running, the decisions recorded so
         far fixed (decisions_upto), the claim token set so only this worker can finish it."""
         with self._tx() as conn:
-            row = conn.execute("SELECT id, instance_id FROM runs WHERE status = 'queued' "
-                               "ORDER BY id LIMIT 1").fetchone()
+            row = conn.execute(
+                "SELECT id, instance_id FROM runs WHERE status = 'queued' ORDER BY id LIMIT 1"
+            ).fetchone()
             if row is None:
                 return None
-            upto = conn.execute("SELECT MAX(id) AS m FROM decisions WHERE instance_id = ?",
-                                (row["instance_id"],)).fetchone()["m"]
+            upto = conn.execute(
+                "SELECT MAX(id) AS m FROM decisions WHERE instance_id = ?", (row["instance_id"],)
+            ).fetchone()["m"]
             conn.execute(
                 "UPDATE runs SET status = 'running', claim = ?, worker_pid = ?, started_at = ?, "
                 "finished_at = NULL, attempts = attempts + 1, decisions_upto = ?, error = NULL, "
                 "progress = ? WHERE id = ?",
-                (claim, pid, now(), upto or 0, json.dumps({"phase": "starting", "elapsed": 0.0}),
-                 row["id"]),
+                (
+                    claim,
+                    pid,
+                    now(),
+                    upto or 0,
+                    json.dumps({"phase": "starting", "elapsed": 0.0}),
+                    row["id"],
+                ),
             )
             return self._get_run(conn, row["id"])
 
@@ -583,9 +679,16 @@ class SqliteStore:
             )
             return cur.rowcount == 1
 
-    def finish_run(self, run_id: int, claim: str, status: str, allocation: str | None,
-                   error: str | None, progress: dict[str, Any] | None = None,
-                   shortlists: str | None = None) -> bool:
+    def finish_run(
+        self,
+        run_id: int,
+        claim: str,
+        status: str,
+        allocation: str | None,
+        error: str | None,
+        progress: dict[str, Any] | None = None,
+        shortlists: str | None = None,
+    ) -> bool:
         """Record the end of a run, only if `claim` still owns it (a run interrupted at restart
         and re-queued cannot be overwritten by a stale worker); a shortlist run stores
         shortlists.json instead of allocation.json."""
@@ -606,11 +709,13 @@ class SqliteStore:
             conn.execute("DELETE FROM allocations WHERE run_id = ?", (run_id,))
             conn.execute("DELETE FROM shortlists WHERE run_id = ?", (run_id,))
             if allocation is not None:
-                conn.execute("INSERT INTO allocations (run_id, data) VALUES (?, ?)",
-                             (run_id, allocation))
+                conn.execute(
+                    "INSERT INTO allocations (run_id, data) VALUES (?, ?)", (run_id, allocation)
+                )
             if shortlists is not None:
-                conn.execute("INSERT INTO shortlists (run_id, data) VALUES (?, ?)",
-                             (run_id, shortlists))
+                conn.execute(
+                    "INSERT INTO shortlists (run_id, data) VALUES (?, ?)", (run_id, shortlists)
+                )
             return True
 
     def request_cancel(self, run_id: int) -> RunRow:
@@ -618,59 +723,78 @@ class SqliteStore:
         with self._tx() as conn:
             run = self._get_run(conn, run_id)
             if run.status == "queued":
-                conn.execute("UPDATE runs SET status = 'cancelled', finished_at = ?, "
-                             "cancel_requested = 1 WHERE id = ?", (now(), run_id))
+                conn.execute(
+                    "UPDATE runs SET status = 'cancelled', finished_at = ?, "
+                    "cancel_requested = 1 WHERE id = ?",
+                    (now(), run_id),
+                )
             elif run.status == "running":
                 conn.execute("UPDATE runs SET cancel_requested = 1 WHERE id = ?", (run_id,))
             else:
-                raise Conflict(f"run {run_id} is {run.status}; only a queued or running run can be "
-                               "cancelled")
+                raise Conflict(
+                    f"run {run_id} is {run.status}; only a queued or running run can be cancelled"
+                )
             return self._get_run(conn, run_id)
 
     def cancel_running(self, run_id: int, claim: str) -> bool:
         """Mark a running run cancelled (its worker was stopped)."""
         with self._tx() as conn:
-            cur = conn.execute("UPDATE runs SET status = 'cancelled', finished_at = ? "
-                               "WHERE id = ? AND claim = ? AND status = 'running'",
-                               (now(), run_id, claim))
+            cur = conn.execute(
+                "UPDATE runs SET status = 'cancelled', finished_at = ? "
+                "WHERE id = ? AND claim = ? AND status = 'running'",
+                (now(), run_id, claim),
+            )
             return cur.rowcount == 1
 
     def runs_to_cancel(self, pid: int) -> list[RunRow]:
         with self._read() as conn:
-            rows = conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE status = 'running' "
-                                "AND cancel_requested = 1 AND worker_pid = ?", (pid,))
+            rows = conn.execute(
+                f"SELECT {_RUN_COLUMNS} FROM runs WHERE status = 'running' "
+                "AND cancel_requested = 1 AND worker_pid = ?",
+                (pid,),
+            )
             return [_run(r) for r in rows]
 
     def fail_running_of_pid(self, pid: int, message: str) -> int:
         """A worker process died: its running run failed (it can be restarted)."""
         with self._tx() as conn:
-            cur = conn.execute("UPDATE runs SET status = 'failed', finished_at = ?, error = ? "
-                               "WHERE status = 'running' AND worker_pid = ?",
-                               (now(), message, pid))
+            cur = conn.execute(
+                "UPDATE runs SET status = 'failed', finished_at = ?, error = ? "
+                "WHERE status = 'running' AND worker_pid = ?",
+                (now(), message, pid),
+            )
             return cur.rowcount
 
     def requeue_running_of_pid(self, pid: int) -> int:
         """Runs a stopped worker held besides the cancelled one go back to the queue."""
         with self._tx() as conn:
-            cur = conn.execute("UPDATE runs SET status = 'queued', claim = NULL, worker_pid = NULL, "
-                               "progress = NULL WHERE status = 'running' AND worker_pid = ?",
-                               (pid,))
+            cur = conn.execute(
+                "UPDATE runs SET status = 'queued', claim = NULL, worker_pid = NULL, "
+                "progress = NULL WHERE status = 'running' AND worker_pid = ?",
+                (pid,),
+            )
             return cur.rowcount
 
     def interrupt_running_of_pid(self, pid: int) -> int:
         """At shutdown: the runs of a stopped worker become 'interrupted'."""
         with self._tx() as conn:
-            cur = conn.execute("UPDATE runs SET status = 'interrupted', finished_at = ?, "
-                               "error = 'the server stopped while this run was solving' "
-                               "WHERE status = 'running' AND worker_pid = ?", (now(), pid))
+            cur = conn.execute(
+                "UPDATE runs SET status = 'interrupted', finished_at = ?, "
+                "error = 'the server stopped while this run was solving' "
+                "WHERE status = 'running' AND worker_pid = ?",
+                (now(), pid),
+            )
             return cur.rowcount
 
     def interrupt_running(self) -> int:
         """At start-up: runs left 'running' by a stopped server become 'interrupted'."""
         with self._tx() as conn:
-            cur = conn.execute("UPDATE runs SET status = 'interrupted', finished_at = ?, "
-                               "error = 'the server stopped while this run was solving' "
-                               "WHERE status = 'running'", (now(),))
+            cur = conn.execute(
+                "UPDATE runs SET status = 'interrupted', finished_at = ?, "
+                "error = 'the server stopped while this run was solving' "
+                "WHERE status = 'running'",
+                (now(),),
+            )
             return cur.rowcount
 
     def restart_run(self, run_id: int) -> RunRow:
@@ -678,11 +802,16 @@ class SqliteStore:
             run = self._get_run(conn, run_id)
             self._check_not_published(conn, run.instance_id)
             if run.status not in RESTARTABLE:
-                raise Conflict(f"run {run_id} is {run.status}; only "
-                               f"{', '.join(RESTARTABLE)} runs can be restarted")
-            conn.execute("UPDATE runs SET status = 'queued', claim = NULL, worker_pid = NULL, "
-                         "cancel_requested = 0, progress = NULL, error = NULL, "
-                         "finished_at = NULL WHERE id = ?", (run_id,))
+                raise Conflict(
+                    f"run {run_id} is {run.status}; only "
+                    f"{', '.join(RESTARTABLE)} runs can be restarted"
+                )
+            conn.execute(
+                "UPDATE runs SET status = 'queued', claim = NULL, worker_pid = NULL, "
+                "cancel_requested = 0, progress = NULL, error = NULL, "
+                "finished_at = NULL WHERE id = ?",
+                (run_id,),
+            )
             conn.execute("DELETE FROM allocations WHERE run_id = ?", (run_id,))
             conn.execute("DELETE FROM shortlists WHERE run_id = ?", (run_id,))
             return self._get_run(conn, run_id)
@@ -698,46 +827,72 @@ class SqliteStore:
             if run.status != "done":
                 raise Conflict(f"run {run_id} is {run.status}; only a done run can be published")
             if run.request.get("kind", "allocation") != "allocation":
-                raise Conflict(f"run {run_id} is a shortlist run; publish an allocation run "
-                               "(the picks are locks it keeps)")
-            alloc = conn.execute("SELECT data FROM allocations WHERE run_id = ?",
-                                 (run_id,)).fetchone()
-            proposed = {(a["client_id"], a["placement_id"])
-                        for a in json.loads(alloc["data"])["assignments"]} if alloc else set()
+                raise Conflict(
+                    f"run {run_id} is a shortlist run; publish an allocation run "
+                    "(the picks are locks it keeps)"
+                )
+            alloc = conn.execute(
+                "SELECT data FROM allocations WHERE run_id = ?", (run_id,)
+            ).fetchone()
+            proposed = (
+                {
+                    (a["client_id"], a["placement_id"])
+                    for a in json.loads(alloc["data"])["assignments"]
+                }
+                if alloc
+                else set()
+            )
             later = conn.execute(
                 "SELECT client_id, placement_id, decision FROM decisions WHERE instance_id = ? "
-                "AND id > ? ORDER BY id", (run.instance_id, run.decisions_upto or 0)).fetchall()
+                "AND id > ? ORDER BY id",
+                (run.instance_id, run.decisions_upto or 0),
+            ).fetchall()
             latest = {(r["client_id"], r["placement_id"]): r["decision"] for r in later}
             rejected = sorted(p for p, d in latest.items() if d == "reject" and p in proposed)
             if rejected:
                 pairs = ", ".join(f"({c}, {p})" for c, p in rejected[:5])
-                raise Conflict(f"{len(rejected)} proposal(s) of run {run_id} were rejected after "
-                               f"it ran ({pairs}); re-run before publishing")
+                raise Conflict(
+                    f"{len(rejected)} proposal(s) of run {run_id} were rejected after "
+                    f"it ran ({pairs}); re-run before publishing"
+                )
             missing = sorted(p for p, d in latest.items() if d == "accept" and p not in proposed)
             if missing:
                 pairs = ", ".join(f"({c}, {p})" for c, p in missing[:5])
-                raise Conflict(f"{len(missing)} pair(s) were pinned after run {run_id} ran and are "
-                               f"not in it ({pairs}); re-run before publishing")
-            conn.execute("UPDATE runs SET published_at = ?, published_by = ? WHERE id = ?",
-                         (now(), by, run_id))
+                raise Conflict(
+                    f"{len(missing)} pair(s) were pinned after run {run_id} ran and are "
+                    f"not in it ({pairs}); re-run before publishing"
+                )
+            conn.execute(
+                "UPDATE runs SET published_at = ?, published_by = ? WHERE id = ?",
+                (now(), by, run_id),
+            )
             return self._get_run(conn, run_id)
 
     def allocation(self, run_id: int) -> str | None:
         with self._read() as conn:
-            row = conn.execute("SELECT data FROM allocations WHERE run_id = ?",
-                               (run_id,)).fetchone()
+            row = conn.execute(
+                "SELECT data FROM allocations WHERE run_id = ?", (run_id,)
+            ).fetchone()
             return row["data"] if row else None
 
     def shortlists(self, run_id: int) -> str | None:
         """A shortlist run's shortlists.json, None for other runs and until it is done."""
         with self._read() as conn:
-            row = conn.execute("SELECT data FROM shortlists WHERE run_id = ?",
-                               (run_id,)).fetchone()
+            row = conn.execute("SELECT data FROM shortlists WHERE run_id = ?", (run_id,)).fetchone()
             return row["data"] if row else None
 
     # ------------------------------------------------------------------ decisions
-    def add_decision(self, run_id: int, client_id: str, placement_id: str, provider_id: str,
-                     decision: str, reason: str, by_name: str, by_token: int | None) -> DecisionRow:
+    def add_decision(
+        self,
+        run_id: int,
+        client_id: str,
+        placement_id: str,
+        provider_id: str,
+        decision: str,
+        reason: str,
+        by_name: str,
+        by_token: int | None,
+    ) -> DecisionRow:
         with self._tx() as conn:
             run = self._get_run(conn, run_id)
             self._check_not_published(conn, run.instance_id)
@@ -746,11 +901,22 @@ class SqliteStore:
             cur = conn.execute(
                 "INSERT INTO decisions (instance_id, run_id, client_id, placement_id, provider_id, "
                 "decision, reason, by_name, by_token, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (run.instance_id, run_id, client_id, placement_id, provider_id, decision, reason,
-                 by_name, by_token, now()),
+                (
+                    run.instance_id,
+                    run_id,
+                    client_id,
+                    placement_id,
+                    provider_id,
+                    decision,
+                    reason,
+                    by_name,
+                    by_token,
+                    now(),
+                ),
             )
-            row = conn.execute(f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE id = ?",
-                               (cur.lastrowid,)).fetchone()
+            row = conn.execute(
+                f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE id = ?", (cur.lastrowid,)
+            ).fetchone()
             return _decision(row)
 
     def decisions(self, instance_id: int, upto: int | None = None) -> list[DecisionRow]:

@@ -33,19 +33,36 @@ def effective_records(inst: Instance, history: Iterable[DecisionRow]) -> list[di
         latest[key] = record
 
     for rec in inst.decision_records():
-        put({"client_id": rec.client_id, "placement_id": rec.placement_id,
-             "decision": rec.decision, "reason": rec.reason or "", "by": rec.by or "",
-             "at": rec.at or ""})
+        put(
+            {
+                "client_id": rec.client_id,
+                "placement_id": rec.placement_id,
+                "decision": rec.decision,
+                "reason": rec.reason or "",
+                "by": rec.by or "",
+                "at": rec.at or "",
+            }
+        )
     for row in history:
-        put({"client_id": row.client_id, "placement_id": row.placement_id,
-             "decision": KIND_OF[row.decision], "reason": row.reason, "by": row.by_name,
-             "at": row.at})
+        put(
+            {
+                "client_id": row.client_id,
+                "placement_id": row.placement_id,
+                "decision": KIND_OF[row.decision],
+                "reason": row.reason,
+                "by": row.by_name,
+                "at": row.at,
+            }
+        )
     last_lock: dict[str, tuple[str, str]] = {}
     for key, rec in latest.items():
         if rec["decision"] == "lock":
             last_lock[rec["client_id"]] = key
-    return [rec for key, rec in latest.items()
-            if rec["decision"] != "lock" or last_lock[rec["client_id"]] == key]
+    return [
+        rec
+        for key, rec in latest.items()
+        if rec["decision"] != "lock" or last_lock[rec["client_id"]] == key
+    ]
 
 
 def decisions_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -54,11 +71,15 @@ def decisions_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
 
 def pair_states(inst: Instance, history: Iterable[DecisionRow]) -> dict[tuple[str, str], str]:
     """'accepted' or 'rejected' for every pair with a decision in force."""
-    return {(r["client_id"], r["placement_id"]): STATE_OF[r["decision"]]
-            for r in effective_records(inst, history)}
+    return {
+        (r["client_id"], r["placement_id"]): STATE_OF[r["decision"]]
+        for r in effective_records(inst, history)
+    }
 
 
-def run_instance(base: Instance, weights: dict[str, Any], history: Iterable[DecisionRow]) -> Instance:
+def run_instance(
+    base: Instance, weights: dict[str, Any], history: Iterable[DecisionRow]
+) -> Instance:
     """The instance a run solves: the stored one, with the decisions in force and its weights."""
     with_decisions = base.with_decisions(decisions_frame(effective_records(base, history)))
     return with_decisions.with_weights(Weights.from_dict(weights))

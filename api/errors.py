@@ -41,8 +41,14 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         if err.get("type") == "json_invalid":
             ctx = err.get("ctx") or {}
             return problem(400, f"malformed JSON: {ctx.get('error', err.get('msg'))}")
-    items = [{"loc": [str(p) for p in e.get("loc", ())], "message": str(e.get("msg", "")),
-              "type": str(e.get("type", ""))} for e in errors]
+    items = [
+        {
+            "loc": [str(p) for p in e.get("loc", ())],
+            "message": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
+        for e in errors
+    ]
     text = "; ".join(f"{_where(e.get('loc', ()))}: {e.get('msg', '')}" for e in errors[:5])
     return problem(422, f"invalid request: {text}", errors=items)
 
@@ -50,9 +56,14 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def upload_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, UploadError)
     json_rows = request.headers.get("content-type", "").startswith("application/json") or bool(
-        getattr(request.state, "json_upload", False))
-    return problem(422, exc.detail, problems=problem_dicts(exc.problems, json_rows),
-                   warnings=problem_dicts(exc.warnings, json_rows))
+        getattr(request.state, "json_upload", False)
+    )
+    return problem(
+        422,
+        exc.detail,
+        problems=problem_dicts(exc.problems, json_rows),
+        warnings=problem_dicts(exc.warnings, json_rows),
+    )
 
 
 async def weights_error(request: Request, exc: Exception) -> JSONResponse:
@@ -104,14 +115,18 @@ class BodyLimit:
     @staticmethod
     def is_upload(method: str, path: str) -> bool:
         parts = [p for p in path.split("/") if p]
-        return method == "POST" and (parts == ["instances"] or (
-            len(parts) == 3 and parts[0] == "instances" and parts[2] == "clients"))
+        return method == "POST" and (
+            parts == ["instances"]
+            or (len(parts) == 3 and parts[0] == "instances" and parts[2] == "clients")
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.upload_bytes if self.is_upload(scope["method"], scope["path"]) else self.json_bytes
+        limit = (
+            self.upload_bytes if self.is_upload(scope["method"], scope["path"]) else self.json_bytes
+        )
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -120,8 +135,11 @@ class BodyLimit:
                     await self._reply(send, 400, "bad Content-Length header")
                     return
                 if length > limit:
-                    await self._reply(send, 413, f"request body of {length} bytes is over the "
-                                      f"limit of {limit} bytes")
+                    await self._reply(
+                        send,
+                        413,
+                        f"request body of {length} bytes is over the limit of {limit} bytes",
+                    )
                     return
         received = 0
         started = False
@@ -150,7 +168,14 @@ class BodyLimit:
     @staticmethod
     async def _reply(send: Send, status: int, detail: str) -> None:
         body = json.dumps({"detail": detail}).encode("utf-8")
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

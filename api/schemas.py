@@ -25,13 +25,15 @@ class RunRequest(Strict):
     """Start a run: seconds to solve, weights over the instance's, mode, seed, CP-SAT workers."""
 
     time_limit: float | None = Field(None, gt=0, description="seconds; default from settings")
-    weights: dict[str, Any] = Field(default_factory=dict,
-                                    description="objective weights overriding the instance's")
+    weights: dict[str, Any] = Field(
+        default_factory=dict, description="objective weights overriding the instance's"
+    )
     mode: Literal["weighted", "lexicographic"] = "weighted"
     seed: int = Field(0, ge=0, le=2**31 - 1)
     workers: int | None = Field(None, ge=1, le=64, description="CP-SAT workers (capped)")
     kind: Literal["allocation", "shortlist"] = Field(
-        "allocation", description="allocation (one client per seat) or shortlist (issue 8)")
+        "allocation", description="allocation (one client per seat) or shortlist (issue 8)"
+    )
     per_seat: int = Field(3, ge=1, le=10, description="shortlist: candidates per free seat (K)")
     max_lists: int = Field(1, ge=1, le=10, description="shortlist: lists per client at most (L)")
 

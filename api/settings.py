@@ -57,8 +57,10 @@ class Settings:
             if number < 1:
                 raise SettingsError(f"{var}: expected a number ≥ 1, got {raw!r}")
             values[name] = number * unit
-        for var, name in (("POLKU_MAX_TIME_LIMIT", "max_time_limit"),
-                          ("POLKU_DEFAULT_TIME_LIMIT", "default_time_limit")):
+        for var, name in (
+            ("POLKU_MAX_TIME_LIMIT", "max_time_limit"),
+            ("POLKU_DEFAULT_TIME_LIMIT", "default_time_limit"),
+        ):
             raw = env.get(var)
             if raw:
                 try:

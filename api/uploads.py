@@ -43,15 +43,26 @@ JSON_TABLES: dict[str, str] = {
     "decisions": "decisions.csv",
 }
 WEEK_SUFFIX = re.compile(r"^(?P<region>.*?)[-_ ]*(?P<week>\d{4}-W\d{2})$")
-_JSON_KIND = {bool: "true/false", int: "number", float: "number", str: "text", list: "list",
-              dict: "object", type(None): "null"}
+_JSON_KIND = {
+    bool: "true/false",
+    int: "number",
+    float: "number",
+    str: "text",
+    list: "list",
+    dict: "object",
+    type(None): "null",
+}
 
 
 class UploadError(Exception):
     """An upload that cannot become an instance: `problems` (file, line, column, message)."""
 
-    def __init__(self, problems: list[Problem], warnings: list[Problem] | None = None,
-                 detail: str | None = None):
+    def __init__(
+        self,
+        problems: list[Problem],
+        warnings: list[Problem] | None = None,
+        detail: str | None = None,
+    ):
         self.problems = problems
         self.warnings = warnings or []
         n = len(problems)
@@ -80,11 +91,25 @@ def files_from_zip(path: Path, max_unzipped: int) -> dict[str, bytes]:
         with zipfile.ZipFile(path) as zf:
             total = sum(info.file_size for info in zf.infolist())
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise UploadError([Problem("upload", message=f"is not a readable zip ({exc})",
-                                   expected="a .zip of an instance folder")]) from exc
+        raise UploadError(
+            [
+                Problem(
+                    "upload",
+                    message=f"is not a readable zip ({exc})",
+                    expected="a .zip of an instance folder",
+                )
+            ]
+        ) from exc
     if total > max_unzipped:
-        raise UploadError([Problem("upload", message=f"unpacks to {total} bytes, more than the "
-                                   f"limit of {max_unzipped}", expected="a smaller instance")])
+        raise UploadError(
+            [
+                Problem(
+                    "upload",
+                    message=f"unpacks to {total} bytes, more than the limit of {max_unzipped}",
+                    expected="a smaller instance",
+                )
+            ]
+        )
     log = ProblemLog()
     files = load_files(path, log)
     if log.count():
@@ -141,8 +166,13 @@ _EXPECTED_JSON = {
 def table_csv(filename: str, records: Any, problems: list[Problem]) -> bytes:
     """CSV bytes of one JSON table (a list of objects); JSON type errors go to `problems`."""
     if not isinstance(records, list):
-        problems.append(Problem(filename, message=f"is a JSON {_JSON_KIND.get(type(records), '?')}",
-                                expected="a list of objects, one per row"))
+        problems.append(
+            Problem(
+                filename,
+                message=f"is a JSON {_JSON_KIND.get(type(records), '?')}",
+                expected="a list of objects, one per row",
+            )
+        )
         return b""
     kinds = {c.name: c.kind for c in FILES[filename]}
     columns: list[str] = []
@@ -158,9 +188,15 @@ def table_csv(filename: str, records: Any, problems: list[Problem]) -> bytes:
     for i, rec in enumerate(records):
         line = i + 2
         if not isinstance(rec, dict):
-            problems.append(Problem(filename, line=line, value=json.dumps(rec)[:80],
-                                    message=f"is a JSON {_JSON_KIND.get(type(rec), '?')}",
-                                    expected="an object with the columns as keys"))
+            problems.append(
+                Problem(
+                    filename,
+                    line=line,
+                    value=json.dumps(rec)[:80],
+                    message=f"is a JSON {_JSON_KIND.get(type(rec), '?')}",
+                    expected="an object with the columns as keys",
+                )
+            )
             writer.writerow([""] * len(order))
             continue
         row = []
@@ -168,10 +204,16 @@ def table_csv(filename: str, records: Any, problems: list[Problem]) -> bytes:
             value = rec.get(col)
             text = _cell_text(value, kinds.get(col))
             if text is None:
-                problems.append(Problem(filename, line=line, column=col,
-                                        value=json.dumps(value)[:80],
-                                        message=f"is a JSON {_JSON_KIND.get(type(value), '?')}",
-                                        expected=_EXPECTED_JSON[kinds.get(col)]))
+                problems.append(
+                    Problem(
+                        filename,
+                        line=line,
+                        column=col,
+                        value=json.dumps(value)[:80],
+                        message=f"is a JSON {_JSON_KIND.get(type(value), '?')}",
+                        expected=_EXPECTED_JSON[kinds.get(col)],
+                    )
+                )
                 text = ""
             row.append(text.replace("\r", " ").replace("\n", " "))
         writer.writerow(row)
@@ -183,20 +225,38 @@ def files_from_json(payload: Any) -> dict[str, bytes]:
     "placements": […], "providers": […], "funding": […], "decisions": […]}."""
     problems: list[Problem] = []
     if not isinstance(payload, dict):
-        raise UploadError([Problem("upload", message=f"is a JSON {_JSON_KIND.get(type(payload), '?')}",
-                                   expected="an object with instance, clients, placements, "
-                                   "providers, funding and optionally decisions")])
+        raise UploadError(
+            [
+                Problem(
+                    "upload",
+                    message=f"is a JSON {_JSON_KIND.get(type(payload), '?')}",
+                    expected="an object with instance, clients, placements, "
+                    "providers, funding and optionally decisions",
+                )
+            ]
+        )
     known = {"instance", *JSON_TABLES}
     for key in payload:
         if key not in known:
-            problems.append(Problem("upload", column=str(key), message="is not a part of an instance",
-                                    expected=", ".join(sorted(known))))
+            problems.append(
+                Problem(
+                    "upload",
+                    column=str(key),
+                    message="is not a part of an instance",
+                    expected=", ".join(sorted(known)),
+                )
+            )
     files: dict[str, bytes] = {}
     if "instance" in payload:
         header = payload["instance"]
         if not isinstance(header, dict):
-            problems.append(Problem(INSTANCE_JSON, message=f"is a JSON {_JSON_KIND.get(type(header), '?')}",
-                                    expected="an object (the contents of instance.json)"))
+            problems.append(
+                Problem(
+                    INSTANCE_JSON,
+                    message=f"is a JSON {_JSON_KIND.get(type(header), '?')}",
+                    expected="an object (the contents of instance.json)",
+                )
+            )
         else:
             files[INSTANCE_JSON] = json.dumps(header).encode("utf-8")
     for key, filename in JSON_TABLES.items():
@@ -256,8 +316,11 @@ def region_of(inst: Instance) -> str:
 
 def counts_of(inst: Instance) -> dict[str, int]:
     """Headline sizes of an instance, stored beside it for listings."""
-    queue = (inst.clients["current_placement"].to_numpy(dtype=object) == "").sum() \
-        if "current_placement" in inst.clients.columns else len(inst.clients)
+    queue = (
+        (inst.clients["current_placement"].to_numpy(dtype=object) == "").sum()
+        if "current_placement" in inst.clients.columns
+        else len(inst.clients)
+    )
     return {
         "clients": len(inst.clients),
         "queue": int(queue),
@@ -283,15 +346,22 @@ def append_clients(inst: Instance, data: bytes) -> Instance:
     log = ProblemLog()
     table = read_table("clients.csv", data, log)
     if log.count():
-        raise UploadError(log.errors, detail=f"the new clients have {log.count()} problem"
-                          f"{'s' if log.count() != 1 else ''}")
+        raise UploadError(
+            log.errors,
+            detail=f"the new clients have {log.count()} problem{'s' if log.count() != 1 else ''}",
+        )
     new = table.frame
     existing = set(inst.clients["id"])
     dup = np.fromiter((i in existing for i in new["id"]), dtype=bool, count=len(new))
     for row in np.flatnonzero(dup)[: log.limit]:
-        log.error("clients.csv", f"is already a client of instance {inst.name}",
-                  line=int(table.lines[row]), column="id", value=str(new["id"].iat[row]),
-                  expected="a new client id")
+        log.error(
+            "clients.csv",
+            f"is already a client of instance {inst.name}",
+            line=int(table.lines[row]),
+            column="id",
+            value=str(new["id"].iat[row]),
+            expected="a new client id",
+        )
     if log.count():
         raise UploadError(log.errors, detail=f"{int(dup.sum())} new client id(s) already exist")
     old_cols = list(inst.columns_in_file.get("clients.csv") or inst.clients.columns)

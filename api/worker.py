@@ -75,12 +75,17 @@ def solve_run(store: Store, run: RunRow, settings: Settings) -> str:
         base = load_stored(store.instance_data(run.instance_id), row.name)
         history = store.decisions(run.instance_id, upto=run.decisions_upto)
         inst = run_instance(base, request["weights"], history)
-        store.set_progress(run.id, claim, {"phase": "building", "elapsed": 0.0,
-                                           "time_limit": time_limit})
+        store.set_progress(
+            run.id, claim, {"phase": "building", "elapsed": 0.0, "time_limit": time_limit}
+        )
         options = SolveOptions(
             time_limit=time_limit,
-            workers=max(1, min(int(request.get("workers") or settings.solver_threads),
-                               settings.solver_threads)),
+            workers=max(
+                1,
+                min(
+                    int(request.get("workers") or settings.solver_threads), settings.solver_threads
+                ),
+            ),
             seed=int(request.get("seed", 0)),
             mode=str(request.get("mode", "weighted")),
         )
@@ -88,10 +93,16 @@ def solve_run(store: Store, run: RunRow, settings: Settings) -> str:
             return _shortlist_run(store, run, inst, options, on_progress)
         result = solve(inst, options, on_progress=on_progress)
         alloc = to_allocation(inst, result).to_dict()
-        final = {**(asdict(result.history[-1]) if result.history else {}),
-                 "elapsed": round(result.seconds, 2), "objective": result.objective,
-                 "bound": result.bound, "gap": result.gap, "phase": "done",
-                 "time_limit": time_limit, "status": result.status}
+        final = {
+            **(asdict(result.history[-1]) if result.history else {}),
+            "elapsed": round(result.seconds, 2),
+            "objective": result.objective,
+            "bound": result.bound,
+            "gap": result.gap,
+            "phase": "done",
+            "time_limit": time_limit,
+            "status": result.status,
+        }
         store.finish_run(run.id, claim, "done", allocation_json(alloc), None, final)
         return "done"
     except Exception as exc:  # noqa: BLE001 - any failure of a run is recorded on the run
@@ -101,24 +112,39 @@ def solve_run(store: Store, run: RunRow, settings: Settings) -> str:
         return "failed"
 
 
-def _shortlist_run(store: Store, run: RunRow, inst: Any, options: Any,
-                   on_progress: Any) -> str:
+def _shortlist_run(store: Store, run: RunRow, inst: Any, options: Any, on_progress: Any) -> str:
     """Solve a shortlist run (matcher.shortlists.solve) and store its shortlists.json."""
     from matcher.shortlists.solve import ShortlistOptions, shortlist, to_shortlists
 
     request = run.request
-    opts = ShortlistOptions(per_seat=int(request.get("per_seat", 3)),
-                            max_lists=int(request.get("max_lists", 1)),
-                            time_limit=options.time_limit, workers=options.workers,
-                            seed=options.seed)
+    opts = ShortlistOptions(
+        per_seat=int(request.get("per_seat", 3)),
+        max_lists=int(request.get("max_lists", 1)),
+        time_limit=options.time_limit,
+        workers=options.workers,
+        seed=options.seed,
+    )
     result = shortlist(inst, opts, on_progress=on_progress)
     lists = to_shortlists(inst, result)
-    final = {**(asdict(result.history[-1]) if result.history else {}),
-             "elapsed": round(result.seconds, 2), "objective": lists.objective,
-             "bound": lists.bound, "gap": lists.gap, "phase": "done",
-             "time_limit": options.time_limit, "status": result.status}
-    store.finish_run(run.id, run.claim or "", "done", None, None, final,
-                     shortlists=allocation_json(lists.to_dict()))
+    final = {
+        **(asdict(result.history[-1]) if result.history else {}),
+        "elapsed": round(result.seconds, 2),
+        "objective": lists.objective,
+        "bound": lists.bound,
+        "gap": lists.gap,
+        "phase": "done",
+        "time_limit": options.time_limit,
+        "status": result.status,
+    }
+    store.finish_run(
+        run.id,
+        run.claim or "",
+        "done",
+        None,
+        None,
+        final,
+        shortlists=allocation_json(lists.to_dict()),
+    )
     return "done"
 
 
@@ -166,8 +192,9 @@ def worker_main(db: str, settings: dict[str, Any]) -> None:
 
     parent = multiprocessing.parent_process()
     if parent is not None:
-        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True,
-                         name="polku-parent-watch").start()
+        threading.Thread(
+            target=_exit_with_parent, args=(parent,), daemon=True, name="polku-parent-watch"
+        ).start()
     while parent is None or parent.is_alive():
         try:
             if run_one(store, conf) is None:
@@ -177,8 +204,15 @@ def worker_main(db: str, settings: dict[str, Any]) -> None:
             time.sleep(conf.poll_seconds)
 
 
-PRELOAD = ["api.worker", "api.decisions", "api.uploads", "matcher.allocation.solve", "matcher.allocation.result",
-           "matcher.explain.outcomes", "matcher.shortlists.solve"]
+PRELOAD = [
+    "api.worker",
+    "api.decisions",
+    "api.uploads",
+    "matcher.allocation.solve",
+    "matcher.allocation.result",
+    "matcher.explain.outcomes",
+    "matcher.shortlists.solve",
+]
 
 
 def worker_context() -> multiprocessing.context.BaseContext:
@@ -208,9 +242,12 @@ class Supervisor:
         self._next_start = 0.0
 
     def _spawn(self) -> multiprocessing.process.BaseProcess:
-        proc = self.ctx.Process(target=worker_main,  # type: ignore[attr-defined]
-                                args=(self.db, asdict(self.settings)), name="polku-worker",
-                                daemon=True)
+        proc = self.ctx.Process(
+            target=worker_main,  # type: ignore[attr-defined]
+            args=(self.db, asdict(self.settings)),
+            name="polku-worker",
+            daemon=True,
+        )
         proc.start()
         proc._polku_started = time.monotonic()  # type: ignore[attr-defined]
         log.info("started worker process %s", proc.pid)
@@ -254,13 +291,16 @@ class Supervisor:
                     self.procs[i] = self._spawn()
                 elif not proc.is_alive() and not self._stop.is_set():
                     n = self.store.fail_running_of_pid(
-                        pid, f"the worker process ended unexpectedly (exit code {proc.exitcode})")
-                    log.warning("worker %s ended (code %s); %d run(s) failed", pid,
-                                proc.exitcode, n)
+                        pid, f"the worker process ended unexpectedly (exit code {proc.exitcode})"
+                    )
+                    log.warning(
+                        "worker %s ended (code %s); %d run(s) failed", pid, proc.exitcode, n
+                    )
                     quick = time.monotonic() - getattr(proc, "_polku_started", 0.0) < 10
                     self._crashes = self._crashes + 1 if quick else 0
                     self._next_start = time.monotonic() + (
-                        min(60.0, 0.5 * 2**self._crashes) if quick else 0.0)
+                        min(60.0, 0.5 * 2**self._crashes) if quick else 0.0
+                    )
                     self.procs[i] = None
 
     def _watch(self) -> None:

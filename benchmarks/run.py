@@ -54,7 +54,8 @@ CSV_FIELDS = (
 
 # the numeric figures of a run whose median over repeats the report shows
 MEDIAN_FIELDS = tuple(
-    f for f in CSV_FIELDS[CSV_FIELDS.index("pairs") : CSV_FIELDS.index("trace")]
+    f
+    for f in CSV_FIELDS[CSV_FIELDS.index("pairs") : CSV_FIELDS.index("trace")]
     if f not in ("time_limit", "lp_bound")
 )
 

@@ -46,25 +46,66 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     inst = out / "pohjois-savo-2026-W48"
     alloc = out / "allocation.json"
-    step("Generate a week for Pohjois-Savo",
-         ["generate", "--region", "pohjois-savo", "--clients", str(args.clients), "--seed", "48",
-          "--week", "2026-W48", "--out", str(inst)])
+    step(
+        "Generate a week for Pohjois-Savo",
+        [
+            "generate",
+            "--region",
+            "pohjois-savo",
+            "--clients",
+            str(args.clients),
+            "--seed",
+            "48",
+            "--week",
+            "2026-W48",
+            "--out",
+            str(inst),
+        ],
+    )
     step("Validate it", ["validate", str(inst)])
-    step("Solve the weekly allocation",
-         ["solve", str(inst), "--time-limit", str(args.time_limit), "--out", str(alloc),
-          "--pairs-out", str(out / "pairs.csv")])
+    step(
+        "Solve the weekly allocation",
+        [
+            "solve",
+            str(inst),
+            "--time-limit",
+            str(args.time_limit),
+            "--out",
+            str(alloc),
+            "--pairs-out",
+            str(out / "pairs.csv"),
+        ],
+    )
     step("Check the allocation independently", ["check", str(inst), str(alloc)])
     placed, left = pick_clients(alloc)
     if placed:
-        step("Explain a placed client", ["explain", str(alloc), "--instance", str(inst), "--client", placed])
+        step(
+            "Explain a placed client",
+            ["explain", str(alloc), "--instance", str(inst), "--client", placed],
+        )
     if left:
-        step("Explain a client left out", ["explain", str(alloc), "--instance", str(inst), "--client", left])
+        step(
+            "Explain a client left out",
+            ["explain", str(alloc), "--instance", str(inst), "--client", left],
+        )
     lists = out / "shortlists.json"
-    step("Shortlists for the employers: 3 candidates per free seat",
-         ["shortlist", str(inst), "--per-seat", "3", "--time-limit", str(args.time_limit),
-          "--out", str(lists)])
-    step("Check the shortlists independently (every combination of picks)",
-         ["check", str(inst), str(lists)])
+    step(
+        "Shortlists for the employers: 3 candidates per free seat",
+        [
+            "shortlist",
+            str(inst),
+            "--per-seat",
+            "3",
+            "--time-limit",
+            str(args.time_limit),
+            "--out",
+            str(lists),
+        ],
+    )
+    step(
+        "Check the shortlists independently (every combination of picks)",
+        ["check", str(inst), str(lists)],
+    )
     if not args.no_serve:
         try:
             from cli.demo_service import run_service_demo

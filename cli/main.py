@@ -26,7 +26,9 @@ COMMANDS: dict[str, str] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="polku", description="Polku: weekly allocation of clients to placements")
+    parser = argparse.ArgumentParser(
+        prog="polku", description="Polku: weekly allocation of clients to placements"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
         try:

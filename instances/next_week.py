@@ -115,7 +115,9 @@ def next_week(
         new_pids = np.array([assigned[i] for i in ids[placed]], dtype=object)
         unknown = [p for p in new_pids if p not in pid_row.index]
         if unknown:
-            raise NextWeekError(f"the allocation names placements not in the instance: {unknown[:5]}")
+            raise NextWeekError(
+                f"the allocation names placements not in the instance: {unknown[:5]}"
+            )
         current[placed] = new_pids
         start[placed] = inst.week
         np.subtract.at(seats, pid_row[new_pids].to_numpy(), 1)
@@ -152,9 +154,11 @@ def next_week(
 
     # 4. the queue waits another week
     clients["benefit_days"] = clients["benefit_days"].to_numpy(dtype=np.int64) + np.where(
-        waiting, BENEFIT_DAYS_PER_WEEK * weeks, 0)
+        waiting, BENEFIT_DAYS_PER_WEEK * weeks, 0
+    )
     clients["unemployed_months"] = clients["unemployed_months"].to_numpy(dtype=np.int64) + np.where(
-        waiting, months_begun(inst.week, new_week), 0)
+        waiting, months_begun(inst.week, new_week), 0
+    )
     if "weeks_since_activation" in clients.columns:
         wsa = clients["weeks_since_activation"].to_numpy(dtype=np.float64).copy()
         wsa[waiting] += weeks
@@ -168,7 +172,9 @@ def next_week(
         if a.pool_id:
             used[a.pool_id] = used.get(a.pool_id, 0.0) + float(a.cost)
     spent = pools["id"].astype(str).map(used).fillna(0.0).to_numpy(dtype=np.float64)
-    pools["budget"] = np.round(np.maximum(pools["budget"].to_numpy(dtype=np.float64) - spent, 0.0), 2)
+    pools["budget"] = np.round(
+        np.maximum(pools["budget"].to_numpy(dtype=np.float64) - spent, 0.0), 2
+    )
 
     # 6. decisions carried over
     carried = inst.decisions if decisions is None else decisions
@@ -176,8 +182,10 @@ def next_week(
         queue_now = set(ids[clients["current_placement"].to_numpy(dtype=object) == ""])
         kind = carried["decision"].to_numpy(dtype=object)
         who = carried["client_id"].astype(str).to_numpy(dtype=object)
-        keep = (kind == "forbid") | ((kind == "lock") & np.fromiter(
-            (c in queue_now for c in who), dtype=bool, count=len(who)))
+        keep = (kind == "forbid") | (
+            (kind == "lock")
+            & np.fromiter((c in queue_now for c in who), dtype=bool, count=len(who))
+        )
         carried = carried[keep].reset_index(drop=True)
 
     columns = dict(inst.columns_in_file)

@@ -166,10 +166,17 @@ class ProblemLog:
             noun = "problem" if severity == ERROR else "warning"
             left = self._where[severity] - Counter((p.file, p.column or "") for p in items)
             where = ", ".join(
-                f"{file}{' ' + column if column else ''}: {n}" for (file, column), n in left.most_common(5)
+                f"{file}{' ' + column if column else ''}: {n}"
+                for (file, column), n in left.most_common(5)
             )
-            items.append(Problem("", message=f"… and {more} more {noun}{'s' if more > 1 else ''}"
-                                 f" ({where}{', …' if len(left) > 5 else ''})", severity=severity))
+            items.append(
+                Problem(
+                    "",
+                    message=f"… and {more} more {noun}{'s' if more > 1 else ''}"
+                    f" ({where}{', …' if len(left) > 5 else ''})",
+                    severity=severity,
+                )
+            )
         return items
 
     @property

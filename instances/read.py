@@ -92,8 +92,11 @@ def read_instance_files(
         data = files.get(filename)
         if data is None:
             if filename not in OPTIONAL_FILES:
-                log.error(filename, "file is missing from the instance",
-                          expected=f"a CSV file with the header {header_text(filename)}")
+                log.error(
+                    filename,
+                    "file is missing from the instance",
+                    expected=f"a CSV file with the header {header_text(filename)}",
+                )
             tables[filename] = ParsedTable.missing(filename, filename not in OPTIONAL_FILES)
             continue
         tables[filename] = read_table(filename, data, log)
@@ -136,7 +139,8 @@ def unshare_kv(frame: pd.DataFrame, filename: str) -> None:
         if col.kind == "kv" and col.name in frame.columns:
             cells = frame[col.name]
             frame[col.name] = pd.Series(
-                np.fromiter(map(dict, cells), dtype=object, count=len(cells)), index=frame.index,
+                np.fromiter(map(dict, cells), dtype=object, count=len(cells)),
+                index=frame.index,
                 dtype=object,
             )
 
@@ -160,17 +164,29 @@ def load_files(path: Path, log: ProblemLog) -> dict[str, bytes]:
                 log.error(canon, f"cannot be read ({exc.strerror or exc})")
         return files
     if not zipfile.is_zipfile(path):
-        what = "is not a zip file" if path.suffix.lower() == ".zip" else "is neither a folder nor a zip"
+        what = (
+            "is not a zip file"
+            if path.suffix.lower() == ".zip"
+            else "is neither a folder nor a zip"
+        )
         log.error(str(path), f"{what}", expected="an instance folder or a .zip of one")
         return {}
     try:
         with zipfile.ZipFile(path) as zf:
-            members = {i.filename: i for i in zf.infolist() if not i.is_dir() and _real_member(i.filename)}
+            members = {
+                i.filename: i for i in zf.infolist() if not i.is_dir() and _real_member(i.filename)
+            }
             prefix = zip_prefix(list(members), str(path), log)
             if prefix is None:
                 return {}
-            names = {m[len(prefix):]: m for m in members if m.startswith(prefix) and "/" not in m[len(prefix):]}
-            return {canon: zf.read(names[found]) for canon, found in match_names(names, log).items()}
+            names = {
+                m[len(prefix) :]: m
+                for m in members
+                if m.startswith(prefix) and "/" not in m[len(prefix) :]
+            }
+            return {
+                canon: zf.read(names[found]) for canon, found in match_names(names, log).items()
+            }
     except (zipfile.BadZipFile, OSError, EOFError) as exc:  # a damaged member
         log.error(str(path), f"cannot be read as a zip ({exc})", expected="an intact .zip")
         return {}
@@ -187,16 +203,27 @@ def zip_prefix(members: list[str], zip_name: str, log: ProblemLog) -> str | None
     lowered = {m.lower() for m in members}
     if any(f.lower() in lowered for f in INSTANCE_FILES):
         return ""
-    tops = sorted({m.split("/", 1)[0] + "/" for m in members if "/" in m
-                   and m.split("/", 1)[1].lower() in INSTANCE_FILES})
+    tops = sorted(
+        {
+            m.split("/", 1)[0] + "/"
+            for m in members
+            if "/" in m and m.split("/", 1)[1].lower() in INSTANCE_FILES
+        }
+    )
     if len(tops) == 1:
         return tops[0]
     if not tops:
-        log.error(zip_name, "holds no instance files (instance.json, clients.csv, …)",
-                  expected="the files at the zip's root or inside one top folder")
+        log.error(
+            zip_name,
+            "holds no instance files (instance.json, clients.csv, …)",
+            expected="the files at the zip's root or inside one top folder",
+        )
     else:
-        log.error(zip_name, f"holds several instance folders ({', '.join(tops)})",
-                  expected="one instance per zip")
+        log.error(
+            zip_name,
+            f"holds several instance folders ({', '.join(tops)})",
+            expected="one instance per zip",
+        )
     return None
 
 
@@ -237,14 +264,19 @@ def read_instance_json(data: bytes | None, log: ProblemLog, default_name: str) -
     """Parse instance.json: format version, name, week, rules, weights; other keys → meta."""
     header = InstanceHeader(name=default_name)
     if data is None:
-        log.error(INSTANCE_JSON, "file is missing from the instance",
-                  expected='{"format_version": 1, "name": …, "week": …, "rules": {}, "weights": {}}')
+        log.error(
+            INSTANCE_JSON,
+            "file is missing from the instance",
+            expected='{"format_version": 1, "name": …, "week": …, "rules": {}, "weights": {}}',
+        )
         return header
     text = decode(INSTANCE_JSON, data, log)
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
-        log.error(INSTANCE_JSON, f"is not valid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno)
+        log.error(
+            INSTANCE_JSON, f"is not valid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno
+        )
         return header
     if not isinstance(raw, dict):
         log.error(INSTANCE_JSON, f"holds {json_kind(raw)}", expected="a JSON object")
@@ -253,17 +285,33 @@ def read_instance_json(data: bytes | None, log: ProblemLog, default_name: str) -
 
     version = raw.pop("format_version", None)
     if version is None:
-        log.warning(INSTANCE_JSON, "format_version is missing; read as version 1",
-                    column="format_version")
+        log.warning(
+            INSTANCE_JSON, "format_version is missing; read as version 1", column="format_version"
+        )
     elif isinstance(version, bool) or not isinstance(version, int):
-        log.error(INSTANCE_JSON, "is not a format version", column="format_version",
-                  value=str(version), expected=f"the whole number {FORMAT_VERSION}")
+        log.error(
+            INSTANCE_JSON,
+            "is not a format version",
+            column="format_version",
+            value=str(version),
+            expected=f"the whole number {FORMAT_VERSION}",
+        )
     elif version > FORMAT_VERSION:
-        log.error(INSTANCE_JSON, "is newer than this Polku reads; upgrade Polku",
-                  column="format_version", value=str(version), expected=f"{FORMAT_VERSION}")
+        log.error(
+            INSTANCE_JSON,
+            "is newer than this Polku reads; upgrade Polku",
+            column="format_version",
+            value=str(version),
+            expected=f"{FORMAT_VERSION}",
+        )
     elif version < 1:
-        log.error(INSTANCE_JSON, "is not a format version", column="format_version",
-                  value=str(version), expected=f"{FORMAT_VERSION}")
+        log.error(
+            INSTANCE_JSON,
+            "is not a format version",
+            column="format_version",
+            value=str(version),
+            expected=f"{FORMAT_VERSION}",
+        )
     else:
         header.format_version = version
 
@@ -273,20 +321,34 @@ def read_instance_json(data: bytes | None, log: ProblemLog, default_name: str) -
             fallback = f"; using {default_name!r}" if key == "name" else ""
             log.warning(INSTANCE_JSON, f"{key} is missing{fallback}", column=key)
         elif not isinstance(value, str):
-            log.error(INSTANCE_JSON, "is not a text", column=key, value=str(value),
-                      expected='a text such as "2026-W48"' if key == "week" else "a text")
+            log.error(
+                INSTANCE_JSON,
+                "is not a text",
+                column=key,
+                value=str(value),
+                expected='a text such as "2026-W48"' if key == "week" else "a text",
+            )
         else:
             setattr(header, key, value)
     if header.week and not WEEK_PATTERN.match(header.week):
-        log.warning(INSTANCE_JSON, "is not an ISO week", column="week", value=header.week,
-                    expected="YYYY-Www, e.g. 2026-W48")
+        log.warning(
+            INSTANCE_JSON,
+            "is not an ISO week",
+            column="week",
+            value=header.week,
+            expected="YYYY-Www, e.g. 2026-W48",
+        )
 
     raw_rules = raw.pop("rules", None)
     raw_weights = raw.pop("weights", None)
     for key, value in (("rules", raw_rules), ("weights", raw_weights)):
         if value is not None and not isinstance(value, dict):
-            log.error(INSTANCE_JSON, f"is {json_kind(value)}", column=key,
-                      expected="an object of key: value (or leave it out for the defaults)")
+            log.error(
+                INSTANCE_JSON,
+                f"is {json_kind(value)}",
+                column=key,
+                expected="an object of key: value (or leave it out for the defaults)",
+            )
     raw_rules = raw_rules if isinstance(raw_rules, dict) else {}
     header.types, header.groups = declared_names(raw_rules)
     try:
@@ -362,8 +424,12 @@ def to_utf8(filename: str, data: bytes, log: ProblemLog) -> tuple[bytes, str]:
         except UnicodeDecodeError:
             encoding, label = "latin-1", "Latin-1"
         sample = data.splitlines()[line - 1][:60].decode(encoding, errors="replace")
-        log.warning(filename, f"is not UTF-8 text; read as {label}, check the letters ä, ö, å "
-                    f"(e.g. {sample!r}) and save as UTF-8", line=line)
+        log.warning(
+            filename,
+            f"is not UTF-8 text; read as {label}, check the letters ä, ö, å "
+            f"(e.g. {sample!r}) and save as UTF-8",
+            line=line,
+        )
         return data, encoding
 
 
@@ -443,15 +509,26 @@ def read_table(filename: str, data: bytes, log: ProblemLog) -> ParsedTable:
             # no header to keep: written back with the standard one
             return ParsedTable.missing(filename, broken=False)
         what = "is empty" if not data.strip() else "has no header on line 1"
-        log.error(filename, what, line=None if not data.strip() else 1,
-                  expected=f"a header line: {header_text(filename)}")
+        log.error(
+            filename,
+            what,
+            line=None if not data.strip() else 1,
+            expected=f"a header line: {header_text(filename)}",
+        )
         return ParsedTable(filename, empty_frame(filename), np.zeros(0, dtype=np.int64), [], True)
 
     sep = detect_separator(first_line, filename)
     if sep != ",":
-        quoting = "a list cell with several items must then be in double quotes, and " if sep == ";" else ""
-        log.warning(filename, f"is {SEPARATOR_NAMES[sep]}-separated; read it so ({quoting}a decimal "
-                    "comma is accepted)")
+        quoting = (
+            "a list cell with several items must then be in double quotes, and "
+            if sep == ";"
+            else ""
+        )
+        log.warning(
+            filename,
+            f"is {SEPARATOR_NAMES[sep]}-separated; read it so ({quoting}a decimal "
+            "comma is accepted)",
+        )
     header = [n.strip() for n in next(csv.reader([first_line], delimiter=sep))]
     names, keep_columns = check_header(filename, header, log)
     errors_before = log.count()
@@ -462,8 +539,13 @@ def read_table(filename: str, data: bytes, log: ProblemLog) -> ParsedTable:
     for name in list(raw.columns):
         if name not in keep_columns:
             if (raw[name].to_numpy(dtype=object) != "").any():
-                log.error(filename, "column has no name but holds values", line=1,
-                          column=f"#{names.index(name) + 1}", expected="a column name in the header")
+                log.error(
+                    filename,
+                    "column has no name but holds values",
+                    line=1,
+                    column=f"#{names.index(name) + 1}",
+                    expected="a column name in the header",
+                )
             raw = raw.drop(columns=name)
     header = [h for h, n in zip(header, names, strict=True) if n in keep_columns]
 
@@ -486,15 +568,27 @@ def check_header(filename: str, header: list[str], log: ProblemLog) -> tuple[lis
             if col.name.lower() in lower:
                 hint = f" (found {lower[col.name.lower()]!r}: column names are case-sensitive)"
             elif known == 0:
-                hint = f" (the header has none of the expected columns; found {', '.join(header[:8])})"
-            log.error(filename, f"required column is missing{hint}", line=1, column=col.name,
-                      expected=f"a header with {header_text(filename)}")
+                hint = (
+                    f" (the header has none of the expected columns; found {', '.join(header[:8])})"
+                )
+            log.error(
+                filename,
+                f"required column is missing{hint}",
+                line=1,
+                column=col.name,
+                expected=f"a header with {header_text(filename)}",
+            )
     names, seen, keep = [], set(), set()
     for i, name in enumerate(header):
         unique = name or f"#{i + 1}"
         if name and name in seen:
-            log.error(filename, "column appears twice in the header", line=1, column=name,
-                      expected="each column once")
+            log.error(
+                filename,
+                "column appears twice in the header",
+                line=1,
+                column=name,
+                expected="each column once",
+            )
             unique = f"{name}#{i + 1}"
         seen.add(name)
         names.append(unique)
@@ -568,15 +662,21 @@ def read_cells_slowly(
                     hint = f"; the row runs to line {reader.line_num}: an unclosed double quote?"
                 elif sep == ";" and len(row) > width:
                     hint = "; in a ';'-separated file put a list cell with several items in double quotes"
-                log.error(filename, f"row has {len(row)} cells but the header has {width}{hint}",
-                          line=start, expected=f"{width} cells separated by {SEPARATOR_NAMES[sep]}")
+                log.error(
+                    filename,
+                    f"row has {len(row)} cells but the header has {width}{hint}",
+                    line=start,
+                    expected=f"{width} cells separated by {SEPARATOR_NAMES[sep]}",
+                )
                 continue
             rows.append(row)
             lines.append(start)
     except csv.Error as exc:
         log.error(filename, f"cannot be read as CSV: {exc}", line=reader.line_num)
-    frame = pd.DataFrame(rows, columns=names, dtype=object) if rows else pd.DataFrame(
-        {n: pd.Series([], dtype=object) for n in names}
+    frame = (
+        pd.DataFrame(rows, columns=names, dtype=object)
+        if rows
+        else pd.DataFrame({n: pd.Series([], dtype=object) for n in names})
     )
     return frame, np.asarray(lines, dtype=np.int64)
 
@@ -601,14 +701,18 @@ def parse_columns(
         if col is None:
             data[name] = raw[name].to_numpy(dtype=object)
             continue
-        values, good = parse_column(filename, col, raw[name].to_numpy(dtype=object), lines, sep, log)
+        values, good = parse_column(
+            filename, col, raw[name].to_numpy(dtype=object), lines, sep, log
+        )
         data[name] = values
         ok &= good
     for col in FILES[filename]:
         if col.name in data or col.required:
             continue  # a missing required column is an error; the frame goes without it
         if col.kind in ("list", "kv"):
-            data[col.name] = pd.Series([() if col.kind == "list" else {} for _ in range(n)], dtype=object)
+            data[col.name] = pd.Series(
+                [() if col.kind == "list" else {} for _ in range(n)], dtype=object
+            )
         else:
             data[col.name] = np.full(n, EMPTY_BY_KIND[col.kind], dtype=_dtype(col))
     frame = pd.DataFrame({k: pd.Series(v, dtype=_dtype(spec.get(k))) for k, v in data.items()})
@@ -653,8 +757,14 @@ def parse_column(
     shown = bad_rows[: log.limit]
     messages = [parsed[codes[r]][1] or "" for r in shown]
     shown_values = [parsed[codes[r]][2] for r in shown]
-    log.rows(filename, col.name, lines[bad_rows], shown_values, messages,
-             EXPECTED_BY_KIND.get(col.kind, "a value"))
+    log.rows(
+        filename,
+        col.name,
+        lines[bad_rows],
+        shown_values,
+        messages,
+        EXPECTED_BY_KIND.get(col.kind, "a value"),
+    )
     return out, False
 
 

@@ -142,7 +142,9 @@ def check_unique_ids(t: Table, log: ProblemLog) -> None:
     first_row = first[codes]
     dup = (first_row != np.arange(len(ids))) & (ids != "")
     rows = np.flatnonzero(dup)
-    messages = [f"is a duplicate id (first at line {t.lines[first_row[r]]})" for r in rows[: log.limit]]
+    messages = [
+        f"is a duplicate id (first at line {t.lines[first_row[r]]})" for r in rows[: log.limit]
+    ]
     log.rows(t.file, "id", t.lines[rows], ids[rows], messages, "a unique id")
 
 
@@ -160,8 +162,14 @@ def check_range(
     if high is not None:
         bad |= values > high
     rows = np.flatnonzero(bad)
-    log.rows(t.file, column, t.lines[rows], [_fmt(v) for v in values[rows[: log.limit]]],
-             "is out of range", expected)
+    log.rows(
+        t.file,
+        column,
+        t.lines[rows],
+        [_fmt(v) for v in values[rows[: log.limit]]],
+        "is out of range",
+        expected,
+    )
 
 
 def check_member(
@@ -211,8 +219,9 @@ def explode_kv(cells: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lens_u = np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct))
     total = int(lens_u.sum())
     keys_u = np.fromiter(chain.from_iterable(distinct), dtype=object, count=total)
-    values_u = np.fromiter(chain.from_iterable(map(dict.values, distinct)), dtype=np.float64,
-                           count=total)
+    values_u = np.fromiter(
+        chain.from_iterable(map(dict.values, distinct)), dtype=np.float64, count=total
+    )
     rows, index = _expand(codes, lens_u)
     return rows, keys_u[index], values_u[index]
 
@@ -244,14 +253,21 @@ def check_kv(
     rows, k, v = explode_kv(t.frame[column])
     if keys is not None:
         bad = ~pd.Series(k, dtype=object).isin(list(keys)).to_numpy()
-        log.rows(t.file, column, t.lines[rows[bad]], k[bad], "is not a placement type",
-                 _one_of(keys))
+        log.rows(
+            t.file, column, t.lines[rows[bad]], k[bad], "is not a placement type", _one_of(keys)
+        )
     bad = (v < low) | ~np.isfinite(v)
     if high is not None:
         bad |= v > high
     shown = np.flatnonzero(bad)
-    log.rows(t.file, column, t.lines[rows[shown]],
-             [f"{k[i]}:{_fmt(v[i])}" for i in shown[: log.limit]], "is out of range", expected)
+    log.rows(
+        t.file,
+        column,
+        t.lines[rows[shown]],
+        [f"{k[i]}:{_fmt(v[i])}" for i in shown[: log.limit]],
+        "is out of range",
+        expected,
+    )
 
 
 # ---------------------------------------------------------------- per file
@@ -268,15 +284,25 @@ def check_clients(t: Table, placements: Table, types: list[str], log: ProblemLog
     check_range(t, "work_ability", *LEVELS, "a whole number 1..5", log)
     check_range(t, "max_commute_min", 0, None, "a whole number of minutes ≥ 0", log)
     check_range(t, "weeks_since_activation", 0, None, "a whole number ≥ 0 or empty", log)
-    check_member(t, "transport", TRANSPORT_MODES, "is not a transport mode", _one_of(TRANSPORT_MODES), log)
+    check_member(
+        t, "transport", TRANSPORT_MODES, "is not a transport mode", _one_of(TRANSPORT_MODES), log
+    )
     check_items(t, "consents", types, "is not a placement type", _one_of(types), log)
     check_kv(t, "months_used", types, 0, None, "type:months with months ≥ 0", log)
     check_kv(t, "abilities", None, *LEVELS, "key:level with a level 1..5", log)
     placement_ids = placements.ids()
     if placement_ids is not None:
-        check_items(t, "wishes", placement_ids, "names no placement", "an id in placements.csv", log)
-        check_member(t, "current_placement", placement_ids, "names no placement",
-                     "an id in placements.csv or empty", log)
+        check_items(
+            t, "wishes", placement_ids, "names no placement", "an id in placements.csv", log
+        )
+        check_member(
+            t,
+            "current_placement",
+            placement_ids,
+            "names no placement",
+            "an id in placements.csv or empty",
+            log,
+        )
 
 
 def check_placements(
@@ -293,10 +319,14 @@ def check_placements(
     check_kv(t, "demands", None, *LEVELS, "key:level with a level 1..5", log)
     provider_ids = providers.ids()
     if provider_ids is not None:
-        check_member(t, "provider_id", provider_ids, "names no provider", "an id in providers.csv", log)
+        check_member(
+            t, "provider_id", provider_ids, "names no provider", "an id in providers.csv", log
+        )
     pool_ids = pools.ids()
     if pool_ids is not None:
-        check_items(t, "funding_pools", pool_ids, "names no funding pool", "an id in funding.csv", log)
+        check_items(
+            t, "funding_pools", pool_ids, "names no funding pool", "an id in funding.csv", log
+        )
     check_no_separator(t, log)
 
 
@@ -307,8 +337,14 @@ def check_no_separator(t: Table, log: ProblemLog) -> None:
     ids = t.frame["id"].to_numpy(dtype=object)
     bad = np.fromiter((";" in i for i in ids), dtype=bool, count=len(ids))
     rows = np.flatnonzero(bad)
-    log.rows(t.file, "id", t.lines[rows], ids[rows], "contains ';', which separates list items",
-             "an id without ';'")
+    log.rows(
+        t.file,
+        "id",
+        t.lines[rows],
+        ids[rows],
+        "contains ';', which separates list items",
+        "an id without ';'",
+    )
 
 
 def check_providers(t: Table, log: ProblemLog) -> None:
@@ -333,8 +369,9 @@ def check_decisions(t: Table, clients: Table, placements: Table, log: ProblemLog
     if client_ids is not None:
         check_member(t, "client_id", client_ids, "names no client", "an id in clients.csv", log)
     if placement_ids is not None:
-        check_member(t, "placement_id", placement_ids, "names no placement",
-                     "an id in placements.csv", log)
+        check_member(
+            t, "placement_id", placement_ids, "names no placement", "an id in placements.csv", log
+        )
     frame = t.frame
     if frame.empty or not all(t.has(c) for c in ("client_id", "placement_id", "decision")):
         return
@@ -351,23 +388,45 @@ def check_decisions(t: Table, clients: Table, placements: Table, log: ProblemLog
         if first != row:
             first_line = int(t.lines[first])
             if kind[first] == kind[row]:
-                log.add(Problem(t.file, line, "decision", kind[row],
-                                f"repeats line {first_line} for the pair ({pair[0]}, {pair[1]}); "
-                                "the repetition changes nothing", severity=WARNING))
+                log.add(
+                    Problem(
+                        t.file,
+                        line,
+                        "decision",
+                        kind[row],
+                        f"repeats line {first_line} for the pair ({pair[0]}, {pair[1]}); "
+                        "the repetition changes nothing",
+                        severity=WARNING,
+                    )
+                )
             else:
-                log.add(Problem(t.file, line, "decision", kind[row],
-                                f"contradicts line {first_line}: the pair ({pair[0]}, {pair[1]}) "
-                                f"is both {kind[first]} and {kind[row]}",
-                                "one decision per pair"))
+                log.add(
+                    Problem(
+                        t.file,
+                        line,
+                        "decision",
+                        kind[row],
+                        f"contradicts line {first_line}: the pair ({pair[0]}, {pair[1]}) "
+                        f"is both {kind[first]} and {kind[row]}",
+                        "one decision per pair",
+                    )
+                )
             continue
         if kind[row] != "lock":
             continue
         other = lock_of_client.setdefault(client[row], row)
         if other != row:
-            log.add(Problem(t.file, line, "placement_id", placement[row],
-                            f"locks client {client[row]} to a second placement (line "
-                            f"{int(t.lines[other])} locks them to {placement[other]})",
-                            "at most one locked placement per client"))
+            log.add(
+                Problem(
+                    t.file,
+                    line,
+                    "placement_id",
+                    placement[row],
+                    f"locks client {client[row]} to a second placement (line "
+                    f"{int(t.lines[other])} locks them to {placement[other]})",
+                    "at most one locked placement per client",
+                )
+            )
 
     if clients.has("current_placement") and clients.has("id"):
         involved = clients.frame[clients.frame["id"].isin(client)]
@@ -375,10 +434,17 @@ def check_decisions(t: Table, clients: Table, placements: Table, log: ProblemLog
         for row in range(len(frame)):
             now = current.get(client[row], "")
             if kind[row] == "lock" and now and now != placement[row]:
-                log.add(Problem(t.file, int(t.lines[row]), "placement_id", placement[row],
-                                f"locks client {client[row]}, who stays in their current "
-                                f"placement {now} this week", "a lock to the current placement "
-                                "or none"))
+                log.add(
+                    Problem(
+                        t.file,
+                        int(t.lines[row]),
+                        "placement_id",
+                        placement[row],
+                        f"locks client {client[row]}, who stays in their current "
+                        f"placement {now} this week",
+                        "a lock to the current placement or none",
+                    )
+                )
         warn_locks_over_seats(t, clients, placements, current, log)
 
 
@@ -402,9 +468,17 @@ def warn_locks_over_seats(
     for pid, locked in counted.items():
         free = seats.get(pid)
         if free is not None and not np.isnan(free) and len(locked) > free:
-            log.add(Problem(t.file, int(t.lines[first_row[pid]]), "placement_id", str(pid),
-                            f"has {len(locked)} locked clients but {_fmt(free)} free seats: not "
-                            "every lock can hold", severity=WARNING))
+            log.add(
+                Problem(
+                    t.file,
+                    int(t.lines[first_row[pid]]),
+                    "placement_id",
+                    str(pid),
+                    f"has {len(locked)} locked clients but {_fmt(free)} free seats: not "
+                    "every lock can hold",
+                    severity=WARNING,
+                )
+            )
 
 
 def warn_unusable(t: dict[str, Table], inst: Instance, log: ProblemLog) -> None:
@@ -422,16 +496,31 @@ def warn_unusable(t: dict[str, Table], inst: Instance, log: ProblemLog) -> None:
             found = pd.DataFrame({"row": rows[missing], "need": needs[missing]})
             first = found.groupby("need", sort=False)["row"].agg(["first", "size"])
             first = first.sort_values("first")
-            log.rows(cl.file, "needs", cl.lines[first["first"].to_numpy()], first.index,
-                     [f"is offered by no placement (needed by {n} client{'s' if n > 1 else ''})"
-                      for n in first["size"]], "a feature some placement offers",
-                     severity=WARNING)
+            log.rows(
+                cl.file,
+                "needs",
+                cl.lines[first["first"].to_numpy()],
+                first.index,
+                [
+                    f"is offered by no placement (needed by {n} client{'s' if n > 1 else ''})"
+                    for n in first["size"]
+                ],
+                "a feature some placement offers",
+                severity=WARNING,
+            )
     if pools.has("municipalities") and cl.has("municipality"):
         homes = set(cl.frame["municipality"])
         rows, munis = explode(pools.frame["municipalities"])
         bad = ~pd.Series(munis, dtype=object).isin(homes).to_numpy()
-        log.rows(pools.file, "municipalities", pools.lines[rows[bad]], munis[bad],
-                 "is the home of no client", "a municipality of clients.csv", severity=WARNING)
+        log.rows(
+            pools.file,
+            "municipalities",
+            pools.lines[rows[bad]],
+            munis[bad],
+            "is the home of no client",
+            "a municipality of clients.csv",
+            severity=WARNING,
+        )
 
 
 def warn_unfunded(pl: Table, pools: Table, inst: Instance, log: ProblemLog) -> None:
@@ -460,11 +549,22 @@ def warn_unfunded(pl: Table, pools: Table, inst: Instance, log: ProblemLog) -> N
         if not listed:
             rows.append(r)
             values.append("")
-            messages.append("is empty although the placement has seats and a cost: no pool can pay, "
-                            "so nobody can be placed there")
-        elif all(p in pool_types and pool_types[p] and ptype[r] not in pool_types[p] for p in listed):
+            messages.append(
+                "is empty although the placement has seats and a cost: no pool can pay, "
+                "so nobody can be placed there"
+            )
+        elif all(
+            p in pool_types and pool_types[p] and ptype[r] not in pool_types[p] for p in listed
+        ):
             rows.append(r)
             values.append(";".join(listed))
             messages.append(f"has no pool that covers type {ptype[r]}: nobody can be placed there")
-    log.rows(pl.file, "funding_pools", pl.lines[np.asarray(rows, dtype=np.int64)], values, messages,
-             "a pool that pays for the placement", severity=WARNING)
+    log.rows(
+        pl.file,
+        "funding_pools",
+        pl.lines[np.asarray(rows, dtype=np.int64)],
+        values,
+        messages,
+        "a pool that pays for the placement",
+        severity=WARNING,
+    )

@@ -57,7 +57,11 @@ def frame_to_csv(frame: pd.DataFrame, filename: str, columns: list[str] | None =
     out = pd.DataFrame(index=frame.index)
     for col in columns:
         kind = kinds.get(col)
-        values = frame[col] if col in frame.columns else pd.Series([None] * len(frame), index=frame.index)
+        values = (
+            frame[col]
+            if col in frame.columns
+            else pd.Series([None] * len(frame), index=frame.index)
+        )
         if kind is None:
             out[col] = values.fillna("").astype(str)
         else:
@@ -93,7 +97,9 @@ def instance_files(inst: Instance) -> dict[str, str]:
     for filename in FILES:
         if filename == "decisions.csv" and not inst.has_decisions_file and inst.decisions.empty:
             continue
-        files[filename] = frame_to_csv(inst.table(filename), filename, inst.columns_in_file.get(filename))
+        files[filename] = frame_to_csv(
+            inst.table(filename), filename, inst.columns_in_file.get(filename)
+        )
     return files
 
 

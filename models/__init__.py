@@ -7,6 +7,19 @@ from models.rules import Rules, RulesError
 from models.weights import Weights, WeightsError
 
 __all__ = [
-    "Allocation", "Assignment", "Client", "Decision", "FORMAT_VERSION", "FundingPool", "Instance",
-    "Placement", "PoolUse", "Provider", "Rules", "RulesError", "Unassigned", "Weights", "WeightsError",
+    "Allocation",
+    "Assignment",
+    "Client",
+    "Decision",
+    "FORMAT_VERSION",
+    "FundingPool",
+    "Instance",
+    "Placement",
+    "PoolUse",
+    "Provider",
+    "Rules",
+    "RulesError",
+    "Unassigned",
+    "Weights",
+    "WeightsError",
 ]

@@ -129,8 +129,18 @@ class Allocation:
             if isinstance(exc, AllocationError):
                 raise
             raise AllocationError(f"allocation: {exc}") from exc
-        top = {"format_version", "instance", "status", "objective", "bound", "solve_seconds",
-               "assignments", "unassigned", "pools", "fairness"}
+        top = {
+            "format_version",
+            "instance",
+            "status",
+            "objective",
+            "bound",
+            "solve_seconds",
+            "assignments",
+            "unassigned",
+            "pools",
+            "fairness",
+        }
         return cls(
             instance=str(raw.get("instance", "")),
             status=str(raw.get("status", "UNKNOWN")),

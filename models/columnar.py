@@ -227,7 +227,9 @@ def build_columns(inst: Instance) -> Columns:
     languages = _vocab(cl["languages"], pl["language"].apply(lambda s: (s,)))
     features = _vocab(cl["needs"], pl["features"], first=(rules.transport_feature,))
     sectors = _vocab(cl["interests"], pl["sector"].apply(lambda s: (s,) if s else ()))
-    ability_keys = _kv_keys(cl.get("abilities", pd.Series(dtype=object)), pl.get("demands", pd.Series(dtype=object)))
+    ability_keys = _kv_keys(
+        cl.get("abilities", pd.Series(dtype=object)), pl.get("demands", pd.Series(dtype=object))
+    )
     groups = Vocab(tuple(rules.groups))
 
     n = len(cl)
@@ -252,7 +254,9 @@ def build_columns(inst: Instance) -> Columns:
     work_ability = cl["work_ability"].to_numpy(dtype=np.int64)
     abilities_cells = cl["abilities"] if "abilities" in cl else pd.Series([{}] * n, dtype=object)
     demands_cells = pl["demands"] if "demands" in pl else pd.Series([{}] * len(pl), dtype=object)
-    wsa = cl["weeks_since_activation"] if "weeks_since_activation" in cl else pd.Series([np.nan] * n)
+    wsa = (
+        cl["weeks_since_activation"] if "weeks_since_activation" in cl else pd.Series([np.nan] * n)
+    )
 
     pool_len = np.fromiter((len(x) for x in pl["funding_pools"]), dtype=np.int64, count=len(pl))
     pool_ptr = np.concatenate([[0], np.cumsum(pool_len)])
@@ -314,7 +318,9 @@ def build_columns(inst: Instance) -> Columns:
         c_groups=client_groups(cl, rules.groups),
         placement_id=pl["id"].to_numpy(dtype=object),
         p_type=types.code(pl["type"].to_numpy()),
-        p_provider=np.fromiter((provider_index.get(v, -1) for v in pl["provider_id"]), np.int64, len(pl)),
+        p_provider=np.fromiter(
+            (provider_index.get(v, -1) for v in pl["provider_id"]), np.int64, len(pl)
+        ),
         p_muni=munis.code(pl["municipality"].to_numpy()),
         p_lat=pl["lat"].to_numpy(dtype=np.float64),
         p_lon=pl["lon"].to_numpy(dtype=np.float64),
@@ -338,6 +344,8 @@ def build_columns(inst: Instance) -> Columns:
         f_groups=f_groups,
         f_any_group=np.fromiter((not cell for cell in pool_groups), bool, len(fp)),
         d_client=np.fromiter((client_index.get(c, -1) for c in dc["client_id"]), np.int64, len(dc)),
-        d_placement=np.fromiter((placement_index.get(p, -1) for p in dc["placement_id"]), np.int64, len(dc)),
+        d_placement=np.fromiter(
+            (placement_index.get(p, -1) for p in dc["placement_id"]), np.int64, len(dc)
+        ),
         d_lock=(dc["decision"].to_numpy(dtype=object) == "lock"),
     )

@@ -37,7 +37,11 @@ DEFAULT_RULES: dict[str, Any] = {
     "max_months": {"work_trial": 12, "wage_subsidy": 24, "coaching": 12, "participation": 24},
     "participation.min_benefit_days": 500,
     "participation.youth_age": 25,
-    "wage_subsidy.rate": {"default": 0.5, "partial_work_ability": 0.7, "third_sector_long_term": 1.0},
+    "wage_subsidy.rate": {
+        "default": 0.5,
+        "partial_work_ability": 0.7,
+        "third_sector_long_term": 1.0,
+    },
     "cost_rate": {"work_trial": 1.0, "coaching": 1.0, "participation": 1.0},
     "liability.thresholds": [[300, 0.5], [1000, 0.7]],
     "liability.daily_benefit": 37.21,
@@ -52,7 +56,14 @@ DEFAULT_RULES: dict[str, Any] = {
 }
 
 # Rules whose value is a mapping merged key by key over the default.
-MERGED_KEYS = ("travel.speed_kmh", "travel.overhead_min", "max_months", "wage_subsidy.rate", "cost_rate", "groups")
+MERGED_KEYS = (
+    "travel.speed_kmh",
+    "travel.overhead_min",
+    "max_months",
+    "wage_subsidy.rate",
+    "cost_rate",
+    "groups",
+)
 NAMESPACES = {key.split(".")[0] for key in DEFAULT_RULES if "." in key}
 GROUP_CONDITIONS = {
     "age_lt": int,
@@ -128,7 +139,9 @@ class Rules:
         problems: list[str] = []
         for key in given:
             if key not in DEFAULT_RULES:
-                problems.append(f"rules.{key}: unknown rule (known: {', '.join(sorted(DEFAULT_RULES))})")
+                problems.append(
+                    f"rules.{key}: unknown rule (known: {', '.join(sorted(DEFAULT_RULES))})"
+                )
         values = copy.deepcopy(DEFAULT_RULES)
         for key, value in given.items():
             if key not in DEFAULT_RULES:
@@ -214,7 +227,9 @@ def _check_values(v: dict[str, Any], problems: list[str]) -> dict[str, Any]:
         out = {}
         for mode, value in v[key].items():
             if mode not in TRANSPORT_MODES:
-                problems.append(f"rules.{key}.{mode}: unknown transport mode (known: {', '.join(TRANSPORT_MODES)})")
+                problems.append(
+                    f"rules.{key}.{mode}: unknown transport mode (known: {', '.join(TRANSPORT_MODES)})"
+                )
                 continue
             out[mode] = positive(f"{key}.{mode}", value, allow_zero)
         return out
@@ -238,26 +253,36 @@ def _check_values(v: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     cost_rate = {}
     for ptype, value in v["cost_rate"].items():
         if ptype == WAGE_SUBSIDY:
-            problems.append("rules.cost_rate.wage_subsidy: the wage-subsidy share is set by wage_subsidy.rate")
+            problems.append(
+                "rules.cost_rate.wage_subsidy: the wage-subsidy share is set by wage_subsidy.rate"
+            )
             continue
         cost_rate[str(ptype)] = positive(f"cost_rate.{ptype}", value, allow_zero=True)
     for ptype in max_months:
         if ptype != WAGE_SUBSIDY and ptype not in cost_rate:
-            problems.append(f"rules.cost_rate.{ptype}: type {ptype!r} has max_months but no cost_rate")
+            problems.append(
+                f"rules.cost_rate.{ptype}: type {ptype!r} has max_months but no cost_rate"
+            )
     for ptype in cost_rate:
         if ptype not in max_months:
-            problems.append(f"rules.max_months.{ptype}: type {ptype!r} has cost_rate but no max_months")
+            problems.append(
+                f"rules.max_months.{ptype}: type {ptype!r} has cost_rate but no max_months"
+            )
     out["max_months"] = max_months
     out["cost_rate"] = cost_rate
 
     out["participation_min_benefit_days"] = integer(
         "participation.min_benefit_days", v["participation.min_benefit_days"]
     )
-    out["participation_youth_age"] = integer("participation.youth_age", v["participation.youth_age"])
+    out["participation_youth_age"] = integer(
+        "participation.youth_age", v["participation.youth_age"]
+    )
     rates = {}
     for name, value in v["wage_subsidy.rate"].items():
         if name not in WAGE_RATE_KEYS:
-            problems.append(f"rules.wage_subsidy.rate.{name}: unknown rate (known: {', '.join(WAGE_RATE_KEYS)})")
+            problems.append(
+                f"rules.wage_subsidy.rate.{name}: unknown rate (known: {', '.join(WAGE_RATE_KEYS)})"
+            )
             continue
         rates[name] = share(f"wage_subsidy.rate.{name}", value)
     out["wage_subsidy_rate"] = rates
@@ -265,17 +290,28 @@ def _check_values(v: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     thresholds = v["liability.thresholds"]
     parsed: list[tuple[int, float]] = []
     if not isinstance(thresholds, list):
-        problems.append(f"rules.liability.thresholds: expected a list of [days, share], got {thresholds!r}")
+        problems.append(
+            f"rules.liability.thresholds: expected a list of [days, share], got {thresholds!r}"
+        )
     else:
         for i, item in enumerate(thresholds):
-            if not (isinstance(item, (list, tuple)) and len(item) == 2 and _number(item[0]) and _number(item[1])):
-                problems.append(f"rules.liability.thresholds[{i}]: expected [days, share], got {item!r}")
+            if not (
+                isinstance(item, (list, tuple))
+                and len(item) == 2
+                and _number(item[0])
+                and _number(item[1])
+            ):
+                problems.append(
+                    f"rules.liability.thresholds[{i}]: expected [days, share], got {item!r}"
+                )
                 continue
             parsed.append((int(item[0]), share(f"liability.thresholds[{i}]", item[1])))
         if [d for d, _ in parsed] != sorted(d for d, _ in parsed):
             problems.append("rules.liability.thresholds: days must increase")
     out["liability_thresholds"] = parsed
-    out["liability_daily_benefit"] = positive("liability.daily_benefit", v["liability.daily_benefit"], True)
+    out["liability_daily_benefit"] = positive(
+        "liability.daily_benefit", v["liability.daily_benefit"], True
+    )
 
     groups: dict[str, dict[str, Any]] = {}
     for name, conds in v["groups"].items():
@@ -290,13 +326,21 @@ def _check_values(v: dict[str, Any], problems: list[str]) -> dict[str, Any]:
                     f"rules.groups.{name}.{cond}: unknown condition (known: {', '.join(GROUP_CONDITIONS)})"
                 )
             elif kind is int and not (_number(value) and int(value) == value):
-                problems.append(f"rules.groups.{name}.{cond}: expected a whole number, got {value!r}")
+                problems.append(
+                    f"rules.groups.{name}.{cond}: expected a whole number, got {value!r}"
+                )
             elif kind is bool and not isinstance(value, bool):
-                problems.append(f"rules.groups.{name}.{cond}: expected true or false, got {value!r}")
+                problems.append(
+                    f"rules.groups.{name}.{cond}: expected true or false, got {value!r}"
+                )
             elif kind is str and not isinstance(value, str):
                 problems.append(f"rules.groups.{name}.{cond}: expected a text, got {value!r}")
-            elif kind is list and not (isinstance(value, list) and all(isinstance(x, str) for x in value)):
-                problems.append(f"rules.groups.{name}.{cond}: expected a list of municipality names, got {value!r}")
+            elif kind is list and not (
+                isinstance(value, list) and all(isinstance(x, str) for x in value)
+            ):
+                problems.append(
+                    f"rules.groups.{name}.{cond}: expected a list of municipality names, got {value!r}"
+                )
             else:
                 clean[cond] = int(value) if kind is int else value
         groups[str(name)] = clean

@@ -165,12 +165,26 @@ class Shortlists:
             for i, p in enumerate(_list(raw, "pools")):
                 where = f"pools[{i}]"
                 _need(p, ("pool_id", "budget", "reserved"), where)
-                pools.append(PoolReservation(str(p["pool_id"]), float(p["budget"]), float(p["reserved"])))
+                pools.append(
+                    PoolReservation(str(p["pool_id"]), float(p["budget"]), float(p["reserved"]))
+                )
             where = "shortlists"
             _need(raw, ("per_seat", "max_lists"), where)
             top = {
-                "format_version", "instance", "status", "objective", "bound", "gap", "solve_seconds",
-                "per_seat", "max_lists", "cover_bonus", "guarantee", "lists", "unlisted", "pools",
+                "format_version",
+                "instance",
+                "status",
+                "objective",
+                "bound",
+                "gap",
+                "solve_seconds",
+                "per_seat",
+                "max_lists",
+                "cover_bonus",
+                "guarantee",
+                "lists",
+                "unlisted",
+                "pools",
             }
             return cls(
                 instance=str(raw.get("instance", "")),
@@ -185,7 +199,9 @@ class Shortlists:
                 lists=lists,
                 unlisted=unlisted,
                 pools=pools,
-                format_version=_int(raw.get("format_version", SHORTLISTS_FORMAT_VERSION), "format_version"),
+                format_version=_int(
+                    raw.get("format_version", SHORTLISTS_FORMAT_VERSION), "format_version"
+                ),
                 extra={k: v for k, v in raw.items() if k not in top},
             )
         except ShortlistsError:

@@ -70,12 +70,16 @@ class Weights:
         values: dict[str, Any] = {}
         for key, value in raw.items():
             if key not in known:
-                problems.append(f"weights.{key}: unknown weight (known: {', '.join(sorted(known))})")
+                problems.append(
+                    f"weights.{key}: unknown weight (known: {', '.join(sorted(known))})"
+                )
             elif key == "pathway_stage":
                 if not isinstance(value, dict) or not all(
                     isinstance(v, int) and not isinstance(v, bool) for v in value.values()
                 ):
-                    problems.append(f"weights.pathway_stage: expected {{type: whole number}}, got {value!r}")
+                    problems.append(
+                        f"weights.pathway_stage: expected {{type: whole number}}, got {value!r}"
+                    )
                 else:
                     values[key] = {**DEFAULT_PATHWAY_STAGE, **value}
             elif (

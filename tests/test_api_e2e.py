@@ -56,7 +56,11 @@ class Server:
         out = self.log.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "cli.main", "serve", "--port", str(self.port)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, self.log.read_text()[-3000:]
@@ -114,6 +118,7 @@ def test_whole_week_through_http(server: Server, tmp_path: Path) -> None:
 
     def lap(name: str) -> None:
         laps.append((name, time.monotonic() - t0 - sum(t for _, t in laps)))
+
     inst = generate_instance(REGION, 300, seed=3)
     zip_path = write_instance(inst, tmp_path / f"{inst.name}.zip")
     # (`polku token create` itself is tested in test_api_store.py; same function)
@@ -121,8 +126,9 @@ def test_whole_week_through_http(server: Server, tmp_path: Path) -> None:
     lap("generate + token")
     server.start()
     lap("server start")
-    coord = httpx.Client(base_url=server.url, timeout=30,
-                         headers={"Authorization": f"Bearer {coordinator}"})
+    coord = httpx.Client(
+        base_url=server.url, timeout=30, headers={"Authorization": f"Bearer {coordinator}"}
+    )
 
     # 1. upload the week (and see a broken one refused with its problems)
     broken = io.BytesIO()
@@ -131,8 +137,9 @@ def test_whole_week_through_http(server: Server, tmp_path: Path) -> None:
         zf.writestr("clients.csv", "id,municipality\nc1,Kuopio\n")
     r = coord.post("/instances", files={"file": ("x.zip", broken.getvalue(), "application/zip")})
     assert r.status_code == 422 and r.json()["problems"][0]["file"]
-    r = coord.post("/instances", files={"file": (zip_path.name, zip_path.read_bytes(),
-                                                 "application/zip")})
+    r = coord.post(
+        "/instances", files={"file": (zip_path.name, zip_path.read_bytes(), "application/zip")}
+    )
     assert r.status_code == 201, r.text
     week = r.json()["id"]
     queue = r.json()["counts"]["queue"]
@@ -149,8 +156,11 @@ def test_whole_week_through_http(server: Server, tmp_path: Path) -> None:
     # 3. allocation, CSV, summary, explanations
     alloc1 = coord.get(f"/runs/{first}/allocation").json()
     assert len(alloc1["assignments"]) + len(alloc1["unassigned"]) == queue
-    rows = list(csv.DictReader(io.StringIO(coord.get(f"/runs/{first}/allocation",
-                                                     params={"format": "csv"}).text)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(coord.get(f"/runs/{first}/allocation", params={"format": "csv"}).text)
+        )
+    )
     assert len(rows) == len(alloc1["assignments"])
     summary = coord.get(f"/runs/{first}/summary").json()
     assert summary["assigned"] == len(alloc1["assignments"])
@@ -169,30 +179,51 @@ def test_whole_week_through_http(server: Server, tmp_path: Path) -> None:
     liaisons = {}
     for who, prov in (("A", prov_a), ("B", prov_b)):
         token = create_token(server.db, "liaison", providers=[prov], name=f"Liaison {who}")
-        liaisons[who] = httpx.Client(base_url=server.url, timeout=30,
-                                     headers={"Authorization": f"Bearer {token}"})
+        liaisons[who] = httpx.Client(
+            base_url=server.url, timeout=30, headers={"Authorization": f"Bearer {token}"}
+        )
     view_a = liaisons["A"].get(f"/runs/{first}/proposals").json()["proposals"]
     assert {(p["client_id"], p["placement_id"]) for p in view_a} == set(by_provider[prov_a])
     assert all(set(p) == PROPOSAL_FIELDS and not set(p) & SENSITIVE for p in view_a)
-    assert liaisons["A"].get(f"/runs/{first}/proposals",
-                             params={"provider_id": prov_b}).status_code == 404
+    assert (
+        liaisons["A"].get(f"/runs/{first}/proposals", params={"provider_id": prov_b}).status_code
+        == 404
+    )
     assert liaisons["A"].get(f"/runs/{first}/allocation").status_code == 403
     rejected = by_provider[prov_a][0]
     accepted = by_provider[prov_b][0]
-    r = liaisons["A"].post(f"/runs/{first}/decisions", json={
-        "client_id": rejected[0], "placement_id": rejected[1], "decision": "reject",
-        "reason": "the team is full this month"})
+    r = liaisons["A"].post(
+        f"/runs/{first}/decisions",
+        json={
+            "client_id": rejected[0],
+            "placement_id": rejected[1],
+            "decision": "reject",
+            "reason": "the team is full this month",
+        },
+    )
     assert r.status_code == 201, r.text
-    r = liaisons["B"].post(f"/runs/{first}/decisions", json={
-        "client_id": accepted[0], "placement_id": accepted[1], "decision": "accept",
-        "reason": "interview went well"})
+    r = liaisons["B"].post(
+        f"/runs/{first}/decisions",
+        json={
+            "client_id": accepted[0],
+            "placement_id": accepted[1],
+            "decision": "accept",
+            "reason": "interview went well",
+        },
+    )
     assert r.status_code == 201, r.text
-    r = liaisons["B"].post(f"/runs/{first}/decisions", json={
-        "client_id": rejected[0], "placement_id": rejected[1], "decision": "accept"})
+    r = liaisons["B"].post(
+        f"/runs/{first}/decisions",
+        json={"client_id": rejected[0], "placement_id": rejected[1], "decision": "accept"},
+    )
     assert r.status_code == 404  # not B's provider
     assert coord.post(f"/instances/{week}/runs", json={"time_limit": "x"}).status_code == 422
-    assert coord.post(f"/instances/{week}/runs", content=b"{",
-                      headers={"content-type": "application/json"}).status_code == 400
+    assert (
+        coord.post(
+            f"/instances/{week}/runs", content=b"{", headers={"content-type": "application/json"}
+        ).status_code
+        == 400
+    )
 
     lap("read results + liaisons")
 
@@ -234,12 +265,24 @@ def test_whole_week_through_http(server: Server, tmp_path: Path) -> None:
 
     # publish: the week is closed from then on
     assert coord.post(f"/runs/{second}/publish").status_code == 200
-    assert liaisons["A"].post(f"/runs/{second}/decisions", json={
-        "client_id": accepted[0], "placement_id": accepted[1], "decision": "accept"}
-    ).status_code == 404
-    assert liaisons["B"].post(f"/runs/{second}/decisions", json={
-        "client_id": accepted[0], "placement_id": accepted[1], "decision": "accept"}
-    ).status_code == 409
+    assert (
+        liaisons["A"]
+        .post(
+            f"/runs/{second}/decisions",
+            json={"client_id": accepted[0], "placement_id": accepted[1], "decision": "accept"},
+        )
+        .status_code
+        == 404
+    )
+    assert (
+        liaisons["B"]
+        .post(
+            f"/runs/{second}/decisions",
+            json={"client_id": accepted[0], "placement_id": accepted[1], "decision": "accept"},
+        )
+        .status_code
+        == 409
+    )
     assert coord.post(f"/instances/{week}/runs", json={"time_limit": 1}).status_code == 409
 
     # 6. next week: placed clients hold their seats; the coordinator adds the new queue
@@ -248,8 +291,10 @@ def test_whole_week_through_http(server: Server, tmp_path: Path) -> None:
     nxt = r.json()
     assert nxt["week"] == "2026-W49" and nxt["id"] != week
     new_zip = zipfile.ZipFile(io.BytesIO(coord.get(f"/instances/{nxt['id']}/download").content))
-    holders = {row["id"]: row["current_placement"]
-               for row in csv.DictReader(io.StringIO(new_zip.read("clients.csv").decode()))}
+    holders = {
+        row["id"]: row["current_placement"]
+        for row in csv.DictReader(io.StringIO(new_zip.read("clients.csv").decode()))
+    }
     for c, p in pairs_of(alloc2):
         assert holders[c] == p
     assert nxt["counts"]["queue"] < queue
@@ -262,5 +307,7 @@ def test_whole_week_through_http(server: Server, tmp_path: Path) -> None:
         client.close()
     server.stop()
     lap("publish + next week + stop")
-    print(f"end-to-end workflow took {time.monotonic() - t0:.1f} s: "
-          + ", ".join(f"{name} {t:.1f} s" for name, t in laps))
+    print(
+        f"end-to-end workflow took {time.monotonic() - t0:.1f} s: "
+        + ", ".join(f"{name} {t:.1f} s" for name, t in laps)
+    )

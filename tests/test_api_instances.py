@@ -15,6 +15,7 @@ from test_api_support import make_api, open_api, week_instance, week_records, we
 def api(tmp_path):
     yield from open_api(tmp_path)
 
+
 ZIP = "application/zip"
 
 
@@ -24,8 +25,15 @@ def test_upload_zip_and_read_back(api):
     out = r.json()
     assert out["name"] == "savo-2026-W48" and out["week"] == "2026-W48"
     assert out["region"] == "savo"
-    assert out["counts"] == {"clients": 5, "queue": 4, "placements": 4, "seats": 4,
-                             "providers": 3, "pools": 1, "decisions": 0}
+    assert out["counts"] == {
+        "clients": 5,
+        "queue": 4,
+        "placements": 4,
+        "seats": 4,
+        "providers": 3,
+        "pools": 1,
+        "decisions": 0,
+    }
     got = api.get(f"/instances/{out['id']}").json()
     assert got["runs"] == [] and got["published_run"] is None and got["source"] == "upload"
     listed = api.get("/instances").json()
@@ -33,7 +41,13 @@ def test_upload_zip_and_read_back(api):
     zipped = api.get(f"/instances/{out['id']}/download")
     assert zipped.status_code == 200 and zipped.headers["content-type"] == ZIP
     names = set(zipfile.ZipFile(io.BytesIO(zipped.content)).namelist())
-    assert {"instance.json", "clients.csv", "placements.csv", "providers.csv", "funding.csv"} <= names
+    assert {
+        "instance.json",
+        "clients.csv",
+        "placements.csv",
+        "providers.csv",
+        "funding.csv",
+    } <= names
     # the extra column survives the round trip
     clients = zipfile.ZipFile(io.BytesIO(zipped.content)).read("clients.csv").decode()
     assert "placement_start_week" in clients.splitlines()[0]
@@ -68,15 +82,17 @@ def test_json_problems_name_row_index(api):
     assert r.status_code == 422, r.text
     problems = r.json()["problems"]
     assert {"file": "clients.csv", "column": "languages", "index": 3}.items() <= next(
-        p for p in problems if p["column"] == "languages").items()
+        p for p in problems if p["column"] == "languages"
+    ).items()
     r2 = api.post("/instances", json={**rec, "clients": week_records()["clients"]})
     problems = r2.json()["problems"]
     seats = next(p for p in problems if p["column"] == "seats")
     assert seats["file"] == "placements.csv" and seats["index"] == 0 and seats["line"] == 2
     rec3 = week_records()
     rec3["clients"][2]["age"] = "old"
-    age = next(p for p in api.post("/instances", json=rec3).json()["problems"]
-               if p["column"] == "age")
+    age = next(
+        p for p in api.post("/instances", json=rec3).json()["problems"] if p["column"] == "age"
+    )
     assert age["index"] == 2 and age["value"] == "old"
 
 
@@ -91,8 +107,10 @@ def test_bad_rules_and_unknown_parts(api):
     rec.pop("extra_table")
     r = api.post("/instances", json=rec)
     assert r.status_code == 422
-    assert any(p["file"] == "instance.json" and "age.mx" in (p["column"] or "")
-               for p in r.json()["problems"])
+    assert any(
+        p["file"] == "instance.json" and "age.mx" in (p["column"] or "")
+        for p in r.json()["problems"]
+    )
 
 
 def test_malformed_requests_are_4xx(api):
@@ -100,8 +118,10 @@ def test_malformed_requests_are_4xx(api):
     assert api.client.post("/instances", content=b"{not json", headers=h).status_code == 400
     assert api.post("/instances", json=[1, 2]).status_code == 422
     assert api.post("/instances", json={"clients": "x"}).status_code == 422
-    assert api.post("/instances", content=b"abc",
-                    headers={"content-type": "text/plain"}).status_code == 415
+    assert (
+        api.post("/instances", content=b"abc", headers={"content-type": "text/plain"}).status_code
+        == 415
+    )
     r = api.post("/instances", files={"other": ("w.zip", week_zip(), ZIP)})
     assert r.status_code == 422 and "file" in r.json()["detail"]
     r = api.post("/instances", files={"file": ("w.zip", b"PK\x03\x04garbage", ZIP)})
@@ -124,12 +144,17 @@ def test_size_limits(tmp_path):
     assert small.post("/instances", json=iid_rec).status_code == 413
     r = small.post("/instances/1/runs", json={"time_limit": 5, "weights": {"x" * 200: 1}})
     assert r.status_code == 413 and "limit" in r.json()["detail"]
+
     # chunked body without a Content-Length is counted as it arrives
     def chunks():
         for _ in range(10):
             yield b"x" * 50
-    r = small.client.post("/instances/1/runs", content=chunks(),
-                          headers={**small.as_("coord"), "content-type": "application/json"})
+
+    r = small.client.post(
+        "/instances/1/runs",
+        content=chunks(),
+        headers={**small.as_("coord"), "content-type": "application/json"},
+    )
     assert r.status_code == 413
     small.client.close()
 
@@ -149,8 +174,10 @@ def test_tokens_and_roles(api):
     assert api.get(f"/instances/{iid}/download", "other_coord").status_code == 404
     assert api.get(f"/instances/{iid}/runs", "other_coord").status_code == 404
     assert api.post(f"/instances/{iid}/runs", "other_coord", json={}).status_code == 404
-    assert api.post(f"/instances/{iid}/clients", "other_coord",
-                    json={"clients": []}).status_code == 404
+    assert (
+        api.post(f"/instances/{iid}/clients", "other_coord", json={"clients": []}).status_code
+        == 404
+    )
     assert api.get("/instances", "other_coord").json() == []
     # … and may not upload another region's week
     r = api.post("/instances", "other_coord", json=week_records())
@@ -168,9 +195,11 @@ def test_region_from_instance_json(api):
 
 def test_add_clients_csv_and_json(api):
     iid = api.upload_week()
-    header = ("id,municipality,lat,lon,age,benefit_days,unemployed_months,work_ability,"
-              "partial_work_ability,languages,needs,interests,transport,max_commute_min,consents,"
-              "current_placement,months_used,source\n")
+    header = (
+        "id,municipality,lat,lon,age,benefit_days,unemployed_months,work_ability,"
+        "partial_work_ability,languages,needs,interests,transport,max_commute_min,consents,"
+        "current_placement,months_used,source\n"
+    )
     csv = header + "n1,Kuopio,62.9,27.7,30,100,2,4,false,fi,,it,car,60,work_trial;coaching,,,TE\n"
     r = api.post(f"/instances/{iid}/clients", files={"file": ("new.csv", csv.encode(), "text/csv")})
     assert r.status_code == 201, r.text
@@ -185,7 +214,9 @@ def test_add_clients_csv_and_json(api):
     assert (r.json()["problems"][0]["line"], r.json()["problems"][0]["column"]) == (2, "age")
     r = api.post(f"/instances/{iid}/clients", json={"clients": [new]})
     assert r.status_code == 422 and "n2" in r.text
-    r = api.post(f"/instances/{iid}/clients", json={"clients": [dict(new, id="n4", transport="ufo")]})
+    r = api.post(
+        f"/instances/{iid}/clients", json={"clients": [dict(new, id="n4", transport="ufo")]}
+    )
     assert r.status_code == 422 and r.json()["problems"][0]["column"] == "transport"
     zipped = zipfile.ZipFile(io.BytesIO(api.get(f"/instances/{iid}/download").content))
     text = zipped.read("clients.csv").decode()
@@ -198,11 +229,20 @@ def test_add_clients_csv_and_json(api):
 
 def test_openapi_lists_the_contract(api):
     paths = api.client.get("/openapi.json").json()["paths"]
-    for path in ("/instances", "/instances/{instance_id}", "/instances/{instance_id}/runs",
-                 "/runs/{run_id}", "/runs/{run_id}/cancel", "/runs/{run_id}/allocation",
-                 "/runs/{run_id}/clients/{client_id}", "/runs/{run_id}/proposals",
-                 "/runs/{run_id}/decisions", "/runs/{run_id}/publish", "/runs/{run_id}/next-week",
-                 "/health"):
+    for path in (
+        "/instances",
+        "/instances/{instance_id}",
+        "/instances/{instance_id}/runs",
+        "/runs/{run_id}",
+        "/runs/{run_id}/cancel",
+        "/runs/{run_id}/allocation",
+        "/runs/{run_id}/clients/{client_id}",
+        "/runs/{run_id}/proposals",
+        "/runs/{run_id}/decisions",
+        "/runs/{run_id}/publish",
+        "/runs/{run_id}/next-week",
+        "/health",
+    ):
         assert path in paths, path
 
 

@@ -126,8 +126,10 @@ def test_failed_run_records_the_error(api):
     iid = api.upload_week()
     run = api.post(f"/instances/{iid}/runs", json={"time_limit": 2}).json()
     with api.store._tx() as conn:  # noqa: SLF001 - simulate a request the solver rejects
-        conn.execute("UPDATE runs SET request = ? WHERE id = ?",
-                     ('{"time_limit": 2, "weights": {}, "mode": "nonsense"}', run["id"]))
+        conn.execute(
+            "UPDATE runs SET request = ? WHERE id = ?",
+            ('{"time_limit": 2, "weights": {}, "mode": "nonsense"}', run["id"]),
+        )
     api.solve_queued()
     got = api.get(f"/runs/{run['id']}").json()
     assert got["status"] == "failed" and "nonsense" in got["error"]
@@ -168,7 +170,9 @@ def test_next_week_from_a_published_run(api):
     # placed clients hold their seats: the queue is c5 only, and p2's holder c4 stays
     assert nxt["counts"]["queue"] == 1 and nxt["counts"]["seats"] == 1
     again = api.post(f"/runs/{run_id}/next-week")
-    assert again.status_code == 200 and again.json()["id"] == nxt["id"] and not again.json()["created"]
+    assert (
+        again.status_code == 200 and again.json()["id"] == nxt["id"] and not again.json()["created"]
+    )
     info = api.get(f"/instances/{nxt['id']}").json()
     assert info["source"] == "next-week" and info["parent_run_id"] == run_id
     assert info["region"] == "savo"

@@ -13,8 +13,16 @@ from typing import Any
 import pytest
 from test_api_support import SENSITIVE, Api, open_api, week_records
 
-CANDIDATE_FIELDS = {"client_id", "rank", "municipality", "languages", "interests",
-                    "accommodations", "travel_min", "decision"}
+CANDIDATE_FIELDS = {
+    "client_id",
+    "rank",
+    "municipality",
+    "languages",
+    "interests",
+    "accommodations",
+    "travel_min",
+    "decision",
+}
 
 
 @pytest.fixture
@@ -23,8 +31,10 @@ def api(tmp_path):
 
 
 def shortlist_run(api: Api, iid: int, **request: Any) -> int:
-    r = api.post(f"/instances/{iid}/runs",
-                 json={"time_limit": 3, "kind": "shortlist", "per_seat": 1, **request})
+    r = api.post(
+        f"/instances/{iid}/runs",
+        json={"time_limit": 3, "kind": "shortlist", "per_seat": 1, **request},
+    )
     assert r.status_code == 201, r.text
     assert r.json()["request"]["kind"] == "shortlist"
     api.solve_queued()
@@ -71,13 +81,19 @@ def test_coordinator_gets_shortlists_json_and_liaison_only_theirs(api):
         assert word not in r.text
 
     # another provider's lists, a run without lists, an allocation run: 404
-    assert api.get(f"/runs/{run}/shortlists", "liaison_b",
-                   params={"provider_id": "v1"}).status_code == 404
+    assert (
+        api.get(f"/runs/{run}/shortlists", "liaison_b", params={"provider_id": "v1"}).status_code
+        == 404
+    )
     assert api.get(f"/runs/{run}/shortlists", "liaison_x").status_code == 404
     b = api.get(f"/runs/{run}/shortlists", "liaison_b").json()
     assert [s["placement_id"] for s in b["lists"]] == ["p4"]
-    assert api.post(f"/runs/{run}/picks", "liaison_b",
-                    json={"placement_id": "p1", "client_ids": ["c1"]}).status_code == 404
+    assert (
+        api.post(
+            f"/runs/{run}/picks", "liaison_b", json={"placement_id": "p1", "client_ids": ["c1"]}
+        ).status_code
+        == 404
+    )
     alloc_run = api.solved_run(iid)
     assert api.get(f"/runs/{alloc_run}/shortlists").status_code == 404
     assert api.get(f"/runs/{alloc_run}/shortlists", "liaison_a").status_code == 404
@@ -88,8 +104,9 @@ def test_pick_becomes_a_lock_that_holds_on_re_runs(api):
     run = shortlist_run(api, iid)
     before = lists_of(api, run)
     assert names(before["p1"]) == ["c1"]
-    r = api.post(f"/runs/{run}/picks", "liaison_a", json={"placement_id": "p1",
-                                                          "client_ids": ["c1"]})
+    r = api.post(
+        f"/runs/{run}/picks", "liaison_a", json={"placement_id": "p1", "client_ids": ["c1"]}
+    )
     assert r.status_code == 201, r.text
     d = r.json()["decisions"][0]
     assert (d["client_id"], d["placement_id"], d["effect"]) == ("c1", "p1", "lock")
@@ -104,7 +121,8 @@ def test_pick_becomes_a_lock_that_holds_on_re_runs(api):
     assert all("c1" not in names(s) for s in rerun.values())
     alloc = api.get(f"/runs/{api.solved_run(iid)}/allocation").json()
     assert {"client_id": "c1", "placement_id": "p1"}.items() <= next(
-        a for a in alloc["assignments"] if a["client_id"] == "c1").items()
+        a for a in alloc["assignments"] if a["client_id"] == "c1"
+    ).items()
 
 
 def test_decline_becomes_a_forbid_and_the_seat_gets_an_alternate(api):
@@ -113,15 +131,28 @@ def test_decline_becomes_a_forbid_and_the_seat_gets_an_alternate(api):
     first = names(lists_of(api, run)["p4"])
     assert len(first) == 1
     declined = first[0]
-    bad = api.post(f"/runs/{run}/picks", "liaison_b",
-                   json={"placement_id": "p4", "client_id": declined, "decline": True})
+    bad = api.post(
+        f"/runs/{run}/picks",
+        "liaison_b",
+        json={"placement_id": "p4", "client_id": declined, "decline": True},
+    )
     assert bad.status_code == 422  # a decline needs a reason
-    r = api.post(f"/runs/{run}/picks", "liaison_b", json={
-        "placement_id": "p4", "client_id": declined, "decline": True, "by_client": True,
-        "reason": "prefers another field"})
+    r = api.post(
+        f"/runs/{run}/picks",
+        "liaison_b",
+        json={
+            "placement_id": "p4",
+            "client_id": declined,
+            "decline": True,
+            "by_client": True,
+            "reason": "prefers another field",
+        },
+    )
     assert r.status_code == 201, r.text
     d = r.json()["decisions"][0]
-    assert d["effect"] == "forbid" and d["reason"] == "declined by the client: prefers another field"
+    assert (
+        d["effect"] == "forbid" and d["reason"] == "declined by the client: prefers another field"
+    )
     history = api.get(f"/runs/{run}/decisions", "liaison_b").json()
     assert [(h["client_id"], h["decision"]) for h in history] == [(declined, "reject")]
 
@@ -135,15 +166,25 @@ def test_change_of_form_is_checked_and_named(api):
     iid = api.upload_week(rec)
     run = shortlist_run(api, iid)
     assert names(lists_of(api, run)["p1"]) == ["c1"]
-    other = api.post(f"/runs/{run}/picks", "liaison_a",
-                     json={"placement_id": "p1", "client_ids": ["c1"], "switch_to": "p4"})
+    other = api.post(
+        f"/runs/{run}/picks",
+        "liaison_a",
+        json={"placement_id": "p1", "client_ids": ["c1"], "switch_to": "p4"},
+    )
     assert other.status_code == 409
     assert other.json()["errors"][0].startswith("same_provider:")
     assert "same_provider" in other.json()["detail"]
     assert api.get(f"/runs/{run}/decisions").json() == []
-    r = api.post(f"/runs/{run}/picks", "liaison_a", json={
-        "placement_id": "p1", "client_ids": ["c1"], "switch_to": "p3",
-        "reason": "a wage-subsidy post instead"})
+    r = api.post(
+        f"/runs/{run}/picks",
+        "liaison_a",
+        json={
+            "placement_id": "p1",
+            "client_ids": ["c1"],
+            "switch_to": "p3",
+            "reason": "a wage-subsidy post instead",
+        },
+    )
     assert r.status_code == 201, r.text
     d = r.json()["decisions"][0]
     assert (d["client_id"], d["placement_id"], d["effect"]) == ("c1", "p3", "lock")

@@ -14,8 +14,16 @@ from cli.main import main as polku
 
 
 def new_instance(name: str = "savo-2026-W48") -> NewInstance:
-    return NewInstance(name=name, week="2026-W48", region="savo", source="upload",
-                       created_by="t", data=b"zip", sha256="x", providers=("v1",))
+    return NewInstance(
+        name=name,
+        week="2026-W48",
+        region="savo",
+        source="upload",
+        created_by="t",
+        data=b"zip",
+        sha256="x",
+        providers=("v1",),
+    )
 
 
 def test_migrations_are_versioned_and_idempotent(tmp_path):
@@ -55,8 +63,9 @@ def test_claims_are_exclusive_and_stale_workers_cannot_finish(tmp_path):
 
 
 def test_settings_from_env():
-    s = Settings.from_env({"POLKU_DB": "/x/p.sqlite", "POLKU_MAX_UPLOAD_MB": "5",
-                           "POLKU_WORKER_PROCESSES": "2"})
+    s = Settings.from_env(
+        {"POLKU_DB": "/x/p.sqlite", "POLKU_MAX_UPLOAD_MB": "5", "POLKU_WORKER_PROCESSES": "2"}
+    )
     assert (s.db, s.max_upload_bytes, s.worker_processes) == ("/x/p.sqlite", 5 * 2**20, 2)
     assert Settings.from_env({}).db == "polku.sqlite"
     with pytest.raises(SettingsError, match="POLKU_MAX_JSON_KB"):
@@ -65,8 +74,23 @@ def test_settings_from_env():
 
 def test_token_command(tmp_path, capsys, monkeypatch):
     db = tmp_path / "t.sqlite"
-    assert polku(["token", "create", "--role", "liaison", "--providers", "v1, v2",
-                  "--name", "Liisa", "--db", str(db)]) == 0
+    assert (
+        polku(
+            [
+                "token",
+                "create",
+                "--role",
+                "liaison",
+                "--providers",
+                "v1, v2",
+                "--name",
+                "Liisa",
+                "--db",
+                str(db),
+            ]
+        )
+        == 0
+    )
     token = capsys.readouterr().out.strip()
     store = open_store(str(db))
     row = store.token_by_hash(hash_token(token))

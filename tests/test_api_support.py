@@ -31,38 +31,109 @@ from models.instance import Instance
 KUOPIO = (62.89, 27.68)
 NEAR = (62.91, 27.70)
 TYPES = ["work_trial", "wage_subsidy", "coaching", "participation"]
-SENSITIVE = {"work_ability", "abilities", "benefit_days", "unemployed_months",
-             "partial_work_ability", "age", "months_used", "score", "scores", "priority",
-             "needs", "lat", "lon", "weeks_since_activation", "cost", "pool_id"}
-PROPOSAL_FIELDS = {"client_id", "municipality", "languages", "interests", "accommodations",
-                   "travel_min", "placement_id", "placement_type", "provider_id", "decision"}
+SENSITIVE = {
+    "work_ability",
+    "abilities",
+    "benefit_days",
+    "unemployed_months",
+    "partial_work_ability",
+    "age",
+    "months_used",
+    "score",
+    "scores",
+    "priority",
+    "needs",
+    "lat",
+    "lon",
+    "weeks_since_activation",
+    "cost",
+    "pool_id",
+}
+PROPOSAL_FIELDS = {
+    "client_id",
+    "municipality",
+    "languages",
+    "interests",
+    "accommodations",
+    "travel_min",
+    "placement_id",
+    "placement_type",
+    "provider_id",
+    "decision",
+}
 
 
 def week_records() -> dict[str, Any]:
     """The hand-made week as the JSON upload shape."""
-    base = dict(municipality="Kuopio", lat=KUOPIO[0], lon=KUOPIO[1], age=35, benefit_days=400,
-                unemployed_months=14, work_ability=4, partial_work_ability=False,
-                languages=["fi"], needs=[], interests=["it"], transport="car",
-                max_commute_min=60, consents=TYPES, wishes=[], current_placement="",
-                months_used={})
+    base = dict(
+        municipality="Kuopio",
+        lat=KUOPIO[0],
+        lon=KUOPIO[1],
+        age=35,
+        benefit_days=400,
+        unemployed_months=14,
+        work_ability=4,
+        partial_work_ability=False,
+        languages=["fi"],
+        needs=[],
+        interests=["it"],
+        transport="car",
+        max_commute_min=60,
+        consents=TYPES,
+        wishes=[],
+        current_placement="",
+        months_used={},
+    )
     clients = [
-        {**base, "id": "c1", "needs": ["quiet"], "interests": ["it", "care"],
-         "abilities": {"physical": 2}, "partial_work_ability": True},
+        {
+            **base,
+            "id": "c1",
+            "needs": ["quiet"],
+            "interests": ["it", "care"],
+            "abilities": {"physical": 2},
+            "partial_work_ability": True,
+        },
         {**base, "id": "c2", "lat": NEAR[0], "lon": NEAR[1], "benefit_days": 900},
         {**base, "id": "c3", "benefit_days": 200, "languages": ["fi", "en"]},
-        {**base, "id": "c4", "current_placement": "p2", "months_used": {"coaching": 1.5},
-         "placement_start_week": "2026-W42"},
+        {
+            **base,
+            "id": "c4",
+            "current_placement": "p2",
+            "months_used": {"coaching": 1.5},
+            "placement_start_week": "2026-W42",
+        },
         {**base, "id": "c5", "age": 70},
     ]
-    seat = dict(municipality="Kuopio", lat=NEAR[0], lon=NEAR[1], seats=1, min_work_ability=1,
-                language="fi", features=[], sector="it", duration_weeks=12, weekly_cost=100.0,
-                funding_pools=["f1"])
+    seat = dict(
+        municipality="Kuopio",
+        lat=NEAR[0],
+        lon=NEAR[1],
+        seats=1,
+        min_work_ability=1,
+        language="fi",
+        features=[],
+        sector="it",
+        duration_weeks=12,
+        weekly_cost=100.0,
+        funding_pools=["f1"],
+    )
     placements = [
-        {**seat, "id": "p1", "type": "work_trial", "provider_id": "v1",
-         "features": ["quiet", "wheelchair"]},
+        {
+            **seat,
+            "id": "p1",
+            "type": "work_trial",
+            "provider_id": "v1",
+            "features": ["quiet", "wheelchair"],
+        },
         {**seat, "id": "p2", "type": "coaching", "provider_id": "v2", "duration_weeks": 8},
-        {**seat, "id": "p3", "type": "wage_subsidy", "provider_id": "v1", "duration_weeks": 26,
-         "weekly_cost": 1000.0},
+        {
+            **seat,
+            "id": "p3",
+            "type": "wage_subsidy",
+            "provider_id": "v1",
+            "duration_weeks": 26,
+            "weekly_cost": 1000.0,
+        },
         {**seat, "id": "p4", "type": "work_trial", "provider_id": "v3"},
     ]
     providers = [
@@ -70,21 +141,38 @@ def week_records() -> dict[str, Any]:
         {"id": "v2", "name": "Työpaja ry", "kind": "association", "municipality": "Kuopio"},
         {"id": "v3", "name": "Kuopion kaupunki", "kind": "municipality", "municipality": "Kuopio"},
     ]
-    funding = [{"id": "f1", "name": "Määräraha", "budget": 100000.0, "types": [],
-                "municipalities": []}]
-    return {"instance": {"format_version": 1, "name": "savo-2026-W48", "week": "2026-W48",
-                         "rules": {}, "weights": {}},
-            "clients": clients, "placements": placements, "providers": providers,
-            "funding": funding, "decisions": []}
+    funding = [
+        {"id": "f1", "name": "Määräraha", "budget": 100000.0, "types": [], "municipalities": []}
+    ]
+    return {
+        "instance": {
+            "format_version": 1,
+            "name": "savo-2026-W48",
+            "week": "2026-W48",
+            "rules": {},
+            "weights": {},
+        },
+        "clients": clients,
+        "placements": placements,
+        "providers": providers,
+        "funding": funding,
+        "decisions": [],
+    }
 
 
 def week_instance() -> Instance:
     """The hand-made week as an Instance (what the JSON upload becomes)."""
     rec = week_records()
     head = rec["instance"]
-    return build_instance(clients=rec["clients"], placements=rec["placements"],
-                          providers=rec["providers"], pools=rec["funding"],
-                          decisions=rec["decisions"], name=head["name"], week=head["week"])
+    return build_instance(
+        clients=rec["clients"],
+        placements=rec["placements"],
+        providers=rec["providers"],
+        pools=rec["funding"],
+        decisions=rec["decisions"],
+        name=head["name"],
+        week=head["week"],
+    )
 
 
 def week_zip(inst: Instance | None = None) -> bytes:

@@ -48,55 +48,172 @@ ALL_TYPES = ["work_trial", "wage_subsidy", "coaching", "participation"]
 def records() -> dict[str, list[dict[str, Any]]]:
     """The hand-made instance as records: 4 clients, 4 placements, 2 providers, 3 pools."""
     client = dict(
-        municipality="Kuopio", age=30, benefit_days=0, unemployed_months=0, work_ability=3,
-        partial_work_ability=False, languages=["fi"], needs=[], interests=[], transport="car",
-        max_commute_min=60, consents=ALL_TYPES, wishes=[], current_placement="", months_used={},
+        municipality="Kuopio",
+        age=30,
+        benefit_days=0,
+        unemployed_months=0,
+        work_ability=3,
+        partial_work_ability=False,
+        languages=["fi"],
+        needs=[],
+        interests=[],
+        transport="car",
+        max_commute_min=60,
+        consents=ALL_TYPES,
+        wishes=[],
+        current_placement="",
+        months_used={},
     )
     clients = [
-        {**client, "id": "c1", "lat": KUOPIO[0], "lon": KUOPIO[1], "benefit_days": 600,
-         "unemployed_months": 14, "work_ability": 4, "interests": ["care"], "wishes": ["p1"],
-         "months_used": {"coaching": 3}, "weeks_since_activation": 10},
-        {**client, "id": "c2", "lat": NEAR[0], "lon": NEAR[1], "age": 22, "benefit_days": 100,
-         "unemployed_months": 3, "partial_work_ability": True, "languages": ["fi", "sv"],
-         "needs": ["wheelchair"], "transport": "transit", "max_commute_min": 45,
-         "consents": ["coaching", "participation", "wage_subsidy"]},
-        {**client, "id": "c3", "lat": KUOPIO[0], "lon": KUOPIO[1], "age": 40, "benefit_days": 800,
-         "current_placement": "p3"},
-        {**client, "id": "c4", "lat": NEAR[0], "lon": NEAR[1], "age": 20, "benefit_days": 50,
-         "unemployed_months": 3, "max_commute_min": 30, "consents": ["coaching", "wage_subsidy"]},
+        {
+            **client,
+            "id": "c1",
+            "lat": KUOPIO[0],
+            "lon": KUOPIO[1],
+            "benefit_days": 600,
+            "unemployed_months": 14,
+            "work_ability": 4,
+            "interests": ["care"],
+            "wishes": ["p1"],
+            "months_used": {"coaching": 3},
+            "weeks_since_activation": 10,
+        },
+        {
+            **client,
+            "id": "c2",
+            "lat": NEAR[0],
+            "lon": NEAR[1],
+            "age": 22,
+            "benefit_days": 100,
+            "unemployed_months": 3,
+            "partial_work_ability": True,
+            "languages": ["fi", "sv"],
+            "needs": ["wheelchair"],
+            "transport": "transit",
+            "max_commute_min": 45,
+            "consents": ["coaching", "participation", "wage_subsidy"],
+        },
+        {
+            **client,
+            "id": "c3",
+            "lat": KUOPIO[0],
+            "lon": KUOPIO[1],
+            "age": 40,
+            "benefit_days": 800,
+            "current_placement": "p3",
+        },
+        {
+            **client,
+            "id": "c4",
+            "lat": NEAR[0],
+            "lon": NEAR[1],
+            "age": 20,
+            "benefit_days": 50,
+            "unemployed_months": 3,
+            "max_commute_min": 30,
+            "consents": ["coaching", "wage_subsidy"],
+        },
     ]
-    placement = dict(municipality="Kuopio", min_work_ability=1, language="fi", features=[],
-                     sector="", demands={})
+    placement = dict(
+        municipality="Kuopio", min_work_ability=1, language="fi", features=[], sector="", demands={}
+    )
     placements = [
-        {**placement, "id": "p1", "type": "wage_subsidy", "provider_id": "v1", "lat": KUOPIO[0],
-         "lon": KUOPIO[1], "seats": 1, "min_work_ability": 3, "sector": "care",
-         "duration_weeks": 26, "weekly_cost": 600.0, "funding_pools": ["ts"]},
-        {**placement, "id": "p2", "type": "coaching", "provider_id": "v2", "lat": NEAR[0],
-         "lon": NEAR[1], "seats": 1, "min_work_ability": 2, "features": ["wheelchair", "transport"],
-         "sector": "wood", "duration_weeks": 12, "weekly_cost": 250.0,
-         "funding_pools": ["esf", "muni"]},
-        {**placement, "id": "p3", "type": "participation", "provider_id": "v2", "lat": KUOPIO[0],
-         "lon": KUOPIO[1], "seats": 1, "sector": "farm", "duration_weeks": 20, "weekly_cost": 0.0,
-         "funding_pools": []},
-        {**placement, "id": "p4", "type": "wage_subsidy", "provider_id": "v1", "lat": NEAR[0],
-         "lon": NEAR[1], "seats": 1, "duration_weeks": 10, "weekly_cost": 400.0,
-         "funding_pools": ["ts"]},
+        {
+            **placement,
+            "id": "p1",
+            "type": "wage_subsidy",
+            "provider_id": "v1",
+            "lat": KUOPIO[0],
+            "lon": KUOPIO[1],
+            "seats": 1,
+            "min_work_ability": 3,
+            "sector": "care",
+            "duration_weeks": 26,
+            "weekly_cost": 600.0,
+            "funding_pools": ["ts"],
+        },
+        {
+            **placement,
+            "id": "p2",
+            "type": "coaching",
+            "provider_id": "v2",
+            "lat": NEAR[0],
+            "lon": NEAR[1],
+            "seats": 1,
+            "min_work_ability": 2,
+            "features": ["wheelchair", "transport"],
+            "sector": "wood",
+            "duration_weeks": 12,
+            "weekly_cost": 250.0,
+            "funding_pools": ["esf", "muni"],
+        },
+        {
+            **placement,
+            "id": "p3",
+            "type": "participation",
+            "provider_id": "v2",
+            "lat": KUOPIO[0],
+            "lon": KUOPIO[1],
+            "seats": 1,
+            "sector": "farm",
+            "duration_weeks": 20,
+            "weekly_cost": 0.0,
+            "funding_pools": [],
+        },
+        {
+            **placement,
+            "id": "p4",
+            "type": "wage_subsidy",
+            "provider_id": "v1",
+            "lat": NEAR[0],
+            "lon": NEAR[1],
+            "seats": 1,
+            "duration_weeks": 10,
+            "weekly_cost": 400.0,
+            "funding_pools": ["ts"],
+        },
     ]
     providers = [
-        {"id": "v1", "name": "Yhdistys", "kind": "association", "municipality": "Kuopio",
-         "max_subsidised": 1},
+        {
+            "id": "v1",
+            "name": "Yhdistys",
+            "kind": "association",
+            "municipality": "Kuopio",
+            "max_subsidised": 1,
+        },
         {"id": "v2", "name": "Paja Oy", "kind": "company", "municipality": "Kuopio"},
     ]
     pools = [
-        {"id": "ts", "name": "Palkkatuki", "budget": 20000.0, "types": ["wage_subsidy"],
-         "municipalities": []},
-        {"id": "esf", "name": "ESF nuoret", "budget": 6500.0, "types": ["coaching"],
-         "municipalities": ["Kuopio"], "groups": ["youth"]},
-        {"id": "muni", "name": "Pori-lisä", "budget": 100000.0, "types": ["coaching"],
-         "municipalities": ["Pori"]},
+        {
+            "id": "ts",
+            "name": "Palkkatuki",
+            "budget": 20000.0,
+            "types": ["wage_subsidy"],
+            "municipalities": [],
+        },
+        {
+            "id": "esf",
+            "name": "ESF nuoret",
+            "budget": 6500.0,
+            "types": ["coaching"],
+            "municipalities": ["Kuopio"],
+            "groups": ["youth"],
+        },
+        {
+            "id": "muni",
+            "name": "Pori-lisä",
+            "budget": 100000.0,
+            "types": ["coaching"],
+            "municipalities": ["Pori"],
+        },
     ]
-    return {"clients": clients, "placements": placements, "providers": providers, "pools": pools,
-            "decisions": []}
+    return {
+        "clients": clients,
+        "placements": placements,
+        "providers": providers,
+        "pools": pools,
+        "decisions": [],
+    }
 
 
 def make_instance(recs: dict[str, list[dict[str, Any]]] | None = None, **kw: Any) -> Instance:
@@ -115,26 +232,49 @@ def patched(table: str, row_id: str, **changes: Any) -> dict[str, list[dict[str,
 def valid_allocation() -> dict[str, Any]:
     """The clean allocation, every figure worked out by hand (see the comments)."""
     return {
-        "format_version": 1, "instance": "test-week", "status": "OPTIMAL",
-        "objective": 1387 + 1033, "bound": 2420, "solve_seconds": 0.1,
+        "format_version": 1,
+        "instance": "test-week",
+        "status": "OPTIMAL",
+        "objective": 1387 + 1033,
+        "bound": 2420,
+        "solve_seconds": 0.1,
         "assignments": [
             # c1 → p1: association + 14 months unemployed → rate 1.0: 600 × 26 = 15600 €.
             # priority 1000 + 20·600/100 + 0.5·37.21·5 + 2·10 = 1233.025; wish rank 1 → 120;
             # interest care → 60; pathway: coaching used (stage 1), wage subsidy is 3 → 0;
             # travel 0 km by car = 5 min → −10; cost −15.6 → −16.
-            {"client_id": "c1", "placement_id": "p1", "pool_id": "ts", "cost": 15600.0,
-             "travel_min": 5.0,
-             "score": {"priority": 1233, "wish": 120, "interest": 60, "travel": -10, "cost": -16}},
+            {
+                "client_id": "c1",
+                "placement_id": "p1",
+                "pool_id": "ts",
+                "cost": 15600.0,
+                "travel_min": 5.0,
+                "score": {
+                    "priority": 1233,
+                    "wish": 120,
+                    "interest": 60,
+                    "travel": -10,
+                    "cost": -16,
+                },
+            },
             # c2 → p2: coaching rate 1.0: 250 × 12 = 3000 €, paid by the youth ESF pool.
             # priority 1000 + 20·100/100 + 2·(3 months × 52/12 = 13 weeks, activation unknown)
             # = 1046; transport feature → car, 0 km → 5 min → −10; cost −3.
-            {"client_id": "c2", "placement_id": "p2", "pool_id": "esf", "cost": 3000.0,
-             "travel_min": 5.0, "score": {"priority": 1046, "travel": -10, "cost": -3}},
+            {
+                "client_id": "c2",
+                "placement_id": "p2",
+                "pool_id": "esf",
+                "cost": 3000.0,
+                "travel_min": 5.0,
+                "score": {"priority": 1046, "travel": -10, "cost": -3},
+            },
         ],
         "unassigned": [{"client_id": "c4", "reasons": ["the only coaching seat is taken"]}],
-        "pools": [{"pool_id": "ts", "budget": 20000.0, "used": 15600.0},
-                  {"pool_id": "esf", "budget": 6500.0, "used": 3000.0},
-                  {"pool_id": "muni", "budget": 100000.0, "used": 0.0}],
+        "pools": [
+            {"pool_id": "ts", "budget": 20000.0, "used": 15600.0},
+            {"pool_id": "esf", "budget": 6500.0, "used": 3000.0},
+            {"pool_id": "muni", "budget": 100000.0, "used": 0.0},
+        ],
         "fairness": {},
     }
 
@@ -145,8 +285,14 @@ def correct_assignment(inst: Instance, cid: str, pid: str, pool: str) -> dict[st
     c, p = facts.clients[cid], facts.placements[pid]
     cost, minutes = pair_cost(facts, c, p), travel_minutes(c, p, facts.rules)
     score = {k: round(v) for k, v in score_components(facts, c, p, minutes, cost).items()}
-    return {"client_id": cid, "placement_id": pid, "pool_id": pool, "cost": round(cost, 2),
-            "travel_min": round(minutes, 2), "score": score}
+    return {
+        "client_id": cid,
+        "placement_id": pid,
+        "pool_id": pool,
+        "cost": round(cost, 2),
+        "travel_min": round(minutes, 2),
+        "score": score,
+    }
 
 
 def settle(raw: dict[str, Any]) -> Allocation:
@@ -190,7 +336,9 @@ def test_travel_minutes_one_degree_north_by_car() -> None:
     facts = Facts.from_instance(make_instance())
     c = facts.clients["c1"]
     p = Placement(**{**facts.placements["p1"].__dict__, "lat": c.lat + 1.0, "lon": c.lon})
-    assert travel_minutes(c, p, facts.rules) == pytest.approx(math.pi / 180 * 6371 * 1.3 + 5, abs=1e-6)
+    assert travel_minutes(c, p, facts.rules) == pytest.approx(
+        math.pi / 180 * 6371 * 1.3 + 5, abs=1e-6
+    )
     walker = Client(**{**c.__dict__, "transport": "none"})
     assert travel_minutes(walker, p, facts.rules) == pytest.approx(
         math.pi / 180 * 6371 * 1.3 / 12 * 60, abs=1e-6
@@ -216,8 +364,9 @@ def test_wage_subsidy_rate_takes_the_highest_applicable() -> None:
 
 
 def test_client_groups_follow_every_condition() -> None:
-    rules = Rules.from_dict({"groups": {"pori_long": {"municipality_in": ["Pori"],
-                                                      "unemployed_months_ge": 12}}})
+    rules = Rules.from_dict(
+        {"groups": {"pori_long": {"municipality_in": ["Pori"], "unemployed_months_ge": 12}}}
+    )
     facts = Facts.from_instance(make_instance())
     c1, c2, c4 = facts.clients["c1"], facts.clients["c2"], facts.clients["c4"]
     assert client_groups(c1, rules) == {"long_term"}
@@ -311,7 +460,9 @@ def test_budget_exceeded() -> None:
     assert violations[0].pool_id == "ts"
 
 
-@pytest.mark.parametrize(("budget", "over"), [(15600.0, False), (15599.995, False), (15599.98, True)])
+@pytest.mark.parametrize(
+    ("budget", "over"), [(15600.0, False), (15599.995, False), (15599.98, True)]
+)
 def test_budget_holds_to_the_cent(budget: float, over: bool) -> None:
     raw = valid_allocation()
     raw["pools"][0]["budget"] = budget
@@ -356,7 +507,9 @@ def test_lock_kept_is_clean() -> None:
 def test_forbidden_pair() -> None:
     recs = records()
     recs["decisions"] = [{"client_id": "c1", "placement_id": "p1", "decision": "forbid"}]
-    assert rules_of(check_allocation(make_instance(recs), settle(valid_allocation()))) == {"forbidden"}
+    assert rules_of(check_allocation(make_instance(recs), settle(valid_allocation()))) == {
+        "forbidden"
+    }
 
 
 def test_double_assignment() -> None:
@@ -383,7 +536,9 @@ def test_unknown_ids() -> None:
     violations = check_allocation(inst, settle(raw))
     assert rules_of(violations) == {"unknown_id"}
     assert {v.message for v in violations} == {
-        "unknown client 'ghost'", "unknown pool 'nope'", "unassigned lists unknown client 'phantom'"
+        "unknown client 'ghost'",
+        "unknown pool 'nope'",
+        "unassigned lists unknown client 'phantom'",
     }
 
 
@@ -461,7 +616,8 @@ def test_allocation_for_another_instance_or_format() -> None:
     raw["instance"] = "another-week"
     raw["format_version"] = 2
     assert rules_of(check_allocation(make_instance(), Allocation.from_dict(raw))) == {
-        "instance", "format"
+        "instance",
+        "format",
     }
 
 
@@ -481,8 +637,9 @@ def _args(instance: Path, alloc: Path) -> argparse.Namespace:
     return argparse.Namespace(instance=str(instance), allocation=str(alloc), max_lines=0)
 
 
-def test_command_clean_and_failed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_clean_and_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import json
 
     monkeypatch.setattr(check_cmd, "load_instance", lambda path: make_instance())
@@ -513,8 +670,9 @@ def test_command_malformed_json_exits_2(tmp_path: Path, capsys: pytest.CaptureFi
     assert check_cmd.run(_args(tmp_path / "inst", tmp_path / "list.json")) == 2
 
 
-def test_command_bad_allocation_shape_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_bad_allocation_shape_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(check_cmd, "load_instance", lambda path: make_instance())
     path = tmp_path / "allocation.json"
     path.write_text('{"assignments": [{"client_id": "c1"}]}')
@@ -522,7 +680,9 @@ def test_command_bad_allocation_shape_exits_2(tmp_path: Path, monkeypatch: pytes
     assert "missing placement_id, pool_id" in capsys.readouterr().err
 
 
-def test_command_reads_a_written_instance(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_reads_a_written_instance(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import json
 
     pytest.importorskip("instances.read", reason="instances/read.py not written yet")
@@ -555,8 +715,15 @@ MONTHS = st.sampled_from([12, 3, 0, 11, 24])
 ABILITY = st.sampled_from([4, 3, 5, 2, 1])
 COORD = st.floats(0.0, 0.15)
 MONTHS_USED = st.sampled_from(
-    [{}, {}, {"coaching": 2}, {"work_trial": 12}, {"participation": 3, "coaching": 1},
-     {"wage_subsidy": 24}, {"participation": 1}]
+    [
+        {},
+        {},
+        {"coaching": 2},
+        {"work_trial": 12},
+        {"participation": 3, "coaching": 1},
+        {"wage_subsidy": 24},
+        {"participation": 1},
+    ]
 )
 
 
@@ -571,60 +738,88 @@ def instances(draw: st.DrawFn, with_decisions: bool = True) -> Instance:
     n_p = draw(st.integers(1, 4))
     pool_ids = [f"f{i}" for i in range(draw(st.integers(1, 3)))]
     providers = [
-        {"id": f"v{i}", "name": "", "kind": draw(st.sampled_from(["company", "association", "farm"])),
-         "municipality": "A", "max_subsidised": draw(st.sampled_from([None, None, 0, 1, 2]))}
+        {
+            "id": f"v{i}",
+            "name": "",
+            "kind": draw(st.sampled_from(["company", "association", "farm"])),
+            "municipality": "A",
+            "max_subsidised": draw(st.sampled_from([None, None, 0, 1, 2])),
+        }
         for i in range(2)
     ]
     pools = [
-        {"id": f, "name": "", "budget": draw(st.sampled_from([0.0, 500.0, 3000.0, 20000.0])),
-         "types": draw(st.just([]) | powerset(ALL_TYPES)),
-         "municipalities": draw(powerset(MUNIS)),
-         "groups": draw(st.just([]) | powerset(GROUPS))}
+        {
+            "id": f,
+            "name": "",
+            "budget": draw(st.sampled_from([0.0, 500.0, 3000.0, 20000.0])),
+            "types": draw(st.just([]) | powerset(ALL_TYPES)),
+            "municipalities": draw(powerset(MUNIS)),
+            "groups": draw(st.just([]) | powerset(GROUPS)),
+        }
         for f in pool_ids
     ]
     clients = []
     for i in range(n_c):
-        clients.append({
-            "id": f"c{i}", "municipality": draw(st.sampled_from(MUNIS)),
-            "lat": 62.0 + draw(COORD), "lon": 27.0 + draw(COORD), "age": draw(AGES),
-            "benefit_days": draw(BENEFIT_DAYS), "unemployed_months": draw(MONTHS),
-            "work_ability": draw(ABILITY), "partial_work_ability": draw(st.booleans()),
-            "languages": draw(st.sampled_from([["fi"], ["fi", "sv"], ["fi"], ["fi", "en"], ["sv"]])),
-            "needs": draw(st.sampled_from([[], [], [], ["wheelchair"]])),
-            "interests": draw(powerset(["care", "wood"])),
-            "transport": draw(st.sampled_from(["car", "transit", "none"])),
-            "max_commute_min": draw(st.sampled_from([20, 30, 45, 60, 90, 150])),
-            "consents": draw(st.just(ALL_TYPES) | powerset(ALL_TYPES)),
-            "wishes": draw(st.sampled_from([[], [], ["p0"], ["p1", "p0"], ["p0", "p1", "p0"]])),
-            "current_placement": draw(st.sampled_from(["", "", "", "p0"])),
-            "months_used": draw(MONTHS_USED),
-            "weeks_since_activation": draw(st.sampled_from([None, 0, 10, 200])),
-            "abilities": draw(st.sampled_from([{}, {"physical": 2}, {"physical": 5}])),
-        })
+        clients.append(
+            {
+                "id": f"c{i}",
+                "municipality": draw(st.sampled_from(MUNIS)),
+                "lat": 62.0 + draw(COORD),
+                "lon": 27.0 + draw(COORD),
+                "age": draw(AGES),
+                "benefit_days": draw(BENEFIT_DAYS),
+                "unemployed_months": draw(MONTHS),
+                "work_ability": draw(ABILITY),
+                "partial_work_ability": draw(st.booleans()),
+                "languages": draw(
+                    st.sampled_from([["fi"], ["fi", "sv"], ["fi"], ["fi", "en"], ["sv"]])
+                ),
+                "needs": draw(st.sampled_from([[], [], [], ["wheelchair"]])),
+                "interests": draw(powerset(["care", "wood"])),
+                "transport": draw(st.sampled_from(["car", "transit", "none"])),
+                "max_commute_min": draw(st.sampled_from([20, 30, 45, 60, 90, 150])),
+                "consents": draw(st.just(ALL_TYPES) | powerset(ALL_TYPES)),
+                "wishes": draw(st.sampled_from([[], [], ["p0"], ["p1", "p0"], ["p0", "p1", "p0"]])),
+                "current_placement": draw(st.sampled_from(["", "", "", "p0"])),
+                "months_used": draw(MONTHS_USED),
+                "weeks_since_activation": draw(st.sampled_from([None, 0, 10, 200])),
+                "abilities": draw(st.sampled_from([{}, {"physical": 2}, {"physical": 5}])),
+            }
+        )
     placements = []
     for j in range(n_p):
-        placements.append({
-            "id": f"p{j}", "type": draw(st.sampled_from(ALL_TYPES)),
-            "provider_id": draw(st.sampled_from(["v0", "v1"])),
-            "municipality": draw(st.sampled_from(MUNIS)),
-            "lat": 62.0 + draw(COORD), "lon": 27.0 + draw(COORD),
-            "seats": draw(st.sampled_from([0, 1, 1, 2, 3])),
-            "min_work_ability": draw(st.sampled_from([1, 1, 1, 2, 3, 4])),
-            "language": draw(st.sampled_from(["fi", "fi", "fi", "fi", "sv"])),
-            "features": draw(powerset(["wheelchair", "transport"])),
-            "sector": draw(st.sampled_from(["", "care", "wood"])),
-            "duration_weeks": draw(st.sampled_from([1, 4, 12, 26])),
-            "weekly_cost": draw(st.sampled_from([0.0, 55.5, 250.0, 800.0])),
-            "funding_pools": draw(powerset(pool_ids)),
-            "demands": draw(st.sampled_from([{}, {}, {}, {"physical": 3}])),
-        })
+        placements.append(
+            {
+                "id": f"p{j}",
+                "type": draw(st.sampled_from(ALL_TYPES)),
+                "provider_id": draw(st.sampled_from(["v0", "v1"])),
+                "municipality": draw(st.sampled_from(MUNIS)),
+                "lat": 62.0 + draw(COORD),
+                "lon": 27.0 + draw(COORD),
+                "seats": draw(st.sampled_from([0, 1, 1, 2, 3])),
+                "min_work_ability": draw(st.sampled_from([1, 1, 1, 2, 3, 4])),
+                "language": draw(st.sampled_from(["fi", "fi", "fi", "fi", "sv"])),
+                "features": draw(powerset(["wheelchair", "transport"])),
+                "sector": draw(st.sampled_from(["", "care", "wood"])),
+                "duration_weeks": draw(st.sampled_from([1, 4, 12, 26])),
+                "weekly_cost": draw(st.sampled_from([0.0, 55.5, 250.0, 800.0])),
+                "funding_pools": draw(powerset(pool_ids)),
+                "demands": draw(st.sampled_from([{}, {}, {}, {"physical": 3}])),
+            }
+        )
     decisions = []
     if with_decisions:
         pairs = [(c["id"], p["id"]) for c in clients for p in placements]
         for cid, pid in draw(st.lists(st.sampled_from(pairs), unique=True, max_size=3)):
             decisions.append({"client_id": cid, "placement_id": pid, "decision": "forbid"})
-    return build_instance(clients=clients, placements=placements, providers=providers,
-                          pools=pools, decisions=decisions, name="prop")
+    return build_instance(
+        clients=clients,
+        placements=placements,
+        providers=providers,
+        pools=pools,
+        decisions=decisions,
+        name="prop",
+    )
 
 
 def oracle_cost(inst: Instance, cid: str, pid: str) -> float:
@@ -649,8 +844,14 @@ def test_capacity_and_budget_flags_match_a_direct_count(data: st.DataObject) -> 
     inst = data.draw(instances())
     cids, pids = list(inst.clients["id"]), list(inst.placements["id"])
     pool_ids = list(inst.pools["id"])
-    picks = data.draw(st.lists(st.tuples(st.sampled_from(cids), st.sampled_from(pids),
-                                         st.sampled_from(pool_ids + [""])), max_size=10))
+    picks = data.draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(cids), st.sampled_from(pids), st.sampled_from(pool_ids + [""])
+            ),
+            max_size=10,
+        )
+    )
     seats = dict(zip(inst.placements["id"], inst.placements["seats"], strict=True))
     budget = dict(zip(inst.pools["id"], inst.pools["budget"], strict=True))
     taken: Counter[str] = Counter()
@@ -661,8 +862,16 @@ def test_capacity_and_budget_flags_match_a_direct_count(data: st.DataObject) -> 
         taken[pid] += 1
         if fid:
             cents[fid] += round(cost * 100)
-        assignments.append({"client_id": cid, "placement_id": pid, "pool_id": fid, "cost": cost,
-                            "travel_min": 0.0, "score": {}})
+        assignments.append(
+            {
+                "client_id": cid,
+                "placement_id": pid,
+                "pool_id": fid,
+                "cost": cost,
+                "travel_min": 0.0,
+                "score": {},
+            }
+        )
     alloc = Allocation.from_dict({"assignments": assignments, "objective": 0})
     violations = check_allocation(inst, alloc)
     over_seats = {pid for pid, n in taken.items() if n > seats[pid]}
@@ -686,7 +895,11 @@ def greedy(inst: Instance) -> Allocation:
         for p in facts.placements.values():
             if seats[p.id] == 0 or pair_problems(facts, c, p):
                 continue
-            if p.type == "wage_subsidy" and caps[p.provider_id] is not None and caps[p.provider_id] < 1:
+            if (
+                p.type == "wage_subsidy"
+                and caps[p.provider_id] is not None
+                and caps[p.provider_id] < 1
+            ):
                 continue
             cost = pair_cost(facts, c, p)
             options = list(p.funding_pools) + [""]
@@ -708,14 +921,30 @@ def greedy(inst: Instance) -> Allocation:
             caps[p.provider_id] -= 1
         minutes = travel_minutes(c, p, facts.rules)
         score = {k: round(v) for k, v in score_components(facts, c, p, minutes, cost).items()}
-        assignments.append({"client_id": c.id, "placement_id": p.id, "pool_id": fid,
-                            "cost": round(cost, 2), "travel_min": round(minutes, 2), "score": score})
-    pools = [{"pool_id": fid, "budget": f.budget, "used": f.budget - left[fid]}
-             for fid, f in facts.pools.items()]
+        assignments.append(
+            {
+                "client_id": c.id,
+                "placement_id": p.id,
+                "pool_id": fid,
+                "cost": round(cost, 2),
+                "travel_min": round(minutes, 2),
+                "score": score,
+            }
+        )
+    pools = [
+        {"pool_id": fid, "budget": f.budget, "used": f.budget - left[fid]}
+        for fid, f in facts.pools.items()
+    ]
     objective = sum(sum(a["score"].values()) for a in assignments)
-    return Allocation.from_dict({"instance": inst.name, "objective": objective,
-                                 "assignments": assignments, "unassigned": unassigned,
-                                 "pools": pools})
+    return Allocation.from_dict(
+        {
+            "instance": inst.name,
+            "objective": objective,
+            "assignments": assignments,
+            "unassigned": unassigned,
+            "pools": pools,
+        }
+    )
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])

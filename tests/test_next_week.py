@@ -21,42 +21,104 @@ TYPES = ["work_trial", "wage_subsidy", "coaching", "participation"]
 
 
 def week():
-    base = dict(municipality="Kuopio", lat=62.89, lon=27.68, age=35, benefit_days=400,
-                unemployed_months=14, work_ability=4, partial_work_ability=False,
-                languages=["fi"], needs=[], interests=[], transport="car", max_commute_min=60,
-                consents=TYPES, current_placement="", months_used={},
-                weeks_since_activation=3)
+    base = dict(
+        municipality="Kuopio",
+        lat=62.89,
+        lon=27.68,
+        age=35,
+        benefit_days=400,
+        unemployed_months=14,
+        work_ability=4,
+        partial_work_ability=False,
+        languages=["fi"],
+        needs=[],
+        interests=[],
+        transport="car",
+        max_commute_min=60,
+        consents=TYPES,
+        current_placement="",
+        months_used={},
+        weeks_since_activation=3,
+    )
     clients = [
         {**base, "id": "a"},  # placed at p1 this week
         {**base, "id": "b", "months_used": {"coaching": 1}},  # placed at p2
         {**base, "id": "c", "weeks_since_activation": None},  # waits
-        {**base, "id": "d", "current_placement": "p2", "placement_start_week": "2026-W41",
-         "months_used": {"coaching": 1.62}},  # 8-week coaching since W41: ends at W49
-        {**base, "id": "e", "current_placement": "p1", "placement_start_week": "2026-W47",
-         "months_used": {"work_trial": 0.23}},  # continues
+        {
+            **base,
+            "id": "d",
+            "current_placement": "p2",
+            "placement_start_week": "2026-W41",
+            "months_used": {"coaching": 1.62},
+        },  # 8-week coaching since W41: ends at W49
+        {
+            **base,
+            "id": "e",
+            "current_placement": "p1",
+            "placement_start_week": "2026-W47",
+            "months_used": {"work_trial": 0.23},
+        },  # continues
         {**base, "id": "f", "current_placement": "p1"},  # no start week: stays
     ]
-    seat = dict(municipality="Kuopio", lat=62.9, lon=27.7, min_work_ability=1, language="fi",
-                features=[], sector="", weekly_cost=100.0, funding_pools=["f1"])
+    seat = dict(
+        municipality="Kuopio",
+        lat=62.9,
+        lon=27.7,
+        min_work_ability=1,
+        language="fi",
+        features=[],
+        sector="",
+        weekly_cost=100.0,
+        funding_pools=["f1"],
+    )
     placements = [
-        {**seat, "id": "p1", "type": "work_trial", "provider_id": "v1", "seats": 2,
-         "duration_weeks": 12},
-        {**seat, "id": "p2", "type": "coaching", "provider_id": "v1", "seats": 1,
-         "duration_weeks": 8},
+        {
+            **seat,
+            "id": "p1",
+            "type": "work_trial",
+            "provider_id": "v1",
+            "seats": 2,
+            "duration_weeks": 12,
+        },
+        {
+            **seat,
+            "id": "p2",
+            "type": "coaching",
+            "provider_id": "v1",
+            "seats": 1,
+            "duration_weeks": 8,
+        },
     ]
     providers = [{"id": "v1", "name": "V", "kind": "company", "municipality": "Kuopio"}]
-    pools = [{"id": "f1", "name": "F", "budget": 5000.0, "types": [], "municipalities": []},
-             {"id": "f2", "name": "G", "budget": 100.0, "types": [], "municipalities": []}]
+    pools = [
+        {"id": "f1", "name": "F", "budget": 5000.0, "types": [], "municipalities": []},
+        {"id": "f2", "name": "G", "budget": 100.0, "types": [], "municipalities": []},
+    ]
     decisions = [
         {"client_id": "c", "placement_id": "p1", "decision": "forbid", "reason": "no"},
         {"client_id": "c", "placement_id": "p2", "decision": "lock", "reason": "yes"},
         {"client_id": "a", "placement_id": "p1", "decision": "lock", "reason": "yes"},
     ]
-    inst = build_instance(clients=clients, placements=placements, providers=providers,
-                          pools=pools, decisions=decisions, name="savo-2026-W48", week="2026-W48")
-    alloc = Allocation(instance=inst.name, status="OPTIMAL", objective=0, bound=0, solve_seconds=0,
-                       assignments=[Assignment("a", "p1", "f1", 1200.0, 10.0),
-                                    Assignment("b", "p2", "f1", 800.0, 12.0)])
+    inst = build_instance(
+        clients=clients,
+        placements=placements,
+        providers=providers,
+        pools=pools,
+        decisions=decisions,
+        name="savo-2026-W48",
+        week="2026-W48",
+    )
+    alloc = Allocation(
+        instance=inst.name,
+        status="OPTIMAL",
+        objective=0,
+        bound=0,
+        solve_seconds=0,
+        assignments=[
+            Assignment("a", "p1", "f1", 1200.0, 10.0),
+            Assignment("b", "p2", "f1", 800.0, 12.0),
+        ],
+    )
     return inst, alloc
 
 
@@ -118,8 +180,9 @@ def test_next_week_carries_the_allocation_forward():
 
 def test_several_weeks_and_given_decisions():
     inst, alloc = week()
-    forbid_only = frame_from_records("decisions.csv", [
-        {"client_id": "b", "placement_id": "p1", "decision": "forbid"}])
+    forbid_only = frame_from_records(
+        "decisions.csv", [{"client_id": "b", "placement_id": "p1", "decision": "forbid"}]
+    )
     new = next_week(inst, alloc, weeks=4, decisions=forbid_only)
     assert new.week == "2026-W52"
     c = by_id(new.clients)

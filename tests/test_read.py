@@ -28,11 +28,26 @@ TYPES = ["work_trial", "wage_subsidy", "coaching", "participation", "training"]
 
 def client(i: int, **changes: Any) -> dict[str, Any]:
     row = dict(
-        id=f"c{i}", municipality="Kuopio", lat=62.89, lon=27.68, age=30, benefit_days=600,
-        unemployed_months=14, work_ability=3, partial_work_ability=False, languages=["fi"],
-        needs=["quiet"], interests=["retail"], transport="car", max_commute_min=60,
-        consents=["work_trial", "coaching", "training"], wishes=["p1"], current_placement="",
-        months_used={"work_trial": 2}, weeks_since_activation=10, abilities={"physical": 3},
+        id=f"c{i}",
+        municipality="Kuopio",
+        lat=62.89,
+        lon=27.68,
+        age=30,
+        benefit_days=600,
+        unemployed_months=14,
+        work_ability=3,
+        partial_work_ability=False,
+        languages=["fi"],
+        needs=["quiet"],
+        interests=["retail"],
+        transport="car",
+        max_commute_min=60,
+        consents=["work_trial", "coaching", "training"],
+        wishes=["p1"],
+        current_placement="",
+        months_used={"work_trial": 2},
+        weeks_since_activation=10,
+        abilities={"physical": 3},
     )
     row.update(changes)
     return row
@@ -40,9 +55,21 @@ def client(i: int, **changes: Any) -> dict[str, Any]:
 
 def placement(pid: str, ptype: str, **changes: Any) -> dict[str, Any]:
     row = dict(
-        id=pid, type=ptype, provider_id="v1", municipality="Kuopio", lat=62.9, lon=27.7, seats=2,
-        min_work_ability=2, language="fi", features=["quiet"], sector="retail", duration_weeks=12,
-        weekly_cost=50.0, funding_pools=["f1"], demands={"physical": 2},
+        id=pid,
+        type=ptype,
+        provider_id="v1",
+        municipality="Kuopio",
+        lat=62.9,
+        lon=27.7,
+        seats=2,
+        min_work_ability=2,
+        language="fi",
+        features=["quiet"],
+        sector="retail",
+        duration_weeks=12,
+        weekly_cost=50.0,
+        funding_pools=["f1"],
+        demands={"physical": 2},
     )
     row.update(changes)
     return row
@@ -59,24 +86,46 @@ def valid_instance() -> Instance:
         ],
         placements=[
             placement("p1", "work_trial"),
-            placement("p2", "coaching", seats=1, weekly_cost=100.5, features=["quiet", "ramp"],
-                      demands={}),
+            placement(
+                "p2", "coaching", seats=1, weekly_cost=100.5, features=["quiet", "ramp"], demands={}
+            ),
             placement("p3", "training", provider_id="v2", funding_pools=["f1", "f2"]),
         ],
         providers=[
-            dict(id="v1", name="Osuuskunta, Kuopio", kind="association", municipality="Kuopio",
-                 max_subsidised=None),
-            dict(id="v2", name="Koulutus Oy", kind="company", municipality="Kuopio",
-                 max_subsidised=2),
+            dict(
+                id="v1",
+                name="Osuuskunta, Kuopio",
+                kind="association",
+                municipality="Kuopio",
+                max_subsidised=None,
+            ),
+            dict(
+                id="v2", name="Koulutus Oy", kind="company", municipality="Kuopio", max_subsidised=2
+            ),
         ],
         pools=[
-            dict(id="f1", name="TE", budget=10000, types=[], municipalities=["Kuopio"],
-                 groups=["long_term"]),
-            dict(id="f2", name="ESR", budget=5000.5, types=["training"], municipalities=[],
-                 groups=[]),
+            dict(
+                id="f1",
+                name="TE",
+                budget=10000,
+                types=[],
+                municipalities=["Kuopio"],
+                groups=["long_term"],
+            ),
+            dict(
+                id="f2", name="ESR", budget=5000.5, types=["training"], municipalities=[], groups=[]
+            ),
         ],
-        decisions=[dict(client_id="c1", placement_id="p1", decision="lock", reason="ok",
-                        by="anna", at="2026-11-20")],
+        decisions=[
+            dict(
+                client_id="c1",
+                placement_id="p1",
+                decision="lock",
+                reason="ok",
+                by="anna",
+                at="2026-11-20",
+            )
+        ],
         rules={"max_months": {"training": 6}, "cost_rate": {"training": 1.0}},
         name="test-2026-W48",
         week="2026-W48",
@@ -117,7 +166,7 @@ def set_cell(folder: Path, filename: str, line: int, column: str, value: str) ->
 def drop_column(folder: Path, filename: str, column: str) -> None:
     rows = rows_of(folder / filename)
     i = rows[0].index(column)
-    write_rows(folder / filename, [r[:i] + r[i + 1:] for r in rows])
+    write_rows(folder / filename, [r[:i] + r[i + 1 :] for r in rows])
 
 
 def errors(path: Path) -> list[Problem]:
@@ -175,8 +224,9 @@ def test_out_of_range_work_ability_is_reported_exactly(folder: Path) -> None:
 # ---------------------------------------------------------------- files and columns
 
 
-@pytest.mark.parametrize("name", ["clients.csv", "placements.csv", "providers.csv", "funding.csv",
-                                  "instance.json"])
+@pytest.mark.parametrize(
+    "name", ["clients.csv", "placements.csv", "providers.csv", "funding.csv", "instance.json"]
+)
 def test_missing_file(folder: Path, name: str) -> None:
     (folder / name).unlink()
     p = find(errors(folder), name, None, None)
@@ -315,7 +365,9 @@ def test_unknown_item_among_good_ones_is_named(folder: Path) -> None:
         ("funding.csv", 2, "budget", "-5"),
     ],
 )
-def test_number_out_of_range(folder: Path, filename: str, line: int, column: str, value: str) -> None:
+def test_number_out_of_range(
+    folder: Path, filename: str, line: int, column: str, value: str
+) -> None:
     set_cell(folder, filename, line, column, value)
     p = find(errors(folder), filename, line, column)
     assert p.value == value and p.message == "is out of range" and p.expected
@@ -344,10 +396,23 @@ def test_level_out_of_range(
         ("clients.csv", 2, "transport", "bike", "bike", "is not a transport mode"),
         ("providers.csv", 2, "kind", "corporation", "corporation", "is not a provider kind"),
         ("decisions.csv", 2, "decision", "maybe", "maybe", "is not a decision"),
-        ("clients.csv", 3, "consents", "coaching;internship", "internship", "is not a placement type"),
+        (
+            "clients.csv",
+            3,
+            "consents",
+            "coaching;internship",
+            "internship",
+            "is not a placement type",
+        ),
         ("funding.csv", 3, "types", "internship", "internship", "is not a placement type"),
-        ("clients.csv", 2, "months_used", "work_trial:1;internship:2", "internship",
-         "is not a placement type"),
+        (
+            "clients.csv",
+            2,
+            "months_used",
+            "work_trial:1;internship:2",
+            "internship",
+            "is not a placement type",
+        ),
     ],
 )
 def test_unknown_kind(
@@ -360,8 +425,9 @@ def test_unknown_kind(
 
 
 def test_types_declared_in_rules_are_known(folder: Path) -> None:
-    p = find(errors_after(folder, "placements.csv", 2, "type", "training2"), "placements.csv", 2,
-             "type")
+    p = find(
+        errors_after(folder, "placements.csv", 2, "type", "training2"), "placements.csv", 2, "type"
+    )
     assert "training" in (p.expected or "")
 
 
@@ -402,8 +468,11 @@ def test_missing_required_values(folder: Path) -> None:
     set_cell(folder, "clients.csv", 3, "languages", " ; ")
     set_cell(folder, "placements.csv", 2, "language", "")
     problems = errors(folder)
-    for file, line, column in [("clients.csv", 2, "age"), ("clients.csv", 3, "languages"),
-                               ("placements.csv", 2, "language")]:
+    for file, line, column in [
+        ("clients.csv", 2, "age"),
+        ("clients.csv", 3, "languages"),
+        ("placements.csv", 2, "language"),
+    ]:
         assert find(problems, file, line, column).message == "missing value"
 
 
@@ -451,8 +520,10 @@ def test_client_locked_to_two_placements(folder: Path) -> None:
 
 def test_lock_away_from_current_placement(folder: Path) -> None:
     rows = rows_of(folder / "decisions.csv")
-    write_rows(folder / "decisions.csv", rows + [["c2", "p1", "lock", "", "", ""],
-                                                 ["c2", "p2", "lock", "", "", ""]])
+    write_rows(
+        folder / "decisions.csv",
+        rows + [["c2", "p1", "lock", "", "", ""], ["c2", "p2", "lock", "", "", ""]],
+    )
     problems = errors(folder)
     p = find(problems, "decisions.csv", 3, "placement_id")
     assert "current placement p2" in p.message
@@ -501,7 +572,9 @@ def test_need_no_placement_offers_is_a_warning(folder: Path) -> None:
 def test_utf8_bom_is_accepted_silently(folder: Path) -> None:
     path = folder / "clients.csv"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
-    (folder / "instance.json").write_bytes(b"\xef\xbb\xbf" + (folder / "instance.json").read_bytes())
+    (folder / "instance.json").write_bytes(
+        b"\xef\xbb\xbf" + (folder / "instance.json").read_bytes()
+    )
     inst, warnings = read_instance_with_warnings(folder)
     assert warnings == [] and inst.clients["id"].iloc[0] == "c1"
 
@@ -565,7 +638,9 @@ def test_row_with_too_many_or_too_few_cells(folder: Path) -> None:
 def test_trailing_empty_cells_are_tolerated(folder: Path, in_header: bool) -> None:
     lines = (folder / "providers.csv").read_text().splitlines()
     header = lines[0] + (",," if in_header else "")
-    (folder / "providers.csv").write_text("\n".join([header] + [x + ",," for x in lines[1:]]) + "\n")
+    (folder / "providers.csv").write_text(
+        "\n".join([header] + [x + ",," for x in lines[1:]]) + "\n"
+    )
     inst = read_instance(folder)
     assert inst.providers["id"].tolist() == ["v1", "v2"]
     assert inst.columns_in_file["providers.csv"] == lines[0].split(",")
@@ -574,7 +649,8 @@ def test_trailing_empty_cells_are_tolerated(folder: Path, in_header: bool) -> No
 def test_unnamed_column_with_values_is_an_error(folder: Path) -> None:
     lines = (folder / "providers.csv").read_text().splitlines()
     (folder / "providers.csv").write_text(
-        "\n".join([lines[0] + ",", lines[1] + ",x", lines[2] + ","]) + "\n")
+        "\n".join([lines[0] + ",", lines[1] + ",x", lines[2] + ","]) + "\n"
+    )
     p = find(errors(folder), "providers.csv", 1, "#6")
     assert "no name" in p.message
 
@@ -626,8 +702,11 @@ def set_json(folder: Path, text: str) -> None:
 
 
 def test_format_version_missing_is_a_warning(folder: Path) -> None:
-    set_json(folder, '{"name": "x", "week": "2026-W48", "rules": {"max_months": {"training": 6},'
-                     ' "cost_rate": {"training": 1}}}')
+    set_json(
+        folder,
+        '{"name": "x", "week": "2026-W48", "rules": {"max_months": {"training": 6},'
+        ' "cost_rate": {"training": 1}}}',
+    )
     inst, warnings = read_instance_with_warnings(folder)
     assert inst.format_version == 1
     assert find(warnings, "instance.json", None, "format_version")
@@ -641,9 +720,12 @@ def test_unknown_format_version_is_an_error(folder: Path, version: str) -> None:
 
 
 def test_rules_and_weights_problems_name_the_key(folder: Path) -> None:
-    set_json(folder, '{"format_version": 1, "name": "x", "week": "2026-W48", '
-                     '"rules": {"max_months": {"training": 6}, "cost_rate": {"training": 1}, '
-                     '"age.mni": 18, "travel": {"road_factor": -1}}, "weights": {"wsh": 3}}')
+    set_json(
+        folder,
+        '{"format_version": 1, "name": "x", "week": "2026-W48", '
+        '"rules": {"max_months": {"training": 6}, "cost_rate": {"training": 1}, '
+        '"age.mni": 18, "travel": {"road_factor": -1}}, "weights": {"wsh": 3}}',
+    )
     problems = errors(folder)
     assert "unknown rule" in find(problems, "instance.json", None, "rules.age.mni").message
     assert find(problems, "instance.json", None, "rules.travel.road_factor")
@@ -653,8 +735,9 @@ def test_rules_and_weights_problems_name_the_key(folder: Path) -> None:
 
 
 def test_rules_that_are_not_an_object(folder: Path) -> None:
-    set_json(folder, '{"format_version": 1, "name": "x", "week": "2026-W48", "rules": [], '
-                     '"weights": 3}')
+    set_json(
+        folder, '{"format_version": 1, "name": "x", "week": "2026-W48", "rules": [], "weights": 3}'
+    )
     problems = errors(folder)
     assert find(problems, "instance.json", None, "rules").message == "is an array"
     assert find(problems, "instance.json", None, "weights").message == "is a number"
@@ -667,8 +750,11 @@ def test_invalid_json_gives_its_line(folder: Path) -> None:
 
 
 def test_other_json_keys_are_kept_in_meta(folder: Path) -> None:
-    set_json(folder, '{"format_version": 1, "name": "x", "week": "2026-W48", "region": "PSA", '
-                     '"rules": {"max_months": {"training": 6}, "cost_rate": {"training": 1}}}')
+    set_json(
+        folder,
+        '{"format_version": 1, "name": "x", "week": "2026-W48", "region": "PSA", '
+        '"rules": {"max_months": {"training": 6}, "cost_rate": {"training": 1}}}',
+    )
     assert read_instance(folder).meta == {"region": "PSA"}
 
 

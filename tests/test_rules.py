@@ -38,7 +38,10 @@ def test_a_new_type_is_declared_by_max_months_and_cost_rate():
         ({"age.min": "sixteen"}, "rules.age.min: expected a whole number"),
         ({"age.min": 70}, "rules.age.min: 70 is above age.max 67"),
         ({"fairness.floor": 1.5}, "rules.fairness.floor: expected a share between 0 and 1"),
-        ({"max_months": {"training": 6}}, "rules.cost_rate.training: type 'training' has max_months"),
+        (
+            {"max_months": {"training": 6}},
+            "rules.cost_rate.training: type 'training' has max_months",
+        ),
         ({"cost_rate": {"wage_subsidy": 1.0}}, "rules.cost_rate.wage_subsidy"),
         ({"travel.speed_kmh": {"bike": 15}}, "rules.travel.speed_kmh.bike: unknown transport mode"),
         ({"groups": {"x": {"age_below": 30}}}, "rules.groups.x.age_below: unknown condition"),

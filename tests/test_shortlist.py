@@ -40,21 +40,50 @@ TYPES = ["work_trial", "wage_subsidy", "coaching", "participation"]
 def client(cid: str, days: int = 600, **kw: Any) -> dict[str, Any]:
     """A queue client in Kuopio; `days` (benefit days) orders the priorities."""
     row = dict(
-        id=cid, municipality="Kuopio", lat=KUOPIO[0], lon=KUOPIO[1], age=40, benefit_days=days,
-        unemployed_months=6, work_ability=4, partial_work_ability=False, languages=["fi"],
-        needs=[], interests=[], transport="car", max_commute_min=60, consents=TYPES, wishes=[],
-        current_placement="", months_used={}, weeks_since_activation=10,
+        id=cid,
+        municipality="Kuopio",
+        lat=KUOPIO[0],
+        lon=KUOPIO[1],
+        age=40,
+        benefit_days=days,
+        unemployed_months=6,
+        work_ability=4,
+        partial_work_ability=False,
+        languages=["fi"],
+        needs=[],
+        interests=[],
+        transport="car",
+        max_commute_min=60,
+        consents=TYPES,
+        wishes=[],
+        current_placement="",
+        months_used={},
+        weeks_since_activation=10,
     )
     row.update(kw)
     return row
 
 
-def placement(pid: str, seats: int = 1, weekly: float = 100.0, weeks: int = 10, **kw: Any) -> dict[str, Any]:
+def placement(
+    pid: str, seats: int = 1, weekly: float = 100.0, weeks: int = 10, **kw: Any
+) -> dict[str, Any]:
     """A coaching placement in Kuopio costing weekly × weeks € per seat, paid by pool f."""
     row = dict(
-        id=pid, type="coaching", provider_id="v1", municipality="Kuopio", lat=KUOPIO[0],
-        lon=KUOPIO[1], seats=seats, min_work_ability=1, language="fi", features=[], sector="",
-        duration_weeks=weeks, weekly_cost=weekly, funding_pools=["f"], demands={},
+        id=pid,
+        type="coaching",
+        provider_id="v1",
+        municipality="Kuopio",
+        lat=KUOPIO[0],
+        lon=KUOPIO[1],
+        seats=seats,
+        min_work_ability=1,
+        language="fi",
+        features=[],
+        sector="",
+        duration_weeks=weeks,
+        weekly_cost=weekly,
+        funding_pools=["f"],
+        demands={},
     )
     row.update(kw)
     return row
@@ -71,8 +100,10 @@ def make(
     return build_instance(
         clients=clients,
         placements=placements,
-        providers=providers or [{"id": "v1", "name": "Paja", "kind": "company", "municipality": "Kuopio"}],
-        pools=pools or [{"id": "f", "name": "Pool", "budget": budget, "types": [], "municipalities": []}],
+        providers=providers
+        or [{"id": "v1", "name": "Paja", "kind": "company", "municipality": "Kuopio"}],
+        pools=pools
+        or [{"id": "f", "name": "Pool", "budget": budget, "types": [], "municipalities": []}],
         decisions=decisions or [],
         name="shortlist-test",
     )
@@ -173,11 +204,19 @@ def test_a_forbidden_pair_is_never_listed() -> None:
 
 
 def test_locks_over_a_cap_are_refused() -> None:
-    providers = [{"id": "v1", "name": "Yhdistys", "kind": "association", "municipality": "Kuopio",
-                  "max_subsidised": 0}]
+    providers = [
+        {
+            "id": "v1",
+            "name": "Yhdistys",
+            "kind": "association",
+            "municipality": "Kuopio",
+            "max_subsidised": 0,
+        }
+    ]
     lock = [{"client_id": "c0", "placement_id": "p1", "decision": "lock"}]
-    inst = make([client("c0")], [placement("p1", type="wage_subsidy")], decisions=lock,
-                providers=providers)
+    inst = make(
+        [client("c0")], [placement("p1", type="wage_subsidy")], decisions=lock, providers=providers
+    )
     with pytest.raises(ShortlistError, match="max_subsidised"):
         shortlist(inst, ShortlistOptions(time_limit=5))
 
@@ -185,8 +224,15 @@ def test_locks_over_a_cap_are_refused() -> None:
 def test_caps_count_the_seats_that_could_be_filled() -> None:
     # A provider capped at 1 wage-subsidy hire with two 1-seat posts: only one list may have
     # candidates (each list could fill its seat), but that list is full.
-    providers = [{"id": "v1", "name": "Yhdistys", "kind": "company", "municipality": "Kuopio",
-                  "max_subsidised": 1}]
+    providers = [
+        {
+            "id": "v1",
+            "name": "Yhdistys",
+            "kind": "company",
+            "municipality": "Kuopio",
+            "max_subsidised": 1,
+        }
+    ]
     clients = [client(f"c{i}", days=600 + 10 * i) for i in range(4)]
     ws = [placement("p1", type="wage_subsidy"), placement("p2", type="wage_subsidy")]
     lists = run(make(clients, ws, providers=providers))
@@ -243,7 +289,9 @@ def test_a_pick_from_the_list_always_fits() -> None:
     assert sl.candidates
     for c in sl.candidates:
         assert check_pick(inst, lists, "p1", c.client_id) == []
-    elsewhere = next(c for c in ("c0", "c1", "c2", "c3", "c4", "c5", "nt") if c not in ids(lists, "p1"))
+    elsewhere = next(
+        c for c in ("c0", "c1", "c2", "c3", "c4", "c5", "nt") if c not in ids(lists, "p1")
+    )
     assert check_pick(inst, lists, "p1", elsewhere)[0].startswith("list:")
     assert check_pick(inst, lists, "p9", elsewhere)[0].startswith("list:")
 
@@ -293,20 +341,32 @@ def _with_candidate(lists: Shortlists, pid: str, cid: str) -> Shortlists:
         sl["candidates"] = [c for c in sl["candidates"] if c["client_id"] != cid]
     for sl in raw["lists"]:
         if sl["placement_id"] == pid:
-            sl["candidates"].append(entry or {"client_id": cid, "pool_id": "f", "rank": 99, "cost": 0.0})
+            sl["candidates"].append(
+                entry or {"client_id": cid, "pool_id": "f", "rank": 99, "cost": 0.0}
+            )
     return Shortlists.from_dict(raw)
 
 
 # --- the command --------------------------------------------------------------------------------
 
 
-def test_polku_shortlist_writes_a_file_polku_check_accepts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_polku_shortlist_writes_a_file_polku_check_accepts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     inst = make([client(f"c{i}", days=600 + 10 * i) for i in range(5)], [placement("p1", seats=2)])
     folder = write_instance(inst, tmp_path / "inst")
     out = tmp_path / "shortlists.json"
     args = argparse.Namespace(
-        instance=str(folder), per_seat=2, max_lists=1, time_limit=5.0, workers=8, seed=0,
-        cover_bonus=None, out=str(out), no_explain=False, quiet=True,
+        instance=str(folder),
+        per_seat=2,
+        max_lists=1,
+        time_limit=5.0,
+        workers=8,
+        seed=0,
+        cover_bonus=None,
+        out=str(out),
+        no_explain=False,
+        quiet=True,
     )
     assert shortlist_cmd.run(args) == 0
     raw = json.loads(out.read_text())
@@ -328,28 +388,44 @@ def small_instances(draw: st.DrawFn) -> tuple[Instance, int, int]:
     n_p = draw(st.integers(1, 3))
     clients = [
         client(
-            f"c{i}", days=draw(st.integers(0, 1200)), partial_work_ability=draw(st.booleans()),
+            f"c{i}",
+            days=draw(st.integers(0, 1200)),
+            partial_work_ability=draw(st.booleans()),
             consents=draw(st.lists(st.sampled_from(TYPES), min_size=1, max_size=4, unique=True)),
         )
         for i in range(n_c)
     ]
     places = [
         placement(
-            f"p{j}", seats=draw(st.integers(0, 2)), weekly=float(draw(st.sampled_from([0, 50, 100, 150]))),
+            f"p{j}",
+            seats=draw(st.integers(0, 2)),
+            weekly=float(draw(st.sampled_from([0, 50, 100, 150]))),
             type=draw(st.sampled_from(["coaching", "wage_subsidy", "work_trial"])),
             provider_id=draw(st.sampled_from(["v1", "v2"])),
-            funding_pools=draw(st.lists(st.sampled_from(["a", "b"]), min_size=1, max_size=2, unique=True)),
+            funding_pools=draw(
+                st.lists(st.sampled_from(["a", "b"]), min_size=1, max_size=2, unique=True)
+            ),
         )
         for j in range(n_p)
     ]
     providers = [
-        {"id": "v1", "name": "A", "kind": "association", "municipality": "Kuopio",
-         "max_subsidised": draw(st.one_of(st.none(), st.integers(0, 2)))},
+        {
+            "id": "v1",
+            "name": "A",
+            "kind": "association",
+            "municipality": "Kuopio",
+            "max_subsidised": draw(st.one_of(st.none(), st.integers(0, 2))),
+        },
         {"id": "v2", "name": "B", "kind": "company", "municipality": "Kuopio"},
     ]
     pools = [
-        {"id": f, "name": f, "budget": float(draw(st.sampled_from([0, 500, 1000, 1500, 2500, 5000]))),
-         "types": [], "municipalities": []}
+        {
+            "id": f,
+            "name": f,
+            "budget": float(draw(st.sampled_from([0, 500, 1000, 1500, 2500, 5000]))),
+            "types": [],
+            "municipalities": [],
+        }
         for f in ("a", "b")
     ]
     inst = make(clients, places, providers=providers, pools=pools)
@@ -365,9 +441,7 @@ def every_pick_combination_holds(inst: Instance, lists: Shortlists) -> bool:
     choices = []
     for sl in lists.lists:
         subsets = [
-            combo
-            for k in range(sl.seats + 1)
-            for combo in itertools.combinations(sl.candidates, k)
+            combo for k in range(sl.seats + 1) for combo in itertools.combinations(sl.candidates, k)
         ]
         choices.append([(sl, combo) for combo in subsets])
     for combination in itertools.product(*choices):
@@ -387,7 +461,9 @@ def every_pick_combination_holds(inst: Instance, lists: Shortlists) -> bool:
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_instances())
-def test_random_lists_keep_every_rule_for_every_pick_combination(case: tuple[Instance, int, int]) -> None:
+def test_random_lists_keep_every_rule_for_every_pick_combination(
+    case: tuple[Instance, int, int],
+) -> None:
     inst, per_seat, max_lists = case
     lists = run(inst, per_seat=per_seat, max_lists=max_lists, time_limit=3.0)
     assert check_shortlists(inst, lists) == []  # every candidate feasible, lengths, lists, …

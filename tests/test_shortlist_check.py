@@ -25,10 +25,25 @@ TYPES = ["work_trial", "wage_subsidy", "coaching", "participation"]
 
 def client(cid: str, days: int, **kw: Any) -> dict[str, Any]:
     row = dict(
-        id=cid, municipality="Kuopio", lat=KUOPIO[0], lon=KUOPIO[1], age=40, benefit_days=days,
-        unemployed_months=6, work_ability=4, partial_work_ability=False, languages=["fi"],
-        needs=[], interests=[], transport="car", max_commute_min=60, consents=TYPES, wishes=[],
-        current_placement="", months_used={}, weeks_since_activation=10,
+        id=cid,
+        municipality="Kuopio",
+        lat=KUOPIO[0],
+        lon=KUOPIO[1],
+        age=40,
+        benefit_days=days,
+        unemployed_months=6,
+        work_ability=4,
+        partial_work_ability=False,
+        languages=["fi"],
+        needs=[],
+        interests=[],
+        transport="car",
+        max_commute_min=60,
+        consents=TYPES,
+        wishes=[],
+        current_placement="",
+        months_used={},
+        weeks_since_activation=10,
     )
     row.update(kw)
     return row
@@ -37,24 +52,49 @@ def client(cid: str, days: int, **kw: Any) -> dict[str, Any]:
 def placement(pid: str, seats: int, **kw: Any) -> dict[str, Any]:
     """1 000 € per seat (100 € × 10 weeks of coaching), paid by pool f."""
     row = dict(
-        id=pid, type="coaching", provider_id="v1", municipality="Kuopio", lat=KUOPIO[0],
-        lon=KUOPIO[1], seats=seats, min_work_ability=1, language="fi", features=[], sector="",
-        duration_weeks=10, weekly_cost=100.0, funding_pools=["f"], demands={},
+        id=pid,
+        type="coaching",
+        provider_id="v1",
+        municipality="Kuopio",
+        lat=KUOPIO[0],
+        lon=KUOPIO[1],
+        seats=seats,
+        min_work_ability=1,
+        language="fi",
+        features=[],
+        sector="",
+        duration_weeks=10,
+        weekly_cost=100.0,
+        funding_pools=["f"],
+        demands={},
     )
     row.update(kw)
     return row
 
 
-def instance(budget: float, decisions: list[dict[str, Any]] | None = None, cap: int | None = None,
-             ptype: str = "coaching") -> Instance:
+def instance(
+    budget: float,
+    decisions: list[dict[str, Any]] | None = None,
+    cap: int | None = None,
+    ptype: str = "coaching",
+) -> Instance:
     clients = [client(f"c{i}", 600 + 10 * i) for i in range(8)]
-    clients.append(client("far", 2000, lat=KUOPIO[0] + 2.0, transport="transit", max_commute_min=30))
+    clients.append(
+        client("far", 2000, lat=KUOPIO[0] + 2.0, transport="transit", max_commute_min=30)
+    )
     clients.append(client("nc", 2000, consents=["participation"]))
     return build_instance(
         clients=clients,
         placements=[placement("p1", 2, type=ptype), placement("p2", 1, type=ptype)],
-        providers=[{"id": "v1", "name": "Paja", "kind": "company", "municipality": "Kuopio",
-                    "max_subsidised": cap}],
+        providers=[
+            {
+                "id": "v1",
+                "name": "Paja",
+                "kind": "company",
+                "municipality": "Kuopio",
+                "max_subsidised": cap,
+            }
+        ],
         pools=[{"id": "f", "name": "Pool", "budget": budget, "types": [], "municipalities": []}],
         decisions=decisions or [],
         name="check-test",
@@ -80,8 +120,15 @@ def entry(inst: Instance, cid: str, pid: str, rank: int) -> dict[str, Any]:
     c, p = facts.clients[cid], facts.placements[pid]
     cost, minutes = pair_cost(facts, c, p), travel_minutes(c, p, facts.rules)
     score = {k: round(v) for k, v in score_components(facts, c, p, minutes, cost).items()}
-    return {"client_id": cid, "pool_id": "f", "rank": rank, "score": score, "cost": round(cost, 2),
-            "travel_min": round(minutes, 2), "why": ["added by hand"]}
+    return {
+        "client_id": cid,
+        "pool_id": "f",
+        "rank": rank,
+        "score": score,
+        "cost": round(cost, 2),
+        "travel_min": round(minutes, 2),
+        "why": ["added by hand"],
+    }
 
 
 def add(inst: Instance, raw: dict[str, Any], cid: str, pid: str) -> dict[str, Any]:
@@ -112,7 +159,13 @@ def settle(inst: Instance, raw: dict[str, Any]) -> None:
         sl["reserved"] = {"f": round(reserved, 2)} if reserved else {}
         total["f"] = total.get("f", 0.0) + reserved
         objective += raw["cover_bonus"] * min(sl["seats"], len(sl["candidates"]))
-    raw["pools"] = [{"pool_id": "f", "budget": raw["pools"][0]["budget"], "reserved": round(total.get("f", 0.0), 2)}]
+    raw["pools"] = [
+        {
+            "pool_id": "f",
+            "budget": raw["pools"][0]["budget"],
+            "reserved": round(total.get("f", 0.0), 2),
+        }
+    ]
     raw["objective"] = objective
     raw["bound"] = max(raw["bound"] or 0, objective)
     raw["unlisted"] = [u for u in raw["unlisted"] if u["client_id"] not in listed]
@@ -120,7 +173,9 @@ def settle(inst: Instance, raw: dict[str, Any]) -> None:
     known = {u["client_id"] for u in raw["unlisted"]}
     for cid in facts.clients:
         if cid not in listed | locked | known:
-            raw["unlisted"].append({"client_id": cid, "reasons": ["taken off its list by the test"]})
+            raw["unlisted"].append(
+                {"client_id": cid, "reasons": ["taken off its list by the test"]}
+            )
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +190,9 @@ def loose() -> tuple[Instance, dict[str, Any]]:
     return inst, lists_of(inst)
 
 
-def test_engine_output_is_clean(tight: tuple[Instance, dict[str, Any]], loose: tuple[Instance, dict[str, Any]]) -> None:
+def test_engine_output_is_clean(
+    tight: tuple[Instance, dict[str, Any]], loose: tuple[Instance, dict[str, Any]]
+) -> None:
     for inst, raw in (tight, loose):
         assert rules(inst, raw) == set()
         assert artefact_kind(raw) == "shortlists"
@@ -166,8 +223,11 @@ def test_over_the_cap_guarantee() -> None:
     assert sum(filled.values()) == 2  # cap 2: p1's two seats, or one of p1 and p2's
     empty = next((p for p, n in filled.items() if n < {"p1": 2, "p2": 1}[p]), None)
     assert empty is not None
-    free = [c for c in ("c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7")
-            if all(c not in [x["client_id"] for x in sl["candidates"]] for sl in raw["lists"])]
+    free = [
+        c
+        for c in ("c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7")
+        if all(c not in [x["client_id"] for x in sl["candidates"]] for sl in raw["lists"])
+    ]
     mutated = add(inst, raw, free[0], empty)
     assert rules(inst, mutated) == {"cap_guarantee"}
 

@@ -33,7 +33,9 @@ def _problem(inst: Instance, per_seat: int = 3, max_lists: int = 1):  # noqa: AN
 
 
 def _lists(inst: Instance, prob, y: np.ndarray, z: np.ndarray, options):  # noqa: ANN001, ANN202
-    result = ShortlistResult(prob, y, z, "FEASIBLE", float(objective_value(prob, y)), None, 0.0, options)
+    result = ShortlistResult(
+        prob, y, z, "FEASIBLE", float(objective_value(prob, y)), None, 0.0, options
+    )
     return to_shortlists(inst, result)
 
 
@@ -56,16 +58,17 @@ def test_mixed_costs_on_one_list_are_reserved_exactly() -> None:
     # higher subsidy rate, so a costlier seat). The worst case of the list is its costliest
     # candidate: with exactly that much budget the list takes the three most urgent; with a cent
     # less, only the three cheaper clients.
-    clients = [
-        client(f"c{i}", days=600 + 100 * i, partial_work_ability=i >= 3) for i in range(5)
-    ]
+    clients = [client(f"c{i}", days=600 + 100 * i, partial_work_ability=i >= 3) for i in range(5)]
     places = [placement("p1", type="wage_subsidy", provider_id="v2")]
     providers = [{"id": "v2", "name": "Oy", "kind": "company", "municipality": "Kuopio"}]
     costs = make(clients, places, providers=providers)
     prob, _ = _problem(costs)
     high, low = int(prob.c_cents.max()), int(prob.c_cents.min())
     assert high > low
-    for budget, expect in ((high / 100, {"c4", "c3", "c2"}), ((high - 1) / 100, {"c2", "c1", "c0"})):
+    for budget, expect in (
+        (high / 100, {"c4", "c3", "c2"}),
+        ((high - 1) / 100, {"c2", "c1", "c0"}),
+    ):
         inst = make(clients, places, providers=providers, budget=budget)
         prob, options = _problem(inst)
         res = solve_list_mip(prob, 10.0)
@@ -78,7 +81,9 @@ def test_mixed_costs_on_one_list_are_reserved_exactly() -> None:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_instances())
-def test_level_model_is_exact_and_its_lists_hold_for_every_pick(case: tuple[Instance, int, int]) -> None:
+def test_level_model_is_exact_and_its_lists_hold_for_every_pick(
+    case: tuple[Instance, int, int],
+) -> None:
     inst, per_seat, max_lists = case
     prob, options = _problem(inst, per_seat, max_lists)
     ref = shortlist(inst, dataclasses.replace(options, time_limit=5.0))
@@ -101,7 +106,9 @@ def test_the_large_instance_path_keeps_every_rule(case: tuple[Instance, int, int
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(shortlist_module, "EXACT_LP_MAX_CANDIDATES", -1)  # every instance is "large"
         mp.setattr(shortlist_module, "PRUNE_PER_CLIENT", 1)  # and the lists run sees a pruned one
-        result = shortlist(inst, ShortlistOptions(per_seat=per_seat, max_lists=max_lists, time_limit=5.0))
+        result = shortlist(
+            inst, ShortlistOptions(per_seat=per_seat, max_lists=max_lists, time_limit=5.0)
+        )
     lists = to_shortlists(inst, result)
     assert check_shortlists(inst, lists) == []
     assert every_pick_combination_holds(inst, lists)

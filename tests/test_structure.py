@@ -12,33 +12,68 @@ from matcher.pairs.candidates import build_pairs
 
 
 def client(cid: str, **kw):
-    base = dict(id=cid, municipality="Kuopio", lat=62.89, lon=27.68, age=40, benefit_days=600,
-                unemployed_months=14, work_ability=4, partial_work_ability=False, languages=["fi"],
-                needs=[], interests=[], transport="car", max_commute_min=60,
-                consents=["work_trial", "wage_subsidy", "coaching", "participation"], wishes=[],
-                current_placement="", months_used={})
+    base = dict(
+        id=cid,
+        municipality="Kuopio",
+        lat=62.89,
+        lon=27.68,
+        age=40,
+        benefit_days=600,
+        unemployed_months=14,
+        work_ability=4,
+        partial_work_ability=False,
+        languages=["fi"],
+        needs=[],
+        interests=[],
+        transport="car",
+        max_commute_min=60,
+        consents=["work_trial", "wage_subsidy", "coaching", "participation"],
+        wishes=[],
+        current_placement="",
+        months_used={},
+    )
     return {**base, **kw}
 
 
 def placement(pid: str, ptype: str = "wage_subsidy", seats: int = 1, cost: float = 100.0, **kw):
-    base = dict(id=pid, type=ptype, provider_id="v1", municipality="Kuopio", lat=62.89, lon=27.69,
-                seats=seats, min_work_ability=1, language="fi", features=[], sector="",
-                duration_weeks=10, weekly_cost=cost, funding_pools=["f1"])
+    base = dict(
+        id=pid,
+        type=ptype,
+        provider_id="v1",
+        municipality="Kuopio",
+        lat=62.89,
+        lon=27.69,
+        seats=seats,
+        min_work_ability=1,
+        language="fi",
+        features=[],
+        sector="",
+        duration_weeks=10,
+        weekly_cost=cost,
+        funding_pools=["f1"],
+    )
     return {**base, **kw}
 
 
 def instance(clients, placements, decisions=(), budget=10_000.0, cap=None):
     return build_instance(
-        clients=clients, placements=placements,
-        providers=[dict(id="v1", name="Yritys", kind="company", municipality="Kuopio", max_subsidised=cap)],
+        clients=clients,
+        placements=placements,
+        providers=[
+            dict(id="v1", name="Yritys", kind="company", municipality="Kuopio", max_subsidised=cap)
+        ],
         pools=[dict(id="f1", name="Pool", budget=budget, types=[], municipalities=[])],
         decisions=list(decisions),
     )
 
 
 def test_every_family_has_its_rows_and_bounds():
-    inst = instance([client("c1"), client("c2")], [placement("p1", seats=2), placement("p2")], cap=1,
-                    decisions=[dict(client_id="c1", placement_id="p1", decision="lock")])
+    inst = instance(
+        [client("c1"), client("c2")],
+        [placement("p1", seats=2), placement("p2")],
+        cap=1,
+        decisions=[dict(client_id="c1", placement_id="p1", decision="lock")],
+    )
     pairs = build_pairs(inst)
     rows = build_rows(inst, pairs)
     counts = {fam: len(rows.of(fam)) for fam in ("client", "seats", "budget", "cap", "lock")}
@@ -50,8 +85,12 @@ def test_every_family_has_its_rows_and_bounds():
 
 
 def test_greedy_respects_budget_cap_and_takes_locks_first():
-    inst = instance([client("c1"), client("c2"), client("c3")], [placement("p1", seats=3)],
-                    budget=1000.0, decisions=[dict(client_id="c3", placement_id="p1", decision="lock")])
+    inst = instance(
+        [client("c1"), client("c2"), client("c3")],
+        [placement("p1", seats=3)],
+        budget=1000.0,
+        decisions=[dict(client_id="c3", placement_id="p1", decision="lock")],
+    )
     pairs = build_pairs(inst)
     rows = build_rows(inst, pairs)
     chosen = greedy(rows, np.argsort(-pairs.score), lock_forced(rows))
@@ -60,22 +99,34 @@ def test_greedy_respects_budget_cap_and_takes_locks_first():
 
 
 def test_infeasible_lock_is_a_clear_error():
-    inst = instance([client("c1", consents=["coaching"])], [placement("p1")],
-                    decisions=[dict(client_id="c1", placement_id="p1", decision="lock")])
+    inst = instance(
+        [client("c1", consents=["coaching"])],
+        [placement("p1")],
+        decisions=[dict(client_id="c1", placement_id="p1", decision="lock")],
+    )
     with pytest.raises(InfeasibleLockError, match="c1 → p1"):
         build_rows(inst, build_pairs(inst))
 
 
 def test_more_locks_than_seats_is_a_clear_error():
-    inst = instance([client("c1"), client("c2")], [placement("p1", seats=1)],
-                    decisions=[dict(client_id="c1", placement_id="p1", decision="lock"),
-                               dict(client_id="c2", placement_id="p1", decision="lock")])
+    inst = instance(
+        [client("c1"), client("c2")],
+        [placement("p1", seats=1)],
+        decisions=[
+            dict(client_id="c1", placement_id="p1", decision="lock"),
+            dict(client_id="c2", placement_id="p1", decision="lock"),
+        ],
+    )
     with pytest.raises(InfeasibleLockError, match="p1 has 2 locked"):
         build_rows(inst, build_pairs(inst))
 
 
 def test_locks_over_a_provider_cap_are_a_clear_error():
-    inst = instance([client("c1")], [placement("p1")], cap=0,
-                    decisions=[dict(client_id="c1", placement_id="p1", decision="lock")])
+    inst = instance(
+        [client("c1")],
+        [placement("p1")],
+        cap=0,
+        decisions=[dict(client_id="c1", placement_id="p1", decision="lock")],
+    )
     with pytest.raises(InfeasibleLockError, match="v1 has 1 locked wage-subsidy"):
         build_rows(inst, build_pairs(inst))

@@ -32,8 +32,15 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("POLKU_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 REGION = "pohjois-savo"
 LAPTOP = {"width": 1366, "height": 768}
 RUN_SECONDS = 2
@@ -54,8 +61,10 @@ def browser() -> Iterator[Any]:
     except ImportError:
         _unavailable("the Python package playwright is missing (pip install -e '.[dev]')")
     if not Path(CHROMIUM).exists():
-        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does it, "
-                     "or set POLKU_CHROMIUM)")
+        _unavailable(
+            f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does it, "
+            "or set POLKU_CHROMIUM)"
+        )
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
@@ -68,9 +77,13 @@ def week(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("web")
     inst = generate_instance(REGION, 300, seed=3)
     db = tmp / "polku.sqlite"
-    return {"inst": inst, "zip": write_instance(inst, tmp / f"{inst.name}.zip"), "db": db,
-            "tmp": tmp, "coordinator": create_token(db, "coordinator", region=REGION,
-                                                    name="Kaisa Koordinaattori")}
+    return {
+        "inst": inst,
+        "zip": write_instance(inst, tmp / f"{inst.name}.zip"),
+        "db": db,
+        "tmp": tmp,
+        "coordinator": create_token(db, "coordinator", region=REGION, name="Kaisa Koordinaattori"),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -96,10 +109,20 @@ def new_page(browser: Any) -> Any:
     errors: list[str] = []
     failed: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error"
-            and not msg.text.startswith("Failed to load resource") else None)
-    page.on("response", lambda r: failed.append(f"{r.status} {r.request.method} {r.url}")
-            if r.status >= 400 else None)
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            failed.append(f"{r.status} {r.request.method} {r.url}") if r.status >= 400 else None
+        ),
+    )
     page.errors = errors  # type: ignore[attr-defined]
     page.failed = failed  # type: ignore[attr-defined]
     return page
@@ -126,14 +149,16 @@ def pairs_of(alloc: dict[str, Any]) -> set[tuple[str, str]]:
     return {(a["client_id"], a["placement_id"]) for a in alloc["assignments"]}
 
 
-def test_week_through_the_pages(browser: Any, server: Server, week: dict[str, Any],
-                                shots: Path) -> None:
+def test_week_through_the_pages(
+    browser: Any, server: Server, week: dict[str, Any], shots: Path
+) -> None:
     from playwright.sync_api import expect
 
     t0 = time.monotonic()
     inst = week["inst"]
-    api = httpx.Client(base_url=server.url, timeout=30,
-                       headers={"Authorization": f"Bearer {week['coordinator']}"})
+    api = httpx.Client(
+        base_url=server.url, timeout=30, headers={"Authorization": f"Bearer {week['coordinator']}"}
+    )
 
     # --- the coordinator signs in, uploads the week and runs it
     coord = new_page(browser)
@@ -155,27 +180,35 @@ def test_week_through_the_pages(browser: Any, server: Server, week: dict[str, An
     placed = len(alloc["assignments"])
     expect(coord.locator("#kpi-placed")).to_have_text(f"{placed} / {queue}")
     assert coord.locator("#chart-progress path.series-objective").count() == 1
-    assert int(coord.locator("#chart-progress path.series-objective")
-               .get_attribute("data-points")) == len(
-        [h for h in alloc["solver"]["history"] if h["objective"] is not None])  # bound-only reports
+    assert int(
+        coord.locator("#chart-progress path.series-objective").get_attribute("data-points")
+    ) == len(
+        [h for h in alloc["solver"]["history"] if h["objective"] is not None]
+    )  # bound-only reports
     assert attr_values(coord, "#chart-types g.bar-row", "data-value") == [
-        str(v["placed"]) for v in summary["by_type"].values()]
+        str(v["placed"]) for v in summary["by_type"].values()
+    ]
     munis = attr_values(coord, "#chart-munis g.bar-row", "data-label")
     assert sorted(munis) == sorted(summary["by_municipality"])
     assert summary["by_municipality"][munis[0]]["queue"] == max(
-        v["queue"] for v in summary["by_municipality"].values())
+        v["queue"] for v in summary["by_municipality"].values()
+    )
     assert attr_values(coord, "#chart-pools g.bar-row", "data-label") == [
-        p["pool_id"] for p in summary["pools"]]
+        p["pool_id"] for p in summary["pools"]
+    ]
     assert sum(int(v) for v in attr_values(coord, "#chart-commute g.col", "data-value")) == placed
     assert len(attr_values(coord, "#chart-fairness g.bar-row", "data-value")) == len(
-        summary["by_group"])
+        summary["by_group"]
+    )
     canvas = coord.locator("#map")
     assert canvas.get_attribute("data-clients") == str(len(inst.clients))
     assert canvas.get_attribute("data-placements") == str(len(inst.placements))
     assert canvas.get_attribute("data-lines") == str(placed)
     assert canvas.get_attribute("data-left") == str(len(alloc["unassigned"]))
-    assert canvas.evaluate("c => c.getContext('2d').getImageData(0, 0, c.width, c.height)"
-                           ".data.some((v, i) => i % 4 === 3 && v > 0)")  # something is drawn
+    assert canvas.evaluate(
+        "c => c.getContext('2d').getImageData(0, 0, c.width, c.height)"
+        ".data.some((v, i) => i % 4 === 3 && v > 0)"
+    )  # something is drawn
     rows = coord.locator("#unassigned-table tbody tr")
     expect(rows).to_have_count(min(150, len(alloc["unassigned"])))
     left = alloc["unassigned"][0]
@@ -197,9 +230,14 @@ def test_week_through_the_pages(browser: Any, server: Server, week: dict[str, An
     assert len(by_provider[provider]) >= 2
     others = sorted(pairs_of(alloc) - set(by_provider[provider]))
     forbidden = others[-1]
-    pinned = next(pair for pair in others if any(  # one whose placement the page lists
-        f["chosen"] for f in api.get(f"/runs/{first}/clients/{pair[0]}")
-        .json()["explanation"]["feasible"]))
+    pinned = next(
+        pair
+        for pair in others
+        if any(  # one whose placement the page lists
+            f["chosen"]
+            for f in api.get(f"/runs/{first}/clients/{pair[0]}").json()["explanation"]["feasible"]
+        )
+    )
     coord.fill("#client-search", pinned[0])
     coord.press("#client-search", "Enter")
     expect(coord.locator("#client-outcome")).to_contain_text("sijoitettu")
@@ -218,8 +256,9 @@ def test_week_through_the_pages(browser: Any, server: Server, week: dict[str, An
     expect(coord.locator("#decisions-table tbody tr")).to_have_count(2)
 
     # --- the liaison of the busiest provider rejects one proposal
-    liaison_token = create_token(week["db"], "liaison", providers=[provider],
-                                 name="Liisa Yhteyshenkilö")
+    liaison_token = create_token(
+        week["db"], "liaison", providers=[provider], name="Liisa Yhteyshenkilö"
+    )
     liaison = new_page(browser)
     called: list[str] = []
     liaison.on("request", lambda r: called.append(httpx.URL(r.url).path))
@@ -227,19 +266,31 @@ def test_week_through_the_pages(browser: Any, server: Server, week: dict[str, An
     proposals = liaison.locator("#panel-proposals tbody tr")
     expect(proposals).to_have_count(len(by_provider[provider]))
     assert texts(liaison, "#panel-proposals th") == [
-        "Asiakas", "Kotikunta", "Kielet", "Kiinnostukset", "Järjestelyt", "Matka (min)",
-        "Paikka", "Palvelu", "Tuottaja", "Päätös", "Toiminnot"]
+        "Asiakas",
+        "Kotikunta",
+        "Kielet",
+        "Kiinnostukset",
+        "Järjestelyt",
+        "Matka (min)",
+        "Paikka",
+        "Palvelu",
+        "Tuottaja",
+        "Päätös",
+        "Toiminnot",
+    ]
     rejected = by_provider[provider][0]
-    row = liaison.locator(f"#panel-proposals tr[data-client='{rejected[0]}']"
-                          f"[data-placement='{rejected[1]}']")
+    row = liaison.locator(
+        f"#panel-proposals tr[data-client='{rejected[0]}'][data-placement='{rejected[1]}']"
+    )
     row.get_by_role("button", name="Hylkää").click()
     expect(row.locator("input.reject-reason")).to_be_focused()
     liaison.keyboard.type("tiimi on täynnä tässä kuussa")
     liaison.keyboard.press("Enter")
     expect(row).to_have_attribute("data-decision", "rejected")
     accepted = by_provider[provider][1]
-    row = liaison.locator(f"#panel-proposals tr[data-client='{accepted[0]}']"
-                          f"[data-placement='{accepted[1]}']")
+    row = liaison.locator(
+        f"#panel-proposals tr[data-client='{accepted[0]}'][data-placement='{accepted[1]}']"
+    )
     row.get_by_role("button", name="Hyväksy").click()
     expect(row).to_have_attribute("data-decision", "accepted")
     history = liaison.locator("#panel-history tbody tr")
@@ -262,10 +313,11 @@ def test_week_through_the_pages(browser: Any, server: Server, week: dict[str, An
     second = api.get("/runs").json()[0]["id"]
     assert second != first
     alloc2 = api.get(f"/runs/{second}/allocation").json()
-    decided = {(d["client_id"], d["placement_id"]): d["effect"]
-               for d in api.get(f"/runs/{second}/decisions").json()}
-    assert decided == {pinned: "lock", forbidden: "forbid", rejected: "forbid",
-                       accepted: "lock"}
+    decided = {
+        (d["client_id"], d["placement_id"]): d["effect"]
+        for d in api.get(f"/runs/{second}/decisions").json()
+    }
+    assert decided == {pinned: "lock", forbidden: "forbid", rejected: "forbid", accepted: "lock"}
     assert rejected not in pairs_of(alloc2) and forbidden not in pairs_of(alloc2)
     assert pinned in pairs_of(alloc2) and accepted in pairs_of(alloc2)
     expect(coord.locator("#kpi-placed")).to_have_text(f"{len(alloc2['assignments'])} / {queue}")
@@ -318,8 +370,9 @@ def test_page_basics(browser: Any, server: Server, week: dict[str, Any]) -> None
     expect(page.locator("#run-btn")).to_have_text(re.compile("Start run|Re-run"))
     expect(page.locator("label[for=time-limit]")).to_have_text("Time limit (s)")
     body = page.locator("body").inner_text()
-    assert not re.search(r"\b(coord|kpi|chart|common|col|fact)\.[a-z_]+", body), \
+    assert not re.search(r"\b(coord|kpi|chart|common|col|fact)\.[a-z_]+", body), (
         "a label key shows instead of its text"
+    )
     page.reload()
     page.wait_for_selector("body[data-ready]")
     expect(page.locator("html")).to_have_attribute("lang", "en")  # the choice is kept

@@ -115,11 +115,17 @@ def test_map_marks_the_placement_each_client_got_in_a_run(api: Api) -> None:
     alloc = api.get(f"/runs/{run}/allocation").json()
     m = api.get(f"/instances/{week}/map", params={"run_id": run}).json()
     got = dict(zip(m["clients"]["id"], m["clients"]["placement"], strict=True))
-    assert got == {c: next((a["placement_id"] for a in alloc["assignments"]
-                            if a["client_id"] == c), None) for c in got}
+    assert got == {
+        c: next((a["placement_id"] for a in alloc["assignments"] if a["client_id"] == c), None)
+        for c in got
+    }
     assert sum(v is not None for v in got.values()) == 3
-    other = api.upload_week({**week_records(), "instance": {
-        **week_records()["instance"], "name": "savo-2026-W49", "week": "2026-W49"}})
+    other = api.upload_week(
+        {
+            **week_records(),
+            "instance": {**week_records()["instance"], "name": "savo-2026-W49", "week": "2026-W49"},
+        }
+    )
     assert api.get(f"/instances/{other}/map", params={"run_id": run}).status_code == 404
 
 
@@ -140,11 +146,19 @@ def test_run_list_shows_each_caller_only_their_runs(api: Api) -> None:
     queued = api.post(f"/instances/{week}/runs", json={"time_limit": 5}).json()["id"]
     mine = api.get("/runs", who="liaison_a").json()
     assert [r["id"] for r in mine] == [queued, first]  # newest first
-    assert mine[1] == {"id": first, "instance_id": week, "instance": "savo-2026-W48",
-                       "week": "2026-W48", "status": "done", "published": False,
-                       "created_at": mine[1]["created_at"], "finished_at": mine[1]["finished_at"]}
-    assert [r["id"] for r in api.get("/runs", params={"status": "done"},
-                                     who="liaison_b").json()] == [first]
+    assert mine[1] == {
+        "id": first,
+        "instance_id": week,
+        "instance": "savo-2026-W48",
+        "week": "2026-W48",
+        "status": "done",
+        "published": False,
+        "created_at": mine[1]["created_at"],
+        "finished_at": mine[1]["finished_at"],
+    }
+    assert [
+        r["id"] for r in api.get("/runs", params={"status": "done"}, who="liaison_b").json()
+    ] == [first]
     assert api.get("/runs", who="liaison_x").json() == []  # providers not in this week
     assert api.get("/runs", who="other_coord").json() == []  # another region
     assert [r["id"] for r in api.get("/runs").json()] == [queued, first]
@@ -156,7 +170,7 @@ def test_run_list_shows_each_caller_only_their_runs(api: Api) -> None:
 
 
 def _luminance(hex_colour: str) -> float:
-    rgb = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    rgb = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
     return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
@@ -171,9 +185,17 @@ def test_contrast_of_the_colours_text_is_drawn_in() -> None:
     assert round(contrast("#000000", "#ffffff"), 1) == 21.0  # the formula itself
     css = (STATIC / "css" / "polku.css").read_text(encoding="utf-8")
     var = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-f]{6});", css))
-    text_on = [("ink", "bg"), ("ink", "card"), ("muted", "card"), ("muted", "bg"),
-               ("brand", "card"), ("ok", "card"), ("warn", "card"), ("bad", "card"),
-               ("ink", "soft")]
+    text_on = [
+        ("ink", "bg"),
+        ("ink", "card"),
+        ("muted", "card"),
+        ("muted", "bg"),
+        ("brand", "card"),
+        ("ok", "card"),
+        ("warn", "card"),
+        ("bad", "card"),
+        ("ink", "soft"),
+    ]
     for fg, bg in text_on:
         assert contrast(var[fg], var[bg]) >= 4.5, (fg, bg, contrast(var[fg], var[bg]))
     assert contrast("#ffffff", var["brand-dark"]) >= 7  # the header

@@ -30,17 +30,22 @@ def shortlist_run_from_page(coord: Any, expect: Any, api: httpx.Client) -> int:
         assert time.monotonic() < deadline, "the page started no run"
         time.sleep(0.2)
     new = max(added)
-    expect(coord.locator("#status .msg.ok")).to_contain_text(f"Ehdokaslista-ajo #{new}",
-                                                             timeout=60_000)
+    expect(coord.locator("#status .msg.ok")).to_contain_text(
+        f"Ehdokaslista-ajo #{new}", timeout=60_000
+    )
     return new
 
 
-def test_liaison_picks_from_a_list_and_the_pick_holds(browser: Any, server: Server,  # noqa: F811
-                                                      week: dict[str, Any]) -> None:  # noqa: F811
+def test_liaison_picks_from_a_list_and_the_pick_holds(
+    browser: Any,
+    server: Server,  # noqa: F811
+    week: dict[str, Any],
+) -> None:  # noqa: F811
     from playwright.sync_api import expect
 
-    api = httpx.Client(base_url=server.url, timeout=30,
-                       headers={"Authorization": f"Bearer {week['coordinator']}"})
+    api = httpx.Client(
+        base_url=server.url, timeout=30, headers={"Authorization": f"Bearer {week['coordinator']}"}
+    )
     coord = new_page(browser)
     sign_in(coord, server.url, week["coordinator"], "/coordinator")
     coord.set_input_files("#upload-file", str(week["zip"]))
@@ -52,8 +57,9 @@ def test_liaison_picks_from_a_list_and_the_pick_holds(browser: Any, server: Serv
     placement, provider = chosen["placement_id"], chosen["provider_id"]
     client = chosen["candidates"][0]["client_id"]
 
-    liaison_token = create_token(week["db"], "liaison", providers=[provider],
-                                 name="Leena Yhteyshenkilö")
+    liaison_token = create_token(
+        week["db"], "liaison", providers=[provider], name="Leena Yhteyshenkilö"
+    )
     liaison = new_page(browser)
     sign_in(liaison, server.url, liaison_token, "/liaison")
     card = liaison.locator(f"#panel-shortlists .shortlist[data-placement='{placement}']")
@@ -74,7 +80,8 @@ def test_liaison_picks_from_a_list_and_the_pick_holds(browser: Any, server: Serv
     liaison.click("#refresh")
     expect(liaison.locator(f"#run option[value='{second}']")).to_have_count(1)
     liaison.select_option("#run", str(second))
-    expect(liaison.locator(f"#panel-shortlists .shortlist[data-placement='{placement}'] .locked")
-           ).to_contain_text(client)
+    expect(
+        liaison.locator(f"#panel-shortlists .shortlist[data-placement='{placement}'] .locked")
+    ).to_contain_text(client)
     assert not liaison.errors and not coord.errors, (liaison.errors, coord.errors)
     assert not liaison.failed and not coord.failed, (liaison.failed, coord.failed)

@@ -30,8 +30,14 @@ def test_write_read_write_gives_identical_files(tmp_path: Path) -> None:
     first = write_instance(valid_instance(), tmp_path / "a")
     second = write_instance(read_instance(first), tmp_path / "b")
     assert files_of(first) == files_of(second)
-    assert set(files_of(first)) == {"instance.json", "clients.csv", "placements.csv",
-                                    "providers.csv", "funding.csv", "decisions.csv"}
+    assert set(files_of(first)) == {
+        "instance.json",
+        "clients.csv",
+        "placements.csv",
+        "providers.csv",
+        "funding.csv",
+        "decisions.csv",
+    }
 
 
 HAND_WRITTEN = {
@@ -78,8 +84,13 @@ def test_unknown_column_text_is_kept_exactly(tmp_path: Path) -> None:
     inst = read_instance(src)
     assert inst.clients["note"].tolist() == [" a, b ", ""]  # unknown cells are not stripped
     assert inst.placements["extra"].tolist() == ["x"]
-    assert inst.columns_in_file["providers.csv"] == ["kind", "id", "name", "municipality",
-                                                     "max_subsidised"]
+    assert inst.columns_in_file["providers.csv"] == [
+        "kind",
+        "id",
+        "name",
+        "municipality",
+        "max_subsidised",
+    ]
 
 
 def test_zip_round_trip(tmp_path: Path) -> None:
@@ -91,7 +102,9 @@ def test_zip_round_trip(tmp_path: Path) -> None:
     assert zip_files(first) == files_of(folder)
 
 
-def test_failed_write_leaves_no_partial_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_write_leaves_no_partial_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     inst = valid_instance()
     calls = {"n": 0}
     original = Path.write_text
@@ -118,7 +131,9 @@ def test_failed_write_leaves_no_partial_folder(tmp_path: Path, monkeypatch: pyte
     assert [p.name for p in tmp_path.iterdir()] == ["old"]
 
 
-def test_failed_zip_write_keeps_the_old_zip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_zip_write_keeps_the_old_zip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = write_instance(valid_instance(), tmp_path / "x.zip")
     before = path.read_bytes()
 

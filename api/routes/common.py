@@ -87,7 +87,9 @@ class AllocationCache:
 def allocation_text(store: Store, run: RunRow) -> str:
     """The stored allocation.json of a done run; 409 while the run has none."""
     if run.status != "done":
-        raise HTTPException(409, f"run {run.id} is {run.status}; the allocation exists once it is done")
+        raise HTTPException(
+            409, f"run {run.id} is {run.status}; the allocation exists once it is done"
+        )
     text = store.allocation(run.id)
     if text is None:
         raise HTTPException(409, f"run {run.id} has no allocation")
@@ -96,7 +98,9 @@ def allocation_text(store: Store, run: RunRow) -> str:
 
 def allocation_dict(request: Request, store: Store, run: RunRow) -> dict[str, Any]:
     if run.status != "done":
-        raise HTTPException(409, f"run {run.id} is {run.status}; the allocation exists once it is done")
+        raise HTTPException(
+            409, f"run {run.id} is {run.status}; the allocation exists once it is done"
+        )
     cache: AllocationCache = request.app.state.allocations
     return cache.get(store, run)
 
@@ -108,7 +112,8 @@ def run_out(store: Store, run: RunRow) -> RunOut:
         status=run.status,  # type: ignore[arg-type]
         request=run.request,
         progress=Progress(**{k: v for k, v in run.progress.items() if k in Progress.model_fields})
-        if run.progress else None,
+        if run.progress
+        else None,
         queue_position=store.queue_position(run.id) if run.status == "queued" else None,
         error=run.error,
         cancel_requested=run.cancel_requested,

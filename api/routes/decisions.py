@@ -18,15 +18,25 @@ from api.schemas import DecisionOut, DecisionRequest, Proposal, ProposalsOut
 from models.instance import Instance
 
 router = APIRouter(tags=["decisions"])
-ERRORS = {404: {"description": "no such run, provider or proposal for this caller"},
-          409: {"description": "the run is not done, or its week is published"}}
+ERRORS = {
+    404: {"description": "no such run, provider or proposal for this caller"},
+    409: {"description": "the run is not done, or its week is published"},
+}
 
 
 def decision_out(d: DecisionRow) -> DecisionOut:
-    return DecisionOut(id=d.id, run_id=d.run_id, client_id=d.client_id,
-                       placement_id=d.placement_id, provider_id=d.provider_id,
-                       decision=d.decision, effect=KIND_OF[d.decision],  # type: ignore[arg-type]
-                       reason=d.reason, by=d.by_name, at=d.at)
+    return DecisionOut(
+        id=d.id,
+        run_id=d.run_id,
+        client_id=d.client_id,
+        placement_id=d.placement_id,
+        provider_id=d.provider_id,
+        decision=d.decision,
+        effect=KIND_OF[d.decision],  # type: ignore[arg-type]
+        reason=d.reason,
+        by=d.by_name,
+        at=d.at,
+    )
 
 
 def _providers(user: Principal, row: InstanceRow, provider_id: str | None) -> set[str]:
@@ -44,8 +54,9 @@ def _placements(inst: Instance) -> pd.DataFrame:
     return inst.placements.set_index(inst.placements["id"].astype(str), drop=False)
 
 
-def build_proposals(inst: Instance, alloc: dict, providers: set[str],
-                    states: dict[tuple[str, str], str]) -> list[Proposal]:
+def build_proposals(
+    inst: Instance, alloc: dict, providers: set[str], states: dict[tuple[str, str], str]
+) -> list[Proposal]:
     """The run's assignments at `providers`' placements, as a liaison may see them."""
     placements = _placements(inst)
     clients = inst.clients.set_index(inst.clients["id"].astype(str), drop=False)
@@ -59,24 +70,31 @@ def build_proposals(inst: Instance, alloc: dict, providers: set[str],
             continue
         c = clients.loc[cid]
         features = set(p["features"] or ())
-        out.append(Proposal(
-            client_id=cid,
-            municipality=str(c["municipality"]),
-            languages=list(c["languages"] or ()),
-            interests=list(c["interests"] or ()),
-            accommodations=[n for n in (c["needs"] or ()) if n in features],
-            travel_min=float(a.get("travel_min", 0.0)),
-            placement_id=pid,
-            placement_type=str(p["type"]),
-            provider_id=str(p["provider_id"]),
-            decision=states.get((cid, pid), "pending"),  # type: ignore[arg-type]
-        ))
+        out.append(
+            Proposal(
+                client_id=cid,
+                municipality=str(c["municipality"]),
+                languages=list(c["languages"] or ()),
+                interests=list(c["interests"] or ()),
+                accommodations=[n for n in (c["needs"] or ()) if n in features],
+                travel_min=float(a.get("travel_min", 0.0)),
+                placement_id=pid,
+                placement_type=str(p["type"]),
+                provider_id=str(p["provider_id"]),
+                decision=states.get((cid, pid), "pending"),  # type: ignore[arg-type]
+            )
+        )
     return out
 
 
 @router.get("/runs/{run_id}/proposals", response_model=ProposalsOut, responses=ERRORS)
-def get_proposals(run_id: int, request: Request, user: AnyUser, store: StoreDep,
-                  provider_id: str | None = Query(None, max_length=200)) -> ProposalsOut:
+def get_proposals(
+    run_id: int,
+    request: Request,
+    user: AnyUser,
+    store: StoreDep,
+    provider_id: str | None = Query(None, max_length=200),
+) -> ProposalsOut:
     """The proposals of a done run for the caller's providers (or the one asked for): client
     id, municipality, languages, interests, the accommodations the placement must give, travel
     minutes, the placement, and the decision taken so far — nothing else about the client."""
@@ -85,13 +103,23 @@ def get_proposals(run_id: int, request: Request, user: AnyUser, store: StoreDep,
     alloc = allocation_dict(request, store, run)
     inst = load_instance(request, store, row)
     states = pair_states(inst, store.decisions(row.id))
-    return ProposalsOut(run_id=run.id, instance_id=row.id, week=row.week,
-                        providers=sorted(providers),
-                        proposals=build_proposals(inst, alloc, providers, states))
+    return ProposalsOut(
+        run_id=run.id,
+        instance_id=row.id,
+        week=row.week,
+        providers=sorted(providers),
+        proposals=build_proposals(inst, alloc, providers, states),
+    )
 
 
-def _check_decision(store: Store, request: Request, user: Principal, run: RunRow,
-                    row: InstanceRow, body: DecisionRequest) -> str:
+def _check_decision(
+    store: Store,
+    request: Request,
+    user: Principal,
+    run: RunRow,
+    row: InstanceRow,
+    body: DecisionRequest,
+) -> str:
     """Who may take this decision; returns the placement's provider. Liaisons answer their own
     proposals only (else 404); coordinators may pin or forbid any pair of the instance."""
     inst = load_instance(request, store, row)
@@ -104,46 +132,71 @@ def _check_decision(store: Store, request: Request, user: Principal, run: RunRow
     if run.status != "done":
         raise HTTPException(409, f"run {run.id} is {run.status}; decisions are taken on a done run")
     alloc = allocation_dict(request, store, run)
-    proposed = any(a["client_id"] == body.client_id and a["placement_id"] == body.placement_id
-                   for a in alloc.get("assignments", []))
+    proposed = any(
+        a["client_id"] == body.client_id and a["placement_id"] == body.placement_id
+        for a in alloc.get("assignments", [])
+    )
     if user.role == "liaison" and not proposed:
-        raise HTTPException(404, f"no proposal ({body.client_id}, {body.placement_id}) in run "
-                            f"{run.id}")
+        raise HTTPException(
+            404, f"no proposal ({body.client_id}, {body.placement_id}) in run {run.id}"
+        )
     clients = inst.clients.set_index(inst.clients["id"].astype(str), drop=False)
     if body.client_id not in clients.index:
         raise HTTPException(404, f"client {body.client_id!r} not found")
     if body.decision == "accept" and not proposed:
         current = str(clients.loc[body.client_id, "current_placement"] or "")
         if current and current != body.placement_id:
-            raise HTTPException(409, f"client {body.client_id} stays in their current placement "
-                                f"{current} this week; a lock elsewhere cannot hold")
-        locks = [r for r in effective_records(inst, store.decisions(row.id))
-                 if r["decision"] == "lock" and r["placement_id"] == body.placement_id
-                 and r["client_id"] != body.client_id]
+            raise HTTPException(
+                409,
+                f"client {body.client_id} stays in their current placement "
+                f"{current} this week; a lock elsewhere cannot hold",
+            )
+        locks = [
+            r
+            for r in effective_records(inst, store.decisions(row.id))
+            if r["decision"] == "lock"
+            and r["placement_id"] == body.placement_id
+            and r["client_id"] != body.client_id
+        ]
         seats = int(placements.loc[body.placement_id, "seats"])
         if len(locks) >= seats:
-            raise HTTPException(409, f"placement {body.placement_id} has {seats} free seat(s), "
-                                f"all locked already")
+            raise HTTPException(
+                409, f"placement {body.placement_id} has {seats} free seat(s), all locked already"
+            )
     return provider
 
 
-@router.post("/runs/{run_id}/decisions", response_model=DecisionOut, status_code=201,
-             responses=ERRORS)
-def post_decision(run_id: int, body: DecisionRequest, request: Request, user: AnyUser,
-                  store: StoreDep) -> DecisionOut:
+@router.post(
+    "/runs/{run_id}/decisions", response_model=DecisionOut, status_code=201, responses=ERRORS
+)
+def post_decision(
+    run_id: int, body: DecisionRequest, request: Request, user: AnyUser, store: StoreDep
+) -> DecisionOut:
     """Accept (→ lock) or reject (→ forbid) a proposal, with a reason (required to reject).
     Recorded with who and when; later runs of the same week keep it, and a rejected pair is
     never proposed again."""
     run, row = visible_run(store, user, run_id)
     provider = _check_decision(store, request, user, run, row, body)
-    d = store.add_decision(run.id, body.client_id, body.placement_id, provider, body.decision,
-                           body.reason.strip(), user.name, user.token_id)
+    d = store.add_decision(
+        run.id,
+        body.client_id,
+        body.placement_id,
+        provider,
+        body.decision,
+        body.reason.strip(),
+        user.name,
+        user.token_id,
+    )
     return decision_out(d)
 
 
 @router.get("/runs/{run_id}/decisions", response_model=list[DecisionOut], responses=ERRORS)
-def list_decisions(run_id: int, user: AnyUser, store: StoreDep,
-                   provider_id: str | None = Query(None, max_length=200)) -> list[DecisionOut]:
+def list_decisions(
+    run_id: int,
+    user: AnyUser,
+    store: StoreDep,
+    provider_id: str | None = Query(None, max_length=200),
+) -> list[DecisionOut]:
     """The decision history of the run's week (every run of its instance), oldest first; a
     liaison sees the decisions on their providers' placements only."""
     run, row = visible_run(store, user, run_id)

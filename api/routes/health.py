@@ -20,12 +20,17 @@ def health(request: Request, store: StoreDep) -> Health:
         database = f"error: {exc}"
     supervisor = getattr(request.app.state, "supervisor", None)
     workers = supervisor.alive() if supervisor is not None else None
-    return Health(status="ok" if database == "ok" else "degraded", database=database,
-                  workers=workers)
+    return Health(
+        status="ok" if database == "ok" else "degraded", database=database, workers=workers
+    )
 
 
 @router.get("/me")
 def me(user: AnyUser) -> dict[str, object]:
     """The caller's token: name, role, region and providers."""
-    return {"name": user.name, "role": user.role, "region": user.region,
-            "providers": sorted(user.providers)}
+    return {
+        "name": user.name,
+        "role": user.role,
+        "region": user.region,
+        "providers": sorted(user.providers),
+    }

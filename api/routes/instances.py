@@ -45,8 +45,12 @@ from models.instance import Instance
 
 router = APIRouter(tags=["instances"])
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 404: {"model": ErrorOut},
-    409: {"model": ErrorOut}, 413: {"model": ErrorOut}, 422: {"model": ErrorOut},
+    401: {"model": ErrorOut},
+    403: {"model": ErrorOut},
+    404: {"model": ErrorOut},
+    409: {"model": ErrorOut},
+    413: {"model": ErrorOut},
+    422: {"model": ErrorOut},
 }
 
 
@@ -79,41 +83,76 @@ def _files_from_upload(upload: UploadFile, settings: Settings) -> tuple[dict[str
             return files_from_zip(path, settings.max_unzipped_bytes), False
         if _looks_like_json(head):
             return files_from_json(_json_payload(path.read_bytes())), True
-    raise UploadError([Problem("upload", message="is neither a zip nor JSON",
-                               expected="a .zip of an instance folder, or the JSON shape")])
+    raise UploadError(
+        [
+            Problem(
+                "upload",
+                message="is neither a zip nor JSON",
+                expected="a .zip of an instance folder, or the JSON shape",
+            )
+        ]
+    )
 
 
 def _check_region(user: Principal, inst: Instance) -> str:
     region = region_of(inst)
     if user.role == "coordinator" and not same_region(user.region, region):
-        raise HTTPException(403, f"this instance is of region {region!r}; your token is for "
-                            f"region {user.region!r} (set instance.json \"region\" or the name "
-                            "prefix)")
+        raise HTTPException(
+            403,
+            f"this instance is of region {region!r}; your token is for "
+            f'region {user.region!r} (set instance.json "region" or the name '
+            "prefix)",
+        )
     return region
 
 
-def _store_instance(store: Store, request: Request, inst: Instance, user: Principal,
-                    source: str = "upload") -> tuple[InstanceRow, Instance]:
+def _store_instance(
+    store: Store, request: Request, inst: Instance, user: Principal, source: str = "upload"
+) -> tuple[InstanceRow, Instance]:
     """Write the canonical zip, check it reads back, store it; (row, parsed stored instance)."""
     region = _check_region(user, inst)
     data = instance_zip(inst)
     stored = load_stored(data, inst.name)
-    row = store.add_instance(NewInstance(
-        name=inst.name, week=inst.week, region=region, source=source, created_by=user.name,
-        data=data, sha256=sha256(data), providers=provider_ids(stored), counts=counts_of(stored)))
+    row = store.add_instance(
+        NewInstance(
+            name=inst.name,
+            week=inst.week,
+            region=region,
+            source=source,
+            created_by=user.name,
+            data=data,
+            sha256=sha256(data),
+            providers=provider_ids(stored),
+            counts=counts_of(stored),
+        )
+    )
     request.app.state.instances.put((row.id, row.sha256), stored)
     return row, stored
 
 
-@router.post("/instances", status_code=201, response_model=InstanceCreated, responses=ERRORS,
-             openapi_extra={"requestBody": {"content": {
-                 "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
-                                                    "properties": {"file": {"type": "string",
-                                                                            "format": "binary"}}}},
-                 "application/json": {"schema": {"type": "object"}},
-             }}})
-async def create_instance(request: Request, user: Coordinator, store: StoreDep,
-                          settings: SettingsDep) -> InstanceCreated:
+@router.post(
+    "/instances",
+    status_code=201,
+    response_model=InstanceCreated,
+    responses=ERRORS,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    }
+                },
+                "application/json": {"schema": {"type": "object"}},
+            }
+        }
+    },
+)
+async def create_instance(
+    request: Request, user: Coordinator, store: StoreDep, settings: SettingsDep
+) -> InstanceCreated:
     """Upload a week's instance: multipart field `file` (a zip of the FORMAT.md folder, or a
     .json), or a JSON body {"instance": {…}, "clients": […], "placements": […],
     "providers": […], "funding": […], "decisions": […]}. Problems → 422 with file, line,
@@ -133,24 +172,42 @@ async def create_instance(request: Request, user: Coordinator, store: StoreDep,
         request.state.json_upload = True
         files = files_from_json(_json_payload(await request.body()))
     else:
-        raise HTTPException(415, "send the instance as multipart/form-data (field 'file') or "
-                            "application/json")
+        raise HTTPException(
+            415, "send the instance as multipart/form-data (field 'file') or application/json"
+        )
     inst, warnings = await run_in_threadpool(parse_files, files, default_name)
     row, _ = await run_in_threadpool(_store_instance, store, request, inst, user)
     is_json = bool(getattr(request.state, "json_upload", False))
-    return InstanceCreated(id=row.id, name=row.name, week=row.week, region=row.region,
-                           counts=row.counts, warnings=problem_dicts(warnings, is_json))
+    return InstanceCreated(
+        id=row.id,
+        name=row.name,
+        week=row.week,
+        region=row.region,
+        counts=row.counts,
+        warnings=problem_dicts(warnings, is_json),
+    )
 
 
 def instance_out(store: Store, row: InstanceRow) -> InstanceOut:
     runs = store.list_runs(row.id)
     published = next((r.id for r in runs if r.published), None)
     return InstanceOut(
-        id=row.id, name=row.name, week=row.week, region=row.region, source=row.source,
-        parent_instance_id=row.parent_instance_id, parent_run_id=row.parent_run_id,
-        created_at=row.created_at, created_by=row.created_by, updated_at=row.updated_at,
-        sha256=row.sha256, size=row.size, counts=row.counts, runs=[r.id for r in runs],
-        published_run=published)
+        id=row.id,
+        name=row.name,
+        week=row.week,
+        region=row.region,
+        source=row.source,
+        parent_instance_id=row.parent_instance_id,
+        parent_run_id=row.parent_run_id,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        updated_at=row.updated_at,
+        sha256=row.sha256,
+        size=row.size,
+        counts=row.counts,
+        runs=[r.id for r in runs],
+        published_run=published,
+    )
 
 
 @router.get("/instances", response_model=list[InstanceOut], responses=ERRORS)
@@ -166,13 +223,18 @@ def get_instance(instance_id: int, user: Coordinator, store: StoreDep) -> Instan
     return instance_out(store, visible_instance(store, user, instance_id))
 
 
-@router.get("/instances/{instance_id}/download", responses={
-    **ERRORS, 200: {"content": {"application/zip": {}}}})
+@router.get(
+    "/instances/{instance_id}/download",
+    responses={**ERRORS, 200: {"content": {"application/zip": {}}}},
+)
 def download_instance(instance_id: int, user: Coordinator, store: StoreDep) -> Response:
     """The stored instance as a FORMAT.md zip."""
     row = visible_instance(store, user, instance_id)
-    return Response(store.instance_data(row.id), media_type="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="{row.name}.zip"'})
+    return Response(
+        store.instance_data(row.id),
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{row.name}.zip"'},
+    )
 
 
 @router.get("/instances/{instance_id}/runs", response_model=list[RunOut], responses=ERRORS)
@@ -181,16 +243,34 @@ def list_runs(instance_id: int, user: Coordinator, store: StoreDep) -> list[RunO
     return [run_out(store, r) for r in store.list_runs(row.id)]
 
 
-@router.post("/instances/{instance_id}/clients", status_code=201, response_model=ClientsAdded,
-             responses=ERRORS, openapi_extra={"requestBody": {"content": {
-                 "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
-                                                    "properties": {"file": {"type": "string",
-                                                                            "format": "binary"}}}},
-                 "application/json": {"schema": {"type": "object", "properties": {
-                     "clients": {"type": "array", "items": {"type": "object"}}}}},
-             }}})
-async def add_clients(instance_id: int, request: Request, user: Coordinator,
-                      store: StoreDep) -> ClientsAdded:
+@router.post(
+    "/instances/{instance_id}/clients",
+    status_code=201,
+    response_model=ClientsAdded,
+    responses=ERRORS,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    }
+                },
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"clients": {"type": "array", "items": {"type": "object"}}},
+                    }
+                },
+            }
+        }
+    },
+)
+async def add_clients(
+    instance_id: int, request: Request, user: Coordinator, store: StoreDep
+) -> ClientsAdded:
     """Add the new queue to an instance that has no runs yet (e.g. the one next-week built):
     multipart `file` (a clients.csv) or JSON {"clients": [ … ]}; validated like an upload."""
     row = visible_instance(store, user, instance_id)
@@ -210,27 +290,37 @@ async def add_clients(instance_id: int, request: Request, user: Coordinator,
         request.state.json_upload = True
         data = clients_csv_from_json(_json_payload(await request.body()))
     else:
-        raise HTTPException(415, "send the clients as multipart/form-data (field 'file') or "
-                            "application/json")
+        raise HTTPException(
+            415, "send the clients as multipart/form-data (field 'file') or application/json"
+        )
 
     def work() -> ClientsAdded:
         inst = load_instance(request, store, row)
         merged = append_clients(inst, data)
         blob = instance_zip(merged)
         stored = load_stored(blob, merged.name)
-        new_row = store.replace_instance_data(row.id, blob, sha256(blob), counts_of(stored),
-                                              provider_ids(stored))
+        new_row = store.replace_instance_data(
+            row.id, blob, sha256(blob), counts_of(stored), provider_ids(stored)
+        )
         request.app.state.instances.put((new_row.id, new_row.sha256), stored)
-        return ClientsAdded(id=row.id, added=len(merged.clients) - len(inst.clients),
-                            counts=new_row.counts)
+        return ClientsAdded(
+            id=row.id, added=len(merged.clients) - len(inst.clients), counts=new_row.counts
+        )
 
     return await run_in_threadpool(work)
 
 
-@router.post("/instances/{instance_id}/runs", status_code=201, response_model=RunOut,
-             responses=ERRORS)
-def create_run(instance_id: int, body: RunRequest, request: Request, user: Coordinator,
-               store: StoreDep, settings: SettingsDep) -> RunOut:
+@router.post(
+    "/instances/{instance_id}/runs", status_code=201, response_model=RunOut, responses=ERRORS
+)
+def create_run(
+    instance_id: int,
+    body: RunRequest,
+    request: Request,
+    user: Coordinator,
+    store: StoreDep,
+    settings: SettingsDep,
+) -> RunOut:
     """Queue a run of the instance (solved by a worker process). Weights override the
     instance's; an unknown or bad weight is a 422 naming the key."""
     row = visible_instance(store, user, instance_id)
@@ -238,13 +328,18 @@ def create_run(instance_id: int, body: RunRequest, request: Request, user: Coord
         raise HTTPException(409, f"instance {row.id} has a published run; the week is closed")
     time_limit = body.time_limit if body.time_limit is not None else settings.default_time_limit
     if time_limit > settings.max_time_limit:
-        raise HTTPException(422, f"time_limit {time_limit} s is over the limit of "
-                            f"{settings.max_time_limit} s")
+        raise HTTPException(
+            422, f"time_limit {time_limit} s is over the limit of {settings.max_time_limit} s"
+        )
     inst = load_instance(request, store, row)
     weights = merged_weights(inst, body.weights)
-    req: dict[str, object] = {"time_limit": time_limit, "weights": weights, "mode": body.mode,
-                              "seed": body.seed,
-                              "workers": body.workers or settings.solver_threads}
+    req: dict[str, object] = {
+        "time_limit": time_limit,
+        "weights": weights,
+        "mode": body.mode,
+        "seed": body.seed,
+        "workers": body.workers or settings.solver_threads,
+    }
     if body.kind == "shortlist":
         req.update(kind="shortlist", per_seat=body.per_seat, max_lists=body.max_lists)
     run = store.add_run(row.id, req, user.name)

@@ -16,9 +16,11 @@ from fastapi.responses import FileResponse
 STATIC = Path(__file__).resolve().parents[1] / "static"
 PAGES = {"": "index.html", "coordinator": "coordinator.html", "liaison": "liaison.html"}
 SECURITY_HEADERS = {
-    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                                "script-src 'self'; connect-src 'self'; object-src 'none'; "
-                                "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        "script-src 'self'; connect-src 'self'; object-src 'none'; "
+        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
@@ -28,8 +30,9 @@ router = APIRouter(include_in_schema=False)
 
 
 def _page(name: str) -> FileResponse:
-    return FileResponse(STATIC / PAGES[name], media_type="text/html; charset=utf-8",
-                        headers=SECURITY_HEADERS)
+    return FileResponse(
+        STATIC / PAGES[name], media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS
+    )
 
 
 @router.get("/")
@@ -56,5 +59,6 @@ def static_file(path: str) -> FileResponse:
     target = (STATIC / path).resolve()
     if not target.is_relative_to(STATIC) or not target.is_file():
         raise HTTPException(404, f"no such file: {path}")
-    return FileResponse(target, headers={"X-Content-Type-Options": "nosniff",
-                                         "Cache-Control": "no-cache"})
+    return FileResponse(
+        target, headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
+    )

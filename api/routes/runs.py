@@ -55,8 +55,16 @@ def restart_run(run_id: int, user: Coordinator, store: StoreDep) -> RunOut:
     return run_out(store, store.restart_run(run_id))
 
 
-CSV_COLUMNS = ("client_id", "placement_id", "provider_id", "type", "pool_id", "cost",
-               "travel_min", "score")
+CSV_COLUMNS = (
+    "client_id",
+    "placement_id",
+    "provider_id",
+    "type",
+    "pool_id",
+    "cost",
+    "travel_min",
+    "score",
+)
 
 
 def allocation_csv(alloc: dict[str, Any], placements: dict[str, tuple[str, str]]) -> str:
@@ -70,17 +78,39 @@ def allocation_csv(alloc: dict[str, Any], placements: dict[str, tuple[str, str]]
     for a in alloc.get("assignments", []):
         score = a.get("score", {})
         provider, ptype = placements.get(a["placement_id"], ("", ""))
-        writer.writerow([a["client_id"], a["placement_id"], provider, ptype, a.get("pool_id", ""),
-                         a.get("cost", ""), a.get("travel_min", ""), sum(score.values()),
-                         *(score.get(c, 0) for c in components)])
+        writer.writerow(
+            [
+                a["client_id"],
+                a["placement_id"],
+                provider,
+                ptype,
+                a.get("pool_id", ""),
+                a.get("cost", ""),
+                a.get("travel_min", ""),
+                sum(score.values()),
+                *(score.get(c, 0) for c in components),
+            ]
+        )
     return buf.getvalue()
 
 
-@router.get("/runs/{run_id}/allocation", responses={
-    **ERRORS, 200: {"content": {"application/json": {}, "text/csv": {}},
-                    "description": "allocation.json (FORMAT.md), or CSV with ?format=csv"}})
-def get_allocation(run_id: int, request: Request, user: Coordinator, store: StoreDep,
-                   format: str = Query("json", pattern="^(json|csv)$")) -> Response:
+@router.get(
+    "/runs/{run_id}/allocation",
+    responses={
+        **ERRORS,
+        200: {
+            "content": {"application/json": {}, "text/csv": {}},
+            "description": "allocation.json (FORMAT.md), or CSV with ?format=csv",
+        },
+    },
+)
+def get_allocation(
+    run_id: int,
+    request: Request,
+    user: Coordinator,
+    store: StoreDep,
+    format: str = Query("json", pattern="^(json|csv)$"),
+) -> Response:
     """allocation.json as FORMAT.md states it, or `?format=csv`: client_id, placement_id,
     provider_id, type, pool_id, cost, travel_min, score, score_<component>…"""
     run, row = visible_run(store, user, run_id)
@@ -89,11 +119,18 @@ def get_allocation(run_id: int, request: Request, user: Coordinator, store: Stor
     alloc = allocation_dict(request, store, run)
     inst = load_instance(request, store, row)
     frame = inst.placements
-    placements = dict(zip(frame["id"].astype(str),
-                          zip(frame["provider_id"].astype(str), frame["type"].astype(str),
-                              strict=True), strict=True))
-    return Response(allocation_csv(alloc, placements), media_type="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="allocation-run{run.id}.csv"'})
+    placements = dict(
+        zip(
+            frame["id"].astype(str),
+            zip(frame["provider_id"].astype(str), frame["type"].astype(str), strict=True),
+            strict=True,
+        )
+    )
+    return Response(
+        allocation_csv(alloc, placements),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="allocation-run{run.id}.csv"'},
+    )
 
 
 @router.get("/runs/{run_id}/summary", responses=ERRORS)
@@ -102,17 +139,32 @@ def get_summary(run_id: int, request: Request, user: Coordinator, store: StoreDe
     and group, pool use, fairness."""
     run, _ = visible_run(store, user, run_id)
     alloc = allocation_dict(request, store, run)
-    keys = ("instance", "status", "objective", "bound", "gap", "solve_seconds", "pools",
-            "fairness", "summary")
+    keys = (
+        "instance",
+        "status",
+        "objective",
+        "bound",
+        "gap",
+        "solve_seconds",
+        "pools",
+        "fairness",
+        "summary",
+    )
     out = {k: alloc.get(k) for k in keys}
-    out.update({"run_id": run.id, "assigned": len(alloc.get("assignments", [])),
-                "unassigned": len(alloc.get("unassigned", []))})
+    out.update(
+        {
+            "run_id": run.id,
+            "assigned": len(alloc.get("assignments", [])),
+            "unassigned": len(alloc.get("unassigned", [])),
+        }
+    )
     return JSONResponse(out)
 
 
 @router.get("/runs/{run_id}/unassigned", responses=ERRORS)
-def get_unassigned(run_id: int, request: Request, user: Coordinator,
-                   store: StoreDep) -> JSONResponse:
+def get_unassigned(
+    run_id: int, request: Request, user: Coordinator, store: StoreDep
+) -> JSONResponse:
     """The queue clients left out, each with the reasons, most specific first."""
     run, _ = visible_run(store, user, run_id)
     alloc = allocation_dict(request, store, run)
@@ -120,8 +172,9 @@ def get_unassigned(run_id: int, request: Request, user: Coordinator,
 
 
 @router.get("/runs/{run_id}/clients/{client_id}", response_model=ClientOut, responses=ERRORS)
-def get_client(run_id: int, client_id: str, request: Request, user: Coordinator,
-               store: StoreDep) -> ClientOut:
+def get_client(
+    run_id: int, client_id: str, request: Request, user: Coordinator, store: StoreDep
+) -> ClientOut:
     """One client in this run: the assignment (with score and alternatives) or the reasons left
     out, the decisions on their pairs, and the explanation computed from the data."""
     from matcher.explain.outcomes import explain_client
@@ -141,9 +194,15 @@ def get_client(run_id: int, client_id: str, request: Request, user: Coordinator,
     current = str(base.clients.loc[ids == client_id, "current_placement"].iloc[0] or "")
     state = "assigned" if assignment else "in_current_placement" if current else "unassigned"
     decided = [decision_out(d) for d in store.decisions(row.id) if d.client_id == client_id]
-    return ClientOut(run_id=run.id, client_id=client_id, state=state, assignment=assignment,
-                     reasons=list(left["reasons"]) if left else [], decisions=decided,
-                     explanation=explanation)
+    return ClientOut(
+        run_id=run.id,
+        client_id=client_id,
+        state=state,
+        assignment=assignment,
+        reasons=list(left["reasons"]) if left else [],
+        decisions=decided,
+        explanation=explanation,
+    )
 
 
 @router.post("/runs/{run_id}/publish", response_model=RunOut, responses=ERRORS)
@@ -154,11 +213,23 @@ def publish_run(run_id: int, user: Coordinator, store: StoreDep) -> RunOut:
     return run_out(store, store.publish_run(run_id, user.name))
 
 
-@router.post("/runs/{run_id}/next-week", response_model=NextWeekOut, status_code=201,
-             responses={**ERRORS, 200: {"model": NextWeekOut,
-                                        "description": "already built: the same instance"}})
-def create_next_week(run_id: int, request: Request, response: Response, user: Coordinator,
-                     store: StoreDep, body: NextWeekRequest | None = None) -> NextWeekOut:
+@router.post(
+    "/runs/{run_id}/next-week",
+    response_model=NextWeekOut,
+    status_code=201,
+    responses={
+        **ERRORS,
+        200: {"model": NextWeekOut, "description": "already built: the same instance"},
+    },
+)
+def create_next_week(
+    run_id: int,
+    request: Request,
+    response: Response,
+    user: Coordinator,
+    store: StoreDep,
+    body: NextWeekRequest | None = None,
+) -> NextWeekOut:
     """Build the next week's instance from a published run (placed clients hold their seats,
     months used grow, ended placements free their seats; see instances/next_week.py). Once per
     run: asking again answers 200 with the same id."""
@@ -175,13 +246,25 @@ def create_next_week(run_id: int, request: Request, response: Response, user: Co
         raise HTTPException(422, str(exc)) from exc
     blob = instance_zip(new)
     stored = load_stored(blob, new.name)
-    new_row, created = store.add_next_week(NewInstance(
-        name=new.name, week=new.week, region=row.region, source="next-week",
-        created_by=user.name, data=blob, sha256=sha256(blob), providers=provider_ids(stored),
-        counts=counts_of(stored), parent_instance_id=row.id, parent_run_id=run.id))
+    new_row, created = store.add_next_week(
+        NewInstance(
+            name=new.name,
+            week=new.week,
+            region=row.region,
+            source="next-week",
+            created_by=user.name,
+            data=blob,
+            sha256=sha256(blob),
+            providers=provider_ids(stored),
+            counts=counts_of(stored),
+            parent_instance_id=row.id,
+            parent_run_id=run.id,
+        )
+    )
     if created:
         request.app.state.instances.put((new_row.id, new_row.sha256), stored)
     else:
         response.status_code = 200
-    return NextWeekOut(id=new_row.id, created=created, name=new_row.name, week=new_row.week,
-                       counts=new_row.counts)
+    return NextWeekOut(
+        id=new_row.id, created=created, name=new_row.name, week=new_row.week, counts=new_row.counts
+    )

@@ -31,9 +31,13 @@ from models.instance import Instance
 from models.shortlists import Shortlists
 
 router = APIRouter(tags=["shortlists"])
-ERRORS = {404: {"description": "no such run, list or candidate for this caller"},
-          409: {"description": "the pick breaks a rule (named in `errors`), or the run is not "
-                               "done, or its week is published"}}
+ERRORS = {
+    404: {"description": "no such run, list or candidate for this caller"},
+    409: {
+        "description": "the pick breaks a rule (named in `errors`), or the run is not "
+        "done, or its week is published"
+    },
+}
 
 
 def stored_shortlists(store: Store, run: RunRow) -> Shortlists:
@@ -44,8 +48,9 @@ def stored_shortlists(store: Store, run: RunRow) -> Shortlists:
     return Shortlists.from_dict(json.loads(text))
 
 
-def liaison_lists(inst: Instance, lists: Shortlists, providers: set[str],
-                  states: dict[tuple[str, str], str]) -> list[ShortlistOut]:
+def liaison_lists(
+    inst: Instance, lists: Shortlists, providers: set[str], states: dict[tuple[str, str], str]
+) -> list[ShortlistOut]:
     """The lists at `providers`' placements with only the fields a liaison may see."""
     placements = _placements(inst)
     clients = inst.clients.set_index(inst.clients["id"].astype(str), drop=False)
@@ -60,23 +65,45 @@ def liaison_lists(inst: Instance, lists: Shortlists, providers: set[str],
             if e.client_id not in clients.index:
                 continue
             c = clients.loc[e.client_id]
-            cands.append(ShortlistCandidate(
-                client_id=e.client_id, rank=e.rank, municipality=str(c["municipality"]),
-                languages=list(c["languages"] or ()), interests=list(c["interests"] or ()),
-                accommodations=[n for n in (c["needs"] or ()) if n in features],
-                travel_min=float(e.travel_min),
-                decision=states.get((e.client_id, s.placement_id), "pending"),  # type: ignore[arg-type]
-            ))
-        out.append(ShortlistOut(placement_id=s.placement_id, placement_type=str(p["type"]),
-                                provider_id=s.provider_id, seats=s.seats, locked=list(s.locked),
-                                candidates=cands))
+            cands.append(
+                ShortlistCandidate(
+                    client_id=e.client_id,
+                    rank=e.rank,
+                    municipality=str(c["municipality"]),
+                    languages=list(c["languages"] or ()),
+                    interests=list(c["interests"] or ()),
+                    accommodations=[n for n in (c["needs"] or ()) if n in features],
+                    travel_min=float(e.travel_min),
+                    decision=states.get((e.client_id, s.placement_id), "pending"),  # type: ignore[arg-type]
+                )
+            )
+        out.append(
+            ShortlistOut(
+                placement_id=s.placement_id,
+                placement_type=str(p["type"]),
+                provider_id=s.provider_id,
+                seats=s.seats,
+                locked=list(s.locked),
+                candidates=cands,
+            )
+        )
     return out
 
 
-@router.get("/runs/{run_id}/shortlists", responses={
-    **ERRORS, 200: {"description": "shortlists.json (coordinator), or the caller's lists"}})
-def get_shortlists(run_id: int, request: Request, user: AnyUser, store: StoreDep,
-                   provider_id: str | None = Query(None, max_length=200)) -> Any:
+@router.get(
+    "/runs/{run_id}/shortlists",
+    responses={
+        **ERRORS,
+        200: {"description": "shortlists.json (coordinator), or the caller's lists"},
+    },
+)
+def get_shortlists(
+    run_id: int,
+    request: Request,
+    user: AnyUser,
+    store: StoreDep,
+    provider_id: str | None = Query(None, max_length=200),
+) -> Any:
     """A coordinator gets the whole shortlists.json; a liaison (or `?provider_id=`) the lists of
     their providers: placement, seats, locked, and per candidate client id, rank, municipality,
     languages, interests, accommodations, travel minutes and the decision so far. 404 when the
@@ -91,21 +118,44 @@ def get_shortlists(run_id: int, request: Request, user: AnyUser, store: StoreDep
     mine = liaison_lists(inst, lists, providers, states)
     if not mine:
         raise HTTPException(404, f"run {run.id} has no shortlists for you")
-    return ShortlistsOut(run_id=run.id, instance_id=row.id, week=row.week,
-                         providers=sorted(providers), per_seat=lists.per_seat,
-                         max_lists=lists.max_lists, lists=mine)
+    return ShortlistsOut(
+        run_id=run.id,
+        instance_id=row.id,
+        week=row.week,
+        providers=sorted(providers),
+        per_seat=lists.per_seat,
+        max_lists=lists.max_lists,
+        lists=mine,
+    )
 
 
-def _pending(run: RunRow, client_id: str, placement_id: str, provider: str,
-             decision: str) -> DecisionRow:
+def _pending(
+    run: RunRow, client_id: str, placement_id: str, provider: str, decision: str
+) -> DecisionRow:
     """A decision not yet stored, to check the next pick of the same request against it."""
-    return DecisionRow(id=0, instance_id=run.instance_id, run_id=run.id, client_id=client_id,
-                       placement_id=placement_id, provider_id=provider, decision=decision,
-                       reason="", by_name="", by_token=None, at=now())
+    return DecisionRow(
+        id=0,
+        instance_id=run.instance_id,
+        run_id=run.id,
+        client_id=client_id,
+        placement_id=placement_id,
+        provider_id=provider,
+        decision=decision,
+        reason="",
+        by_name="",
+        by_token=None,
+        at=now(),
+    )
 
 
-def _check_picks(request: Request, store: Store, run: RunRow, row: InstanceRow,
-                 lists: Shortlists, body: PickRequest) -> tuple[str, list[str]]:
+def _check_picks(
+    request: Request,
+    store: Store,
+    run: RunRow,
+    row: InstanceRow,
+    lists: Shortlists,
+    body: PickRequest,
+) -> tuple[str, list[str]]:
     """Check every pick in order, each with the decisions in force and the earlier picks: the
     target's provider and the rule-naming errors of the first pick that fails ([] if none)."""
     from matcher.shortlists.solve import check_pick
@@ -127,8 +177,9 @@ def _check_picks(request: Request, store: Store, run: RunRow, row: InstanceRow,
 
 
 @router.post("/runs/{run_id}/picks", response_model=PicksOut, status_code=201, responses=ERRORS)
-def post_picks(run_id: int, body: PickRequest, request: Request, user: AnyUser,
-               store: StoreDep) -> Any:
+def post_picks(
+    run_id: int, body: PickRequest, request: Request, user: AnyUser, store: StoreDep
+) -> Any:
     """Pick candidates from a list (each a lock, on `switch_to` if given — a change of form
     within the provider, re-checked for feasibility, seats, budgets and caps), or decline one
     (a forbid with the reason; `by_client` says who declined). All picks of a request stand or
@@ -137,17 +188,27 @@ def post_picks(run_id: int, body: PickRequest, request: Request, user: AnyUser,
     lists = stored_shortlists(store, run)
     own = lists.list_of(body.placement_id)
     if own is None or own.provider_id not in visible_providers(user, row):
-        raise HTTPException(404, f"no shortlist for placement {body.placement_id!r} in run {run.id}")
+        raise HTTPException(
+            404, f"no shortlist for placement {body.placement_id!r} in run {run.id}"
+        )
     if body.decline:
         cid = body.client_id or ""
         if own.candidate(cid) is None:
             raise HTTPException(404, f"client {cid!r} is not on the list of {body.placement_id}")
         who = "the client" if body.by_client else "the employer"
-        d = store.add_decision(run.id, cid, body.placement_id, own.provider_id, "reject",
-                               f"declined by {who}: {body.reason.strip()}", user.name,
-                               user.token_id)
-        return PicksOut(run_id=run.id, placement_id=body.placement_id,
-                        decisions=[decision_out(d)], released=[])
+        d = store.add_decision(
+            run.id,
+            cid,
+            body.placement_id,
+            own.provider_id,
+            "reject",
+            f"declined by {who}: {body.reason.strip()}",
+            user.name,
+            user.token_id,
+        )
+        return PicksOut(
+            run_id=run.id, placement_id=body.placement_id, decisions=[decision_out(d)], released=[]
+        )
     for cid in body.client_ids:
         if own.candidate(cid) is None:
             raise HTTPException(404, f"client {cid!r} is not on the list of {body.placement_id}")
@@ -157,11 +218,20 @@ def post_picks(run_id: int, body: PickRequest, request: Request, user: AnyUser,
     if errors:
         return problem(409, "the pick breaks a rule: " + "; ".join(errors), errors=errors)
     target = body.switch_to or body.placement_id
-    reason = body.reason.strip() or (f"picked from the list of {body.placement_id}"
-                                     if target != body.placement_id else "picked from the list")
-    made = [decision_out(store.add_decision(run.id, cid, target, provider, "accept", reason,
-                                            user.name, user.token_id))
-            for cid in body.client_ids]
+    reason = body.reason.strip() or (
+        f"picked from the list of {body.placement_id}"
+        if target != body.placement_id
+        else "picked from the list"
+    )
+    made = [
+        decision_out(
+            store.add_decision(
+                run.id, cid, target, provider, "accept", reason, user.name, user.token_id
+            )
+        )
+        for cid in body.client_ids
+    ]
     released = [e.client_id for e in own.candidates if e.client_id not in body.client_ids]
-    return PicksOut(run_id=run.id, placement_id=body.placement_id, decisions=made,
-                    released=released)
+    return PicksOut(
+        run_id=run.id, placement_id=body.placement_id, decisions=made, released=released
+    )

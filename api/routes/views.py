@@ -78,9 +78,15 @@ def _floats(values: Any) -> list[float]:
 
 
 @router.get("/instances/{instance_id}/map", response_model=MapOut, responses=ERRORS)
-def get_map(instance_id: int, request: Request, user: Coordinator, store: StoreDep,
-            run_id: int | None = Query(None, description="mark each client's placement in this "
-                                       "run (a done run of the instance)")) -> MapOut:
+def get_map(
+    instance_id: int,
+    request: Request,
+    user: Coordinator,
+    store: StoreDep,
+    run_id: int | None = Query(
+        None, description="mark each client's placement in this run (a done run of the instance)"
+    ),
+) -> MapOut:
     """Coordinates for the coordinator's map, column by column: every client (home, municipality,
     in the queue or already placed) and every placement (type, provider, seats); with `run_id`,
     the placement each client got in that run (null when none)."""
@@ -88,41 +94,58 @@ def get_map(instance_id: int, request: Request, user: Coordinator, store: StoreD
     inst = load_instance(request, store, row)
     c, p = inst.clients, inst.placements
     ids = c["id"].astype(str).tolist()
-    current = c["current_placement"].fillna("").astype(str) if "current_placement" in c \
-        else None
+    current = c["current_placement"].fillna("").astype(str) if "current_placement" in c else None
     clients = ClientPoints(
-        id=ids, lat=_floats(c["lat"]), lon=_floats(c["lon"]),
+        id=ids,
+        lat=_floats(c["lat"]),
+        lon=_floats(c["lon"]),
         municipality=c["municipality"].astype(str).tolist(),
-        queue=[not v for v in current] if current is not None else [True] * len(ids))
+        queue=[not v for v in current] if current is not None else [True] * len(ids),
+    )
     if run_id is not None:
         run, run_row = visible_run(store, user, run_id)
         if run_row.id != row.id:
             raise HTTPException(404, f"run {run_id} is not a run of instance {instance_id}")
-        got = {str(a["client_id"]): str(a["placement_id"])
-               for a in allocation_dict(request, store, run).get("assignments", [])}
+        got = {
+            str(a["client_id"]): str(a["placement_id"])
+            for a in allocation_dict(request, store, run).get("assignments", [])
+        }
         clients.placement = [got.get(i) for i in ids]
     placements = PlacementPoints(
-        id=p["id"].astype(str).tolist(), type=p["type"].astype(str).tolist(),
+        id=p["id"].astype(str).tolist(),
+        type=p["type"].astype(str).tolist(),
         provider_id=p["provider_id"].astype(str).tolist(),
         municipality=p["municipality"].astype(str).tolist(),
-        lat=_floats(p["lat"]), lon=_floats(p["lon"]),
-        seats=[int(s) for s in p["seats"]])
+        lat=_floats(p["lat"]),
+        lon=_floats(p["lon"]),
+        seats=[int(s) for s in p["seats"]],
+    )
     return MapOut(instance_id=row.id, run_id=run_id, clients=clients, placements=placements)
 
 
 @router.get("/runs", response_model=list[RunListItem], responses=ERRORS)
-def list_visible_runs(user: AnyUser, store: StoreDep,
-                      status: str | None = Query(None, pattern="^(queued|running|done|failed|"
-                                                 "cancelled|interrupted)$")) -> list[RunListItem]:
+def list_visible_runs(
+    user: AnyUser,
+    store: StoreDep,
+    status: str | None = Query(
+        None, pattern="^(queued|running|done|failed|cancelled|interrupted)$"
+    ),
+) -> list[RunListItem]:
     """The runs the caller may see, newest first (a liaison: runs of weeks holding one of their
     providers), optionally only those with `status`."""
     instances = {r.id: r for r in store.list_instances() if can_see_instance(user, r)}
     out = [
-        RunListItem(id=run.id, instance_id=run.instance_id, instance=instances[run.instance_id].name,
-                    week=instances[run.instance_id].week, status=run.status,
-                    published=run.published, created_at=run.created_at,
-                    finished_at=run.finished_at)
-        for run in store.list_runs() if run.instance_id in instances
-        and (status is None or run.status == status)
+        RunListItem(
+            id=run.id,
+            instance_id=run.instance_id,
+            instance=instances[run.instance_id].name,
+            week=instances[run.instance_id].week,
+            status=run.status,
+            published=run.published,
+            created_at=run.created_at,
+            finished_at=run.finished_at,
+        )
+        for run in store.list_runs()
+        if run.instance_id in instances and (status is None or run.status == status)
     ]
     return sorted(out, key=lambda r: -r.id)

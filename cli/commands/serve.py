@@ -13,12 +13,19 @@ from api.settings import DEFAULT_DB
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    parser.add_argument("--db", default=None,
-                        help=f"SQLite database file (default $POLKU_DB or {DEFAULT_DB})")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="solver processes (default $POLKU_WORKER_PROCESSES or 1)")
+    parser.add_argument(
+        "--db", default=None, help=f"SQLite database file (default $POLKU_DB or {DEFAULT_DB})"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="solver processes (default $POLKU_WORKER_PROCESSES or 1)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

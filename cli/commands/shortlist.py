@@ -23,12 +23,17 @@ OUTPUT_SECONDS = 2.0  # kept back from --time-limit for explanations and writing
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("instance", help="instance folder or .zip")
-    parser.add_argument("--per-seat", type=int, default=3, help="candidates per free seat, K (default 3)")
+    parser.add_argument(
+        "--per-seat", type=int, default=3, help="candidates per free seat, K (default 3)"
+    )
     parser.add_argument(
         "--max-lists", type=int, default=1, help="lists a client may be on, L (default 1)"
     )
     parser.add_argument(
-        "--time-limit", type=float, default=60.0, help="seconds in all, reading and writing included (default 60)"
+        "--time-limit",
+        type=float,
+        default=60.0,
+        help="seconds in all, reading and writing included (default 60)",
     )
     parser.add_argument(
         "--workers",
@@ -119,8 +124,12 @@ def print_shortlist_summary(lists: Shortlists, console: Console | None = None) -
         t.add_column(col, justify="right" if col != "pool" else "left")
     for p in lists.pools[:20]:
         share = p.reserved / p.budget if p.budget else 0
-        t.add_row(p.pool_id, f"{p.reserved:,.0f}".replace(",", " "), f"{p.budget:,.0f}".replace(",", " "),
-                  f"{100 * share:.1f} %")
+        t.add_row(
+            p.pool_id,
+            f"{p.reserved:,.0f}".replace(",", " "),
+            f"{p.budget:,.0f}".replace(",", " "),
+            f"{100 * share:.1f} %",
+        )
     if len(lists.pools) > 20:
         t.add_row(f"… {len(lists.pools) - 20} more", "", "", "")
     console.print(t)

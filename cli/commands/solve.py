@@ -14,7 +14,9 @@ from cli.terminal import print_summary, progress_printer
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("instance", help="instance folder or .zip")
-    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds in all (default 60)")
+    parser.add_argument(
+        "--time-limit", type=float, default=60.0, help="seconds in all (default 60)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="CP-SAT workers (default 2)")
     parser.add_argument("--seed", type=int, default=0, help="CP-SAT random seed")
     parser.add_argument("--mode", choices=("weighted", "lexicographic"), default="weighted")
@@ -42,7 +44,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {problem}", file=sys.stderr)
         return 2
     try:
-        options = SolveOptions(time_limit=args.time_limit, workers=args.workers, seed=args.seed, mode=args.mode)
+        options = SolveOptions(
+            time_limit=args.time_limit, workers=args.workers, seed=args.seed, mode=args.mode
+        )
     except ValueError as exc:
         print(f"polku solve: {exc}", file=sys.stderr)
         return 2
@@ -55,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     alloc = to_allocation(inst, result, explain=not args.no_explain)
     alloc.extra.setdefault("solver", {})["read_seconds"] = round(read_seconds, 3)
-    write_text_atomic(Path(args.out), json.dumps(alloc.to_dict(), ensure_ascii=False, indent=1) + "\n")
+    write_text_atomic(
+        Path(args.out), json.dumps(alloc.to_dict(), ensure_ascii=False, indent=1) + "\n"
+    )
     if args.pairs_out:
         write_pairs_csv(inst, result.pairs, args.pairs_out)
     print_summary(alloc)

@@ -1,7 +1,7 @@
 """`polku token create|list|revoke`: API tokens (stored hashed; a new one is printed once).
 
-    polku token create --role admin|coordinator|liaison [--region R] [--providers a,b]
-                       [--name NAME] [--db PATH]
+polku token create --role admin|coordinator|liaison [--region R] [--providers a,b]
+                   [--name NAME] [--db PATH]
 """
 
 from __future__ import annotations
@@ -19,15 +19,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     create = sub.add_parser("create", help="create a token and print it (once)")
     create.add_argument("--role", required=True, choices=ROLES)
     create.add_argument("--region", default=None, help="a coordinator's region (required for one)")
-    create.add_argument("--providers", default="",
-                        help="a liaison's provider ids, comma-separated (required for one)")
+    create.add_argument(
+        "--providers",
+        default="",
+        help="a liaison's provider ids, comma-separated (required for one)",
+    )
     create.add_argument("--name", default="", help="who holds it (shown in decision history)")
     listing = sub.add_parser("list", help="list tokens (never the secrets)")
     revoke = sub.add_parser("revoke", help="revoke a token by its id")
     revoke.add_argument("id", type=int)
     for p in (create, listing, revoke):
-        p.add_argument("--db", default=None,
-                       help=f"SQLite database file (default $POLKU_DB or {DEFAULT_DB})")
+        p.add_argument(
+            "--db", default=None, help=f"SQLite database file (default $POLKU_DB or {DEFAULT_DB})"
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,8 +42,9 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "create":
         providers = [p.strip() for p in args.providers.split(",") if p.strip()]
         try:
-            token = create_token(db, args.role, region=args.region, providers=providers,
-                                 name=args.name)
+            token = create_token(
+                db, args.role, region=args.region, providers=providers, name=args.name
+            )
         except TokenError as exc:
             print(f"polku token: {exc}", file=sys.stderr)
             return 2

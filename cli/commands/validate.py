@@ -39,8 +39,10 @@ def run(args: argparse.Namespace) -> int:
     except InstanceError as exc:
         for problem in exc.problems:
             print(problem)
-        print(f"{args.path}: not a valid instance ({exc.total} problem{'s' if exc.total != 1 else ''})",
-              file=sys.stderr)
+        print(
+            f"{args.path}: not a valid instance ({exc.total} problem{'s' if exc.total != 1 else ''})",
+            file=sys.stderr,
+        )
         return 2
     for warning in warnings:
         print(f"warning: {warning}")

@@ -30,7 +30,9 @@ class Rows:
     lo: np.ndarray
     hi: np.ndarray
     family: np.ndarray  # "client", "seats", "budget", "cap", "lock"
-    owner: np.ndarray  # row index in the family's table (client, placement, pool, provider, decision)
+    owner: (
+        np.ndarray
+    )  # row index in the family's table (client, placement, pool, provider, decision)
     cost_cents: np.ndarray  # per pair, integer cents charged to its pool
 
     def of(self, family: str) -> np.ndarray:
@@ -42,7 +44,9 @@ def cost_cents(pairs: PairTable) -> np.ndarray:
     return np.rint(pairs.cost * 100).astype(np.int64)
 
 
-def _group_rows(keys: np.ndarray, select: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _group_rows(
+    keys: np.ndarray, select: np.ndarray, values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """COO entries grouping selected pairs by key: (row ids 0..k-1, pair cols, values, keys of rows)."""
     cols = np.flatnonzero(select)
     k = keys[cols]
@@ -68,12 +72,22 @@ def build_rows(inst: Instance, pairs: PairTable) -> Rows:
     owner: list[np.ndarray] = []
     offset = 0
 
-    def add(name: str, keys: np.ndarray, select: np.ndarray, values: np.ndarray,
-            lo_of: np.ndarray | float, hi_of: np.ndarray) -> None:
+    def add(
+        name: str,
+        keys: np.ndarray,
+        select: np.ndarray,
+        values: np.ndarray,
+        lo_of: np.ndarray | float,
+        hi_of: np.ndarray,
+    ) -> None:
         nonlocal offset
         row, pcols, vals, owners = _group_rows(keys, select, values)
         parts.append((row + offset, pcols, vals))
-        lo.append(np.broadcast_to(np.asarray(lo_of, dtype=np.int64), owners.shape) if np.isscalar(lo_of) else lo_of[owners])
+        lo.append(
+            np.broadcast_to(np.asarray(lo_of, dtype=np.int64), owners.shape)
+            if np.isscalar(lo_of)
+            else lo_of[owners]
+        )
         hi.append(hi_of[owners])
         family.append(np.full(len(owners), name))
         owner.append(owners)

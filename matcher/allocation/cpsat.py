@@ -26,7 +26,9 @@ class CpResult:
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
-    def __init__(self, start: float, on_progress: ProgressFn | None, outer_bound: float | None, phase: str):
+    def __init__(
+        self, start: float, on_progress: ProgressFn | None, outer_bound: float | None, phase: str
+    ):
         super().__init__()
         self.start = start
         self.on_progress = on_progress

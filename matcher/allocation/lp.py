@@ -29,7 +29,9 @@ class LpResult:
     seconds: float
 
 
-def lp_matrices(rows: Rows, objective: np.ndarray, units: FairnessUnits | None, fairness_weight: float):
+def lp_matrices(
+    rows: Rows, objective: np.ndarray, units: FairnessUnits | None, fairness_weight: float
+):
     """(c, A_ub, b_ub, A_eq, b_eq, bounds, eq) of the relaxation in linprog's minimisation form.
 
     Variables: the n pairs, then (with fairness floors) one shortfall per unit and the total T.
@@ -37,19 +39,31 @@ def lp_matrices(rows: Rows, objective: np.ndarray, units: FairnessUnits | None, 
     n = rows.matrix.shape[1]
     k = len(units) if units is not None else 0
     extra = k + 1 if k else 0
-    c = np.concatenate([-np.asarray(objective, dtype=float), np.full(k, float(fairness_weight)), np.zeros(extra - k)])
+    c = np.concatenate(
+        [
+            -np.asarray(objective, dtype=float),
+            np.full(k, float(fairness_weight)),
+            np.zeros(extra - k),
+        ]
+    )
     eq = rows.lo >= 1
     m = rows.matrix.astype(float).tocsr()
 
     def widen(a: sp.spmatrix) -> sp.csr_matrix:
-        return sp.csr_matrix(sp.hstack([a, sp.csr_matrix((a.shape[0], extra))])) if extra else sp.csr_matrix(a)
+        return (
+            sp.csr_matrix(sp.hstack([a, sp.csr_matrix((a.shape[0], extra))]))
+            if extra
+            else sp.csr_matrix(a)
+        )
 
     a_ub, b_ub = widen(m[~eq]), rows.hi[~eq].astype(float)
     a_eq, b_eq = widen(m[eq]), rows.lo[eq].astype(float)
     if k:
         share = units.coeff() / SCALE
         # −placed_u − short_u + share_u·T ≤ 0
-        fair = sp.hstack([-units.member.astype(float), -sp.identity(k), sp.csr_matrix(share[:, None])])
+        fair = sp.hstack(
+            [-units.member.astype(float), -sp.identity(k), sp.csr_matrix(share[:, None])]
+        )
         a_ub = sp.csr_matrix(sp.vstack([a_ub, fair]))
         b_ub = np.concatenate([b_ub, np.zeros(k)])
         # Σx − T = 0
@@ -75,7 +89,13 @@ def solve_lp(
     n = rows.matrix.shape[1]
     c, a_ub, b_ub, a_eq, b_eq, bounds, eq = lp_matrices(rows, objective, units, fairness_weight)
     res = linprog(
-        c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs",
+        c,
+        A_ub=a_ub,
+        b_ub=b_ub,
+        A_eq=a_eq,
+        b_eq=b_eq,
+        bounds=bounds,
+        method="highs",
         options={"time_limit": max(1.0, time_limit), "presolve": True},
     )
     seconds = time.perf_counter() - start

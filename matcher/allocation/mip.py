@@ -183,9 +183,7 @@ def run_highs(
     h.changeObjectiveSense(module.ObjSense.kMaximize)
     ints = np.flatnonzero(integer).astype(np.int32)
     if len(ints):
-        h.changeColsIntegrality(
-            len(ints), ints, np.full(len(ints), module.HighsVarType.kInteger)
-        )
+        h.changeColsIntegrality(len(ints), ints, np.full(len(ints), module.HighsVarType.kInteger))
     h.setOptionValue("time_limit", float(max(0.1, time_limit)))  # HiGHS' own check, and ours below
     h.setOptionValue("mip_rel_gap", float(rel_gap))
     for name, value in (options or {}).items():

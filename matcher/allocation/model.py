@@ -38,7 +38,9 @@ def _add_int_var(model: cp_model.CpModel, lo: int, hi: int) -> int:
     return len(model.proto.variables) - 1
 
 
-def _add_linear(model: cp_model.CpModel, var_idx: np.ndarray, coeffs: np.ndarray, lo: int, hi: int) -> None:
+def _add_linear(
+    model: cp_model.CpModel, var_idx: np.ndarray, coeffs: np.ndarray, lo: int, hi: int
+) -> None:
     ct = model.proto.constraints.add()
     ct.linear.vars.extend(var_idx.tolist())
     ct.linear.coeffs.extend(coeffs.tolist())
@@ -83,7 +85,13 @@ def build_cp_model(
     obj_coef = np.asarray(objective, dtype=np.int64)
     if units is not None and len(units):
         total_var = _add_int_var(model, 0, n)
-        _add_linear(model, np.append(np.arange(n), total_var), np.append(np.ones(n, dtype=np.int64), -1), 0, 0)
+        _add_linear(
+            model,
+            np.append(np.arange(n), total_var),
+            np.append(np.ones(n, dtype=np.int64), -1),
+            0,
+            0,
+        )
         shorts = []
         coeff = units.coeff()
         member = units.member.tocsr()
@@ -92,11 +100,15 @@ def build_cp_model(
             shorts.append(s)
             mem = member.indices[member.indptr[u] : member.indptr[u + 1]]
             idx = np.concatenate([mem, [s, total_var]])
-            coef = np.concatenate([np.full(len(mem), SCALE, dtype=np.int64), [SCALE, -int(coeff[u])]])
+            coef = np.concatenate(
+                [np.full(len(mem), SCALE, dtype=np.int64), [SCALE, -int(coeff[u])]]
+            )
             _add_linear(model, idx, coef, 0, SCALE * (len(mem) + int(units.queue[u]) + 1))
         short_vars = np.asarray(shorts, dtype=np.int64)
         obj_vars = np.concatenate([obj_vars, short_vars])
-        obj_coef = np.concatenate([obj_coef, np.full(len(short_vars), -int(fairness_weight), dtype=np.int64)])
+        obj_coef = np.concatenate(
+            [obj_coef, np.full(len(short_vars), -int(fairness_weight), dtype=np.int64)]
+        )
     # maximise: CP-SAT minimises scaling_factor · Σ coeffs·x, so store −coeffs with factor −1
     obj = model.proto.objective
     obj.vars.extend(obj_vars.tolist())

@@ -16,6 +16,7 @@ from models.instance import Instance
 def to_allocation(inst: Instance, result: SolveResult, *, explain: bool = True) -> Allocation:
     """The allocation of `result`; with `explain`, reasons and alternatives computed from the data."""
     from matcher.explain import outcomes as ex
+
     cols = inst.columns
     pairs = result.pairs
     idx = np.flatnonzero(result.chosen)

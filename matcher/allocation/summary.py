@@ -14,9 +14,18 @@ if TYPE_CHECKING:
     from matcher.allocation.solve import SolveResult
 
 
-def _by(codes: np.ndarray, names: tuple[str, ...] | list[str], weights: np.ndarray | None = None) -> dict[str, float]:
-    counts = np.bincount(codes[codes >= 0], weights=None if weights is None else weights[codes >= 0], minlength=len(names))
-    return {name: (int(v) if weights is None else round(float(v), 2)) for name, v in zip(names, counts, strict=True)}
+def _by(
+    codes: np.ndarray, names: tuple[str, ...] | list[str], weights: np.ndarray | None = None
+) -> dict[str, float]:
+    counts = np.bincount(
+        codes[codes >= 0],
+        weights=None if weights is None else weights[codes >= 0],
+        minlength=len(names),
+    )
+    return {
+        name: (int(v) if weights is None else round(float(v), 2))
+        for name, v in zip(names, counts, strict=True)
+    }
 
 
 def summarise(inst: Instance, result: SolveResult) -> dict[str, Any]:
@@ -35,7 +44,10 @@ def summarise(inst: Instance, result: SolveResult) -> dict[str, Any]:
     by_group = {}
     for g, name in enumerate(cols.groups.tokens):
         members = cols.c_groups[:, g]
-        by_group[name] = {"queue": int((members & queue).sum()), "placed": int((members & placed_mask).sum())}
+        by_group[name] = {
+            "queue": int((members & queue).sum()),
+            "placed": int((members & placed_mask).sum()),
+        }
     seats_by_type = _by(cols.p_type, cols.types.tokens, cols.p_seats.astype(float))
     used = np.zeros(len(cols.pool_id))
     with_pool = idx[pairs.pool[idx] >= 0]
@@ -51,12 +63,20 @@ def summarise(inst: Instance, result: SolveResult) -> dict[str, Any]:
             for t, v in _by(cols.p_type[placements], cols.types.tokens).items()
         },
         "by_municipality": {
-            m: {"queue": queue_by_muni[m], "placed": placed_by_muni[m]} for m in munis if queue_by_muni[m]
+            m: {"queue": queue_by_muni[m], "placed": placed_by_muni[m]}
+            for m in munis
+            if queue_by_muni[m]
         },
         "by_group": by_group,
         "pools": [
-            {"pool_id": str(cols.pool_id[f]), "budget": float(cols.f_budget[f]), "used": round(float(used[f]), 2),
-             "share": round(float(used[f] / cols.f_budget[f]), 4) if cols.f_budget[f] > 0 else None}
+            {
+                "pool_id": str(cols.pool_id[f]),
+                "budget": float(cols.f_budget[f]),
+                "used": round(float(used[f]), 2),
+                "share": round(float(used[f] / cols.f_budget[f]), 4)
+                if cols.f_budget[f] > 0
+                else None,
+            }
             for f in range(len(cols.pool_id))
         ],
         "commute": {

@@ -200,7 +200,9 @@ def travel_minutes(client: Client, placement: Placement, rules: Rules) -> float:
     return km / rules.speed_kmh[mode] * 60.0 + rules.overhead_min[mode]
 
 
-def pair_rate(client: Client, placement: Placement, provider: Provider | None, rules: Rules) -> float:
+def pair_rate(
+    client: Client, placement: Placement, provider: Provider | None, rules: Rules
+) -> float:
     """Share of weekly_cost the public side pays: cost_rate, or the highest wage-subsidy rate."""
     if placement.type != WAGE_SUBSIDY:
         return float(rules.cost_rate[placement.type])
@@ -221,7 +223,9 @@ def pair_cost(facts: Facts, client: Client, placement: Placement) -> float:
     return placement.weekly_cost * rate * placement.duration_weeks
 
 
-def pool_covers(pool: FundingPool, client: Client, placement: Placement, groups: frozenset[str]) -> bool:
+def pool_covers(
+    pool: FundingPool, client: Client, placement: Placement, groups: frozenset[str]
+) -> bool:
     """The pool's scope admits the type, the client's home municipality and (if listed) a group."""
     if pool.types and placement.type not in pool.types:
         return False
@@ -250,7 +254,9 @@ def pair_problems(
         out.append(("consent", f"client does not consent to {ptype}"))
     used = client.months_used.get(ptype, 0)
     if used >= rules.max_months[ptype]:
-        out.append(("months_used", f"{used:g} months of {ptype} used, max {rules.max_months[ptype]:g}"))
+        out.append(
+            ("months_used", f"{used:g} months of {ptype} used, max {rules.max_months[ptype]:g}")
+        )
     if ptype == PARTICIPATION and not (
         client.benefit_days >= rules.participation_min_benefit_days
         or client.age < rules.participation_youth_age
@@ -275,9 +281,7 @@ def pair_problems(
         minutes = travel_minutes(client, placement, rules)
     if minutes > client.max_commute_min + COMMUTE_TOL:
         mode = travel_mode(client, placement, rules)
-        out.append(
-            ("commute", f"{minutes:.1f} min by {mode} > limit {client.max_commute_min} min")
-        )
+        out.append(("commute", f"{minutes:.1f} min by {mode} > limit {client.max_commute_min} min"))
     if (client.id, placement.id) in facts.forbids:
         out.append(("forbidden", "the pair is forbidden in decisions.csv"))
     for key, level in placement.demands.items():
@@ -305,7 +309,9 @@ def pool_problem(
     if pool.types and placement.type not in pool.types:
         misses.append(f"type {placement.type} (pool types: {', '.join(pool.types)})")
     if pool.municipalities and client.municipality not in pool.municipalities:
-        misses.append(f"home municipality {client.municipality} (pool: {', '.join(pool.municipalities)})")
+        misses.append(
+            f"home municipality {client.municipality} (pool: {', '.join(pool.municipalities)})"
+        )
     if pool.groups and not any(g in groups for g in pool.groups):
         mine = ", ".join(sorted(groups)) or "none"
         misses.append(f"the client's groups ({mine}; pool: {', '.join(pool.groups)})")
@@ -348,7 +354,9 @@ def score_components(
     wish = 0.0
     if placement.id in client.wishes:
         wish = w.wish / (client.wishes.index(placement.id) + 1)
-    interest = float(w.interest) if placement.sector and placement.sector in client.interests else 0.0
+    interest = (
+        float(w.interest) if placement.sector and placement.sector in client.interests else 0.0
+    )
     return {
         "priority": priority,
         "wish": wish,
@@ -374,7 +382,9 @@ def check_with_facts(facts: Facts, alloc: Allocation, instance_name: str = "") -
         out.append(Violation("format", f"format_version {alloc.format_version} is not 1"))
     if instance_name and alloc.instance and alloc.instance != instance_name:
         out.append(
-            Violation("instance", f"allocation is for {alloc.instance!r}, instance is {instance_name!r}")
+            Violation(
+                "instance", f"allocation is for {alloc.instance!r}, instance is {instance_name!r}"
+            )
         )
 
     seats_used: Counter[str] = Counter()
@@ -393,7 +403,9 @@ def check_with_facts(facts: Facts, alloc: Allocation, instance_name: str = "") -
         placement = facts.placements.get(pid)
         for known, kind, ident in ((client, "client", cid), (placement, "placement", pid)):
             if known is None:
-                out.append(Violation("unknown_id", f"unknown {kind} {ident!r}", cid, pid, fid or None))
+                out.append(
+                    Violation("unknown_id", f"unknown {kind} {ident!r}", cid, pid, fid or None)
+                )
         if fid and fid not in facts.pools:
             out.append(Violation("unknown_id", f"unknown pool {fid!r}", cid, pid, fid))
         if client is None or placement is None:
@@ -431,7 +443,9 @@ def _check_pair(
     ]
     if client.current_placement:
         out.append(
-            Violation("already_placed", f"client is in {client.current_placement!r} already", cid, pid)
+            Violation(
+                "already_placed", f"client is in {client.current_placement!r} already", cid, pid
+            )
         )
     if placement.type not in facts.rules.max_months:
         return out, None
@@ -442,11 +456,22 @@ def _check_pair(
             out.append(Violation("pool_scope", problem, cid, pid, fid or None))
     if abs(a.cost - cost) > COST_TOL:
         out.append(
-            Violation("cost", f"stated cost {a.cost:.2f} € ≠ re-derived {cost:.2f} €", cid, pid, fid or None)
+            Violation(
+                "cost",
+                f"stated cost {a.cost:.2f} € ≠ re-derived {cost:.2f} €",
+                cid,
+                pid,
+                fid or None,
+            )
         )
     if abs(a.travel_min - minutes) > TRAVEL_TOL:
         out.append(
-            Violation("travel", f"stated travel {a.travel_min:g} min ≠ re-derived {minutes:.2f} min", cid, pid)
+            Violation(
+                "travel",
+                f"stated travel {a.travel_min:g} min ≠ re-derived {minutes:.2f} min",
+                cid,
+                pid,
+            )
         )
     expected = score_components(facts, client, placement, minutes, cost)
     for name, value in expected.items():
@@ -454,12 +479,20 @@ def _check_pair(
         tol = PRIORITY_TOL if name == "priority" else SCORE_TOL
         if abs(stated - value) > tol:
             out.append(
-                Violation("score", f"score.{name} {stated} ≠ re-derived {value:.2f}", cid, pid, fid or None)
+                Violation(
+                    "score",
+                    f"score.{name} {stated} ≠ re-derived {value:.2f}",
+                    cid,
+                    pid,
+                    fid or None,
+                )
             )
     for name, value in a.score.items():
         if name not in expected and value != 0:
             out.append(
-                Violation("score", f"score.{name} = {value} is not a component of the formula", cid, pid)
+                Violation(
+                    "score", f"score.{name} = {value} is not a component of the formula", cid, pid
+                )
             )
     return out, cost
 
@@ -486,13 +519,19 @@ def _check_counts(
     for pid, n in seats_used.items():
         placement = facts.placements.get(pid)
         if placement is not None and n > placement.seats:
-            out.append(Violation("capacity", f"{n} assignments > {placement.seats} seats", placement_id=pid))
+            out.append(
+                Violation(
+                    "capacity", f"{n} assignments > {placement.seats} seats", placement_id=pid
+                )
+            )
     for vid, n in subsidised.items():
         provider = facts.providers.get(vid)
         cap = provider.max_subsidised if provider is not None else None
         if cap is not None and n > cap:
             out.append(
-                Violation("provider_cap", f"provider {vid!r}: {n} wage-subsidy assignments > cap {cap}")
+                Violation(
+                    "provider_cap", f"provider {vid!r}: {n} wage-subsidy assignments > cap {cap}"
+                )
             )
     return out
 
@@ -509,17 +548,25 @@ def _check_pools(
     for fid, pool in facts.pools.items():
         if spent.get(fid, 0.0) > pool.budget + COST_TOL + 1e-9:
             out.append(
-                Violation("budget", f"{spent[fid]:.2f} € used > budget {pool.budget:.2f} €", pool_id=fid)
+                Violation(
+                    "budget", f"{spent[fid]:.2f} € used > budget {pool.budget:.2f} €", pool_id=fid
+                )
             )
     reported: Counter[str] = Counter(p.pool_id for p in alloc.pools)
     for p in alloc.pools:
         pool = facts.pools.get(p.pool_id)
         if pool is None:
-            out.append(Violation("pools", f"pools lists unknown pool {p.pool_id!r}", pool_id=p.pool_id))
+            out.append(
+                Violation("pools", f"pools lists unknown pool {p.pool_id!r}", pool_id=p.pool_id)
+            )
             continue
         if abs(p.budget - pool.budget) > COST_TOL:
             out.append(
-                Violation("pools", f"reported budget {p.budget:.2f} ≠ instance {pool.budget:.2f}", pool_id=p.pool_id)
+                Violation(
+                    "pools",
+                    f"reported budget {p.budget:.2f} ≠ instance {pool.budget:.2f}",
+                    pool_id=p.pool_id,
+                )
             )
         # Each stated cost may be rounded to the cent, so the sum may drift by half a cent each.
         tol = max(COST_TOL, 0.005 * count.get(p.pool_id, 0))
@@ -536,7 +583,11 @@ def _check_pools(
             out.append(Violation("pools", f"pool listed {n} times", pool_id=fid))
     for fid, used in spent.items():
         if fid not in reported and used > COST_TOL:
-            out.append(Violation("pools", f"pool is charged {used:.2f} € but not listed in pools", pool_id=fid))
+            out.append(
+                Violation(
+                    "pools", f"pool is charged {used:.2f} € but not listed in pools", pool_id=fid
+                )
+            )
     return out
 
 
@@ -556,22 +607,34 @@ def _check_queue(facts: Facts, alloc: Allocation, times_assigned: Counter[str]) 
     for u in alloc.unassigned:
         client = facts.clients.get(u.client_id)
         if client is None:
-            out.append(Violation("unknown_id", f"unassigned lists unknown client {u.client_id!r}", u.client_id))
+            out.append(
+                Violation(
+                    "unknown_id", f"unassigned lists unknown client {u.client_id!r}", u.client_id
+                )
+            )
             continue
         if u.client_id in listed:
             out.append(Violation("unassigned", "client listed twice in unassigned", u.client_id))
         listed[u.client_id] = list(listed.get(u.client_id, [])) + list(u.reasons)
         if client.current_placement:
             out.append(
-                Violation("unassigned", "client already in a placement is listed as unassigned", u.client_id)
+                Violation(
+                    "unassigned",
+                    "client already in a placement is listed as unassigned",
+                    u.client_id,
+                )
             )
         if u.client_id in times_assigned:
-            out.append(Violation("unassigned", "client is both assigned and unassigned", u.client_id))
+            out.append(
+                Violation("unassigned", "client is both assigned and unassigned", u.client_id)
+            )
     for cid, client in facts.clients.items():
         if client.current_placement or cid in times_assigned:
             continue
         if cid not in listed:
-            out.append(Violation("unexplained", "queue client neither assigned nor unassigned", cid))
+            out.append(
+                Violation("unexplained", "queue client neither assigned nor unassigned", cid)
+            )
         elif not any(str(r).strip() for r in listed[cid]):
             out.append(Violation("unexplained", "unassigned client has no reason", cid))
     return out

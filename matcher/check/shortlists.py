@@ -47,11 +47,15 @@ def check_shortlists_with_facts(
         out.append(Violation("format", f"format_version {lists.format_version} is not 1"))
     if instance_name and lists.instance and lists.instance != instance_name:
         out.append(
-            Violation("instance", f"shortlists are for {lists.instance!r}, instance is {instance_name!r}")
+            Violation(
+                "instance", f"shortlists are for {lists.instance!r}, instance is {instance_name!r}"
+            )
         )
     if lists.per_seat < 1 or lists.max_lists < 1:
         out.append(
-            Violation("options", f"per_seat {lists.per_seat} and max_lists {lists.max_lists} must be ≥ 1")
+            Violation(
+                "options", f"per_seat {lists.per_seat} and max_lists {lists.max_lists} must be ≥ 1"
+            )
         )
     locks_at: defaultdict[str, set[str]] = defaultdict(set)
     locked_clients: Counter[str] = Counter()
@@ -66,14 +70,24 @@ def check_shortlists_with_facts(
     objective = 0
     for sl in lists.lists:
         if sl.placement_id in seen_lists:
-            out.append(Violation("duplicate_list", "placement has two lists", placement_id=sl.placement_id))
+            out.append(
+                Violation("duplicate_list", "placement has two lists", placement_id=sl.placement_id)
+            )
             continue
         seen_lists.add(sl.placement_id)
         placement = facts.placements.get(sl.placement_id)
         if placement is None:
-            out.append(Violation("unknown_id", f"unknown placement {sl.placement_id!r}", placement_id=sl.placement_id))
+            out.append(
+                Violation(
+                    "unknown_id",
+                    f"unknown placement {sl.placement_id!r}",
+                    placement_id=sl.placement_id,
+                )
+            )
             continue
-        found, list_reserved, value = _check_list(facts, lists, sl, locks_at[sl.placement_id], locked_clients)
+        found, list_reserved, value = _check_list(
+            facts, lists, sl, locks_at[sl.placement_id], locked_clients
+        )
         out.extend(found)
         objective += value
         for f, amount in list_reserved.items():
@@ -82,14 +96,28 @@ def check_shortlists_with_facts(
         for c in sl.candidates:
             lists_of[c.client_id] += 1
         provider = facts.providers.get(placement.provider_id)
-        if placement.type == WAGE_SUBSIDY and provider is not None and provider.max_subsidised is not None:
+        if (
+            placement.type == WAGE_SUBSIDY
+            and provider is not None
+            and provider.max_subsidised is not None
+        ):
             cap_use[provider.id] += len(sl.locked) + min(sl.seats, len(sl.candidates))
     for cid, n in lists_of.items():
         if n > lists.max_lists:
-            out.append(Violation("max_lists", f"client is on {n} lists, max_lists is {lists.max_lists}", cid))
+            out.append(
+                Violation(
+                    "max_lists", f"client is on {n} lists, max_lists is {lists.max_lists}", cid
+                )
+            )
     for pid, placement in facts.placements.items():
         if (placement.seats > 0 or locks_at.get(pid)) and pid not in seen_lists:
-            out.append(Violation("missing_list", "placement with free seats or locks has no list", placement_id=pid))
+            out.append(
+                Violation(
+                    "missing_list",
+                    "placement with free seats or locks has no list",
+                    placement_id=pid,
+                )
+            )
     out.extend(_check_guarantee(facts, lists, reserved, n_costs, cap_use))
     out.extend(_check_unlisted(facts, lists, lists_of, locked_clients))
     out.extend(_check_objective(lists, objective))
@@ -109,14 +137,28 @@ def _check_list(
     pid = sl.placement_id
     placement = facts.placements[pid]
     if sl.provider_id != placement.provider_id:
-        out.append(Violation("provider", f"provider_id {sl.provider_id!r} ≠ {placement.provider_id!r}", placement_id=pid))
+        out.append(
+            Violation(
+                "provider",
+                f"provider_id {sl.provider_id!r} ≠ {placement.provider_id!r}",
+                placement_id=pid,
+            )
+        )
     if set(sl.locked) != locks or len(sl.locked) != len(set(sl.locked)):
         out.append(
-            Violation("lock", f"locked {sorted(sl.locked)} ≠ the locks of decisions.csv {sorted(locks)}", placement_id=pid)
+            Violation(
+                "lock",
+                f"locked {sorted(sl.locked)} ≠ the locks of decisions.csv {sorted(locks)}",
+                placement_id=pid,
+            )
         )
     seats = max(0, placement.seats - len(locks))
     if sl.seats != seats:
-        out.append(Violation("seats", f"seats {sl.seats} ≠ free seats after locks {seats}", placement_id=pid))
+        out.append(
+            Violation(
+                "seats", f"seats {sl.seats} ≠ free seats after locks {seats}", placement_id=pid
+            )
+        )
     if len(sl.candidates) > lists.per_seat * sl.seats:
         out.append(
             Violation(
@@ -135,7 +177,11 @@ def _check_list(
         if c.rank != k:
             out.append(Violation("rank", f"rank {c.rank} at position {k}", cid, pid))
         if previous is not None and c.total > previous:
-            out.append(Violation("rank", f"score {c.total} above the one ranked before it ({previous})", cid, pid))
+            out.append(
+                Violation(
+                    "rank", f"score {c.total} above the one ranked before it ({previous})", cid, pid
+                )
+            )
         previous = c.total
         if cid in seen:
             out.append(Violation("duplicate", "client twice on the list", cid, pid))
@@ -162,7 +208,9 @@ def _check_list(
             continue
         cost = pair_cost(facts, client, placement)
         if pool_id and pool_id not in facts.pools:
-            out.append(Violation("unknown_id", f"unknown pool {pool_id!r} for a lock", cid, pid, pool_id))
+            out.append(
+                Violation("unknown_id", f"unknown pool {pool_id!r} for a lock", cid, pid, pool_id)
+            )
             continue
         problem = pool_problem(facts, client, placement, pool_id, cost)
         if problem:
@@ -217,10 +265,18 @@ def _check_guarantee(
         listed[p.pool_id] += 1
         pool = facts.pools.get(p.pool_id)
         if pool is None:
-            out.append(Violation("pools", f"pools lists unknown pool {p.pool_id!r}", pool_id=p.pool_id))
+            out.append(
+                Violation("pools", f"pools lists unknown pool {p.pool_id!r}", pool_id=p.pool_id)
+            )
             continue
         if abs(p.budget - pool.budget) > COST_TOL:
-            out.append(Violation("pools", f"budget {p.budget:.2f} ≠ instance {pool.budget:.2f}", pool_id=p.pool_id))
+            out.append(
+                Violation(
+                    "pools",
+                    f"budget {p.budget:.2f} ≠ instance {pool.budget:.2f}",
+                    pool_id=p.pool_id,
+                )
+            )
         tol = COST_TOL * (1 + n_costs.get(p.pool_id, 0))
         if abs(p.reserved - reserved.get(p.pool_id, 0.0)) > tol:
             out.append(
@@ -235,7 +291,9 @@ def _check_guarantee(
             out.append(Violation("pools", f"pool listed {n} times", pool_id=fid))
     for fid, amount in reserved.items():
         if fid not in listed and amount > COST_TOL:
-            out.append(Violation("pools", f"pool reserves {amount:.2f} € but is not in pools", pool_id=fid))
+            out.append(
+                Violation("pools", f"pool reserves {amount:.2f} € but is not in pools", pool_id=fid)
+            )
     return out
 
 
@@ -248,15 +306,23 @@ def _check_unlisted(
     for u in lists.unlisted:
         client = facts.clients.get(u.client_id)
         if client is None:
-            out.append(Violation("unknown_id", f"unlisted names unknown client {u.client_id!r}", u.client_id))
+            out.append(
+                Violation(
+                    "unknown_id", f"unlisted names unknown client {u.client_id!r}", u.client_id
+                )
+            )
             continue
         if u.client_id in reasons:
             out.append(Violation("unlisted", "client listed twice in unlisted", u.client_id))
         reasons[u.client_id] = reasons.get(u.client_id, []) + list(u.reasons)
         if client.current_placement:
-            out.append(Violation("unlisted", "client already in a placement is in unlisted", u.client_id))
+            out.append(
+                Violation("unlisted", "client already in a placement is in unlisted", u.client_id)
+            )
         if lists_of[u.client_id] or locked_clients[u.client_id]:
-            out.append(Violation("unlisted", "client is on a list or locked, and in unlisted", u.client_id))
+            out.append(
+                Violation("unlisted", "client is on a list or locked, and in unlisted", u.client_id)
+            )
     for cid, client in facts.clients.items():
         if client.current_placement or lists_of[cid] or locked_clients[cid]:
             continue

@@ -37,7 +37,9 @@ def why_listed(inst: Instance, result: ShortlistResult) -> dict[int, list[str]]:
     listed = result.listed
     if not len(listed):
         return {}
-    order = listed[np.lexsort((pairs.client[listed], -pairs.score[listed], pairs.placement[listed]))]
+    order = listed[
+        np.lexsort((pairs.client[listed], -pairs.score[listed], pairs.placement[listed]))
+    ]
     place = pairs.placement[order]
     start = np.searchsorted(place, place)
     rank = np.arange(len(order)) - start + 1
@@ -109,8 +111,12 @@ def reasons_unlisted(
     out: dict[int, list[str]] = {}
     if len(none):
         empty = SolveResult(
-            pairs=pairs, chosen=np.zeros(len(pairs), dtype=bool), status=result.status,
-            objective=0.0, bound=None, seconds=0.0,
+            pairs=pairs,
+            chosen=np.zeros(len(pairs), dtype=bool),
+            status=result.status,
+            objective=0.0,
+            bound=None,
+            seconds=0.0,
         )
         out.update(reasons_for_unassigned(inst, empty, none))
     some = clients[has_pairs[clients]]
@@ -119,7 +125,9 @@ def reasons_unlisted(
     return out
 
 
-def _list_reasons(inst: Instance, result: ShortlistResult, clients: np.ndarray) -> dict[int, list[str]]:
+def _list_reasons(
+    inst: Instance, result: ShortlistResult, clients: np.ndarray
+) -> dict[int, list[str]]:
     """For clients with feasible pairs: what keeps them off their best few lists."""
     cols = inst.columns
     prob = result.problem
@@ -149,7 +157,10 @@ def _list_reasons(inst: Instance, result: ShortlistResult, clients: np.ndarray) 
     pos = np.arange(len(sel)) - np.searchsorted(pairs.client[sel], pairs.client[sel])
     sel = sel[pos < MAX_LISTS_NAMED]
     out: dict[int, list[str]] = {}
-    count = np.bincount(pairs.client[np.unique(pairs.pair_keys(n_pl), return_index=True)[1]], minlength=cols.n_clients)
+    count = np.bincount(
+        pairs.client[np.unique(pairs.pair_keys(n_pl), return_index=True)[1]],
+        minlength=cols.n_clients,
+    )
     for t in sel.tolist():
         c, p = int(pairs.client[t]), int(pairs.placement[t])
         pid, s = str(cols.placement_id[p]), int(prob.seats[p])
@@ -164,7 +175,13 @@ def _list_reasons(inst: Instance, result: ShortlistResult, clients: np.ndarray) 
             )
         else:
             text = _blocked_text(
-                inst, result, triples_of[c * max(n_pl, 1) + p], reserved, kth, cap_used, int(length[p])
+                inst,
+                result,
+                triples_of[c * max(n_pl, 1) + p],
+                reserved,
+                kth,
+                cap_used,
+                int(length[p]),
             )
         out.setdefault(c, []).append(text)
     for c in out:
@@ -204,7 +221,9 @@ def _blocked_text(
             "of its budget not yet reserved"
         )
     if over:
-        return f"{pid}: listing them would raise the worst-case reservation of " + "; or of ".join(over)
+        return f"{pid}: listing them would raise the worst-case reservation of " + "; or of ".join(
+            over
+        )
     v = int(prob.provider_of[p])
     if prob.capped[p] and prob.cap_left[v] >= 0 and length < prob.seats[p]:
         if cap_used[v] >= prob.cap_left[v]:
@@ -233,7 +252,9 @@ def _kth_costs(result: ShortlistResult) -> dict[tuple[int, int], int]:
     j = np.flatnonzero(result.y)
     out: dict[tuple[int, int], int] = {}
     groups: dict[tuple[int, int], list[int]] = {}
-    for p, f, c in zip(prob.c_place[j].tolist(), prob.c_pool[j].tolist(), prob.c_cents[j].tolist(), strict=True):
+    for p, f, c in zip(
+        prob.c_place[j].tolist(), prob.c_pool[j].tolist(), prob.c_cents[j].tolist(), strict=True
+    ):
         if f >= 0:
             groups.setdefault((p, f), []).append(c)
     for (p, f), costs in groups.items():

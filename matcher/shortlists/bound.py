@@ -47,7 +47,9 @@ class _Groups:
 
 
 def _groups(prob: ListProblem, z: np.ndarray | None = None) -> _Groups:
-    charged = (prob.c_pool >= 0) & (prob.c_cents > 0) & prob.binding_pools[np.maximum(prob.c_pool, 0)]
+    charged = (
+        (prob.c_pool >= 0) & (prob.c_cents > 0) & prob.binding_pools[np.maximum(prob.c_pool, 0)]
+    )
     n_pools = len(prob.budget)
     key = prob.c_place * (n_pools + 1) + np.where(charged, prob.c_pool + 1, 0)
     keys, of = np.unique(key, return_inverse=True)
@@ -73,14 +75,27 @@ def _groups(prob: ListProblem, z: np.ndarray | None = None) -> _Groups:
         np.subtract.at(plan_budget, lp[lp >= 0], prob.cents[chosen][lp >= 0].astype(np.float64))
     plan_capacity = np.floor(plan_budget / unit).astype(np.int64)
     plan_capacity = np.where(plan_capacity >= 0, np.minimum(plan_capacity, DP_CELLS), -1)
-    plan_cells = np.where(pool >= 0, np.ceil(cheapest / unit[np.maximum(pool, 0)]), 0).astype(np.int64)
+    plan_cells = np.where(pool >= 0, np.ceil(cheapest / unit[np.maximum(pool, 0)]), 0).astype(
+        np.int64
+    )
     clients, client = np.unique(prob.c_client, return_inverse=True)
     return _Groups(
-        of, place, pool, prob.seats[place], cells, capacity, plan_cells, plan_capacity, client, len(clients)
+        of,
+        place,
+        pool,
+        prob.seats[place],
+        cells,
+        capacity,
+        plan_cells,
+        plan_capacity,
+        client,
+        len(clients),
     )
 
 
-def _options(prob: ListProblem, g: _Groups, r: np.ndarray, bonus: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _options(
+    prob: ListProblem, g: _Groups, r: np.ndarray, bonus: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per group and funding level o = 0..s_max: the best value (−inf when impossible), and the
     candidates' order (by group, best reduced score first) with each one's position in its group."""
     order = np.lexsort((-r, g.of))
@@ -217,7 +232,9 @@ def lagrangian_bound(
         gi = L - np.bincount(g.client[order][chosen], minlength=g.n_clients)
         per_place = np.bincount(g.place, weights=n_listed, minlength=n_pl)
         gm = K * prob.seats - per_place
-        covers = np.bincount(g.place, weights=np.where(prob.cover_bonus - nu[g.place] > 0, level, 0), minlength=n_pl)
+        covers = np.bincount(
+            g.place, weights=np.where(prob.cover_bonus - nu[g.place] > 0, level, 0), minlength=n_pl
+        )
         gn = prob.seats - covers if prob.cover_bonus > 0 else np.zeros(n_pl)
         norm = float((gi**2).sum() + (gm**2).sum() + (gn**2).sum())
         if norm <= 0:

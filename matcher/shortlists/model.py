@@ -21,7 +21,6 @@ from matcher.shortlists.problem import ListProblem, TopSums, pair_groups
 CPSAT_PARAMS: dict[str, Any] = {"linearization_level": 2}
 
 
-
 def _bool_vars(model: cp_model.CpModel, n: int) -> None:
     if n:
         model.proto.merge_text_format("variables { domain: [0, 1] }\n" * n)
@@ -128,8 +127,16 @@ def build_list_model(prob: ListProblem, y0: np.ndarray, z0: np.ndarray) -> Built
         vars_, coefs = terms.get(f, ([], []))
         lz = np.flatnonzero((lock_pool == f) & (lock_cents > 0))
         if vars_ or len(lz):
-            _linear(model, vars_ + (m + lz).tolist(), coefs + lock_cents[lz].tolist(), 0, int(prob.budget[f]))
-        charged = tb.members[tb.group_key[np.repeat(np.arange(tb.n_groups), np.diff(tb.group_ptr))] == f]
+            _linear(
+                model,
+                vars_ + (m + lz).tolist(),
+                coefs + lock_cents[lz].tolist(),
+                0,
+                int(prob.budget[f]),
+            )
+        charged = tb.members[
+            tb.group_key[np.repeat(np.arange(tb.n_groups), np.diff(tb.group_ptr))] == f
+        ]
         if len(charged):
             k = prob.per_seat
             _linear(
@@ -168,4 +175,6 @@ def build_list_model(prob: ListProblem, y0: np.ndarray, z0: np.ndarray) -> Built
     model.proto.solution_hint.values.extend(
         y0.astype(np.int64).tolist() + z0.astype(np.int64).tolist() + list(hint.values())
     )
-    return BuiltModel(model=model, n_pairs=m + nz, total_var=None, short_vars=np.zeros(0, dtype=np.int64))
+    return BuiltModel(
+        model=model, n_pairs=m + nz, total_var=None, short_vars=np.zeros(0, dtype=np.int64)
+    )

@@ -172,7 +172,9 @@ class ListProblem:
         paid = (self.c_pool >= 0) & (self.c_cents > 0)
         self.budgets = top_sums(self.c_place, np.maximum(self.c_pool, 0), self.c_cents, paid)
         provider = self.provider_of[self.c_place] if len(c) else np.zeros(0, dtype=np.int64)
-        self.caps = top_sums(self.c_place, provider, np.ones(len(c), dtype=np.int64), self.capped[self.c_place])
+        self.caps = top_sums(
+            self.c_place, provider, np.ones(len(c), dtype=np.int64), self.capped[self.c_place]
+        )
         # rows that may bind: the worst case of every possible list (and the costliest locks) over
         worst_pool = np.bincount(
             self.budgets.group_key, weights=self.budgets.worst(self.seats), minlength=n_pools
@@ -246,7 +248,9 @@ def build_problem(inst: Instance, pairs: PairTable, options: ShortlistOptions) -
     provider = cols.p_provider
     capped = (cols.p_type == ws) & (provider >= 0)
     capped &= cols.v_max_subsidised[np.maximum(provider, 0)] >= 0
-    locks_at = np.bincount(provider[lock_place[capped[lock_place]]], minlength=len(cols.provider_id))
+    locks_at = np.bincount(
+        provider[lock_place[capped[lock_place]]], minlength=len(cols.provider_id)
+    )
     cap_left = np.where(cols.v_max_subsidised >= 0, cols.v_max_subsidised - locks_at, -1)
     over = np.flatnonzero((cols.v_max_subsidised >= 0) & (cap_left < 0))
     if len(over):
@@ -316,7 +320,8 @@ def is_feasible(prob: ListProblem, y: np.ndarray, z: np.ndarray) -> bool:
     if (lengths > prob.per_seat * prob.seats).any():
         return False
     if prob.n_locks and not np.array_equal(
-        np.bincount(prob.lock_owner[z], minlength=prob.n_locks), np.ones(prob.n_locks, dtype=np.int64)
+        np.bincount(prob.lock_owner[z], minlength=prob.n_locks),
+        np.ones(prob.n_locks, dtype=np.int64),
     ):
         return False
     if (reservations(prob, y, z) > prob.budget).any():
@@ -347,7 +352,6 @@ def pair_groups(prob: ListProblem) -> tuple[np.ndarray, np.ndarray]:
     j = np.flatnonzero(multi)
     r, _ = group_rows(key[j])
     return r, j
-
 
 
 def top_s_sum(costs: list[float], s: int) -> float:

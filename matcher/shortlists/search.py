@@ -120,7 +120,9 @@ def list_state(prob: ListProblem, z: np.ndarray, y: np.ndarray) -> _ListState:
     return _ListState.of(prob, z, y)
 
 
-def choose_lock_pools(prob: ListProblem, lock_pref: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
+def choose_lock_pools(
+    prob: ListProblem, lock_pref: np.ndarray | None = None
+) -> tuple[np.ndarray, bool]:
     """One triple per lock: the first in `lock_pref` order whose pool still has room for it.
     Returns (z, whether every lock fitted)."""
     z = np.zeros(len(prob.lock_triples), dtype=bool)
@@ -163,7 +165,7 @@ def greedy_lists(
     seats = state.seats
     place = state.place
     ord_list = np.asarray(order).tolist()
-    for per_seat in ([1, prob.per_seat] if cover_first else [prob.per_seat]):
+    for per_seat in [1, prob.per_seat] if cover_first else [prob.per_seat]:
         for j in ord_list:
             d = state.delta(j, per_seat * seats[place[j]])
             if d is not None:
@@ -249,10 +251,16 @@ def flow_lists(prob: ListProblem, y0: np.ndarray) -> np.ndarray:
     if not m:
         return np.zeros(0, dtype=bool)
     seats, K = prob.seats, prob.per_seat
-    charged = (prob.c_pool >= 0) & (prob.c_cents > 0) & prob.binding_pools[np.maximum(prob.c_pool, 0)]
+    charged = (
+        (prob.c_pool >= 0) & (prob.c_cents > 0) & prob.binding_pools[np.maximum(prob.c_pool, 0)]
+    )
     n_pl = len(seats)
     # class key: (placement, pool, cost) for charged candidates, (placement, −1) for the rest
-    gkey = np.where(charged, prob.c_place * (len(prob.budget) + 1) + prob.c_pool + 1, prob.c_place * (len(prob.budget) + 1))
+    gkey = np.where(
+        charged,
+        prob.c_place * (len(prob.budget) + 1) + prob.c_pool + 1,
+        prob.c_place * (len(prob.budget) + 1),
+    )
     ckey = np.where(charged, prob.c_cents, -1)
     order = np.lexsort((-ckey, gkey))  # within a group, costliest class first
     gk, ck = gkey[order], ckey[order]
@@ -308,8 +316,12 @@ def flow_lists(prob: ListProblem, y0: np.ndarray) -> np.ndarray:
     arcs(np.full(n_c, src), off_c + np.arange(n_c), np.full(n_c, prob.max_lists), np.zeros(n_c))
     if prob.max_lists > 1:
         owner = prob.c_client[np.unique(p_idx, return_index=True)[1]]
-        arcs(off_c + np.searchsorted(clients, owner), off_pair + np.arange(len(pair_ids)),
-             np.ones(len(pair_ids)), np.zeros(len(pair_ids)))
+        arcs(
+            off_c + np.searchsorted(clients, owner),
+            off_pair + np.arange(len(pair_ids)),
+            np.ones(len(pair_ids)),
+            np.zeros(len(pair_ids)),
+        )
         tail_j = off_pair + p_idx
     else:
         tail_j = off_c + c_idx
@@ -335,7 +347,10 @@ def flow_lists(prob: ListProblem, y0: np.ndarray) -> np.ndarray:
 
 
 def flow_plan(
-    prob: ListProblem, group_of: np.ndarray, group_cap: np.ndarray, allowed: np.ndarray | None = None
+    prob: ListProblem,
+    group_of: np.ndarray,
+    group_cap: np.ndarray,
+    allowed: np.ndarray | None = None,
 ) -> np.ndarray:
     """The best lists when each candidate's group (any partition of a list's candidates) may list
     at most `group_cap` of them, and only `allowed` candidates may be listed: a min-cost flow like
@@ -352,7 +367,9 @@ def flow_plan(
     n_c = len(clients)
     src, snk, off_c = 0, 1, 2
     if prob.max_lists > 1:
-        pair_ids, p_idx = np.unique(prob.c_client * max(n_pl, 1) + prob.c_place, return_inverse=True)
+        pair_ids, p_idx = np.unique(
+            prob.c_client * max(n_pl, 1) + prob.c_place, return_inverse=True
+        )
         off_pair = off_c + n_c
         off_g = off_pair + len(pair_ids)
     else:
@@ -380,8 +397,10 @@ def flow_plan(
     costs += [-prob.c_score, np.zeros(n_g), np.full(n_pl, -prob.cover_bonus), np.zeros(n_pl)]
     net = min_cost_flow.SimpleMinCostFlow()
     net.add_arcs_with_capacity_and_unit_cost(
-        np.concatenate(tails).astype(np.int32), np.concatenate(heads).astype(np.int32),
-        np.concatenate(caps).astype(np.int64), np.concatenate(costs).astype(np.int64),
+        np.concatenate(tails).astype(np.int32),
+        np.concatenate(heads).astype(np.int32),
+        np.concatenate(caps).astype(np.int64),
+        np.concatenate(costs).astype(np.int64),
     )
     supplies = np.zeros(off_pl + n_pl, dtype=np.int64)
     supplies[src], supplies[snk] = total, -total
@@ -424,7 +443,9 @@ def repair_lists(prob: ListProblem, y: np.ndarray, z: np.ndarray) -> np.ndarray:
             cheapest = math.inf
             for p, group in groups:
                 freed = float(np.sort(prob.c_cents[group])[::-1][: int(prob.seats[p])].sum())
-                lost = float(prob.c_score[group].sum()) + prob.cover_bonus * min(int(prob.seats[p]), int(lengths[p]))
+                lost = float(prob.c_score[group].sum()) + prob.cover_bonus * min(
+                    int(prob.seats[p]), int(lengths[p])
+                )
                 if lost / max(freed, 1.0) < cheapest:
                     best, cheapest = group, lost / max(freed, 1.0)
         y[best] = False
@@ -435,12 +456,16 @@ def repair_lists(prob: ListProblem, y: np.ndarray, z: np.ndarray) -> np.ndarray:
             if int(np.minimum(prob.seats, lengths)[lists].sum()) <= prob.cap_left[v]:
                 break
             open_lists = lists[lengths[lists] > 0]
-            worst = open_lists[np.argmin([prob.c_score[y & (prob.c_place == p)].sum() for p in open_lists])]
+            worst = open_lists[
+                np.argmin([prob.c_score[y & (prob.c_place == p)].sum() for p in open_lists])
+            ]
             y[y & (prob.c_place == worst)] = False
     return y
 
 
-def improve(prob: ListProblem, z: np.ndarray, y: np.ndarray, order: np.ndarray, rounds: int = 3) -> np.ndarray:
+def improve(
+    prob: ListProblem, z: np.ndarray, y: np.ndarray, order: np.ndarray, rounds: int = 3
+) -> np.ndarray:
     """Alternate the flow (best lists within y's reservations) and a greedy refill of the budget
     the flow freed, while the objective grows."""
     value = objective_value(prob, y)

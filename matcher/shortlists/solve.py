@@ -168,7 +168,10 @@ def shortlist(
 
     if pairs is None:
         pairs = build_pairs(inst)
-    stats: dict[str, Any] = {"pairs": len(pairs), "pairs_seconds": round(time.perf_counter() - start, 3)}
+    stats: dict[str, Any] = {
+        "pairs": len(pairs),
+        "pairs_seconds": round(time.perf_counter() - start, 3),
+    }
     prob = build_problem(inst, pairs, options)
     stats.update(
         candidates=prob.m,
@@ -199,7 +202,9 @@ def shortlist(
             stats["lp_bound"] = lp.bound
             stats["lp_fractional"] = int(np.sum((lp.y > 1e-6) & (lp.y < 1 - 1e-6)))
             order = np.lexsort((prob.c_client, -prob.c_score, -np.round(lp.y, 6)))
-            lz, lz_fit = choose_lock_pools(prob, np.lexsort((prob.cents[prob.lock_triples], -np.round(lp.z, 6))))
+            lz, lz_fit = choose_lock_pools(
+                prob, np.lexsort((prob.cents[prob.lock_triples], -np.round(lp.z, 6)))
+            )
             rounded = improve(prob, lz, greedy_lists(prob, order, lz, True), order)
             r_value = objective_value(prob, rounded)
             stats["lp_rounding_objective"] = r_value
@@ -207,8 +212,16 @@ def shortlist(
                 y, z, value, locks_fit = rounded, lz, r_value, True
         report(Progress(time.perf_counter() - start, value, bound, "lp"))
     levels = not small and highs_available()  # the level model needs HiGHS' own binding
-    if not levels and prob.m and locks_fit and left() > 1.0 and (bound is None or value < math.floor(bound + 1e-6)):
-        y, lag = lagrangian_phase(prob, z, y, left() * LAGRANGE_SHARE, score_order, report, start, bound)
+    if (
+        not levels
+        and prob.m
+        and locks_fit
+        and left() > 1.0
+        and (bound is None or value < math.floor(bound + 1e-6))
+    ):
+        y, lag = lagrangian_phase(
+            prob, z, y, left() * LAGRANGE_SHARE, score_order, report, start, bound
+        )
         value = objective_value(prob, y)
         stats.update(lagrange_bound=round(float(lag), 3), lagrange_objective=value)
         bound = lag if bound is None else min(bound, lag)
@@ -230,9 +243,16 @@ def shortlist(
         built = build_list_model(prob, y, z)
         stats["model_build_seconds"] = round(time.perf_counter() - t_build, 3)
         cp = run_cpsat(
-            built, time_limit=max(0.2, left()), workers=options.workers, seed=options.seed,
-            outer_bound=bound, on_progress=report, start=start, log=options.log,
-            presolve=prob.m <= PRESOLVE_MAX_CANDIDATES, params=CPSAT_PARAMS,
+            built,
+            time_limit=max(0.2, left()),
+            workers=options.workers,
+            seed=options.seed,
+            outer_bound=bound,
+            on_progress=report,
+            start=start,
+            log=options.log,
+            presolve=prob.m <= PRESOLVE_MAX_CANDIDATES,
+            params=CPSAT_PARAMS,
         )
         stats.update(cpsat_seconds=round(cp.seconds, 3), cpsat_status=cp.status)
         if cp.status == "INFEASIBLE":
@@ -253,7 +273,9 @@ def shortlist(
         )
     seconds = time.perf_counter() - start
     report(Progress(seconds, value, bound, "done"))
-    return ShortlistResult(prob, y, z, status, float(value), bound, seconds, options, history, stats)
+    return ShortlistResult(
+        prob, y, z, status, float(value), bound, seconds, options, history, stats
+    )
 
 
 def _levels_search(
@@ -336,7 +358,9 @@ def to_shortlists(inst: Instance, result: ShortlistResult, *, explain: bool = Tr
     prob = result.problem
     pairs = prob.pairs
     listed = result.listed
-    order = listed[np.lexsort((pairs.client[listed], -pairs.score[listed], pairs.placement[listed]))]
+    order = listed[
+        np.lexsort((pairs.client[listed], -pairs.score[listed], pairs.placement[listed]))
+    ]
     why = sx.why_listed(inst, result) if explain else {}
     pool_ids = np.append(cols.pool_id.astype(object), "")
     by_place: dict[int, list[int]] = {}
@@ -386,7 +410,9 @@ def to_shortlists(inst: Instance, result: ShortlistResult, *, explain: bool = Tr
                 seats=s,
                 locked=list(lock_pools),
                 candidates=entries,
-                reserved={str(pool_ids[f]): round(v, 2) for f, v in sorted(reserved.items()) if v > 0},
+                reserved={
+                    str(pool_ids[f]): round(v, 2) for f, v in sorted(reserved.items()) if v > 0
+                },
                 lock_pools=lock_pools,
             )
         )
@@ -400,7 +426,9 @@ def to_shortlists(inst: Instance, result: ShortlistResult, *, explain: bool = Tr
         for c in left.tolist()
     ]
     pools = [
-        PoolReservation(str(cols.pool_id[f]), float(cols.f_budget[f]), round(float(reserved_pool[f]), 2))
+        PoolReservation(
+            str(cols.pool_id[f]), float(cols.f_budget[f]), round(float(reserved_pool[f]), 2)
+        )
         for f in range(len(cols.pool_id))
     ]
     lengths = list_lengths(prob, result.y)
@@ -483,7 +511,9 @@ def _client_row(inst: Instance, client_id: str) -> int:
     return int(hits[0]) if len(hits) else -1
 
 
-def _lock_in(held: dict[str, _Held], inst: Instance, client_id: str, placement_id: str, pool: str) -> None:
+def _lock_in(
+    held: dict[str, _Held], inst: Instance, client_id: str, placement_id: str, pool: str
+) -> None:
     """Record `client_id` as holding a seat of `placement_id` (charged to `pool`): it leaves every
     list as a candidate and the list has one seat fewer."""
     for h in held.values():
@@ -576,7 +606,11 @@ def check_pick(
             continue
         if lc == client_id:
             return [f"lock: client {client_id} already holds a seat at {lp}"]
-        pool = h.candidates[lc][0] if h is not None and lc in h.candidates else _first_pool(inst, lc, lp)
+        pool = (
+            h.candidates[lc][0]
+            if h is not None and lc in h.candidates
+            else _first_pool(inst, lc, lp)
+        )
         _lock_in(held, inst, lc, lp, pool)
     masks = check_pairs(inst, np.array([c]), np.array([p]))
     for rule, ok in masks.items():
@@ -586,7 +620,9 @@ def check_pick(
     h = held.get(target)
     seats_left = h.seats if h is not None else int(cols.p_seats[p])
     if seats_left <= 0:
-        errors.append(f"seats: {target} has no free seat left ({int(cols.p_seats[p])} in all, taken)")
+        errors.append(
+            f"seats: {target} has no free seat left ({int(cols.p_seats[p])} in all, taken)"
+        )
     before = _reserved(held)
     cap_before = _cap_use(inst, held)
     if target == placement_id:
@@ -601,7 +637,10 @@ def check_pick(
     budget = {str(f): float(b) for f, b in zip(cols.pool_id, cols.f_budget, strict=True)}
     best: list[str] | None = None
     for pool in pools:
-        trial = {k: _Held(v.placement, v.seats, dict(v.locked), dict(v.candidates)) for k, v in held.items()}
+        trial = {
+            k: _Held(v.placement, v.seats, dict(v.locked), dict(v.candidates))
+            for k, v in held.items()
+        }
         _lock_in(trial, inst, client_id, target, pool)
         after = _reserved(trial)
         problems = [
