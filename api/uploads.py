@@ -29,7 +29,9 @@ import pandas as pd
 
 from instances.build import typed_frame
 from instances.problems import Problem, ProblemLog
-from instances.read import INSTANCE_JSON, load_files, read_instance_files, read_table
+from instances.read import read_instance_files
+from instances.read.archives import INSTANCE_JSON, load_files
+from instances.read.tables import read_table
 from instances.validate import check_instance
 from instances.write import write_instance
 from models.instance import Instance
