@@ -12,11 +12,11 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from api.db import open_store
 from api.errors import BodyLimit, install_handlers
+from api.lookups import AllocationCache
 from api.routes import decisions, health, instances, pages, runs, shortlists, views
-from api.routes.common import AllocationCache
 from api.settings import Settings
+from api.store import open_store
 from api.uploads import InstanceCache
 from api.worker import Supervisor
 

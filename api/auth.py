@@ -17,7 +17,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
-from api.db import ROLES, InstanceRow, Store, open_store
+from api.store import ROLES, InstanceRow, Store, open_store
 
 TOKEN_PREFIX = "polku_"
 

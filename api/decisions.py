@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from api.db import DecisionRow
+from api.store import DecisionRow
 from instances.build import frame_from_records
 from models.instance import Instance
 from models.weights import Weights

@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.db import Conflict, NotFound
+from api.store import Conflict, NotFound
 from api.uploads import UploadError, problem_dicts
 from models.weights import WeightsError
 
@@ -76,7 +76,8 @@ async def weights_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def conflict(request: Request, exc: Exception) -> JSONResponse:
-    return problem(409, str(exc))
+    errors = getattr(exc, "errors", None)
+    return problem(409, str(exc), errors=errors) if errors else problem(409, str(exc))
 
 
 async def not_found(request: Request, exc: Exception) -> JSONResponse:

@@ -90,12 +90,6 @@ class NextWeekRequest(Strict):
     weeks: int = Field(1, ge=1, le=52)
 
 
-class ClientsRequest(Strict):
-    """New clients for an instance, as JSON objects with the clients.csv columns as keys."""
-
-    clients: list[dict[str, Any]]
-
-
 # ---------------------------------------------------------------- responses
 
 
@@ -114,10 +108,6 @@ class ProblemOut(BaseModel):
 class ErrorOut(BaseModel):
     detail: str
     problems: list[ProblemOut] | None = None
-
-
-class Created(BaseModel):
-    id: int
 
 
 class InstanceCreated(BaseModel):
@@ -287,3 +277,14 @@ class Health(BaseModel):
     status: str
     database: str
     workers: int | None
+
+
+# the error answers every route may give, for the OpenAPI schema
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut},
+    403: {"model": ErrorOut},
+    404: {"model": ErrorOut},
+    409: {"model": ErrorOut},
+    413: {"model": ErrorOut},
+    422: {"model": ErrorOut},
+}

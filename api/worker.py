@@ -29,8 +29,8 @@ import uuid
 from dataclasses import asdict
 from typing import Any
 
-from api.db import RunRow, Store, open_store
 from api.settings import Settings
+from api.store import RunRow, Store, open_store
 
 log = logging.getLogger("polku.worker")
 

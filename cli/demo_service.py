@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 from api.auth import create_token
-from api.db import NewInstance, open_store
+from api.store import NewInstance, open_store
 from api.uploads import counts_of, instance_zip, load_stored, provider_ids, region_of, sha256
 
 

@@ -8,8 +8,8 @@ import sqlite3
 import pytest
 
 from api.auth import create_token, hash_token
-from api.db import Conflict, NewInstance, StoreError, open_store
 from api.settings import Settings, SettingsError
+from api.store import Conflict, NewInstance, StoreError, open_store
 from cli.main import main as polku
 
 

@@ -37,10 +37,10 @@ def shortlist_run_from_page(coord: Any, expect: Any, api: httpx.Client) -> int:
 
 
 def test_liaison_picks_from_a_list_and_the_pick_holds(
-    browser: Any,
+    browser: Any,  # noqa: F811 - the fixture imported above
     server: Server,  # noqa: F811
-    week: dict[str, Any],
-) -> None:  # noqa: F811
+    week: dict[str, Any],  # noqa: F811
+) -> None:
     from playwright.sync_api import expect
 
     api = httpx.Client(

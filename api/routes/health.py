@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from api.routes.common import AnyUser, StoreDep
+from api.deps import AnyUser, StoreDep
 from api.schemas import Health
 
 router = APIRouter(tags=["health"])

@@ -13,18 +13,20 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api.auth import Principal, same_region
-from api.db import InstanceRow, NewInstance, Store
 from api.decisions import merged_weights
-from api.routes.common import (
-    Coordinator,
-    SettingsDep,
-    StoreDep,
-    load_instance,
-    run_out,
-    visible_instance,
+from api.deps import Coordinator, SettingsDep, StoreDep
+from api.lookups import load_instance, visible_instance
+from api.outputs import run_out
+from api.schemas import (
+    ERRORS,
+    ClientsAdded,
+    InstanceCreated,
+    InstanceOut,
+    RunOut,
+    RunRequest,
 )
-from api.schemas import ClientsAdded, ErrorOut, InstanceCreated, InstanceOut, RunOut, RunRequest
 from api.settings import Settings
+from api.store import InstanceRow, NewInstance, Store
 from api.uploads import (
     UploadError,
     append_clients,
@@ -44,14 +46,6 @@ from instances.problems import Problem
 from models.instance import Instance
 
 router = APIRouter(tags=["instances"])
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut},
-    403: {"model": ErrorOut},
-    404: {"model": ErrorOut},
-    409: {"model": ErrorOut},
-    413: {"model": ErrorOut},
-    422: {"model": ErrorOut},
-}
 
 
 def _json_payload(body: bytes) -> Any:

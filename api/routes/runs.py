@@ -10,21 +10,12 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.db import NewInstance
 from api.decisions import decisions_frame, effective_records, run_instance
-from api.routes.common import (
-    AnyUser,
-    Coordinator,
-    StoreDep,
-    allocation_dict,
-    allocation_text,
-    load_instance,
-    run_out,
-    visible_run,
-)
-from api.routes.decisions import decision_out
-from api.routes.instances import ERRORS
-from api.schemas import ClientOut, NextWeekOut, NextWeekRequest, RunOut
+from api.deps import AnyUser, Coordinator, StoreDep
+from api.lookups import allocation_dict, allocation_text, load_instance, visible_run
+from api.outputs import decision_out, run_out
+from api.schemas import ERRORS, ClientOut, NextWeekOut, NextWeekRequest, RunOut
+from api.store import NewInstance
 from api.uploads import counts_of, instance_zip, load_stored, provider_ids, sha256
 from instances.next_week import NextWeekError, next_week
 from models.allocation import Allocation

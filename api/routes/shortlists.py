@@ -14,12 +14,10 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
-from api.auth import visible_providers
-from api.db import DecisionRow, InstanceRow, RunRow, Store, now
-from api.decisions import pair_states, run_instance
-from api.errors import problem
-from api.routes.common import AnyUser, StoreDep, load_instance, visible_run
-from api.routes.decisions import _placements, _providers, decision_out
+from api.decisions import pair_states
+from api.deps import AnyUser, StoreDep
+from api.lookups import load_instance, placements_by_id, providers_for, visible_run
+from api.outputs import decision_out
 from api.schemas import (
     PickRequest,
     PicksOut,
@@ -27,6 +25,8 @@ from api.schemas import (
     ShortlistOut,
     ShortlistsOut,
 )
+from api.services.picks import decline, own_list, pick
+from api.store import RunRow, Store
 from models.instance import Instance
 from models.shortlists import Shortlists
 
@@ -52,7 +52,7 @@ def liaison_lists(
     inst: Instance, lists: Shortlists, providers: set[str], states: dict[tuple[str, str], str]
 ) -> list[ShortlistOut]:
     """The lists at `providers`' placements with only the fields a liaison may see."""
-    placements = _placements(inst)
+    placements = placements_by_id(inst)
     clients = inst.clients.set_index(inst.clients["id"].astype(str), drop=False)
     out = []
     for s in lists.lists:
@@ -109,7 +109,7 @@ def get_shortlists(
     languages, interests, accommodations, travel minutes and the decision so far. 404 when the
     run has no shortlists the caller may see."""
     run, row = visible_run(store, user, run_id)
-    providers = _providers(user, row, provider_id)
+    providers = providers_for(user, row, provider_id)
     lists = stored_shortlists(store, run)
     if user.role != "liaison" and provider_id is None:
         return JSONResponse(lists.to_dict())
@@ -129,109 +129,25 @@ def get_shortlists(
     )
 
 
-def _pending(
-    run: RunRow, client_id: str, placement_id: str, provider: str, decision: str
-) -> DecisionRow:
-    """A decision not yet stored, to check the next pick of the same request against it."""
-    return DecisionRow(
-        id=0,
-        instance_id=run.instance_id,
-        run_id=run.id,
-        client_id=client_id,
-        placement_id=placement_id,
-        provider_id=provider,
-        decision=decision,
-        reason="",
-        by_name="",
-        by_token=None,
-        at=now(),
-    )
-
-
-def _check_picks(
-    request: Request,
-    store: Store,
-    run: RunRow,
-    row: InstanceRow,
-    lists: Shortlists,
-    body: PickRequest,
-) -> tuple[str, list[str]]:
-    """Check every pick in order, each with the decisions in force and the earlier picks: the
-    target's provider and the rule-naming errors of the first pick that fails ([] if none)."""
-    from matcher.shortlists.solve import check_pick
-
-    base = load_instance(request, store, row)
-    placements = _placements(base)
-    target = body.switch_to or body.placement_id
-    if target not in placements.index:
-        raise HTTPException(404, f"placement {target!r} not found")
-    provider = str(placements.loc[target, "provider_id"])
-    history = list(store.decisions(row.id))
-    for cid in body.client_ids:
-        inst = run_instance(base, run.request["weights"], history)
-        errors = check_pick(inst, lists, body.placement_id, cid, body.switch_to)
-        if errors:
-            return provider, errors
-        history.append(_pending(run, cid, target, provider, "accept"))
-    return provider, []
-
-
 @router.post("/runs/{run_id}/picks", response_model=PicksOut, status_code=201, responses=ERRORS)
 def post_picks(
     run_id: int, body: PickRequest, request: Request, user: AnyUser, store: StoreDep
-) -> Any:
+) -> PicksOut:
     """Pick candidates from a list (each a lock, on `switch_to` if given — a change of form
     within the provider, re-checked for feasibility, seats, budgets and caps), or decline one
     (a forbid with the reason; `by_client` says who declined). All picks of a request stand or
     none does; the others on the list are not locked and are free for the next run."""
     run, row = visible_run(store, user, run_id)
     lists = stored_shortlists(store, run)
-    own = lists.list_of(body.placement_id)
-    if own is None or own.provider_id not in visible_providers(user, row):
-        raise HTTPException(
-            404, f"no shortlist for placement {body.placement_id!r} in run {run.id}"
-        )
+    own = own_list(lists, user, row, run, body.placement_id)
     if body.decline:
-        cid = body.client_id or ""
-        if own.candidate(cid) is None:
-            raise HTTPException(404, f"client {cid!r} is not on the list of {body.placement_id}")
-        who = "the client" if body.by_client else "the employer"
-        d = store.add_decision(
-            run.id,
-            cid,
-            body.placement_id,
-            own.provider_id,
-            "reject",
-            f"declined by {who}: {body.reason.strip()}",
-            user.name,
-            user.token_id,
-        )
-        return PicksOut(
-            run_id=run.id, placement_id=body.placement_id, decisions=[decision_out(d)], released=[]
-        )
-    for cid in body.client_ids:
-        if own.candidate(cid) is None:
-            raise HTTPException(404, f"client {cid!r} is not on the list of {body.placement_id}")
-    if run.published or store.published_run_of(row.id) is not None:
-        raise HTTPException(409, f"the week of run {run.id} is published; no more picks")
-    provider, errors = _check_picks(request, store, run, row, lists, body)
-    if errors:
-        return problem(409, "the pick breaks a rule: " + "; ".join(errors), errors=errors)
-    target = body.switch_to or body.placement_id
-    reason = body.reason.strip() or (
-        f"picked from the list of {body.placement_id}"
-        if target != body.placement_id
-        else "picked from the list"
-    )
-    made = [
-        decision_out(
-            store.add_decision(
-                run.id, cid, target, provider, "accept", reason, user.name, user.token_id
-            )
-        )
-        for cid in body.client_ids
-    ]
-    released = [e.client_id for e in own.candidates if e.client_id not in body.client_ids]
+        outcome = decline(store, user, run, own, body)
+    else:
+        base = load_instance(request, store, row)
+        outcome = pick(store, base, user, run, row, lists, own, body)
     return PicksOut(
-        run_id=run.id, placement_id=body.placement_id, decisions=made, released=released
+        run_id=run.id,
+        placement_id=body.placement_id,
+        decisions=[decision_out(d) for d in outcome.decisions],
+        released=outcome.released,
     )

@@ -14,16 +14,9 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 
 from api.auth import can_see_instance
-from api.routes.common import (
-    AnyUser,
-    Coordinator,
-    StoreDep,
-    allocation_dict,
-    load_instance,
-    visible_instance,
-    visible_run,
-)
-from api.routes.instances import ERRORS
+from api.deps import AnyUser, Coordinator, StoreDep
+from api.lookups import allocation_dict, load_instance, visible_instance, visible_run
+from api.schemas import ERRORS
 
 router = APIRouter(tags=["pages"])
 

@@ -10,8 +10,8 @@ import argparse
 import os
 import sys
 
-from api.db import ROLES
 from api.settings import DEFAULT_DB
+from api.store import ROLES
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -36,7 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from api.auth import TokenError, create_token
-    from api.db import open_store
+    from api.store import open_store
 
     db = args.db or os.environ.get("POLKU_DB") or DEFAULT_DB
     if args.action == "create":

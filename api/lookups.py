@@ -1,32 +1,20 @@
-"""What the routers share: dependencies, visibility lookups (404 for what the caller may not
-see), loading a stored instance or allocation through the per-process caches."""
+"""Lookups the routers share: visibility (404 for what the caller may not see), the stored
+instance and allocation through the per-process caches, placements and providers by id."""
 
 from __future__ import annotations
 
 import json
 import threading
 from collections import OrderedDict
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, HTTPException, Request
+import pandas as pd
+from fastapi import HTTPException, Request
 
-from api.auth import Principal, can_see_instance, current_user, get_store, require_role
-from api.db import InstanceRow, RunRow, Store
-from api.schemas import Progress, RunOut
-from api.settings import Settings
+from api.auth import Principal, can_see_instance, visible_providers
+from api.store import InstanceRow, RunRow, Store
 from api.uploads import InstanceCache, load_stored
 from models.instance import Instance
-
-StoreDep = Annotated[Store, Depends(get_store)]
-AnyUser = Annotated[Principal, Depends(current_user)]
-Coordinator = Annotated[Principal, Depends(require_role("admin", "coordinator"))]
-
-
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def visible_instance(store: Store, user: Principal, instance_id: int) -> InstanceRow:
@@ -105,24 +93,22 @@ def allocation_dict(request: Request, store: Store, run: RunRow) -> dict[str, An
     return cache.get(store, run)
 
 
-def run_out(store: Store, run: RunRow) -> RunOut:
-    return RunOut(
-        id=run.id,
-        instance_id=run.instance_id,
-        status=run.status,  # type: ignore[arg-type]
-        request=run.request,
-        progress=Progress(**{k: v for k, v in run.progress.items() if k in Progress.model_fields})
-        if run.progress
-        else None,
-        queue_position=store.queue_position(run.id) if run.status == "queued" else None,
-        error=run.error,
-        cancel_requested=run.cancel_requested,
-        created_at=run.created_at,
-        created_by=run.created_by,
-        started_at=run.started_at,
-        finished_at=run.finished_at,
-        attempts=run.attempts,
-        published=run.published,
-        published_at=run.published_at,
-        published_by=run.published_by,
-    )
+def providers_for(user: Principal, row: InstanceRow, provider_id: str | None) -> set[str]:
+    """The providers this request is about: all the caller may see, or the one asked for (404
+    when the caller may not see it)."""
+    allowed = visible_providers(user, row)
+    if provider_id is None:
+        return allowed
+    if provider_id not in allowed:
+        raise HTTPException(404, f"provider {provider_id!r} not found")
+    return {provider_id}
+
+
+def placements_by_id(inst: Instance) -> pd.DataFrame:
+    """The placements indexed by their id (as text)."""
+    return inst.placements.set_index(inst.placements["id"].astype(str), drop=False)
+
+
+def clients_by_id(inst: Instance) -> pd.DataFrame:
+    """The clients indexed by their id (as text)."""
+    return inst.clients.set_index(inst.clients["id"].astype(str), drop=False)

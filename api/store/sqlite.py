@@ -1,7 +1,6 @@
 """Storage of the API service: tokens, instances, runs, allocations and decisions.
 
-`Store` is the small repository interface the routes and the worker use; `SqliteStore` is the
-default implementation over the standard library's sqlite3 (one file). Every write is one
+`SqliteStore` is the `Store` (api.store.protocol) implementation over the standard library's sqlite3 (one file). Every write is one
 transaction (`BEGIN IMMEDIATE` … `COMMIT`), and the rules that must hold under concurrency (an
 instance is frozen once a run of it is published; a run is finished only by the worker that
 claimed it) are checked inside that transaction. The schema is versioned in `schema_version`
@@ -20,282 +19,25 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-RUN_STATUSES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
-RESTARTABLE = ("interrupted", "failed", "cancelled")
-FINISHED = ("done", "failed", "cancelled", "interrupted")
-ROLES = ("admin", "coordinator", "liaison")
-
-MIGRATIONS: tuple[str, ...] = (
-    # version 1: the whole schema
-    """
-    CREATE TABLE tokens (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL,
-        role TEXT NOT NULL CHECK (role IN ('admin', 'coordinator', 'liaison')),
-        region TEXT,
-        providers TEXT NOT NULL DEFAULT '[]',
-        token_hash TEXT NOT NULL UNIQUE,
-        created_at TEXT NOT NULL,
-        revoked_at TEXT
-    );
-    CREATE TABLE instances (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL,
-        week TEXT NOT NULL,
-        region TEXT NOT NULL,
-        source TEXT NOT NULL,
-        parent_instance_id INTEGER REFERENCES instances(id),
-        parent_run_id INTEGER,
-        created_at TEXT NOT NULL,
-        created_by TEXT NOT NULL,
-        updated_at TEXT,
-        sha256 TEXT NOT NULL,
-        size INTEGER NOT NULL,
-        providers TEXT NOT NULL,
-        counts TEXT NOT NULL
-    );
-    CREATE TABLE instance_files (
-        instance_id INTEGER PRIMARY KEY REFERENCES instances(id),
-        data BLOB NOT NULL
-    );
-    CREATE TABLE runs (
-        id INTEGER PRIMARY KEY,
-        instance_id INTEGER NOT NULL REFERENCES instances(id),
-        status TEXT NOT NULL,
-        request TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        created_by TEXT NOT NULL,
-        started_at TEXT,
-        finished_at TEXT,
-        progress TEXT,
-        error TEXT,
-        cancel_requested INTEGER NOT NULL DEFAULT 0,
-        claim TEXT,
-        worker_pid INTEGER,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        decisions_upto INTEGER,
-        published_at TEXT,
-        published_by TEXT
-    );
-    CREATE INDEX runs_by_status ON runs (status, id);
-    CREATE INDEX runs_by_instance ON runs (instance_id, id);
-    CREATE TABLE allocations (
-        run_id INTEGER PRIMARY KEY REFERENCES runs(id),
-        data TEXT NOT NULL
-    );
-    CREATE TABLE decisions (
-        id INTEGER PRIMARY KEY,
-        instance_id INTEGER NOT NULL REFERENCES instances(id),
-        run_id INTEGER NOT NULL REFERENCES runs(id),
-        client_id TEXT NOT NULL,
-        placement_id TEXT NOT NULL,
-        provider_id TEXT NOT NULL,
-        decision TEXT NOT NULL CHECK (decision IN ('accept', 'reject')),
-        reason TEXT NOT NULL DEFAULT '',
-        by_name TEXT NOT NULL,
-        by_token INTEGER,
-        at TEXT NOT NULL
-    );
-    CREATE INDEX decisions_by_instance ON decisions (instance_id, id);
-    """,
-    # version 2: a shortlist run's shortlists.json (issue 8), beside allocations
-    """
-    CREATE TABLE shortlists (
-        run_id INTEGER PRIMARY KEY REFERENCES runs(id),
-        data TEXT NOT NULL
-    );
-    """,
+from api.store.migrations import MIGRATIONS
+from api.store.protocol import Conflict, NotFound
+from api.store.rows import (
+    FINISHED,
+    RESTARTABLE,
+    DecisionRow,
+    InstanceRow,
+    NewInstance,
+    RunRow,
+    TokenRow,
+    decision_row,
+    instance_row,
+    now,
+    run_row,
+    token_row,
 )
-
-
-class StoreError(Exception):
-    """Base of the store's expected failures."""
-
-
-class Conflict(StoreError):
-    """The write is not allowed in the current state (published, not finished…); HTTP 409."""
-
-
-class NotFound(StoreError):
-    """No such row; HTTP 404."""
-
-
-def now() -> str:
-    """The current UTC time as ISO 8601 with a Z."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-@dataclass(frozen=True)
-class TokenRow:
-    id: int
-    name: str
-    role: str
-    region: str | None
-    providers: tuple[str, ...]
-    created_at: str
-    revoked_at: str | None
-
-
-@dataclass(frozen=True)
-class InstanceRow:
-    id: int
-    name: str
-    week: str
-    region: str
-    source: str
-    parent_instance_id: int | None
-    parent_run_id: int | None
-    created_at: str
-    created_by: str
-    updated_at: str | None
-    sha256: str
-    size: int
-    providers: tuple[str, ...]
-    counts: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class RunRow:
-    id: int
-    instance_id: int
-    status: str
-    request: dict[str, Any]
-    created_at: str
-    created_by: str
-    started_at: str | None
-    finished_at: str | None
-    progress: dict[str, Any] | None
-    error: str | None
-    cancel_requested: bool
-    claim: str | None
-    worker_pid: int | None
-    attempts: int
-    decisions_upto: int | None
-    published_at: str | None
-    published_by: str | None
-
-    @property
-    def published(self) -> bool:
-        return self.published_at is not None
-
-
-@dataclass(frozen=True)
-class DecisionRow:
-    id: int
-    instance_id: int
-    run_id: int
-    client_id: str
-    placement_id: str
-    provider_id: str
-    decision: str
-    reason: str
-    by_name: str
-    by_token: int | None
-    at: str
-
-
-@dataclass(frozen=True)
-class NewInstance:
-    """What the store needs to add an instance: its zip and the figures read from it."""
-
-    name: str
-    week: str
-    region: str
-    source: str
-    created_by: str
-    data: bytes
-    sha256: str
-    providers: tuple[str, ...]
-    counts: dict[str, Any] = field(default_factory=dict)
-    parent_instance_id: int | None = None
-    parent_run_id: int | None = None
-
-
-class Store(Protocol):
-    """The repository interface of the service (one implementation per database kind)."""
-
-    def migrate(self) -> int: ...
-    def ping(self) -> None: ...
-    # tokens
-    def add_token(
-        self, name: str, role: str, region: str | None, providers: tuple[str, ...], token_hash: str
-    ) -> TokenRow: ...
-    def token_by_hash(self, token_hash: str) -> TokenRow | None: ...
-    def list_tokens(self) -> list[TokenRow]: ...
-    def revoke_token(self, token_id: int) -> bool: ...
-    # instances
-    def add_instance(self, new: NewInstance) -> InstanceRow: ...
-    def add_next_week(self, new: NewInstance) -> tuple[InstanceRow, bool]: ...
-    def get_instance(self, instance_id: int) -> InstanceRow | None: ...
-    def list_instances(self) -> list[InstanceRow]: ...
-    def instance_data(self, instance_id: int) -> bytes: ...
-    def replace_instance_data(
-        self,
-        instance_id: int,
-        data: bytes,
-        sha256: str,
-        counts: dict[str, Any],
-        providers: tuple[str, ...],
-    ) -> InstanceRow: ...
-    def published_run_of(self, instance_id: int) -> RunRow | None: ...
-    # runs
-    def add_run(self, instance_id: int, request: dict[str, Any], created_by: str) -> RunRow: ...
-    def get_run(self, run_id: int) -> RunRow | None: ...
-    def list_runs(self, instance_id: int | None = None) -> list[RunRow]: ...
-    def queue_position(self, run_id: int) -> int | None: ...
-    def claim_next_run(self, claim: str, pid: int) -> RunRow | None: ...
-    def set_progress(self, run_id: int, claim: str, progress: dict[str, Any]) -> bool: ...
-    def finish_run(
-        self,
-        run_id: int,
-        claim: str,
-        status: str,
-        allocation: str | None,
-        error: str | None,
-        progress: dict[str, Any] | None = None,
-        shortlists: str | None = None,
-    ) -> bool: ...
-    def request_cancel(self, run_id: int) -> RunRow: ...
-    def cancel_running(self, run_id: int, claim: str) -> bool: ...
-    def fail_running_of_pid(self, pid: int, message: str) -> int: ...
-    def runs_to_cancel(self, pid: int) -> list[RunRow]: ...
-    def requeue_running_of_pid(self, pid: int) -> int: ...
-    def interrupt_running_of_pid(self, pid: int) -> int: ...
-    def interrupt_running(self) -> int: ...
-    def restart_run(self, run_id: int) -> RunRow: ...
-    def publish_run(self, run_id: int, by: str) -> RunRow: ...
-    def allocation(self, run_id: int) -> str | None: ...
-    def shortlists(self, run_id: int) -> str | None: ...
-    # decisions
-    def add_decision(
-        self,
-        run_id: int,
-        client_id: str,
-        placement_id: str,
-        provider_id: str,
-        decision: str,
-        reason: str,
-        by_name: str,
-        by_token: int | None,
-    ) -> DecisionRow: ...
-    def decisions(self, instance_id: int, upto: int | None = None) -> list[DecisionRow]: ...
-
-
-def open_store(url: str) -> Store:
-    """The store for `url`: a file path or `sqlite:///path` → SQLite; other schemes are named
-    in the error (a PostgreSQL store would be added here)."""
-    if url.startswith("sqlite:///"):
-        return SqliteStore(url[len("sqlite:///") :])
-    if "://" in url:
-        scheme = url.split("://", 1)[0]
-        raise StoreError(f"database URL scheme {scheme!r} is not supported yet (use a SQLite path)")
-    return SqliteStore(url)
-
 
 _RUN_COLUMNS = (
     "id, instance_id, status, request, created_at, created_by, started_at, finished_at, progress, "
@@ -309,63 +51,6 @@ _DECISION_COLUMNS = (
     "id, instance_id, run_id, client_id, placement_id, provider_id, decision, reason, by_name, "
     "by_token, at"
 )
-
-
-def _token(row: sqlite3.Row) -> TokenRow:
-    return TokenRow(
-        row["id"],
-        row["name"],
-        row["role"],
-        row["region"],
-        tuple(json.loads(row["providers"])),
-        row["created_at"],
-        row["revoked_at"],
-    )
-
-
-def _instance(row: sqlite3.Row) -> InstanceRow:
-    return InstanceRow(
-        id=row["id"],
-        name=row["name"],
-        week=row["week"],
-        region=row["region"],
-        source=row["source"],
-        parent_instance_id=row["parent_instance_id"],
-        parent_run_id=row["parent_run_id"],
-        created_at=row["created_at"],
-        created_by=row["created_by"],
-        updated_at=row["updated_at"],
-        sha256=row["sha256"],
-        size=row["size"],
-        providers=tuple(json.loads(row["providers"])),
-        counts=json.loads(row["counts"]),
-    )
-
-
-def _run(row: sqlite3.Row) -> RunRow:
-    return RunRow(
-        id=row["id"],
-        instance_id=row["instance_id"],
-        status=row["status"],
-        request=json.loads(row["request"]),
-        created_at=row["created_at"],
-        created_by=row["created_by"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        progress=json.loads(row["progress"]) if row["progress"] else None,
-        error=row["error"],
-        cancel_requested=bool(row["cancel_requested"]),
-        claim=row["claim"],
-        worker_pid=row["worker_pid"],
-        attempts=row["attempts"],
-        decisions_upto=row["decisions_upto"],
-        published_at=row["published_at"],
-        published_by=row["published_by"],
-    )
-
-
-def _decision(row: sqlite3.Row) -> DecisionRow:
-    return DecisionRow(**{k: row[k] for k in row.keys()})  # noqa: SIM118 - sqlite3.Row
 
 
 class SqliteStore:
@@ -449,18 +134,18 @@ class SqliteStore:
                 (name, role, region, json.dumps(list(providers)), token_hash, now()),
             )
             row = conn.execute("SELECT * FROM tokens WHERE id = ?", (cur.lastrowid,)).fetchone()
-            return _token(row)
+            return token_row(row)
 
     def token_by_hash(self, token_hash: str) -> TokenRow | None:
         with self._read() as conn:
             row = conn.execute(
                 "SELECT * FROM tokens WHERE token_hash = ? AND revoked_at IS NULL", (token_hash,)
             ).fetchone()
-            return _token(row) if row else None
+            return token_row(row) if row else None
 
     def list_tokens(self) -> list[TokenRow]:
         with self._read() as conn:
-            return [_token(r) for r in conn.execute("SELECT * FROM tokens ORDER BY id")]
+            return [token_row(r) for r in conn.execute("SELECT * FROM tokens ORDER BY id")]
 
     def revoke_token(self, token_id: int) -> bool:
         with self._tx() as conn:
@@ -498,7 +183,7 @@ class SqliteStore:
         row = conn.execute(
             f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE id = ?", (cur.lastrowid,)
         ).fetchone()
-        return _instance(row)
+        return instance_row(row)
 
     def add_instance(self, new: NewInstance) -> InstanceRow:
         with self._tx() as conn:
@@ -513,7 +198,7 @@ class SqliteStore:
                 (new.parent_run_id,),
             ).fetchone()
             if row:
-                return _instance(row), False
+                return instance_row(row), False
             return self._insert_instance(conn, new), True
 
     def get_instance(self, instance_id: int) -> InstanceRow | None:
@@ -521,12 +206,12 @@ class SqliteStore:
             row = conn.execute(
                 f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE id = ?", (instance_id,)
             ).fetchone()
-            return _instance(row) if row else None
+            return instance_row(row) if row else None
 
     def list_instances(self) -> list[InstanceRow]:
         with self._read() as conn:
             rows = conn.execute(f"SELECT {_INSTANCE_COLUMNS} FROM instances ORDER BY id")
-            return [_instance(r) for r in rows]
+            return [instance_row(r) for r in rows]
 
     def instance_data(self, instance_id: int) -> bytes:
         with self._read() as conn:
@@ -575,7 +260,7 @@ class SqliteStore:
             row = conn.execute(
                 f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE id = ?", (instance_id,)
             ).fetchone()
-            return _instance(row)
+            return instance_row(row)
 
     def published_run_of(self, instance_id: int) -> RunRow | None:
         with self._read() as conn:
@@ -584,7 +269,7 @@ class SqliteStore:
                 "AND published_at IS NOT NULL",
                 (instance_id,),
             ).fetchone()
-            return _run(row) if row else None
+            return run_row(row) if row else None
 
     @staticmethod
     def _check_not_published(conn: sqlite3.Connection, instance_id: int) -> None:
@@ -613,14 +298,14 @@ class SqliteStore:
         row = conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             raise NotFound(f"run {run_id} not found")
-        return _run(row)
+        return run_row(row)
 
     def get_run(self, run_id: int) -> RunRow | None:
         with self._read() as conn:
             row = conn.execute(
                 f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)
             ).fetchone()
-            return _run(row) if row else None
+            return run_row(row) if row else None
 
     def list_runs(self, instance_id: int | None = None) -> list[RunRow]:
         with self._read() as conn:
@@ -631,7 +316,7 @@ class SqliteStore:
                     f"SELECT {_RUN_COLUMNS} FROM runs WHERE instance_id = ? ORDER BY id",
                     (instance_id,),
                 )
-            return [_run(r) for r in rows]
+            return [run_row(r) for r in rows]
 
     def queue_position(self, run_id: int) -> int | None:
         """1 for the next run to be solved; None when the run is not queued."""
@@ -753,7 +438,7 @@ class SqliteStore:
                 "AND cancel_requested = 1 AND worker_pid = ?",
                 (pid,),
             )
-            return [_run(r) for r in rows]
+            return [run_row(r) for r in rows]
 
     def fail_running_of_pid(self, pid: int, message: str) -> int:
         """A worker process died: its running run failed (it can be restarted)."""
@@ -917,7 +602,7 @@ class SqliteStore:
             row = conn.execute(
                 f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE id = ?", (cur.lastrowid,)
             ).fetchone()
-            return _decision(row)
+            return decision_row(row)
 
     def decisions(self, instance_id: int, upto: int | None = None) -> list[DecisionRow]:
         """The decision history of an instance in the order taken (only ids ≤ `upto` if given)."""
@@ -927,4 +612,4 @@ class SqliteStore:
             if upto is not None:
                 sql += " AND id <= ?"
                 params.append(upto)
-            return [_decision(r) for r in conn.execute(sql + " ORDER BY id", params)]
+            return [decision_row(r) for r in conn.execute(sql + " ORDER BY id", params)]

@@ -1,0 +1,47 @@
+"""Storage rows as response models (the one place a row becomes what the API answers)."""
+
+from __future__ import annotations
+
+from api.decisions import KIND_OF
+from api.schemas import DecisionOut, Progress, RunOut
+from api.store import DecisionRow, RunRow, Store
+
+
+def decision_out(d: DecisionRow) -> DecisionOut:
+    """A recorded decision as the API shows it (with its effect: lock or forbid)."""
+    return DecisionOut(
+        id=d.id,
+        run_id=d.run_id,
+        client_id=d.client_id,
+        placement_id=d.placement_id,
+        provider_id=d.provider_id,
+        decision=d.decision,
+        effect=KIND_OF[d.decision],  # type: ignore[arg-type]
+        reason=d.reason,
+        by=d.by_name,
+        at=d.at,
+    )
+
+
+def run_out(store: Store, run: RunRow) -> RunOut:
+    """A run row with its progress and, while queued, its place in the queue."""
+    return RunOut(
+        id=run.id,
+        instance_id=run.instance_id,
+        status=run.status,  # type: ignore[arg-type]
+        request=run.request,
+        progress=Progress(**{k: v for k, v in run.progress.items() if k in Progress.model_fields})
+        if run.progress
+        else None,
+        queue_position=store.queue_position(run.id) if run.status == "queued" else None,
+        error=run.error,
+        cancel_requested=run.cancel_requested,
+        created_at=run.created_at,
+        created_by=run.created_by,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        attempts=run.attempts,
+        published=run.published,
+        published_at=run.published_at,
+        published_by=run.published_by,
+    )

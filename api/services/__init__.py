@@ -1,0 +1,1 @@
+"""What the routers do beyond lookups: recording decisions and shortlist picks, rule checks first."""

@@ -1,0 +1,89 @@
+"""Accepting (→ lock) or rejecting (→ forbid) a proposal: who may, what must hold, the record.
+
+Raises the store's `NotFound` (404: what the caller may not see answers as if it did not exist)
+and `Conflict` (409) so the router stays a thin layer over this module.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.auth import Principal, visible_providers
+from api.decisions import effective_records
+from api.lookups import clients_by_id, placements_by_id
+from api.schemas import DecisionRequest
+from api.store import Conflict, DecisionRow, InstanceRow, NotFound, RunRow, Store
+from models.instance import Instance
+
+
+def check_decision(
+    store: Store,
+    inst: Instance,
+    alloc: dict[str, Any],
+    user: Principal,
+    run: RunRow,
+    row: InstanceRow,
+    body: DecisionRequest,
+) -> str:
+    """Who may take this decision; returns the placement's provider. Liaisons answer their own
+    proposals only (else 404); coordinators may pin or forbid any pair of the instance."""
+    placements = placements_by_id(inst)
+    if body.placement_id not in placements.index:
+        raise NotFound(f"placement {body.placement_id!r} not found")
+    provider = str(placements.loc[body.placement_id, "provider_id"])
+    if provider not in visible_providers(user, row):
+        raise NotFound(f"placement {body.placement_id!r} not found")
+    if run.status != "done":
+        raise Conflict(f"run {run.id} is {run.status}; decisions are taken on a done run")
+    proposed = any(
+        a["client_id"] == body.client_id and a["placement_id"] == body.placement_id
+        for a in alloc.get("assignments", [])
+    )
+    if user.role == "liaison" and not proposed:
+        raise NotFound(f"no proposal ({body.client_id}, {body.placement_id}) in run {run.id}")
+    clients = clients_by_id(inst)
+    if body.client_id not in clients.index:
+        raise NotFound(f"client {body.client_id!r} not found")
+    if body.decision == "accept" and not proposed:
+        current = str(clients.loc[body.client_id, "current_placement"] or "")
+        if current and current != body.placement_id:
+            raise Conflict(
+                f"client {body.client_id} stays in their current placement "
+                f"{current} this week; a lock elsewhere cannot hold"
+            )
+        locks = [
+            r
+            for r in effective_records(inst, store.decisions(row.id))
+            if r["decision"] == "lock"
+            and r["placement_id"] == body.placement_id
+            and r["client_id"] != body.client_id
+        ]
+        seats = int(placements.loc[body.placement_id, "seats"])
+        if len(locks) >= seats:
+            raise Conflict(
+                f"placement {body.placement_id} has {seats} free seat(s), all locked already"
+            )
+    return provider
+
+
+def record_decision(
+    store: Store,
+    inst: Instance,
+    alloc: dict[str, Any],
+    user: Principal,
+    run: RunRow,
+    row: InstanceRow,
+    body: DecisionRequest,
+) -> DecisionRow:
+    """Check the decision, then store it with who took it."""
+    provider = check_decision(store, inst, alloc, user, run, row, body)
+    return store.add_decision(
+        run.id,
+        body.client_id,
+        body.placement_id,
+        provider,
+        body.decision,
+        body.reason.strip(),
+        user.name,
+        user.token_id,
+    )
