@@ -11,6 +11,7 @@ import argparse
 import shlex
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 SIZE_METHODS = "polku,greedy,lp,flow,mip,cpsat-naive"
@@ -64,12 +65,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"polku bench: {exc}", file=sys.stderr)
         return 2
-    unknown = [m for m in methods if m not in ALL_METHODS]
-    if unknown:
-        print(
-            f"polku bench: unknown method(s) {', '.join(unknown)}; known: {', '.join(ALL_METHODS)}",
-            file=sys.stderr,
-        )
+    if _unknown_methods(methods, ALL_METHODS, "method(s)"):
         return 2
     if args.repeats < 1:
         print("polku bench: --repeats must be at least 1", file=sys.stderr)
@@ -92,6 +88,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _unknown_methods(chosen: Sequence[str], known: Sequence[str], what: str) -> bool:
+    """Print the methods of `chosen` not in `known` (and which are known); True if any."""
+    unknown = [m for m in chosen if m not in known]
+    if unknown:
+        print(
+            f"polku bench: unknown {what} {', '.join(unknown)}; known: {', '.join(known)}",
+            file=sys.stderr,
+        )
+    return bool(unknown)
+
+
 def run_gap_dir(folder: Path, best_known: str | None, time_limit: float, methods: str) -> int:
     """Every GAP file of `folder` with the engine, plain CP-SAT (2 workers) and HiGHS."""
     from benchmarks.gap import GapFormatError
@@ -102,12 +109,7 @@ def run_gap_dir(folder: Path, best_known: str | None, time_limit: float, methods
         if methods == SIZE_METHODS
         else tuple(m.strip() for m in methods.split(",") if m.strip())
     )
-    unknown = [m for m in chosen if m not in METHODS]
-    if unknown:
-        print(
-            f"polku bench: unknown GAP method(s) {', '.join(unknown)}; known: {', '.join(METHODS)}",
-            file=sys.stderr,
-        )
+    if _unknown_methods(chosen, METHODS, "GAP method(s)"):
         return 2
     if not time_limit > 0:
         print("polku bench: --time-limit must be positive", file=sys.stderr)

@@ -97,30 +97,20 @@ def _group_rows(
     )
 
 
+def _count_rows(family: str, keys: np.ndarray, hi_of: np.ndarray) -> RowBlock:
+    """One row per key over every pair, coefficient 1: Σ x ≤ hi_of[key]."""
+    n = len(keys)
+    return _group_rows(family, keys, np.ones(n, dtype=bool), np.ones(n, dtype=np.int64), 0, hi_of)
+
+
 def client_rows(inst: Instance, pairs: PairTable) -> RowBlock:
     """Each client at most once: Σ x over the client's triples ≤ 1."""
-    n = len(pairs)
-    return _group_rows(
-        "client",
-        pairs.client,
-        np.ones(n, dtype=bool),
-        np.ones(n, dtype=np.int64),
-        0,
-        np.ones(inst.columns.n_clients, dtype=np.int64),
-    )
+    return _count_rows("client", pairs.client, np.ones(inst.columns.n_clients, dtype=np.int64))
 
 
 def seat_rows(inst: Instance, pairs: PairTable) -> RowBlock:
     """Each placement at most its free seats: Σ x over the placement's triples ≤ seats."""
-    n = len(pairs)
-    return _group_rows(
-        "seats",
-        pairs.placement,
-        np.ones(n, dtype=bool),
-        np.ones(n, dtype=np.int64),
-        0,
-        inst.columns.p_seats,
-    )
+    return _count_rows("seats", pairs.placement, inst.columns.p_seats)
 
 
 def budget_rows(inst: Instance, pairs: PairTable, cents: np.ndarray | None = None) -> RowBlock:
