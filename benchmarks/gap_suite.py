@@ -295,3 +295,22 @@ def run_suite(
                 f"{r.seconds:>6.1f}"
             )
     return runs
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m benchmarks.gap_suite OUT`: write the generated 80×1600 files of types C, D, E
+    (seed 0) into OUT, single-problem form, for `polku bench --gap-dir OUT`."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m benchmarks.gap_suite OUT", file=sys.stderr)
+        return 2
+    for kind in "CDE":
+        p = generate_gap(kind, 80, 1600, seed=0)
+        write_gap([p], Path(args[0]) / p.name, single=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

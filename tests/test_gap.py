@@ -237,3 +237,12 @@ def test_gap_dir_names_a_bad_best_known_row(tmp_path: Path, capsys: pytest.Captu
         main(["bench", "--gap-dir", str(tmp_path), "--best-known", str(tmp_path / "best.csv")]) == 2
     )
     assert "row 2, field best_known: 'lots'" in capsys.readouterr().err
+
+
+def test_generated_suite_reads_back_as_single_problem_files(tmp_path: Path):
+    from benchmarks.gap_suite import main as write_suite
+
+    assert write_suite([str(tmp_path)]) == 0
+    for name in ("c801600", "d801600", "e801600"):
+        (problem,) = read_gap(tmp_path / name)
+        assert (problem.form, problem.agents, problem.jobs) == ("single-problem", 80, 1600)
