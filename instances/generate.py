@@ -23,6 +23,7 @@ from scipy.spatial import cKDTree
 from instances import distributions as d
 from instances.build import typed_frame
 from models.columnar import client_groups
+from models.formulas import LONG_TERM_MONTHS, pair_cost, travel_minutes, wage_subsidy_rate
 from models.instance import FORMAT_VERSION, Instance
 from models.rules import THIRD_SECTOR_KINDS, TRANSPORT_MODES, Rules
 from models.weights import Weights
@@ -248,32 +249,6 @@ def _offset(
     return np.round(lat, 5), np.round(lon, 5)
 
 
-def haversine_km(
-    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
-) -> np.ndarray:
-    """Great-circle distance in km between WGS84 points (element-wise)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    h = (
-        np.sin((p2 - p1) / 2) ** 2
-        + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
-
-
-def travel_minutes(
-    rules: Rules,
-    c_lat: np.ndarray,
-    c_lon: np.ndarray,
-    mode: np.ndarray,
-    p_lat: np.ndarray,
-    p_lon: np.ndarray,
-) -> np.ndarray:
-    """FORMAT.md travel time per pair for transport-mode codes `mode` (TRANSPORT_MODES order)."""
-    speed = np.asarray([rules.speed_kmh[t] for t in TRANSPORT_MODES])[mode]
-    overhead = np.asarray([rules.overhead_min[t] for t in TRANSPORT_MODES])[mode]
-    return overhead + haversine_km(c_lat, c_lon, p_lat, p_lon) * rules.road_factor / speed * 60.0
-
-
 # ---------------------------------------------------------------------------------------------
 # placements and providers
 # ---------------------------------------------------------------------------------------------
@@ -494,7 +469,7 @@ def _link_clients(
 # ---------------------------------------------------------------------------------------------
 def _wage_rate_by_kind(C: _Clients, rules: Rules) -> np.ndarray:
     queue = C.current < 0
-    partial, long_term = C.partial[queue], C.months[queue] >= 12
+    partial, long_term = C.partial[queue], C.months[queue] >= LONG_TERM_MONTHS
     return np.asarray(
         [
             d.expected_wage_rate(
@@ -512,7 +487,7 @@ def _seat_cost(P: _Placements, C: _Clients, rules: Rules) -> np.ndarray:
     )[P.ptype]
     ws = P.ptype == d.WAGE_SUBSIDY
     rate = np.where(ws, _wage_rate_by_kind(C, rules)[P.v_kind[P.provider]], rate)
-    return P.weekly_cost * rate * P.duration
+    return pair_cost(P.weekly_cost, rate, P.duration)
 
 
 def full_seat_costs(inst: Instance, default_rate: bool = False) -> np.ndarray:
@@ -524,7 +499,7 @@ def full_seat_costs(inst: Instance, default_rate: bool = False) -> np.ndarray:
     pl, cl, rules = inst.placements, inst.clients, inst.rules
     queue = (cl["current_placement"] == "").to_numpy()
     partial = cl["partial_work_ability"].to_numpy(dtype=bool)[queue]
-    long_term = cl["unemployed_months"].to_numpy()[queue] >= 12
+    long_term = cl["unemployed_months"].to_numpy()[queue] >= LONG_TERM_MONTHS
     kind = pl["provider_id"].map(
         dict(zip(inst.providers["id"], inst.providers["kind"], strict=True))
     )
@@ -536,12 +511,8 @@ def full_seat_costs(inst: Instance, default_rate: bool = False) -> np.ndarray:
     rate = np.where(
         pl["type"] == "wage_subsidy", ws, [rules.cost_rate.get(t, 1.0) for t in pl["type"]]
     )
-    return (
-        pl["seats"].to_numpy()
-        * pl["weekly_cost"].to_numpy()
-        * rate
-        * pl["duration_weeks"].to_numpy()
-    )
+    seat = pair_cost(pl["weekly_cost"].to_numpy(), rate, pl["duration_weeks"].to_numpy())
+    return pl["seats"].to_numpy() * seat
 
 
 def _slug(text: str) -> str:
@@ -675,7 +646,7 @@ def _make_pools(
 
 
 # ---------------------------------------------------------------------------------------------
-# feasibility (for decisions and sanity checks; the engine has its own, this one is generator-side)
+# feasibility of the generator's own arrays (for decisions), with the engine's formulas
 # ---------------------------------------------------------------------------------------------
 def _covering(C: _Clients, P: _Placements, F: _Pools, ci: np.ndarray, pj: np.ndarray) -> np.ndarray:
     """``(len, K)`` bool: does the k-th pool of the placement cover this client and type?"""
@@ -706,23 +677,23 @@ def _feasible(
     levels = np.where(C.has_profile[ci][:, None], C.abilities[ci], C.wa[ci][:, None])
     ok &= (levels >= P.demand[pj]).all(axis=1)
     mode = np.where((P.features[pj] >> d.TRANSPORT_BIT) & 1, d.CAR, C.transport[ci])
-    minutes = travel_minutes(rules, C.lat[ci], C.lon[ci], mode, P.lat[pj], P.lon[pj])
+    minutes = travel_minutes(rules, C.lat[ci], C.lon[ci], P.lat[pj], P.lon[pj], mode)
     ok &= minutes <= C.commute[ci]
     return ok & _covering(C, P, F, ci, pj).any(axis=1)
 
 
 def _pair_cost(C: _Clients, P: _Placements, rules: Rules, i: int, j: int) -> float:
+    """FORMAT.md pair cost of client i at placement j (the formulas of `models.formulas`)."""
     tname = d.TYPES[P.ptype[j]]
     if tname != "wage_subsidy":
-        rate = rules.cost_rate.get(tname, 1.0)
+        rate = np.array([rules.type_rate(tname)])
     else:
-        rates = rules.wage_subsidy_rate
-        rate = rates.get("default", 0.5)
-        if C.partial[i]:
-            rate = max(rate, rates.get("partial_work_ability", rate))
-        if d.KINDS[P.v_kind[P.provider[j]]] in THIRD_SECTOR_KINDS and C.months[i] >= 12:
-            rate = max(rate, rates.get("third_sector_long_term", rate))
-    return float(P.weekly_cost[j] * rate * P.duration[j])
+        third = d.KINDS[P.v_kind[P.provider[j]]] in THIRD_SECTOR_KINDS
+        long_term = C.months[i] >= LONG_TERM_MONTHS
+        rate = wage_subsidy_rate(
+            rules.wage_subsidy_rate, C.partial[[i]], np.array([third and long_term])
+        )
+    return float(pair_cost(P.weekly_cost[[j]], rate, P.duration[[j]])[0])
 
 
 def _make_decisions(

@@ -19,9 +19,7 @@ from instances.generate import (
     default_placements,
     full_seat_costs,
     generate_instance,
-    haversine_km,
     parse_week,
-    travel_minutes,
 )
 from instances.read import read_instance, read_instance_with_warnings
 from instances.regions import (
@@ -32,6 +30,7 @@ from instances.regions import (
     resolve_region,
 )
 from instances.write import instance_files, write_instance
+from models.formulas import haversine_km, travel_minutes
 from models.instance import Instance
 from models.rules import TRANSPORT_MODES
 
@@ -300,9 +299,9 @@ def test_clients_reach_a_reasonable_number_of_placements(ps5000: Instance) -> No
         rules,
         cl["lat"].to_numpy()[ci],
         cl["lon"].to_numpy()[ci],
-        mode,
         pl["lat"].to_numpy()[pj],
         pl["lon"].to_numpy()[pj],
+        mode,
     )
     within = minutes <= cl["max_commute_min"].to_numpy()[ci]
     consented = np.fromiter(
@@ -449,9 +448,9 @@ def test_small_example_binds_the_documented_rules() -> None:
                 rules,
                 np.array([cl.at[c, "lat"]]),
                 np.array([cl.at[c, "lon"]]),
-                np.array([mode]),
                 np.array([pl.at[p, "lat"]]),
                 np.array([pl.at[p, "lon"]]),
+                np.array([mode]),
             )[0]
         )
 
