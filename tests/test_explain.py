@@ -28,6 +28,7 @@ from matcher.explain import outcomes as ex
 from matcher.pairs.candidates import build_pairs
 from matcher.pairs.score import priority
 from matcher.pairs.travel import travel_minutes
+from matcher.pairs.words import num
 from models.instance import Instance
 
 PROVIDER = dict(id="v1", name="Paja", kind="company", municipality="Kuopio")
@@ -124,7 +125,7 @@ def test_commute_names_the_nearest_placement_and_its_minutes() -> None:
     minutes = float(travel_minutes(inst, np.array([0]), np.array([0]))[0])
     assert got == [
         f"no placement of a type you consent to within 45 min by public transport "
-        f"(nearest: coaching p1 at Siilinjärvi, {ex._num(minutes)} min)"
+        f"(nearest: coaching p1 at Siilinjärvi, {num(minutes)} min)"
     ]
     stated = float(re.search(r", ([0-9.]+) min\)$", got[0]).group(1))
     assert 45 < stated < travel_minutes(inst, np.array([0]), np.array([1]))[0]

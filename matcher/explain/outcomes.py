@@ -19,35 +19,31 @@ from scipy.spatial import cKDTree
 from matcher.allocation.solve import SolveResult
 from matcher.pairs import feasibility as fz
 from matcher.pairs.candidates import build_pairs, spatial_candidates
-from matcher.pairs.costs import budget_cents, cost_cents, pair_cost, placement_pools
+from matcher.pairs.costs import budget_cents, cost_cents, placement_pools
+from matcher.pairs.rules import (
+    REACH_RULES,
+    RULES,
+    Mask,
+    Share,
+    age_reason,
+    check_pairs,
+    decision_note,
+    months_reason,
+    participation_reason,
+    provides_transport,
+    rule_text,
+    trip_mode,
+)
 from matcher.pairs.score import priority, wish_rank
 from matcher.pairs.table import COMPONENT_NAMES, PairTable
 from matcher.pairs.travel import CAR, offers_transport, travel_minutes, unit_xyz
+from matcher.pairs.words import MODE_WORDS, TYPE_ADJECTIVES, eur, num, type_words
 from models.rules import WAGE_SUBSIDY
 
 if TYPE_CHECKING:
     from models.allocation import Allocation
     from models.instance import Instance
 
-TYPE_WORDS: dict[str, str] = {
-    "work_trial": "work trial",
-    "wage_subsidy": "wage-subsidy post",
-    "coaching": "coaching",
-    "participation": "participation",
-}
-TYPE_ADJECTIVES: dict[str, str] = {
-    "work_trial": "work-trial",
-    "wage_subsidy": "wage-subsidy",
-    "coaching": "coaching",
-    "participation": "participation",
-}
-MODE_WORDS: dict[str, str] = {
-    "car": "by car",
-    "transit": "by public transport",
-    "none": "on foot/bike",
-}
-# Pair rules checked once the client, the type and the commute fit ("reachable" placements).
-REACH_RULES: tuple[str, ...] = ("ability", "language", "needs", "demands", "forbidden", "funding")
 MAX_IDS = 5  # client / placement ids named in one sentence
 ENVY_EXAMPLES = 5
 
@@ -57,22 +53,6 @@ class ExplainError(ValueError):
 
 
 # --- words ---------------------------------------------------------------------------------------
-
-
-def type_words(key: str) -> str:
-    """A placement type in words; a type declared in the rules is shown by its key."""
-    return TYPE_WORDS.get(key, key)
-
-
-def _num(x: float) -> str:
-    """At most one decimal: 52.0 → '52', 45.25 → '45.2'."""
-    s = f"{float(x):.1f}"
-    return s[:-2] if s.endswith(".0") else s
-
-
-def _eur(x: float) -> str:
-    """Euros in whole units with a space as thousands separator: 98 012 €."""
-    return f"{float(x):,.0f} €".replace(",", " ")
 
 
 def _ids(ids: list[str], total: int | None = None) -> str:
@@ -492,31 +472,6 @@ def _reasons(o: _Outcome, clients: np.ndarray) -> dict[int, list[str]]:
     return out
 
 
-def _age_reason(inst: Instance, c: int) -> str:
-    age, rules = int(inst.columns.c_age[c]), inst.rules
-    if age > rules.age_max:
-        return f"not eligible: age {age} is above the limit {rules.age_max}"
-    return f"not eligible: age {age} is below the minimum {rules.age_min}"
-
-
-def _participation_reason(inst: Instance, c: int) -> str:
-    rules, cols = inst.rules, inst.columns
-    return (
-        f"participation needs {rules.participation_min_benefit_days} benefit days or age under "
-        f"{rules.participation_youth_age} (you have {int(cols.c_benefit_days[c])} days, "
-        f"age {int(cols.c_age[c])})"
-    )
-
-
-def _months_reason(inst: Instance, c: int, t: int) -> str:
-    cols = inst.columns
-    key = cols.types.tokens[t]
-    return (
-        f"max months used for {type_words(key)} ({_num(cols.c_months_used[c, t])} of "
-        f"{_num(inst.rules.max_months[key])})"
-    )
-
-
 @dataclass
 class _TypeTable:
     """Per client × type present among the placements: consent, months and participation rules."""
@@ -550,7 +505,7 @@ def _type_table(inst: Instance, clients: np.ndarray) -> _TypeTable:
     k, t = len(clients), len(present)
     ci, pi = np.repeat(clients, t), np.tile(rep, k)
 
-    def rule(fn: fz.Rule) -> np.ndarray:
+    def rule(fn: Mask) -> np.ndarray:
         return fn(inst, ci, pi).reshape(k, t)
 
     return _TypeTable(
@@ -573,9 +528,9 @@ def _type_reasons(inst: Instance, c: int, tt: _TypeTable, row: int) -> tuple[lis
         if tt.consent[row, j] and tt.open_places[j] > 0:
             consented_open = True
             if not tt.months[row, j]:
-                blocked.append(_months_reason(inst, c, t))
+                blocked.append(months_reason(inst, c, t))
             if not tt.participation[row, j]:
-                blocked.append(_participation_reason(inst, c))
+                blocked.append(participation_reason(inst, c))
     lead: list[str] = []
     if not consents:
         lead.append("you have not consented to any placement type")
@@ -613,7 +568,7 @@ def _no_pair_reasons(inst: Instance, clients: np.ndarray) -> dict[int, list[str]
         return {int(c): ["there are no placements in this instance"] for c in clients}
     age_fine = fz.age_ok(inst, clients, np.zeros(len(clients), dtype=np.int64))
     for c in clients[~age_fine].tolist():
-        out[c] = [_age_reason(inst, c)]
+        out[c] = [age_reason(inst, c)]
     rest = clients[age_fine]
     tt = _type_table(inst, rest)
     allowed = tt.allowed
@@ -654,7 +609,6 @@ def _reachable(inst: Instance, sel: np.ndarray, allowed: np.ndarray, tt: _TypeTa
     tpos = np.full(len(cols.types.tokens), -1, dtype=np.int64)
     tpos[tt.present] = np.arange(len(tt.present))
     open_pl = np.flatnonzero((cols.p_seats > 0) & (cols.p_type >= 0))
-    rules = dict(fz.PAIR_RULES)
     parts: list[tuple[np.ndarray, ...]] = []
     for ci, pi in spatial_candidates(inst, sel, open_pl):
         keep = allowed[local[ci], tpos[cols.p_type[pi]]]
@@ -662,7 +616,7 @@ def _reachable(inst: Instance, sel: np.ndarray, allowed: np.ndarray, tt: _TypeTa
         travel = travel_minutes(inst, ci, pi)
         near = fz.commute_ok(inst, ci, pi, travel)
         ci, pi, travel = ci[near], pi[near], travel[near]
-        parts.append((ci, pi, travel, *(rules[name](inst, ci, pi) for name in REACH_RULES)))
+        parts.append((ci, pi, travel, *(RULES[name].mask(inst, ci, pi) for name in REACH_RULES)))
     if not parts:
         e = np.zeros(0, dtype=np.int64)
         return _Reach(e, e, np.zeros(0), {name: np.zeros(0, dtype=bool) for name in REACH_RULES})
@@ -699,73 +653,6 @@ def _nearest_open(
     return best_p, best_t
 
 
-def _failure(inst: Instance, rule: str, c: int, p: int, travel: float | None = None) -> str:
-    """What one failing rule means for one pair, in a short phrase."""
-    cols = inst.columns
-    pl = inst.placements
-    if rule == "queue":
-        return f"you are already in placement {cols.placement_id[cols.c_current[c]]}"
-    if rule == "seats":
-        return "it has no free seat this week"
-    if rule == "age":
-        return _age_reason(inst, c)
-    if rule == "consent":
-        return f"you have not consented to {type_words(_ptype(inst, p))}"
-    if rule == "months":
-        return _months_reason(inst, c, int(cols.p_type[p]))
-    if rule == "participation":
-        return _participation_reason(inst, c)
-    if rule == "ability":
-        have, need = int(cols.c_work_ability[c]), int(cols.p_min_work_ability[p])
-        return f"work ability {have} is below its minimum {need}"
-    if rule == "language":
-        langs = ", ".join(_words(inst).languages[c]) or "none"
-        return f"it needs {pl['language'].iat[p]}, you speak {langs}"
-    if rule == "needs":
-        missing = [n for n in _words(inst).needs[c] if n not in set(pl["features"].iat[p])]
-        return f"it does not offer {', '.join(missing)}"
-    if rule == "demands":
-        return f"it demands {_demand_gap(inst, c, p)}"
-    if rule == "forbidden":
-        return f"forbidden by decision{_decision_note(inst, c, p)}"
-    if rule == "commute":
-        minutes = (
-            float(travel_minutes(inst, np.array([c]), np.array([p]))[0])
-            if travel is None
-            else travel
-        )
-        limit = _num(cols.c_max_commute[c])
-        return f"{_num(minutes)} min {_trip_mode(inst, c, p)} is over your limit {limit} min"
-    if rule == "funding":
-        return _funding_gap(inst, c, p)
-    return fz.RULE_TEXT.get(rule, rule)
-
-
-def _provides_transport(inst: Instance, p: int) -> bool:
-    w = _words(inst)
-    if w.provides is None:
-        w.provides = offers_transport(inst).tolist()
-    return w.provides[p]
-
-
-def _trip_mode(inst: Instance, c: int, p: int) -> str:
-    """How the client gets to placement p: their own mode, or the transport the placement offers."""
-    if _provides_transport(inst, p) and inst.columns.c_transport[c] != CAR:
-        return "by the transport it provides"
-    return _mode(inst, c)
-
-
-def _demand_gap(inst: Instance, c: int, p: int) -> str:
-    cols = inst.columns
-    keys = cols.ability_keys.tokens
-    short = [
-        f"{k} {_num(cols.p_demands[p, i])}, you have {_num(cols.c_abilities[c, i])}"
-        for i, k in enumerate(keys)
-        if cols.p_demands[p, i] > cols.c_abilities[c, i]
-    ]
-    return "; ".join(short) or "more than your ability profile"
-
-
 def _decisions(inst: Instance, c: int | None = None, p: int | None = None) -> list[dict[str, Any]]:
     """Decisions naming client row `c` and/or placement row `p`, as plain dicts."""
     cols = inst.columns
@@ -792,48 +679,6 @@ def _is_locked(inst: Instance, c: int, p: int) -> bool:
         sel = cols.d_lock & (cols.d_client >= 0) & (cols.d_placement >= 0)
         w.locks = set(zip(cols.d_client[sel].tolist(), cols.d_placement[sel].tolist(), strict=True))
     return (c, p) in w.locks
-
-
-def _decision_note(inst: Instance, c: int, p: int, kind: str = "forbid") -> str:
-    """' (reason: …, by …)' of the first `kind` decision on (c, p), '' when it gives neither."""
-    found = [d for d in _decisions(inst, c, p) if d["decision"] == kind]
-    if not found:
-        return ""
-    d = found[0]
-    parts = [f"reason: {d['reason']}" if d["reason"] else "", f"by {d['by']}" if d["by"] else ""]
-    text = ", ".join(x for x in parts if x)
-    return f" ({text})" if text else ""
-
-
-def _funding_gap(inst: Instance, c: int, p: int) -> str:
-    """Why no pool pays pair (c, p): per listed pool, the scope or budget that fails."""
-    cols = inst.columns
-    cost = float(pair_cost(inst, np.array([c]), np.array([p]))[0])
-    w = _words(inst)
-    listed = w.pool_list[w.pool_ptr[p] : w.pool_ptr[p + 1]]
-    if not listed:
-        raw = ", ".join(inst.placements["funding_pools"].iat[p])
-        if raw:
-            return f"none of its funding pools ({raw}) is in funding.csv; it costs {_eur(cost)}"
-        return f"it lists no funding pool and costs {_eur(cost)}"
-    tokens = cols.types.tokens
-    t = int(cols.p_type[p])
-    muni = str(inst.clients["municipality"].iat[c])
-    bits = []
-    for f in listed:
-        why = []
-        if t >= 0 and not cols.f_types[f, t]:
-            why.append(f"does not fund {type_words(tokens[t])}")
-        m = int(cols.c_muni[c])
-        if m < 0 or not cols.f_munis[f, m]:
-            why.append(f"does not cover residents of {muni}")
-        if not cols.f_any_group[f] and not np.any(cols.f_groups[f] & cols.c_groups[c]):
-            groups = [cols.groups.tokens[g] for g in np.flatnonzero(cols.f_groups[f])]
-            why.append(f"is only for {', '.join(groups)}")
-        if not why and round(cost * 100) > np.floor(cols.f_budget[f] * 100 + 1e-6):
-            why.append(f"has a budget of {_eur(cols.f_budget[f])} in all")
-        bits.append(f"{cols.pool_id[f]} {' and '.join(why) or 'cannot pay it'}")
-    return f"no funding pool can pay its {_eur(cost)}: " + "; ".join(bits)
 
 
 def _reach_reasons(
@@ -907,11 +752,11 @@ def _reach_reasons(
 
     out: dict[int, list[str]] = {}
     for i, c in enumerate(sel.tolist()):
-        limit = f"{_num(cols.c_max_commute[c])} min {_mode(inst, c)}"
+        limit = f"{num(cols.c_max_commute[c])} min {_mode(inst, c)}"
         if n_reach[i] == 0:
             p, minutes = nearest.get(i, (-1, np.inf))
             where = (
-                f" (nearest: {_place(inst, p)}, {_num(minutes)} min{_via(inst, c, p)})"
+                f" (nearest: {_place(inst, p)}, {num(minutes)} min{_via(inst, c, p)})"
                 if p >= 0
                 else ""
             )
@@ -929,26 +774,25 @@ def _reach_reasons(
             nf = int(fail_count[i, r])
             if not nf:
                 continue
-            universal = nf == n
             s = int(sole_count[i, r])
-            key = (s == 0, not universal, -s, -nf, r)
+            key = (s == 0, nf != n, -s, -nf, r)
             example_row = int(example[i, r])
             items.append(
                 (
                     key,
-                    _reach_rule_text(
+                    RULES[name].sum_up(
                         inst,
-                        name,
                         c,
-                        i,
-                        n,
-                        nf,
-                        universal,
-                        example_row,
-                        reach,
-                        min_ability,
-                        union,
-                        forbidden_of.get(i, []),
+                        Share(
+                            reachable=n,
+                            failing=nf,
+                            example=int(reach.placement[example_row]) if example_row >= 0 else -1,
+                            lowest_min_ability=int(min_ability[i]),
+                            offered=union[i],
+                            failing_rows=[int(reach.placement[r]) for r in forbidden_of.get(i, [])]
+                            if name == "forbidden"
+                            else [],
+                        ),
                     ),
                 )
             )
@@ -958,8 +802,8 @@ def _reach_reasons(
             rule = REACH_RULES[int(sole_rule[j])]
             p = int(reach.placement[j])
             line = (
-                f"closest to fitting: {_place(inst, p)} ({_num(reach.travel[j])} min) — only "
-                f"{_failure(inst, rule, c, p, float(reach.travel[j]))}"
+                f"closest to fitting: {_place(inst, p)} ({num(reach.travel[j])} min) — only "
+                f"{RULES[rule].reason(inst, c, p, float(reach.travel[j]))}"
             )
             if n > 1 and rule != "forbidden":
                 lines.append(line)
@@ -968,81 +812,8 @@ def _reach_reasons(
 
 
 def _via(inst: Instance, c: int, p: int) -> str:
-    provided = _provides_transport(inst, p) and inst.columns.c_transport[c] != CAR
+    provided = provides_transport(inst, p) and inst.columns.c_transport[c] != CAR
     return " by the transport it provides" if provided else ""
-
-
-def _reach_rule_text(
-    inst: Instance,
-    rule: str,
-    c: int,
-    i: int,
-    n: int,
-    nf: int,
-    universal: bool,
-    ex: int,
-    reach: _Reach,
-    min_ability: np.ndarray,
-    union: np.ndarray,
-    forbidden_rows: list[int],
-) -> list[str]:
-    """The sentence(s) for one pair rule failing on `nf` of the client's `n` reachable
-    placements."""
-    cols = inst.columns
-    share = "every reachable placement" if universal else f"{nf} of {n} reachable placements"
-    p_ex = int(reach.placement[ex]) if ex >= 0 else -1
-    if rule == "ability":
-        w = int(cols.c_work_ability[c])
-        if universal:
-            return [
-                f"work ability {w} is below every reachable placement's minimum "
-                f"(lowest reachable: {int(min_ability[i])})"
-            ]
-        return [f"work ability {w} is below the minimum of {share}"]
-    if rule == "language":
-        langs = ", ".join(_words(inst).languages[c]) or "none"
-        if universal:
-            return [f"no reachable placement in your language ({langs})"]
-        return [f"{share} need another language than yours ({langs})"]
-    if rule == "needs":
-        needs = list(_words(inst).needs[c])
-        vocab = cols.features.index
-        missing = [
-            x
-            for x in needs
-            if x in vocab and not (int(union[i, vocab[x] // 64]) >> (vocab[x] % 64)) & 1
-        ]
-        if universal and missing:
-            return [f"needs not met: no reachable placement offers {', '.join(missing)}"]
-        if universal:
-            return [f"needs not met: no reachable placement offers all of {', '.join(needs)}"]
-        return [f"needs not met at {share} ({', '.join(needs)})"]
-    if rule == "demands":
-        where = "every reachable placement" if universal else share
-        return [
-            f"the work at {where} demands more than your ability profile "
-            f"(e.g. {_placement_id(inst, p_ex)}: {_demand_gap(inst, c, p_ex)})"
-        ]
-    if rule == "forbidden":
-        lines = [
-            f"pair with {_placement_id(inst, int(reach.placement[r]))} forbidden by decision"
-            f"{_decision_note(inst, c, int(reach.placement[r]))}"
-            for r in forbidden_rows[:MAX_IDS]
-        ]
-        if len(forbidden_rows) > MAX_IDS:
-            lines.append(f"and {len(forbidden_rows) - MAX_IDS} more forbidden pairs")
-        return lines
-    if rule == "funding":
-        if universal:
-            return [
-                "no funding pool can pay for any reachable placement "
-                f"(e.g. {_placement_id(inst, p_ex)}: {_funding_gap(inst, c, p_ex)})"
-            ]
-        return [
-            f"{share} cannot be paid by any funding pool "
-            f"(e.g. {_placement_id(inst, p_ex)}: {_funding_gap(inst, c, p_ex)})"
-        ]
-    return [f"{fz.RULE_TEXT.get(rule, rule)} at {share}"]
 
 
 def _best_by(owner: np.ndarray, value: np.ndarray, n: int, lowest: bool = False) -> np.ndarray:
@@ -1247,10 +1018,10 @@ def _competition_reasons(o: _Outcome, clients: np.ndarray) -> dict[int, list[str
                 f = int(pairs.pool[j])
                 used, total = o.pool_used[f] / 100, o.budget[f] / 100
                 text.append(
-                    f"{_pool(inst, f)} is spent: {_eur(used)} of {_eur(total)} used, "
-                    f"{_eur(total - used)} left; your pair at "
+                    f"{_pool(inst, f)} is spent: {eur(used)} of {eur(total)} used, "
+                    f"{eur(total - used)} left; your pair at "
                     f"{_placement_id(inst, int(pairs.placement[j]))} "
-                    f"costs {_eur(pairs.cost[j])}"
+                    f"costs {eur(pairs.cost[j])}"
                 )
             kinds.append(((-int(only_budget[i]), -int(n_budget[i]), 1), text))
         if n_cap[i]:
@@ -1307,7 +1078,7 @@ def _holder_why(o: _Outcome, a: int, ja: int, jb: int) -> list[str]:
         blocked = True
         why.append(
             f"{bid}'s pair with {_placement_id(inst, p)} is locked by decision"
-            + _decision_note(inst, b, p, "lock")
+            + decision_note(inst, b, p, "lock")
         )
     own = int(o.placed_at[a])
     if own >= 0 and _is_locked(inst, a, int(pairs.placement[own])):
@@ -1315,7 +1086,7 @@ def _holder_why(o: _Outcome, a: int, ja: int, jb: int) -> list[str]:
         q = int(pairs.placement[own])
         why.append(
             f"your pair with {_placement_id(inst, q)} is locked by decision"
-            + _decision_note(inst, a, q, "lock")
+            + decision_note(inst, a, q, "lock")
         )
     n_others, can_move = o.moves
     n_other = int(n_others[b])
@@ -1347,12 +1118,12 @@ def _holder_why(o: _Outcome, a: int, ja: int, jb: int) -> list[str]:
             extra = ""
             if o.cents[t] > o.cents[jb]:
                 extra = (
-                    f" — your pair costs {_eur((o.cents[t] - o.cents[jb]) / 100)} more than {bid}'s"
+                    f" — your pair costs {eur((o.cents[t] - o.cents[jb]) / 100)} more than {bid}'s"
                 )
             blocked = True
             why.append(
-                f"{_pool(inst, f)} could not pay your {_eur(pairs.cost[t])} even with {bid}'s seat "
-                f"freed ({_eur(left / 100)} left){extra}"
+                f"{_pool(inst, f)} could not pay your {eur(pairs.cost[t])} even with {bid}'s seat "
+                f"freed ({eur(left / 100)} left){extra}"
             )
     sa, sb = int(pairs.score[ja]), int(pairs.score[jb])
     diff = _component_diff(_components(pairs, ja), _components(pairs, jb))
@@ -1452,7 +1223,7 @@ def _why_not(o: _Outcome, j: int, oj: int, seats: bool, budget: bool, cap: bool)
     if _is_locked(inst, c, q):
         bits.append(
             f"your pair with {_placement_id(inst, q)} is locked by decision"
-            + _decision_note(inst, c, q, "lock")
+            + decision_note(inst, c, q, "lock")
         )
     if seats:
         hs = [_client_id(inst, int(pairs.client[h])) for h in o.holders_of(p).tolist()]
@@ -1461,7 +1232,7 @@ def _why_not(o: _Outcome, j: int, oj: int, seats: bool, budget: bool, cap: bool)
     if budget:
         ps = [int(pairs.pool[t]) for t in o.group_triples(int(o.group[j])) if pairs.pool[t] >= 0]
         names = ", ".join(str(inst.columns.pool_id[f]) for f in dict.fromkeys(ps))
-        bits.append(f"no pool can pay its {_eur(pairs.cost[j])} ({names} short)")
+        bits.append(f"no pool can pay its {eur(pairs.cost[j])} ({names} short)")
     if cap:
         v = int(o.provider[j])
         bits.append(
@@ -1717,7 +1488,7 @@ def _near_misses(inst: Instance, c: int, limit: int = 5) -> list[dict[str, Any]]
     if not m:
         return []
     ci, pi = np.full(m, c, dtype=np.int64), np.arange(m)
-    masks = fz.check_pairs(inst, ci, pi)
+    masks = check_pairs(inst, ci, pi)
     names = [n for n in masks if n not in ("queue", "age")]
     fails = np.column_stack([~masks[n] for n in names])
     nfail = fails.sum(axis=1)
@@ -1732,7 +1503,7 @@ def _near_misses(inst: Instance, c: int, limit: int = 5) -> list[dict[str, Any]]
                 "placement": _place(inst, p),
                 "travel_min": float(travel[p]),
                 "fails": [
-                    _failure(inst, names[r], c, p, float(travel[p]))
+                    RULES[names[r]].reason(inst, c, p, float(travel[p]))
                     for r in np.flatnonzero(fails[p])
                 ],
             }
@@ -1776,7 +1547,7 @@ def explain_client(inst: Instance, alloc: Allocation, client_id: str) -> dict:
             "pool_id": str(cols.pool_id[f]) if f >= 0 else "",
             "cost": round(float(pairs.cost[j0]), 2),
             "travel_min": float(pairs.travel_min[j0]),
-            "mode": _trip_mode(inst, c, p),
+            "mode": trip_mode(inst, c, p),
             "score": _components(pairs, j0),
             "total": int(pairs.score[j0]),
             "wish_rank": int(wish_rank(inst, np.array([c]), np.array([p]))[0]),
@@ -1856,7 +1627,7 @@ def _why_unplaced_here(o: _Outcome, j: int, view: _PairView, r: int) -> str:
         ]
         bits.append(f"full: held by {_ids(names)}")
     if view.budget[r]:
-        bits.append(f"no pool can pay its {_eur(pairs.cost[j])}")
+        bits.append(f"no pool can pay its {eur(pairs.cost[j])}")
     if view.cap[r]:
         v = int(o.provider[j])
         bits.append(f"{_provider(inst, v)}'s wage-subsidy cap is reached")
@@ -1936,7 +1707,7 @@ def explain_placement(inst: Instance, alloc: Allocation, placement_id: str) -> d
         }
         close.append(entry)
     queue = np.flatnonzero(cols.c_queue)
-    masks = fz.check_pairs(inst, queue, np.full(len(queue), p, dtype=np.int64))
+    masks = check_pairs(inst, queue, np.full(len(queue), p, dtype=np.int64))
     feasible_all = np.ones(len(queue), dtype=bool)
     for mask in masks.values():
         feasible_all &= mask
@@ -1992,7 +1763,7 @@ def format_client(expl: dict) -> str:
     if f["months_used"]:
         lines.append(
             "  months used: "
-            + ", ".join(f"{type_words(k)} {_num(v)}" for k, v in f["months_used"].items())
+            + ", ".join(f"{type_words(k)} {num(v)}" for k, v in f["months_used"].items())
         )
     lines.append("")
     outcome = expl["outcome"]
@@ -2000,7 +1771,7 @@ def format_client(expl: dict) -> str:
         a = expl["assignment"]
         lines.append(f"ASSIGNED to {a['placement']} ({a['provider']})")
         lines.append(
-            f"  {_num(a['travel_min'])} min {a['mode']} · cost {_eur(a['cost'])}"
+            f"  {num(a['travel_min'])} min {a['mode']} · cost {eur(a['cost'])}"
             + (f" from pool {a['pool_id']}" if a["pool_id"] else "")
             + (f" · wish #{a['wish_rank']}" if a["wish_rank"] else "")
         )
@@ -2029,14 +1800,14 @@ def format_client(expl: dict) -> str:
             mark = "*" if e["chosen"] else " "
             tail = "chosen" if e["chosen"] else e.get("why_not", "")
             lines.append(
-                f" {mark}{e['placement']}: score {e['score']}, {_num(e['travel_min'])} min — {tail}"
+                f" {mark}{e['placement']}: score {e['score']}, {num(e['travel_min'])} min — {tail}"
             )
     if expl.get("near_misses"):
         lines.append("")
         lines.append("Closest placements that do not fit:")
         for e in expl["near_misses"]:
             lines.append(
-                f"  {e['placement']} ({_num(e['travel_min'])} min): " + "; ".join(e["fails"])
+                f"  {e['placement']} ({num(e['travel_min'])} min): " + "; ".join(e["fails"])
             )
     if expl.get("envy"):
         lines.append("")
@@ -2068,7 +1839,7 @@ def format_placement(expl: dict) -> str:
         f"  {_plural(f['seats'], 'seat')} this week · min work ability {f['min_work_ability']} · "
         f"language {f['language']}"
         + (f" · offers {', '.join(f['features'])}" if f["features"] else ""),
-        f"  {f['duration_weeks']} weeks · {_eur(f['weekly_cost'])}/week · "
+        f"  {f['duration_weeks']} weeks · {eur(f['weekly_cost'])}/week · "
         f"pools: {', '.join(f['funding_pools']) or '-'}"
         + (f" · sector {f['sector']}" if f["sector"] else ""),
         "",
@@ -2078,8 +1849,8 @@ def format_placement(expl: dict) -> str:
         for d in expl["proposed"]:
             lines.append(
                 f"  {d['client_id']}: score {d['total']} (priority {d['priority']}), "
-                f"{_num(d['travel_min'])} min, "
-                f"{_eur(d['cost'])}"
+                f"{num(d['travel_min'])} min, "
+                f"{eur(d['cost'])}"
                 + (f" from {d['pool_id']}" if d["pool_id"] else "")
                 + (" — locked by decision" if d.get("locked") else "")
             )
@@ -2101,7 +1872,7 @@ def format_placement(expl: dict) -> str:
     lines.append("")
     lines.append(f"Queue: {q['clients']} clients, {q['feasible']} feasible here.")
     for rule, n in q["failing"].items():
-        lines.append(f"  {n}: {fz.RULE_TEXT.get(rule, rule)}")
+        lines.append(f"  {n}: {rule_text(rule)}")
     if expl.get("decisions"):
         lines.append("")
         lines.append("Decisions:")

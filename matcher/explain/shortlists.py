@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from matcher.explain.outcomes import MODE_WORDS, reasons_for_unassigned, type_words
+from matcher.explain.outcomes import reasons_for_unassigned
 from matcher.pairs.score import priority, waiting_weeks, wish_rank
+from matcher.pairs.words import MODE_WORDS, type_words
 
 if TYPE_CHECKING:
     from matcher.shortlists.solve import ShortlistResult
