@@ -15,12 +15,9 @@ from cli.main import main
 from instances import distributions as d
 from instances.examples.make_small import OUT as SMALL_DIR
 from instances.examples.make_small import build_small
-from instances.generate import (
-    default_placements,
-    full_seat_costs,
-    generate_instance,
-    parse_week,
-)
+from instances.generate import default_placements, generate_instance
+from instances.generator.funding import full_seat_costs
+from instances.generator.state import parse_week
 from instances.read import read_instance, read_instance_with_warnings
 from instances.regions import (
     PRESETS,
