@@ -54,44 +54,47 @@ def format_client(expl: dict) -> str:
             f"  score {a['total']} = "
             + ", ".join(f"{k} {signed(v)}" for k, v in a["score"].items() if v or k == "priority")
         )
-        if expl.get("alternatives"):
-            lines.append("")
-            lines.append("Next-best placements:")
-            for alt in expl["alternatives"]:
-                lines.append(
-                    f"  {alt['placement_id']}: score {alt['score']} "
-                    f"({signed(alt['score_diff'])}) — {alt['why_not']}"
-                )
+        _section(
+            lines,
+            "Next-best placements:",
+            [
+                f"  {alt['placement_id']}: score {alt['score']} "
+                f"({signed(alt['score_diff'])}) — {alt['why_not']}"
+                for alt in expl.get("alternatives", [])
+            ],
+        )
     else:
         lines.append("NOT ASSIGNED" if outcome == "unassigned" else outcome.upper())
         for reason in expl.get("reasons", []):
             lines.append(f"  - {reason}")
         if expl.get("stored_reasons"):
             lines.append("  (the allocation file gave: " + "; ".join(expl["stored_reasons"]) + ")")
-    if expl.get("feasible"):
-        lines.append("")
-        lines.append(f"Feasible placements ({expl['feasible_count']}), best first:")
-        for e in expl["feasible"]:
-            mark = "*" if e["chosen"] else " "
-            tail = "chosen" if e["chosen"] else e.get("why_not", "")
-            lines.append(
-                f" {mark}{e['placement']}: score {e['score']}, {num(e['travel_min'])} min — {tail}"
-            )
-    if expl.get("near_misses"):
-        lines.append("")
-        lines.append("Closest placements that do not fit:")
-        for e in expl["near_misses"]:
-            lines.append(
-                f"  {e['placement']} ({num(e['travel_min'])} min): " + "; ".join(e["fails"])
-            )
-    if expl.get("envy"):
-        lines.append("")
-        lines.append("Placements you were feasible for that went to a client with lower priority:")
-        for e in expl["envy"]:
-            lines.append(
-                f"  {e['placement_id']} → {e['holder_id']} (priority {e['holder_priority']}): "
-                + "; ".join(e["why"])
-            )
+    _section(
+        lines,
+        f"Feasible placements ({expl.get('feasible_count', 0)}), best first:",
+        [
+            f" {'*' if e['chosen'] else ' '}{e['placement']}: score {e['score']}, "
+            f"{num(e['travel_min'])} min — {'chosen' if e['chosen'] else e.get('why_not', '')}"
+            for e in expl.get("feasible", [])
+        ],
+    )
+    _section(
+        lines,
+        "Closest placements that do not fit:",
+        [
+            f"  {e['placement']} ({num(e['travel_min'])} min): " + "; ".join(e["fails"])
+            for e in expl.get("near_misses", [])
+        ],
+    )
+    _section(
+        lines,
+        "Placements you were feasible for that went to a client with lower priority:",
+        [
+            f"  {e['placement_id']} → {e['holder_id']} (priority {e['holder_priority']}): "
+            + "; ".join(e["why"])
+            for e in expl.get("envy", [])
+        ],
+    )
     if expl.get("decisions"):
         lines.append("")
         lines.append("Decisions:")
@@ -158,3 +161,9 @@ def format_placement(expl: dict) -> str:
     for w in expl.get("warnings", []):
         lines.append(f"warning: {w}")
     return "\n".join(lines)
+
+
+def _section(lines: list[str], title: str, entries: list[str]) -> None:
+    """Append a blank line, `title` and `entries` to `lines` when there are entries."""
+    if entries:
+        lines.extend(["", title, *entries])
