@@ -27,12 +27,14 @@ def test_greedy_takes_clients_by_priority(rows):
     assert res.objective == 16 and feasible(rows, res.chosen)
 
 
+@pytest.mark.oracle
 def test_flow_without_budgets_is_an_upper_bound(rows):
     best, _ = brute_force(rows, SCORE)
     res = bl.flow_without_budgets(rows, SCORE)
     assert res.objective is None and res.bound >= best
 
 
+@pytest.mark.oracle
 @pytest.mark.parametrize("solver", ["glop", "pdlp"])
 def test_lp_bound_is_valid(rows, solver):
     best, _ = brute_force(rows, SCORE)
@@ -45,6 +47,7 @@ def test_pdlp_bound_comes_from_its_duals_not_its_objective(rows):
     assert "pdlp_seconds" in res.stats and res.bound >= 16
 
 
+@pytest.mark.oracle
 @pytest.mark.parametrize("solver", ["scip", "highs"])
 def test_mip_finds_the_optimum(rows, solver):
     best, _ = brute_force(rows, SCORE)
@@ -53,6 +56,7 @@ def test_mip_finds_the_optimum(rows, solver):
     assert res.bound >= best - 1e-6
 
 
+@pytest.mark.oracle
 def test_naive_cpsat_finds_the_optimum(rows):
     best, _ = brute_force(rows, SCORE)
     res = bl.naive_cpsat(rows, SCORE, time_limit=10)

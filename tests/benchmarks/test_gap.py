@@ -59,6 +59,7 @@ def test_parse_reads_every_problem_in_order():
     assert problems[1].capacity.tolist() == [5, 4, 4]
 
 
+@pytest.mark.oracle
 @pytest.mark.parametrize("index", [0, 1])
 def test_engine_finds_the_brute_force_optimum(index: int):
     problem = parse_gap(TWO_PROBLEMS, "two.txt")[index]
@@ -114,6 +115,7 @@ def test_read_gap_missing_file(tmp_path: Path):
         read_gap(tmp_path / "none.txt")
 
 
+@pytest.mark.oracle
 def test_cli_reports_cost_bound_and_gap_to_best_known(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ):

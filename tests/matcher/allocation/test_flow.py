@@ -4,6 +4,7 @@ bound valid, column generation equal to the full flow, locks and caps kept."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -66,6 +67,7 @@ def test_fractional_profits_give_a_valid_bound():
     assert res.bound - res.value < 1e-2
 
 
+@pytest.mark.oracle
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(

@@ -4,6 +4,7 @@ search (matcher/lns.py): each returns feasible allocations, exact where it claim
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from matcher.allocation import lns
 from matcher.allocation.colgen import solve_lp_columns
@@ -27,6 +28,7 @@ def _table(seed: int, clients: int = 10):
     return rows, np.array(score)
 
 
+@pytest.mark.oracle
 def test_mip_over_every_column_is_exact():
     for seed in range(4):
         rows, score = _table(seed, clients=7)  # 14 triples: brute force is cheap
@@ -37,6 +39,7 @@ def test_mip_over_every_column_is_exact():
         assert res.bound >= best - 1e-6
 
 
+@pytest.mark.oracle
 def test_restricted_mip_stays_in_its_columns_and_improves_the_start():
     rows, score = _table(1, clients=30)
     start = np.zeros(len(score), dtype=bool)
@@ -47,6 +50,7 @@ def test_restricted_mip_stays_in_its_columns_and_improves_the_start():
     assert feasible(rows, res.chosen) and res.objective > 0
 
 
+@pytest.mark.oracle
 def test_mip_stops_at_a_known_bound():
     rows, score = _table(2, clients=30)
     full = solve_mip(rows, score, time_limit=10)
@@ -105,6 +109,7 @@ def test_lns_improves_a_poor_start_and_stays_feasible():
     assert res.objective <= lp.bound + 1e-6
 
 
+@pytest.mark.oracle
 def test_lagrangian_bound_is_valid_for_any_prices():
     rows, score = _table(6, clients=7)
     best, _ = brute_force(rows, score)

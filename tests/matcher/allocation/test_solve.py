@@ -242,6 +242,7 @@ def tiny_instances(draw: st.DrawFn) -> Instance:
     return make(clients, pls, budget=budget, providers=providers, decisions=locks)
 
 
+@pytest.mark.oracle
 @settings(max_examples=40, deadline=None)
 @given(tiny_instances())
 def test_optimum_equals_brute_force_on_tiny_instances(inst: Instance):
@@ -256,6 +257,7 @@ def test_optimum_equals_brute_force_on_tiny_instances(inst: Instance):
     assert result.status == "OPTIMAL"
 
 
+@pytest.mark.oracle
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_optimum_equals_an_independent_mip_on_200_clients(seed: int):
     inst = generate_instance("pohjois-savo", 200, seed=seed)

@@ -838,6 +838,7 @@ def oracle_cost(inst: Instance, cid: str, pid: str) -> float:
     return float(p["weekly_cost"]) * rate * int(p["duration_weeks"])
 
 
+@pytest.mark.oracle
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_capacity_and_budget_flags_match_a_direct_count(data: st.DataObject) -> None:
@@ -947,6 +948,7 @@ def greedy(inst: Instance) -> Allocation:
     )
 
 
+@pytest.mark.oracle
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(inst=instances())
 def test_greedy_allocation_built_from_feasible_pairs_is_clean(inst: Instance) -> None:

@@ -477,6 +477,7 @@ def table_dict(inst: Instance, pairs: PairTable) -> dict[tuple[str, str, str], t
     }
 
 
+@pytest.mark.oracle
 @pytest.mark.parametrize("seed", [0, 1])
 def test_kd_tree_pruning_matches_brute_force(seed: int):
     inst = random_instance(seed)

@@ -79,6 +79,7 @@ def test_mixed_costs_on_one_list_are_reserved_exactly() -> None:
         assert res.objective == ref.objective
 
 
+@pytest.mark.oracle
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_instances())
 def test_level_model_is_exact_and_its_lists_hold_for_every_pick(
@@ -99,6 +100,7 @@ def test_level_model_is_exact_and_its_lists_hold_for_every_pick(
     assert every_pick_combination_holds(inst, lists)
 
 
+@pytest.mark.oracle
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_instances())
 def test_the_large_instance_path_keeps_every_rule(case: tuple[Instance, int, int]) -> None:

@@ -307,6 +307,7 @@ def test_polku_shortlist_writes_a_file_polku_check_accepts(
 # --- property: every combination of picks keeps budgets and caps ---------------------------------
 
 
+@pytest.mark.oracle
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_instances())
 def test_random_lists_keep_every_rule_for_every_pick_combination(
