@@ -117,7 +117,7 @@ def test_running_run_is_interrupted_by_a_restart_and_can_be_restarted(api):
 def test_failed_run_records_the_error(api):
     iid = api.upload_week()
     run = api.post(f"/instances/{iid}/runs", json={"time_limit": 2}).json()
-    with api.store._tx() as conn:  # noqa: SLF001 - simulate a request the solver rejects
+    with api.store._tx() as conn:  # simulate a request the solver rejects
         conn.execute(
             "UPDATE runs SET request = ? WHERE id = ?",
             ('{"time_limit": 2, "weights": {}, "mode": "nonsense"}', run["id"]),

@@ -14,9 +14,10 @@ from matcher.check.shortlists import check_shortlists
 from matcher.pairs.candidates import build_pairs
 from matcher.shortlists import solve as shortlist_module
 from matcher.shortlists.mip import build_level_model, prune, solve_list_mip, start_vector
-from matcher.shortlists.problem import build_problem, is_feasible, objective_value
+from matcher.shortlists.problem import ListProblem, build_problem, is_feasible, objective_value
 from matcher.shortlists.solve import ShortlistOptions, ShortlistResult, shortlist, to_shortlists
 from models.instance import Instance
+from models.shortlists import Shortlists
 from tests.matcher.shortlists.cases import (
     client,
     every_pick_combination_holds,
@@ -27,12 +28,16 @@ from tests.matcher.shortlists.cases import (
 )
 
 
-def _problem(inst: Instance, per_seat: int = 3, max_lists: int = 1):  # noqa: ANN202
+def _problem(
+    inst: Instance, per_seat: int = 3, max_lists: int = 1
+) -> tuple[ListProblem, ShortlistOptions]:
     options = ShortlistOptions(per_seat=per_seat, max_lists=max_lists)
     return build_problem(inst, build_pairs(inst), options), options
 
 
-def _lists(inst: Instance, prob, y: np.ndarray, z: np.ndarray, options):  # noqa: ANN001, ANN202
+def _lists(
+    inst: Instance, prob: ListProblem, y: np.ndarray, z: np.ndarray, options: ShortlistOptions
+) -> Shortlists:
     result = ShortlistResult(
         prob, y, z, "FEASIBLE", float(objective_value(prob, y)), None, 0.0, options
     )
