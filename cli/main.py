@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the one place that turns surprises into a message
+    except Exception as exc:  # the one place that turns surprises into a message
         if os.environ.get("POLKU_DEBUG"):
             raise
         print(f"polku {args.command}: error: {exc}", file=sys.stderr)
