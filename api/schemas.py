@@ -128,9 +128,22 @@ class ProblemOut(BaseModel):
     index: int | None = None
 
 
+class FieldError(BaseModel):
+    """One field of a request that failed validation."""
+
+    loc: list[str]
+    message: str
+    type: str
+
+
 class ErrorOut(BaseModel):
+    """Every error answer: `detail` in words; an upload's `problems` and `warnings`, a request's
+    field `errors`, or the rules a decision breaks (`errors`, texts)."""
+
     detail: str
     problems: list[ProblemOut] | None = None
+    warnings: list[ProblemOut] | None = None
+    errors: list[FieldError] | list[str] | None = None
 
 
 class InstanceCreated(BaseModel):
@@ -300,14 +313,28 @@ class Health(BaseModel):
     status: str
     database: str
     workers: int | None
+    free_disk_mb: int | None = None
 
 
 # the error answers every route may give, for the OpenAPI schema
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut},
-    403: {"model": ErrorOut},
-    404: {"model": ErrorOut},
-    409: {"model": ErrorOut},
-    413: {"model": ErrorOut},
-    422: {"model": ErrorOut},
+    400: {"model": ErrorOut, "description": "malformed JSON"},
+    401: {"model": ErrorOut, "description": "no, an unknown, a revoked or an expired token"},
+    403: {"model": ErrorOut, "description": "the token's role may not do this"},
+    404: {"model": ErrorOut, "description": "no such object for this caller"},
+    409: {"model": ErrorOut, "description": "the object's state does not allow it"},
+    413: {"model": ErrorOut, "description": "the body is over the size limit"},
+    415: {"model": ErrorOut, "description": "an unsupported content type"},
+    422: {"model": ErrorOut, "description": "the request or the upload is invalid"},
+    429: {"model": ErrorOut, "description": "too many queued runs for this user"},
+    500: {"model": ErrorOut, "description": "an unexpected error (with an id for the log)"},
+    507: {"model": ErrorOut, "description": "the server's disk is full; nothing changed"},
 }
+
+
+def errors_with(**descriptions: str) -> dict[int | str, dict[str, Any]]:
+    """ERRORS with route-specific descriptions, e.g. errors_with(**{"409": "…"})."""
+    out = {k: dict(v) for k, v in ERRORS.items()}
+    for code, text in descriptions.items():
+        out[int(code)]["description"] = text
+    return out

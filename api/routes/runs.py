@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.decisions import decisions_frame, effective_records, run_instance
-from api.deps import AnyUser, ClientId, Coordinator, RunId, StoreDep
+from api.deps import AnyUser, ClientId, Coordinator, RunId, SettingsDep, StoreDep
 from api.lookups import allocation_dict, allocation_text, load_instance, visible_run
 from api.outputs import decision_out, run_out
 from api.schemas import ERRORS, ClientOut, NextWeekOut, NextWeekRequest, RunOut
@@ -40,10 +40,11 @@ def cancel_run(run_id: RunId, user: Coordinator, store: StoreDep) -> RunOut:
 
 
 @router.post("/runs/{run_id}/restart", response_model=RunOut, responses=ERRORS)
-def restart_run(run_id: RunId, user: Coordinator, store: StoreDep) -> RunOut:
-    """Queue an interrupted, failed or cancelled run again (same id, same request)."""
+def restart_run(run_id: RunId, user: Coordinator, store: StoreDep, settings: SettingsDep) -> RunOut:
+    """Queue an interrupted, failed or cancelled run again (same id, same request); 429 when
+    the caller has the most runs queued or running they may."""
     visible_run(store, user, run_id)
-    return run_out(store, store.restart_run(run_id))
+    return run_out(store, store.restart_run(run_id, user.name, settings.max_queued_runs))
 
 
 CSV_COLUMNS = (
