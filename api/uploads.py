@@ -34,6 +34,7 @@ from instances.read.archives import INSTANCE_JSON, ZipLimits, load_files
 from instances.read.tables import read_table
 from instances.validate import check_instance
 from instances.write import write_instance
+from models.csvsafe import neutralise
 from models.instance import Instance
 from models.schema import FILES
 
@@ -196,7 +197,9 @@ def table_csv(filename: str, records: Any, problems: list[Problem]) -> bytes:
                     )
                 )
                 text = ""
-            row.append(text.replace("\r", " ").replace("\n", " "))
+            text = text.replace("\r", " ").replace("\n", " ")
+            # as instances.write does, so the reader's restore gives back exactly this text
+            row.append(neutralise(text) if kinds.get(col) in (None, "str", "list") else text)
         writer.writerow(row)
     return buf.getvalue().encode("utf-8")
 

@@ -281,3 +281,49 @@ def test_upload_errors_show_no_server_paths(api):
     r = upload_zip(api, b"PK\x03\x04 broken")
     text = json.dumps(r.json())
     assert r.status_code == 422 and not re.search(r"/tmp|polku-upload", text), text
+
+
+def test_formula_reasons_round_trip_through_next_week(api):
+    """A reject reason that is a formula goes into next week's decisions.csv with an apostrophe
+    in front (a spreadsheet shows text) and comes back from the snapshot exactly as typed."""
+    iid = api.upload_week()
+    run_id = api.solved_run(iid)
+    proposal = api.get(f"/runs/{run_id}/proposals", "liaison_a").json()["proposals"][0]
+    formula = '=HYPERLINK("http://evil.example","click")'
+    r = api.post(
+        f"/runs/{run_id}/decisions",
+        "liaison_a",
+        json={
+            "client_id": proposal["client_id"],
+            "placement_id": proposal["placement_id"],
+            "decision": "reject",
+            "reason": formula,
+        },
+    )
+    assert r.status_code == 201, r.text
+    rerun = api.solved_run(iid)
+    assert api.post(f"/runs/{rerun}/publish").status_code == 200
+    r = api.post(f"/runs/{rerun}/next-week", json={})
+    assert r.status_code in (200, 201), r.text
+    nxt = r.json()["id"]
+    data = api.get(f"/instances/{nxt}/download").content
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        decisions = next(zf.read(n) for n in zf.namelist() if n.endswith("decisions.csv"))
+    text = decisions.decode()
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text and '"=HYPERLINK' not in text
+    inst = api.client.app.state.instances  # the parsed snapshot, read back by the reader
+    from api.uploads import load_stored
+
+    row = api.store.get_instance(nxt)
+    reasons = set(load_stored(api.store.instance_data(nxt), row.name).decisions["reason"])
+    assert formula in reasons and inst is not None
+
+
+def test_allocation_csv_is_spreadsheet_safe(api):
+    rec = week_records()
+    for c in rec["clients"]:
+        c["id"] = "-" + c["id"] if c["id"] == "c2" else c["id"]
+    iid = api.upload_week(rec)
+    run_id = api.solved_run(iid)
+    text = api.get(f"/runs/{run_id}/allocation", params={"format": "csv"}).text
+    assert "'-c2," in text and "\n-c2," not in text

@@ -19,6 +19,7 @@ from api.store import NewInstance
 from api.uploads import counts_of, instance_zip, load_stored, provider_ids, sha256
 from instances.next_week import NextWeekError, next_week
 from models.allocation import Allocation
+from models.csvsafe import neutralise_all
 
 router = APIRouter(tags=["runs"])
 
@@ -60,7 +61,8 @@ CSV_COLUMNS = (
 
 
 def allocation_csv(alloc: dict[str, Any], placements: dict[str, tuple[str, str]]) -> str:
-    """The assignments as CSV: one row per client placed, score total then each component."""
+    """The assignments as CSV: one row per client placed, score total then each component; ids
+    made safe for spreadsheets (models.csvsafe)."""
     components: list[str] = []
     for a in alloc.get("assignments", []):
         components += [k for k in a.get("score", {}) if k not in components]
@@ -72,11 +74,9 @@ def allocation_csv(alloc: dict[str, Any], placements: dict[str, tuple[str, str]]
         provider, ptype = placements.get(a["placement_id"], ("", ""))
         writer.writerow(
             [
-                a["client_id"],
-                a["placement_id"],
-                provider,
-                ptype,
-                a.get("pool_id", ""),
+                *neutralise_all(
+                    [a["client_id"], a["placement_id"], provider, ptype, a.get("pool_id") or ""]
+                ),
                 a.get("cost", ""),
                 a.get("travel_min", ""),
                 sum(score.values()),
