@@ -171,7 +171,7 @@ def get_client(
 ) -> ClientOut:
     """One client in this run: the assignment (with score and alternatives) or the reasons left
     out, the decisions on their pairs, and the explanation computed from the data."""
-    from matcher.explain.outcomes import explain_client
+    from matcher.explain.views import explain_client
 
     run, row = visible_run(store, user, run_id)
     alloc_raw = allocation_dict(request, store, run)
