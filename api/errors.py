@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import re
 import sqlite3
 import uuid
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.store import Conflict, NotFound, TooMany
@@ -110,7 +112,30 @@ async def unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem(500, f"internal error (id {error_id}); the server log has the details")
 
 
+def methods_of(app: FastAPI, path: str) -> list[str]:
+    """The methods the published schema lists for `path` (its templates matched as patterns)."""
+    methods: set[str] = set()
+    for template, ops in app.openapi()["paths"].items():
+        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, path):
+            methods |= {m.upper() for m in ops}
+    return sorted(methods)
+
+
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's HTTP errors as ours; a 405 lists in `Allow` every method the path has (the
+    router alone names only the first route that matched it)."""
+    assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        methods = methods_of(request.app, request.url.path)
+        if methods:
+            headers["Allow"] = ", ".join(methods)
+    return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code, headers=headers)
+
+
 def install_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(UploadError, upload_error)
     app.add_exception_handler(WeightsError, weights_error)

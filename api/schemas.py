@@ -7,10 +7,11 @@ decision, and the tests pin its exact set of fields.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -18,6 +19,14 @@ from pydantic import (
     StrictInt,
     model_validator,
 )
+
+
+def _whole(value: Any) -> Any:
+    """22.0 is the whole number 22 (JSON Schema's integer); booleans and strings stay refused."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+WholeInt = Annotated[StrictInt, BeforeValidator(_whole)]
 
 RunStatus = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
 
@@ -46,15 +55,15 @@ class RunRequest(Strict):
         "±max_weight (settings), pathway_stage an object of whole numbers",
     )
     mode: Literal["weighted", "lexicographic"] = "weighted"
-    seed: StrictInt = Field(0, ge=0, le=2**31 - 1)
-    workers: StrictInt | None = Field(None, ge=1, le=64, description="CP-SAT workers (capped)")
+    seed: WholeInt = Field(0, ge=0, le=2**31 - 1)
+    workers: WholeInt | None = Field(None, ge=1, le=64, description="CP-SAT workers (capped)")
     kind: Literal["allocation", "shortlist"] = Field(
         "allocation", description="allocation (one client per seat) or shortlist (issue 8)"
     )
-    per_seat: StrictInt = Field(
+    per_seat: WholeInt = Field(
         3, ge=1, le=10, description="shortlist: candidates per free seat (K)"
     )
-    max_lists: StrictInt = Field(
+    max_lists: WholeInt = Field(
         1, ge=1, le=10, description="shortlist: lists per client at most (L)"
     )
 
@@ -110,7 +119,7 @@ class DecisionRequest(Strict):
 class NextWeekRequest(Strict):
     """How many weeks after the published run's week the new snapshot is (default 1)."""
 
-    weeks: StrictInt = Field(1, ge=1, le=52)
+    weeks: WholeInt = Field(1, ge=1, le=52)
 
 
 # ---------------------------------------------------------------- responses

@@ -27,7 +27,7 @@ def accept_errors(
     """Errors, each starting with the rule it breaks ('ability: …', 'seats: …', 'budget: …'),
     if `client_id` were locked into `placement_id` on top of `history`; [] when it may stand."""
     from matcher.pairs.costs import pair_cost
-    from matcher.pairs.feasibility import RULE_TEXT, check_pairs
+    from matcher.pairs.rules import RULES, check_pairs
 
     others = [d for d in history if (d.client_id, d.placement_id) != (client_id, placement_id)]
     inst = run_instance(base, weights, others)
@@ -38,7 +38,7 @@ def accept_errors(
         return [f"unknown: ({client_id}, {placement_id}) is not a pair of the instance"]
     c, p = np.array([c_hits[0]]), np.array([p_hits[0]])
     errors = [
-        f"{rule}: {client_id} → {placement_id}: {RULE_TEXT[rule]}"
+        f"{rule}: {client_id} → {placement_id}: {RULES[rule].reason(inst, int(c[0]), int(p[0]), None)}"
         for rule, ok in check_pairs(inst, c, p).items()
         if rule != "seats" and not bool(ok[0])
     ]
