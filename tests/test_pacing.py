@@ -132,3 +132,25 @@ def test_hindsight_bounds_every_policy(small_year):
         # the appropriation is never overspent
         spent = np.sum(result.state.spent_curve, axis=0)
         assert np.all(spent <= small_year.appropriation + 0.01)
+
+
+def test_polku_simulate_writes_the_year(tmp_path, capsys):
+    import json
+
+    from cli.main import main
+
+    code = main(
+        [
+            "simulate", "--region", "satakunta", "--weeks", "4", "--clients", "120",
+            "--seed", "5", "--policy", "dual", "--time-limit", "1", "--out", str(tmp_path),
+            "--quiet",
+        ]
+    )  # fmt: skip
+    assert code == 0
+    row = json.loads((tmp_path / "year.json").read_text(encoding="utf-8"))
+    assert row["policy"] == "dual" and row["placed"] > 0
+    assert len(row["spent_by_week"]) == 4
+    assert row["spent_by_week"] == sorted(row["spent_by_week"])  # cumulative
+    assert set(row["wait_by_group"]) >= {"youth", "long_term"}
+    assert main(["simulate", "--region", "atlantis", "--policy", "dual", "--quiet"]) == 2
+    assert "atlantis" in capsys.readouterr().err
