@@ -106,3 +106,62 @@ def read_period(inst: Instance) -> Period | None:
         pools=pools,
         curve=list(section.get("curve") or []),
     )
+
+
+def _week_index(week: str) -> int | None:
+    """Weeks since 2000-W01 of an ISO week (None when it is not one)."""
+    from datetime import date
+
+    if not WEEK_RE.match(week or ""):
+        return None
+    try:
+        monday = date.fromisocalendar(int(week[:4]), int(week[6:8]), 1)
+    except ValueError:
+        return None
+    return (monday - date(2000, 1, 3)).days // 7
+
+
+def period_summary(period: Period, week: str, used: dict[str, float]) -> dict[str, Any]:
+    """The period view of one week's run: per pool the appropriation, spent before, this week's
+    use, left after and the price; and the spending curve so far (the weeks the instance lists
+    plus this one) against the even plan (appropriation × share of the period's weeks gone)."""
+    now = _week_index(week)
+    pools, total, spent = [], 0.0, 0.0
+    for p in period.pools:
+        this = float(used.get(p.pool_id, 0.0))
+        pools.append(
+            {
+                "pool_id": p.pool_id,
+                "period_budget": round(p.budget, 2),
+                "spent_before": round(p.spent, 2),
+                "used_this_week": round(this, 2),
+                "left_after": round(max(p.left - this, 0.0), 2),
+                "price_per_eur": p.price,
+                "end_week": p.end_week or period.end_week,
+            }
+        )
+        total += p.budget
+        spent += p.spent + this
+    start = _week_index(period.start_week)
+    end = _week_index(period.end_week or (period.pools[0].end_week if period.pools else ""))
+    plan_share = None
+    if now is not None and start is not None and end is not None and end >= start:
+        plan_share = min(max((now - start + 1) / (end - start + 1), 0.0), 1.0)
+    curve = [dict(c) for c in period.curve]
+    curve.append(
+        {
+            "week": week,
+            "spent": round(spent, 2),
+            "plan": round(total * plan_share, 2) if plan_share is not None else None,
+        }
+    )
+    return {
+        "policy": period.policy,
+        "start_week": period.start_week,
+        "end_week": period.end_week,
+        "period_budget": round(total, 2),
+        "spent": round(spent, 2),
+        "plan": curve[-1]["plan"],
+        "pools": pools,
+        "curve": curve,
+    }
