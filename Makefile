@@ -21,6 +21,8 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/polku bench --out benchmarks
+	$(BIN)/python -m benchmarks.gap_suite benchmarks/.instances/gap
+	$(BIN)/polku bench --gap-dir benchmarks/.instances/gap --time-limit 60
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
