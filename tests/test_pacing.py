@@ -4,36 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_solve import client, placement
 
 from instances.arrivals import Population, Year, YearSettings, year_population
 from instances.build import build_instance
 from matcher.pacing.policies import POLICIES, WeekContext, week_budget
 from matcher.pacing.simulate import simulate
-
-TYPES = ["work_trial", "wage_subsidy", "coaching", "participation"]
-
-
-def client(cid: str, days: int) -> dict:
-    return dict(
-        id=cid,
-        municipality="Kuopio",
-        lat=62.89,
-        lon=27.68,
-        age=40,
-        benefit_days=days,
-        unemployed_months=days // 21,
-        work_ability=4,
-        partial_work_ability=False,
-        languages=["fi"],
-        needs=[],
-        interests=[],
-        transport="car",
-        max_commute_min=60,
-        consents=TYPES,
-        current_placement="",
-        months_used={},
-        weeks_since_activation=0,
-    )
 
 
 def two_week_year() -> Year:
@@ -42,22 +18,7 @@ def two_week_year() -> Year:
     inst = build_instance(
         clients=[client("a", 20), client("b", 1400)],
         placements=[
-            dict(
-                id="p1",
-                type="work_trial",
-                provider_id="v1",
-                municipality="Kuopio",
-                lat=62.9,
-                lon=27.7,
-                seats=2,
-                min_work_ability=1,
-                language="fi",
-                features=[],
-                sector="",
-                duration_weeks=2,
-                weekly_cost=1000.0,
-                funding_pools=["f1"],
-            )
+            placement("p1", type="work_trial", seats=2, duration_weeks=2, weekly_cost=1000.0)
         ],
         providers=[{"id": "v1", "name": "V", "kind": "company", "municipality": "Kuopio"}],
         pools=[{"id": "f1", "name": "F", "budget": 2000.0, "types": [], "municipalities": []}],
