@@ -59,8 +59,9 @@ def _group_rows(
     return rank[k], cols, values[cols], owners
 
 
-def build_rows(inst: Instance, pairs: PairTable) -> Rows:
-    """Every hard constraint of FORMAT.md over `pairs` as sparse rows."""
+def build_rows(inst: Instance, pairs: PairTable, clients: np.ndarray | None = None) -> Rows:
+    """Every hard constraint of FORMAT.md over `pairs` as sparse rows; with `clients` (row
+    indices: one part of a national run) only their locks are kept."""
     cols = inst.columns
     n = len(pairs)
     ones = np.ones(n, dtype=np.int64)
@@ -104,6 +105,8 @@ def build_rows(inst: Instance, pairs: PairTable) -> Rows:
     add("cap", provider, capped, ones, 0, cols.v_max_subsidised)
 
     locks = np.flatnonzero(cols.d_lock)
+    if clients is not None:
+        locks = locks[np.isin(cols.d_client[locks], clients)]
     if len(locks):
         key = pairs.client * max(cols.n_placements, 1) + pairs.placement
         lock_keys = cols.d_client[locks] * max(cols.n_placements, 1) + cols.d_placement[locks]
