@@ -257,7 +257,7 @@ def test_week_through_the_pages(
 
     # --- the liaison of the busiest provider rejects one proposal
     liaison_token = create_token(
-        week["db"], "liaison", providers=[provider], name="Liisa Yhteyshenkilö"
+        week["db"], "liaison", region=REGION, providers=[provider], name="Liisa Yhteyshenkilö"
     )
     liaison = new_page(browser)
     called: list[str] = []

@@ -11,7 +11,14 @@ from typing import Any
 import httpx
 import pytest
 from test_api_e2e import Server
-from test_web_pages import browser, new_page, server, sign_in, week  # noqa: F401 - fixtures
+from test_web_pages import (  # noqa: F401 - fixtures
+    REGION,
+    browser,
+    new_page,
+    server,
+    sign_in,
+    week,
+)
 
 from api.auth import create_token
 
@@ -58,7 +65,7 @@ def test_liaison_picks_from_a_list_and_the_pick_holds(
     client = chosen["candidates"][0]["client_id"]
 
     liaison_token = create_token(
-        week["db"], "liaison", providers=[provider], name="Leena Yhteyshenkilö"
+        week["db"], "liaison", region=REGION, providers=[provider], name="Leena Yhteyshenkilö"
     )
     liaison = new_page(browser)
     sign_in(liaison, server.url, liaison_token, "/liaison")
