@@ -89,3 +89,22 @@ def test_on_a_local_ray_with_two_cpus(week):
     assert nat.result.stats["workers"] == 2
     _check(week, nat, one.objective)
     assert nat.result.objective >= 0.99 * one.objective
+
+
+def test_cli_refuses_pairs_out_with_ray(tmp_path, capsys):
+    from cli.main import main
+
+    code = main(
+        [
+            "solve",
+            "instances/examples/small",
+            "--ray",
+            "--out",
+            str(tmp_path / "a.json"),
+            "--pairs-out",
+            str(tmp_path / "p.csv"),
+        ]
+    )
+    assert code == 2
+    assert "--pairs-out" in capsys.readouterr().err
+    assert not (tmp_path / "a.json").exists()
