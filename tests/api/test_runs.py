@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
 
 def test_run_lifecycle_and_reading_the_result(api):
     iid = api.upload_week()
