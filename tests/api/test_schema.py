@@ -9,7 +9,8 @@ from pathlib import Path
 
 import schemathesis
 from hypothesis import HealthCheck, settings
-from test_api_support import make_api
+
+from tests.api.support import make_api
 
 API = make_api(Path(tempfile.mkdtemp(prefix="polku-schema-")))
 API.solved_run(API.upload_week())

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_solve import client, placement
 
 from instances.arrivals import Population, Year, YearSettings, year_population
 from instances.build import build_instance
 from matcher.pacing.policies import POLICIES, WeekContext, week_budget
 from matcher.pacing.simulate import simulate
+from tests.matcher.cases import client, placement
 
 
 def two_week_year() -> Year:

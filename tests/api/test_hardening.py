@@ -10,11 +10,11 @@ import re
 import zipfile
 
 import pytest
-from test_api_support import make_api, open_api, week_records, week_zip
 
 from api.auth import create_token
 from api.limits import json_shape
 from api.security import content_disposition
+from tests.api.support import make_api, open_api, week_records, week_zip
 
 
 @pytest.fixture
