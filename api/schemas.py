@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 RunStatus = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
 
 
+ClientState = Literal["assigned", "unassigned", "in_current_placement"]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -266,7 +269,7 @@ class DecisionOut(BaseModel):
 class ClientOut(BaseModel):
     run_id: int
     client_id: str
-    state: Literal["assigned", "unassigned", "in_current_placement"]
+    state: ClientState
     assignment: dict[str, Any] | None
     reasons: list[str]
     decisions: list[DecisionOut]

@@ -7,6 +7,8 @@ is answered 404, the same as an id that does not exist.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Query, Request
 
 from api.decisions import pair_states
@@ -18,7 +20,7 @@ from api.services.decisions import record_decision
 from models.instance import Instance
 
 router = APIRouter(tags=["decisions"])
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "no such run, provider or proposal for this caller"},
     409: {"description": "the run is not done, or its week is published"},
 }

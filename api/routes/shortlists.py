@@ -31,7 +31,7 @@ from models.instance import Instance
 from models.shortlists import Shortlists
 
 router = APIRouter(tags=["shortlists"])
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "no such run, list or candidate for this caller"},
     409: {
         "description": "the pick breaks a rule (named in `errors`), or the run is not "

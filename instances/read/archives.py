@@ -45,13 +45,13 @@ def load_files(path: Path, log: ProblemLog) -> dict[str, bytes]:
             prefix = zip_prefix(list(members), str(path), log)
             if prefix is None:
                 return {}
-            names = {
+            inside = {
                 m[len(prefix) :]: m
                 for m in members
                 if m.startswith(prefix) and "/" not in m[len(prefix) :]
             }
             return {
-                canon: zf.read(names[found]) for canon, found in match_names(names, log).items()
+                canon: zf.read(inside[found]) for canon, found in match_names(inside, log).items()
             }
     except (zipfile.BadZipFile, OSError, EOFError) as exc:  # a damaged member
         log.error(str(path), f"cannot be read as a zip ({exc})", expected="an intact .zip")
@@ -95,7 +95,7 @@ def zip_prefix(members: list[str], zip_name: str, log: ProblemLog) -> str | None
 
 def match_names(names: Mapping[str, Any], log: ProblemLog) -> dict[str, str]:
     """Canonical instance file name → the name found, exact first, else case-insensitive."""
-    lower = {}
+    lower: dict[str, str] = {}
     for name in names:
         lower.setdefault(name.lower(), name)
     out = {}

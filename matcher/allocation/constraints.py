@@ -86,7 +86,7 @@ def build_rows(inst: Instance, pairs: PairTable) -> Rows:
         lo.append(
             np.broadcast_to(np.asarray(lo_of, dtype=np.int64), owners.shape)
             if np.isscalar(lo_of)
-            else lo_of[owners]
+            else np.asarray(lo_of)[owners]
         )
         hi.append(hi_of[owners])
         family.append(np.full(len(owners), name))

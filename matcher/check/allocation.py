@@ -8,6 +8,7 @@ re-derived, which keeps a 200 000-client allocation to seconds.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -113,7 +114,7 @@ def row_records(frame: Any, cls: type) -> list[Any]:
     Converting whole columns with `tolist()` instead of row dicts makes 200 000 clients take about
     a second instead of several; tests assert the result equals the Instance's own records.
     """
-    fields = list(cls.__dataclass_fields__)
+    fields = [f.name for f in dataclasses.fields(cls)]
     names = [n for n in fields if n in frame.columns]
     columns = [_plain_column(frame[n], n) for n in names]
     if names == fields:
@@ -342,9 +343,8 @@ def score_components(
     """The unrounded score components of models/weights.py's formula for one pair."""
     w, rules = facts.weights, facts.rules
     saved_per_week = rules.liability_share(client.benefit_days) * rules.liability_daily_benefit * 5
-    waiting = client.weeks_since_activation
-    if waiting is None:
-        waiting = client.unemployed_months * WEEKS_PER_MONTH
+    known = client.weeks_since_activation
+    waiting = client.unemployed_months * WEEKS_PER_MONTH if known is None else float(known)
     priority = (
         w.placed
         + w.benefit_days * min(client.benefit_days, w.benefit_days_cap) / 100
@@ -554,17 +554,17 @@ def _check_pools(
             )
     reported: Counter[str] = Counter(p.pool_id for p in alloc.pools)
     for p in alloc.pools:
-        pool = facts.pools.get(p.pool_id)
-        if pool is None:
+        fund = facts.pools.get(p.pool_id)
+        if fund is None:
             out.append(
                 Violation("pools", f"pools lists unknown pool {p.pool_id!r}", pool_id=p.pool_id)
             )
             continue
-        if abs(p.budget - pool.budget) > COST_TOL:
+        if abs(p.budget - fund.budget) > COST_TOL:
             out.append(
                 Violation(
                     "pools",
-                    f"reported budget {p.budget:.2f} ≠ instance {pool.budget:.2f}",
+                    f"reported budget {p.budget:.2f} ≠ instance {fund.budget:.2f}",
                     pool_id=p.pool_id,
                 )
             )

@@ -263,17 +263,17 @@ def _check_guarantee(
     listed: Counter[str] = Counter()
     for p in lists.pools:
         listed[p.pool_id] += 1
-        pool = facts.pools.get(p.pool_id)
-        if pool is None:
+        fund = facts.pools.get(p.pool_id)
+        if fund is None:
             out.append(
                 Violation("pools", f"pools lists unknown pool {p.pool_id!r}", pool_id=p.pool_id)
             )
             continue
-        if abs(p.budget - pool.budget) > COST_TOL:
+        if abs(p.budget - fund.budget) > COST_TOL:
             out.append(
                 Violation(
                     "pools",
-                    f"budget {p.budget:.2f} ≠ instance {pool.budget:.2f}",
+                    f"budget {p.budget:.2f} ≠ instance {fund.budget:.2f}",
                     pool_id=p.pool_id,
                 )
             )
