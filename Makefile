@@ -26,6 +26,8 @@ test-all: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/polku bench --out benchmarks
+	$(BIN)/python -m benchmarks.gap_suite benchmarks/.instances/gap
+	$(BIN)/polku bench --gap-dir benchmarks/.instances/gap --time-limit 60
 
 # The same checks as .pre-commit-config.yaml; any finding fails.
 lint: $(STAMP)

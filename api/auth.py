@@ -1,17 +1,21 @@
-"""Bearer tokens and roles: admin, coordinator (of one region), liaison (of a set of providers).
+"""Bearer tokens and roles: admin, coordinator (of one region), liaison (of a set of providers
+in one region — provider ids repeat across regions, so a liaison always names the region).
 
 A token is 32 random bytes shown once; only its SHA-256 is stored (a high-entropy secret needs
 no slow hash: nobody can guess it, and a stolen database yields no usable token). `current_user`
 is the FastAPI dependency that turns the Authorization header into a `Principal`; the
 `can_see_*` functions are the one place that decides who sees which instance or provider.
+Every token expires (`DEFAULT_EXPIRY` unless `--expires` says otherwise); revoking ends it early.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +24,9 @@ from fastapi import Depends, HTTPException, Request, status
 from api.store import ROLES, InstanceRow, Store, open_store
 
 TOKEN_PREFIX = "polku_"
+DEFAULT_EXPIRY = timedelta(days=90)
+MAX_EXPIRY = timedelta(days=366)
+_DURATION = re.compile(r"^\s*(\d{1,4})\s*([dh])\s*$")
 
 
 class TokenError(ValueError):
@@ -60,10 +67,27 @@ def check_token_request(role: str, region: str | None, providers: Iterable[str])
         raise TokenError("a coordinator token needs --region (the region the coordinator serves)")
     if role == "liaison" and not providers:
         raise TokenError("a liaison token needs --providers (the provider ids the liaison handles)")
+    if role == "liaison" and not region:
+        raise TokenError(
+            "a liaison token needs --region (provider ids repeat across regions; the liaison "
+            "handles the providers of one region)"
+        )
     if role == "admin" and (region or providers):
         raise TokenError("an admin token sees every region; give no --region or --providers")
     if any(not p.strip() for p in providers):
         raise TokenError("--providers has an empty provider id")
+
+
+def parse_expiry(text: str) -> timedelta:
+    """A token lifetime from `--expires`: whole days (`30d`) or hours (`12h`), at most a year."""
+    match = _DURATION.match(text)
+    if not match:
+        raise TokenError(f"--expires must be like 30d or 12h, got {text!r}")
+    number, unit = int(match.group(1)), match.group(2)
+    span = timedelta(days=number) if unit == "d" else timedelta(hours=number)
+    if span <= timedelta(0) or span > MAX_EXPIRY:
+        raise TokenError(f"--expires must be between 1h and {MAX_EXPIRY.days}d, got {text!r}")
+    return span
 
 
 def create_token(
@@ -72,11 +96,15 @@ def create_token(
     region: str | None = None,
     providers: Iterable[str] | None = None,
     name: str = "",
+    expires_in: timedelta = DEFAULT_EXPIRY,
 ) -> str:
     """Create a token in `db` (a Store, or a database path/URL) and return it: the only time it is
-    ever seen in clear."""
+    ever seen in clear. It stops working after `expires_in`."""
     providers = tuple(p.strip() for p in (providers or ()))
     check_token_request(role, region, providers)
+    if expires_in <= timedelta(0) or expires_in > MAX_EXPIRY:
+        raise TokenError(f"a token lives between 1 s and {MAX_EXPIRY.days} days")
+    expires_at = (datetime.now(UTC) + expires_in).isoformat(timespec="milliseconds")
     store = open_store(str(db)) if isinstance(db, (str, Path)) else db
     if isinstance(db, (str, Path)):
         store.migrate()
@@ -84,7 +112,14 @@ def create_token(
     label = name or (
         f"{role}-{region}" if region else f"{role}-{'-'.join(providers)}" if providers else role
     )
-    store.add_token(label, role, region or None, providers, hash_token(token))
+    store.add_token(
+        label,
+        role,
+        region or None,
+        providers,
+        hash_token(token),
+        expires_at.replace("+00:00", "Z"),
+    )
     return token
 
 
@@ -107,7 +142,7 @@ def current_user(request: Request, store: Annotated[Store, Depends(get_store)]) 
     if row is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            "unknown or revoked token",
+            "unknown, revoked or expired token",
             headers={"WWW-Authenticate": "Bearer"},
         )
     return Principal(row.id, row.name, row.role, row.region, frozenset(row.providers))
@@ -133,15 +168,14 @@ def same_region(a: str | None, b: str | None) -> bool:
 
 
 def can_see_instance(user: Principal, inst: InstanceRow) -> bool:
-    """Admins see every instance, coordinators those of their region, liaisons those holding one
-    of their providers (within their region, when the token names one)."""
+    """Admins see every instance, coordinators those of their region, liaisons those of their
+    region holding one of their providers (a liaison token without a region, made before
+    regions were required, sees nothing)."""
     if user.is_admin:
         return True
-    if user.role == "coordinator":
-        return same_region(user.region, inst.region)
-    if user.region and not same_region(user.region, inst.region):
+    if not same_region(user.region, inst.region):
         return False
-    return bool(user.providers & set(inst.providers))
+    return user.role == "coordinator" or bool(user.providers & set(inst.providers))
 
 
 def visible_providers(user: Principal, inst: InstanceRow) -> set[str]:

@@ -9,6 +9,7 @@ decisions and the run's weights.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,7 +18,7 @@ import pandas as pd
 from api.store import DecisionRow
 from instances.build import frame_from_records
 from models.instance import Instance
-from models.weights import Weights
+from models.weights import Weights, WeightsError
 
 KIND_OF = {"accept": "lock", "reject": "forbid"}
 STATE_OF = {"lock": "accepted", "forbid": "rejected"}
@@ -85,9 +86,27 @@ def run_instance(
     return with_decisions.with_weights(Weights.from_dict(weights))
 
 
-def merged_weights(base: Instance, requested: dict[str, Any]) -> dict[str, Any]:
+def merged_weights(
+    base: Instance, requested: dict[str, Any], max_weight: float = 1e6
+) -> dict[str, Any]:
     """The instance's weights with the request's on top, validated (WeightsError names keys)."""
     merged = {**base.weights.to_dict(), **requested}
     if isinstance(requested.get("pathway_stage"), dict):
         merged["pathway_stage"] = {**base.weights.pathway_stage, **requested["pathway_stage"]}
-    return Weights.from_dict(merged).to_dict()
+    weights = Weights.from_dict(merged).to_dict()
+    check_weight_range(weights, max_weight)
+    return weights
+
+
+def check_weight_range(weights: dict[str, Any], max_weight: float) -> None:
+    """WeightsError naming each weight outside ±max_weight (or not finite): a weight of 1e308
+    overflows the solver's integer scores and would give a wrong 'optimal' allocation."""
+    problems = []
+    for key, value in weights.items():
+        values = value.items() if isinstance(value, dict) else [("", value)]
+        for sub, v in values:
+            name = f"weights.{key}.{sub}" if sub else f"weights.{key}"
+            if not math.isfinite(float(v)) or abs(float(v)) > max_weight:
+                problems.append(f"{name}: {v!r} is outside the allowed range ±{max_weight:g}")
+    if problems:
+        raise WeightsError(problems)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from api.auth import Principal, current_user, get_store, require_role
 from api.settings import Settings
@@ -20,3 +20,10 @@ StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 AnyUser = Annotated[Principal, Depends(current_user)]
 Coordinator = Annotated[Principal, Depends(require_role("admin", "coordinator"))]
+
+# Ids are bounded so that no value reaches SQLite's 64-bit integers (an id above is a 422 with
+# the field named, not an OverflowError); 2^53 - 1 also keeps every id exact in JavaScript.
+MAX_ID = 2**53 - 1
+RunId = Annotated[int, Path(ge=1, le=MAX_ID, description="a run id")]
+InstanceId = Annotated[int, Path(ge=1, le=MAX_ID, description="an instance id")]
+ClientId = Annotated[str, Path(min_length=1, max_length=200, description="a client id")]

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    model_validator,
+)
 
 RunStatus = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
 
@@ -27,18 +35,31 @@ class Strict(BaseModel):
 class RunRequest(Strict):
     """Start a run: seconds to solve, weights over the instance's, mode, seed, CP-SAT workers."""
 
-    time_limit: float | None = Field(None, gt=0, description="seconds; default from settings")
-    weights: dict[str, Any] = Field(
-        default_factory=dict, description="objective weights overriding the instance's"
+    time_limit: StrictInt | StrictFloat | None = Field(
+        None,
+        gt=0,
+        le=86400,
+        description="seconds (a number, not a string or boolean); default and upper limit "
+        "from settings",
+    )
+    weights: dict[str, StrictInt | StrictFloat | dict[str, StrictInt]] = Field(
+        default_factory=dict,
+        max_length=40,
+        description="objective weights overriding the instance's; each a number within "
+        "±max_weight (settings), pathway_stage an object of whole numbers",
     )
     mode: Literal["weighted", "lexicographic"] = "weighted"
-    seed: int = Field(0, ge=0, le=2**31 - 1)
-    workers: int | None = Field(None, ge=1, le=64, description="CP-SAT workers (capped)")
+    seed: StrictInt = Field(0, ge=0, le=2**31 - 1)
+    workers: StrictInt | None = Field(None, ge=1, le=64, description="CP-SAT workers (capped)")
     kind: Literal["allocation", "shortlist"] = Field(
         "allocation", description="allocation (one client per seat) or shortlist (issue 8)"
     )
-    per_seat: int = Field(3, ge=1, le=10, description="shortlist: candidates per free seat (K)")
-    max_lists: int = Field(1, ge=1, le=10, description="shortlist: lists per client at most (L)")
+    per_seat: StrictInt = Field(
+        3, ge=1, le=10, description="shortlist: candidates per free seat (K)"
+    )
+    max_lists: StrictInt = Field(
+        1, ge=1, le=10, description="shortlist: lists per client at most (L)"
+    )
 
 
 class PickRequest(Strict):
@@ -49,8 +70,10 @@ class PickRequest(Strict):
     client_ids: list[str] = Field(default_factory=list, max_length=50)
     client_id: str | None = Field(None, min_length=1, max_length=200)
     switch_to: str | None = Field(None, min_length=1, max_length=200)
-    decline: bool = False
-    by_client: bool = Field(False, description="a decline by the client (else by the employer)")
+    decline: StrictBool = False
+    by_client: StrictBool = Field(
+        False, description="a decline by the client (else by the employer)"
+    )
     reason: str = Field("", max_length=2000)
 
     @model_validator(mode="after")
@@ -90,7 +113,7 @@ class DecisionRequest(Strict):
 class NextWeekRequest(Strict):
     """How many weeks after the published run's week the new snapshot is (default 1)."""
 
-    weeks: int = Field(1, ge=1, le=52)
+    weeks: StrictInt = Field(1, ge=1, le=52)
 
 
 # ---------------------------------------------------------------- responses

@@ -33,6 +33,7 @@ class Settings:
     poll_seconds: float = 0.5  # how often an idle worker looks at the queue
     progress_seconds: float = 0.5  # at most one progress write per this many seconds
     cache_instances: int = 4  # parsed instances kept in memory per process
+    max_weight: float = 1e6  # every objective weight within ±this (scores stay exact integers)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -60,12 +61,13 @@ class Settings:
         for var, name in (
             ("POLKU_MAX_TIME_LIMIT", "max_time_limit"),
             ("POLKU_DEFAULT_TIME_LIMIT", "default_time_limit"),
+            ("POLKU_MAX_WEIGHT", "max_weight"),
         ):
             raw = env.get(var)
             if raw:
                 try:
                     values[name] = float(raw)
                 except ValueError as exc:
-                    raise SettingsError(f"{var}: expected seconds, got {raw!r}") from exc
+                    raise SettingsError(f"{var}: expected a number, got {raw!r}") from exc
         settings = replace(base, **values)  # type: ignore[arg-type]
         return replace(settings, **overrides)  # type: ignore[arg-type]

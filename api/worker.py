@@ -188,7 +188,7 @@ def worker_main(db: str, settings: dict[str, Any]) -> None:
     import api.uploads  # noqa: F401
     import matcher.allocation.result  # noqa: F401
     import matcher.allocation.solve  # noqa: F401
-    import matcher.explain.outcomes  # noqa: F401
+    import matcher.explain.views  # noqa: F401
 
     parent = multiprocessing.parent_process()
     if parent is not None:
@@ -210,7 +210,7 @@ PRELOAD = [
     "api.uploads",
     "matcher.allocation.solve",
     "matcher.allocation.result",
-    "matcher.explain.outcomes",
+    "matcher.explain.views",
     "matcher.shortlists.solve",
 ]
 

@@ -62,10 +62,10 @@ def prepare(instance_dir: Path, db_path: Path) -> dict[str, str]:
             store, "coordinator", region=region, name="Demo coordinator"
         ),
         f"liaison ({busiest[0]})": create_token(
-            store, "liaison", providers=[busiest[0]], name=f"Liaison {busiest[0]}"
+            store, "liaison", region=region, providers=[busiest[0]], name=f"Liaison {busiest[0]}"
         ),
         f"liaison ({busiest[-1]})": create_token(
-            store, "liaison", providers=[busiest[-1]], name=f"Liaison {busiest[-1]}"
+            store, "liaison", region=region, providers=[busiest[-1]], name=f"Liaison {busiest[-1]}"
         ),
         "admin": create_token(store, "admin", name="Demo admin"),
     }

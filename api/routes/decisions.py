@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from api.decisions import pair_states
-from api.deps import AnyUser, StoreDep
+from api.deps import AnyUser, RunId, StoreDep
 from api.lookups import allocation_dict, load_instance, placements_by_id, providers_for, visible_run
 from api.outputs import decision_out
 from api.schemas import DecisionOut, DecisionRequest, Proposal, ProposalsOut
@@ -61,7 +61,7 @@ def build_proposals(
 
 @router.get("/runs/{run_id}/proposals", response_model=ProposalsOut, responses=ERRORS)
 def get_proposals(
-    run_id: int,
+    run_id: RunId,
     request: Request,
     user: AnyUser,
     store: StoreDep,
@@ -88,7 +88,7 @@ def get_proposals(
     "/runs/{run_id}/decisions", response_model=DecisionOut, status_code=201, responses=ERRORS
 )
 def post_decision(
-    run_id: int, body: DecisionRequest, request: Request, user: AnyUser, store: StoreDep
+    run_id: RunId, body: DecisionRequest, request: Request, user: AnyUser, store: StoreDep
 ) -> DecisionOut:
     """Accept (→ lock) or reject (→ forbid) a proposal, with a reason (required to reject).
     Recorded with who and when; later runs of the same week keep it, and a rejected pair is
@@ -102,7 +102,7 @@ def post_decision(
 
 @router.get("/runs/{run_id}/decisions", response_model=list[DecisionOut], responses=ERRORS)
 def list_decisions(
-    run_id: int,
+    run_id: RunId,
     user: AnyUser,
     store: StoreDep,
     provider_id: str | None = Query(None, max_length=200),

@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 
 from api.auth import Principal, same_region
 from api.decisions import merged_weights
-from api.deps import Coordinator, SettingsDep, StoreDep
+from api.deps import Coordinator, InstanceId, SettingsDep, StoreDep
 from api.lookups import load_instance, visible_instance
 from api.outputs import run_out
 from api.schemas import (
@@ -214,7 +214,7 @@ def list_instances(user: Coordinator, store: StoreDep) -> list[InstanceOut]:
 
 
 @router.get("/instances/{instance_id}", response_model=InstanceOut, responses=ERRORS)
-def get_instance(instance_id: int, user: Coordinator, store: StoreDep) -> InstanceOut:
+def get_instance(instance_id: InstanceId, user: Coordinator, store: StoreDep) -> InstanceOut:
     return instance_out(store, visible_instance(store, user, instance_id))
 
 
@@ -222,7 +222,7 @@ def get_instance(instance_id: int, user: Coordinator, store: StoreDep) -> Instan
     "/instances/{instance_id}/download",
     responses={**ERRORS, 200: {"content": {"application/zip": {}}}},
 )
-def download_instance(instance_id: int, user: Coordinator, store: StoreDep) -> Response:
+def download_instance(instance_id: InstanceId, user: Coordinator, store: StoreDep) -> Response:
     """The stored instance as a FORMAT.md zip."""
     row = visible_instance(store, user, instance_id)
     return Response(
@@ -233,7 +233,7 @@ def download_instance(instance_id: int, user: Coordinator, store: StoreDep) -> R
 
 
 @router.get("/instances/{instance_id}/runs", response_model=list[RunOut], responses=ERRORS)
-def list_runs(instance_id: int, user: Coordinator, store: StoreDep) -> list[RunOut]:
+def list_runs(instance_id: InstanceId, user: Coordinator, store: StoreDep) -> list[RunOut]:
     row = visible_instance(store, user, instance_id)
     return [run_out(store, r) for r in store.list_runs(row.id)]
 
@@ -264,7 +264,7 @@ def list_runs(instance_id: int, user: Coordinator, store: StoreDep) -> list[RunO
     },
 )
 async def add_clients(
-    instance_id: int, request: Request, user: Coordinator, store: StoreDep
+    instance_id: InstanceId, request: Request, user: Coordinator, store: StoreDep
 ) -> ClientsAdded:
     """Add the new queue to an instance that has no runs yet (e.g. the one next-week built):
     multipart `file` (a clients.csv) or JSON {"clients": [ … ]}; validated like an upload."""
@@ -309,7 +309,7 @@ async def add_clients(
     "/instances/{instance_id}/runs", status_code=201, response_model=RunOut, responses=ERRORS
 )
 def create_run(
-    instance_id: int,
+    instance_id: InstanceId,
     body: RunRequest,
     request: Request,
     user: Coordinator,
@@ -327,7 +327,7 @@ def create_run(
             422, f"time_limit {time_limit} s is over the limit of {settings.max_time_limit} s"
         )
     inst = load_instance(request, store, row)
-    weights = merged_weights(inst, body.weights)
+    weights = merged_weights(inst, body.weights, settings.max_weight)
     req: dict[str, object] = {
         "time_limit": time_limit,
         "weights": weights,

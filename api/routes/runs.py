@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.decisions import decisions_frame, effective_records, run_instance
-from api.deps import AnyUser, Coordinator, StoreDep
+from api.deps import AnyUser, ClientId, Coordinator, RunId, StoreDep
 from api.lookups import allocation_dict, allocation_text, load_instance, visible_run
 from api.outputs import decision_out, run_out
 from api.schemas import ERRORS, ClientOut, ClientState, NextWeekOut, NextWeekRequest, RunOut
@@ -24,7 +24,7 @@ router = APIRouter(tags=["runs"])
 
 
 @router.get("/runs/{run_id}", response_model=RunOut, responses=ERRORS)
-def get_run(run_id: int, user: AnyUser, store: StoreDep) -> RunOut:
+def get_run(run_id: RunId, user: AnyUser, store: StoreDep) -> RunOut:
     """Status (queued|running|done|failed|cancelled|interrupted) and live progress: objective,
     bound, gap, elapsed seconds. Liaisons may poll the runs that concern their providers."""
     run, _ = visible_run(store, user, run_id)
@@ -32,7 +32,7 @@ def get_run(run_id: int, user: AnyUser, store: StoreDep) -> RunOut:
 
 
 @router.post("/runs/{run_id}/cancel", response_model=RunOut, responses=ERRORS)
-def cancel_run(run_id: int, user: Coordinator, store: StoreDep) -> RunOut:
+def cancel_run(run_id: RunId, user: Coordinator, store: StoreDep) -> RunOut:
     """Cancel a queued run at once; a running one is stopped by its worker's supervisor within a
     second or so (poll until the status is cancelled)."""
     visible_run(store, user, run_id)
@@ -40,7 +40,7 @@ def cancel_run(run_id: int, user: Coordinator, store: StoreDep) -> RunOut:
 
 
 @router.post("/runs/{run_id}/restart", response_model=RunOut, responses=ERRORS)
-def restart_run(run_id: int, user: Coordinator, store: StoreDep) -> RunOut:
+def restart_run(run_id: RunId, user: Coordinator, store: StoreDep) -> RunOut:
     """Queue an interrupted, failed or cancelled run again (same id, same request)."""
     visible_run(store, user, run_id)
     return run_out(store, store.restart_run(run_id))
@@ -96,7 +96,7 @@ def allocation_csv(alloc: dict[str, Any], placements: dict[str, tuple[str, str]]
     },
 )
 def get_allocation(
-    run_id: int,
+    run_id: RunId,
     request: Request,
     user: Coordinator,
     store: StoreDep,
@@ -125,7 +125,9 @@ def get_allocation(
 
 
 @router.get("/runs/{run_id}/summary", responses=ERRORS)
-def get_summary(run_id: int, request: Request, user: Coordinator, store: StoreDep) -> JSONResponse:
+def get_summary(
+    run_id: RunId, request: Request, user: Coordinator, store: StoreDep
+) -> JSONResponse:
     """The headline figures: status, objective, bound, gap, placed vs queue by type, municipality
     and group, pool use, fairness."""
     run, _ = visible_run(store, user, run_id)
@@ -154,7 +156,7 @@ def get_summary(run_id: int, request: Request, user: Coordinator, store: StoreDe
 
 @router.get("/runs/{run_id}/unassigned", responses=ERRORS)
 def get_unassigned(
-    run_id: int, request: Request, user: Coordinator, store: StoreDep
+    run_id: RunId, request: Request, user: Coordinator, store: StoreDep
 ) -> JSONResponse:
     """The queue clients left out, each with the reasons, most specific first."""
     run, _ = visible_run(store, user, run_id)
@@ -164,11 +166,11 @@ def get_unassigned(
 
 @router.get("/runs/{run_id}/clients/{client_id}", response_model=ClientOut, responses=ERRORS)
 def get_client(
-    run_id: int, client_id: str, request: Request, user: Coordinator, store: StoreDep
+    run_id: RunId, client_id: ClientId, request: Request, user: Coordinator, store: StoreDep
 ) -> ClientOut:
     """One client in this run: the assignment (with score and alternatives) or the reasons left
     out, the decisions on their pairs, and the explanation computed from the data."""
-    from matcher.explain.outcomes import explain_client
+    from matcher.explain.views import explain_client
 
     run, row = visible_run(store, user, run_id)
     alloc_raw = allocation_dict(request, store, run)
@@ -199,7 +201,7 @@ def get_client(
 
 
 @router.post("/runs/{run_id}/publish", response_model=RunOut, responses=ERRORS)
-def publish_run(run_id: int, user: Coordinator, store: StoreDep) -> RunOut:
+def publish_run(run_id: RunId, user: Coordinator, store: StoreDep) -> RunOut:
     """Publish a done run: from then on the instance's week is closed — no more runs, decisions
     or restarts (409). Refused while a proposal of the run has been rejected since it ran."""
     visible_run(store, user, run_id)
@@ -216,7 +218,7 @@ def publish_run(run_id: int, user: Coordinator, store: StoreDep) -> RunOut:
     },
 )
 def create_next_week(
-    run_id: int,
+    run_id: RunId,
     request: Request,
     response: Response,
     user: Coordinator,

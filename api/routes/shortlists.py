@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.decisions import pair_states
-from api.deps import AnyUser, StoreDep
+from api.deps import AnyUser, RunId, StoreDep
 from api.lookups import load_instance, placements_by_id, providers_for, visible_run
 from api.outputs import decision_out
 from api.schemas import (
@@ -98,7 +98,7 @@ def liaison_lists(
     },
 )
 def get_shortlists(
-    run_id: int,
+    run_id: RunId,
     request: Request,
     user: AnyUser,
     store: StoreDep,
@@ -131,7 +131,7 @@ def get_shortlists(
 
 @router.post("/runs/{run_id}/picks", response_model=PicksOut, status_code=201, responses=ERRORS)
 def post_picks(
-    run_id: int, body: PickRequest, request: Request, user: AnyUser, store: StoreDep
+    run_id: RunId, body: PickRequest, request: Request, user: AnyUser, store: StoreDep
 ) -> PicksOut:
     """Pick candidates from a list (each a lock, on `switch_to` if given — a change of form
     within the provider, re-checked for feasibility, seats, budgets and caps), or decline one

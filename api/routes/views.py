@@ -14,7 +14,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 
 from api.auth import can_see_instance
-from api.deps import AnyUser, Coordinator, StoreDep
+from api.deps import MAX_ID, AnyUser, Coordinator, InstanceId, StoreDep
 from api.lookups import allocation_dict, load_instance, visible_instance, visible_run
 from api.schemas import ERRORS
 
@@ -72,12 +72,15 @@ def _floats(values: Any) -> list[float]:
 
 @router.get("/instances/{instance_id}/map", response_model=MapOut, responses=ERRORS)
 def get_map(
-    instance_id: int,
+    instance_id: InstanceId,
     request: Request,
     user: Coordinator,
     store: StoreDep,
     run_id: int | None = Query(
-        None, description="mark each client's placement in this run (a done run of the instance)"
+        None,
+        ge=1,
+        le=MAX_ID,
+        description="mark each client's placement in this run (a done run of the instance)",
     ),
 ) -> MapOut:
     """Coordinates for the coordinator's map, column by column: every client (home, municipality,

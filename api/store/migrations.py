@@ -85,4 +85,8 @@ MIGRATIONS: tuple[str, ...] = (
         data TEXT NOT NULL
     );
     """,
+    # version 3: token expiry (issue 14); tokens made before it have none (NULL)
+    """
+    ALTER TABLE tokens ADD COLUMN expires_at TEXT;
+    """,
 )

@@ -27,7 +27,13 @@ class Store(Protocol):
     def ping(self) -> None: ...
     # tokens
     def add_token(
-        self, name: str, role: str, region: str | None, providers: tuple[str, ...], token_hash: str
+        self,
+        name: str,
+        role: str,
+        region: str | None,
+        providers: tuple[str, ...],
+        token_hash: str,
+        expires_at: str | None = None,
     ) -> TokenRow: ...
     def token_by_hash(self, token_hash: str) -> TokenRow | None: ...
     def list_tokens(self) -> list[TokenRow]: ...

@@ -28,6 +28,7 @@ class TokenRow:
     providers: tuple[str, ...]
     created_at: str
     revoked_at: str | None
+    expires_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ def token_row(row: Mapping[str, Any]) -> TokenRow:
         tuple(json.loads(row["providers"])),
         row["created_at"],
         row["revoked_at"],
+        row["expires_at"],
     )
 
 

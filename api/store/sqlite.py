@@ -125,21 +125,31 @@ class SqliteStore:
 
     # ------------------------------------------------------------------ tokens
     def add_token(
-        self, name: str, role: str, region: str | None, providers: tuple[str, ...], token_hash: str
+        self,
+        name: str,
+        role: str,
+        region: str | None,
+        providers: tuple[str, ...],
+        token_hash: str,
+        expires_at: str | None = None,
     ) -> TokenRow:
         with self._tx() as conn:
             cur = conn.execute(
-                "INSERT INTO tokens (name, role, region, providers, token_hash, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (name, role, region, json.dumps(list(providers)), token_hash, now()),
+                "INSERT INTO tokens (name, role, region, providers, token_hash, created_at, "
+                "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (name, role, region, json.dumps(list(providers)), token_hash, now(), expires_at),
             )
             row = conn.execute("SELECT * FROM tokens WHERE id = ?", (cur.lastrowid,)).fetchone()
             return token_row(row)
 
     def token_by_hash(self, token_hash: str) -> TokenRow | None:
+        """The active token with this hash: not revoked and not expired (ISO times compare as
+        text, all in UTC with a Z)."""
         with self._read() as conn:
             row = conn.execute(
-                "SELECT * FROM tokens WHERE token_hash = ? AND revoked_at IS NULL", (token_hash,)
+                "SELECT * FROM tokens WHERE token_hash = ? AND revoked_at IS NULL "
+                "AND (expires_at IS NULL OR expires_at > ?)",
+                (token_hash, now()),
             ).fetchone()
             return token_row(row) if row else None
 

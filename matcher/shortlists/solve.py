@@ -571,7 +571,7 @@ def check_pick(
     that cover it.
     """
     from matcher.pairs.costs import pair_cost, pool_triples
-    from matcher.pairs.feasibility import RULE_TEXT, check_pairs
+    from matcher.pairs.rules import check_pairs, rule_text
 
     cols = inst.columns
     own = shortlists.list_of(placement_id)
@@ -614,7 +614,7 @@ def check_pick(
     for rule, ok in masks.items():
         if rule in ("seats", "funding") or bool(ok[0]):
             continue
-        errors.append(f"{rule}: {client_id} → {target}: {RULE_TEXT[rule]}")
+        errors.append(f"{rule}: {client_id} → {target}: {rule_text(rule)}")
     h = held.get(target)
     seats_left = h.seats if h is not None else int(cols.p_seats[p])
     if seats_left <= 0:
@@ -630,7 +630,7 @@ def check_pick(
         _, pool_idx = pool_triples(inst, np.array([c]), np.array([p]), cost)
         pools = ["" if f < 0 else str(cols.pool_id[f]) for f in pool_idx.tolist()]
         if not pools:
-            errors.append(f"funding: {client_id} → {target}: {RULE_TEXT['funding']}")
+            errors.append(f"funding: {client_id} → {target}: {rule_text('funding')}")
             return errors
     budget = {str(f): float(b) for f, b in zip(cols.pool_id, cols.f_budget, strict=True)}
     best: list[str] | None = None

@@ -236,9 +236,15 @@ def make_api(tmp_path: Path, **settings: Any) -> Api:
         "admin": create_token(store, "admin", name="Admin"),
         "coord": create_token(store, "coordinator", region="savo", name="Kaisa (coordinator)"),
         "other_coord": create_token(store, "coordinator", region="kainuu", name="Kainuu coord"),
-        "liaison_a": create_token(store, "liaison", providers=["v1", "v2"], name="Liisa (A)"),
-        "liaison_b": create_token(store, "liaison", providers=["v3"], name="Lauri (B)"),
-        "liaison_x": create_token(store, "liaison", providers=["zz"], name="Nobody's liaison"),
+        "liaison_a": create_token(
+            store, "liaison", region="savo", providers=["v1", "v2"], name="Liisa (A)"
+        ),
+        "liaison_b": create_token(
+            store, "liaison", region="savo", providers=["v3"], name="Lauri (B)"
+        ),
+        "liaison_x": create_token(
+            store, "liaison", region="savo", providers=["zz"], name="Nobody's liaison"
+        ),
     }
     headers = {k: {"Authorization": f"Bearer {v}"} for k, v in tokens.items()}
     headers["none"] = {}

@@ -116,7 +116,9 @@ def test_whole_week_through_http(server: Server, tmp_path: Path) -> None:
     prov_a, prov_b = sorted(by_provider, key=lambda v: (-len(by_provider[v]), v))[:2]
     liaisons = {}
     for who, prov in (("A", prov_a), ("B", prov_b)):
-        token = create_token(server.db, "liaison", providers=[prov], name=f"Liaison {who}")
+        token = create_token(
+            server.db, "liaison", region=REGION, providers=[prov], name=f"Liaison {who}"
+        )
         liaisons[who] = httpx.Client(
             base_url=server.url, timeout=30, headers={"Authorization": f"Bearer {token}"}
         )

@@ -69,6 +69,16 @@ def test_bad_run_requests(api):
     assert api.post(url, json={"time_limit": -1}).status_code == 422
     assert api.post(url, json={"time_limit": 10**9}).status_code == 422
     assert api.post(url, json={"mode": "fast"}).status_code == 422
+    # strict types: a boolean is not a number of seconds, a string is not a seed
+    assert api.post(url, json={"time_limit": True}).status_code == 422
+    assert api.post(url, json={"seed": "3"}).status_code == 422
+    # weights beyond ±max_weight would overflow the integer scores into a wrong "optimal" run
+    r = api.post(url, json={"weights": {"travel": 1e308}})
+    assert r.status_code == 422 and "weights.travel" in r.json()["detail"]
+    assert api.post(url, json={"weights": {"placed": -1e7}}).status_code == 422
+    assert (
+        api.post(url, json={"weights": {"pathway_stage": {"coaching": 10**12}}}).status_code == 422
+    )
     r = api.post(url, json={"time_limt": 5})
     assert r.status_code == 422 and "time_limt" in r.json()["detail"]
     assert api.post(url, json=[1]).status_code == 422

@@ -4,10 +4,11 @@ POLKU_DB, hashed tokens printed once."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from api.auth import create_token, hash_token
+from api.auth import DEFAULT_EXPIRY, TokenError, create_token, hash_token, parse_expiry
 from api.settings import Settings, SettingsError
 from api.store import Conflict, NewInstance, StoreError, open_store
 from cli.main import main as polku
@@ -28,11 +29,11 @@ def new_instance(name: str = "savo-2026-W48") -> NewInstance:
 
 def test_migrations_are_versioned_and_idempotent(tmp_path):
     store = open_store(str(tmp_path / "a.sqlite"))
-    assert store.migrate() == 2
-    assert store.migrate() == 2
+    assert store.migrate() == 3
+    assert store.migrate() == 3
     rows = sqlite3.connect(tmp_path / "a.sqlite").execute("SELECT version FROM schema_version")
-    assert [r[0] for r in rows] == [1, 2]
-    assert open_store(f"sqlite:///{tmp_path / 'b.sqlite'}").migrate() == 2
+    assert [r[0] for r in rows] == [1, 2, 3]
+    assert open_store(f"sqlite:///{tmp_path / 'b.sqlite'}").migrate() == 3
     with pytest.raises(StoreError, match="postgresql"):
         open_store("postgresql://db/polku")
 
@@ -81,6 +82,8 @@ def test_token_command(tmp_path, capsys, monkeypatch):
                 "create",
                 "--role",
                 "liaison",
+                "--region",
+                "savo",
                 "--providers",
                 "v1, v2",
                 "--name",
@@ -117,5 +120,42 @@ def test_create_token_checks_roles(tmp_path):
         create_token(str(tmp_path / "x.sqlite"), "boss")
     with pytest.raises(ValueError, match="providers"):
         create_token(str(tmp_path / "x.sqlite"), "liaison")
+    with pytest.raises(ValueError, match="--region"):
+        create_token(str(tmp_path / "x.sqlite"), "liaison", providers=["v1"])
     with pytest.raises(ValueError, match="admin"):
         create_token(str(tmp_path / "x.sqlite"), "admin", region="savo")
+
+
+def test_tokens_expire(tmp_path):
+    store = open_store(str(tmp_path / "e.sqlite"))
+    store.migrate()
+    store.add_token("old", "admin", None, (), "h-old", "2020-01-01T00:00:00.000Z")
+    store.add_token("new", "admin", None, (), "h-new", "2999-01-01T00:00:00.000Z")
+    assert store.token_by_hash("h-old") is None
+    assert store.token_by_hash("h-new").name == "new"
+    token = create_token(store, "admin", expires_in=timedelta(hours=12))
+    row = store.token_by_hash(hash_token(token))
+    left = datetime.fromisoformat(row.expires_at.replace("Z", "+00:00")) - datetime.now(UTC)
+    assert timedelta(hours=11) < left <= timedelta(hours=12)
+    default = store.token_by_hash(hash_token(create_token(store, "admin")))
+    assert (
+        default.expires_at > (datetime.now(UTC) + DEFAULT_EXPIRY - timedelta(hours=1)).isoformat()
+    )
+
+
+def test_parse_expiry():
+    assert parse_expiry("30d") == timedelta(days=30)
+    assert parse_expiry(" 12h ") == timedelta(hours=12)
+    for bad in ("0d", "400d", "1w", "", "-3d", "3.5d"):
+        with pytest.raises(TokenError, match="--expires"):
+            parse_expiry(bad)
+
+
+def test_token_command_expires(tmp_path, capsys):
+    db = str(tmp_path / "x.sqlite")
+    assert polku(["token", "create", "--role", "admin", "--expires", "2h", "--db", db]) == 0
+    capsys.readouterr()
+    assert polku(["token", "create", "--role", "admin", "--expires", "forever", "--db", db]) == 2
+    assert "--expires" in capsys.readouterr().err
+    assert polku(["token", "list", "--db", db]) == 0
+    assert "expires 20" in capsys.readouterr().out

@@ -155,3 +155,96 @@ def test_cli_reports_an_infeasible_file(tmp_path: Path, capsys: pytest.CaptureFi
     path.write_text("1\n1 2\n1 1\n3 3\n5\n")
     assert main(["bench", "--gap", str(path), "--time-limit", "3"]) == 1
     assert "INFEASIBLE" in capsys.readouterr().out
+
+
+DATA = Path(__file__).resolve().parent / "data" / "gap"
+
+
+def test_single_problem_form_is_read_without_a_count():
+    # the same first problem as TWO_PROBLEMS, written as Yagiura's files are: no leading count
+    single = "2 3\n1 1 1\n3 3 3\n2 2 2\n1 1 1\n4 5\n"
+    (problem,) = parse_gap(single, "d23")
+    assert problem.form == "single-problem" and problem.name == "d23"
+    assert problem.capacity.tolist() == [4, 5]
+    assert parse_gap(TWO_PROBLEMS, "two.txt")[0].form == "multi-problem"
+
+
+def test_a_file_of_neither_form_names_both():
+    with pytest.raises(GapFormatError) as err:
+        parse_gap("80 1600\n1 2 3\n", "d801600")
+    text = str(err.value)
+    assert "d801600" in text and "multi-problem form" in text and "2 + 2·m·n + m" in text
+
+
+@pytest.mark.parametrize("name", ["c36", "d36", "e36", "two"])
+def test_files_in_both_forms_solve_to_the_brute_force_optimum(name: str):
+    problems = read_gap(DATA / name)
+    assert {p.form for p in problems} == {"multi-problem" if name == "two" else "single-problem"}
+    for problem in problems:
+        best = brute_force(problem.cost, problem.resource, problem.capacity)
+        assert best is not None
+        model = to_engine(problem)
+        result = solve(model.instance, SolveOptions(time_limit=10), pairs=model.pairs)
+        assert model.total_cost(result.chosen) == (best, problem.jobs)
+
+
+def test_generated_types_follow_their_formulas():
+    from benchmarks.gap_suite import generate_gap
+
+    c = generate_gap("C", 4, 200, seed=1)
+    assert c.resource.min() >= 5 and c.resource.max() <= 25
+    assert c.cost.min() >= 10 and c.cost.max() <= 50
+    assert c.capacity.tolist() == np.floor(0.8 * c.resource.sum(axis=1) / 4).astype(int).tolist()
+    d = generate_gap("D", 4, 200, seed=1)
+    assert np.all(np.abs(d.cost - (111 - d.resource)) <= 10)
+    e = generate_gap("E", 4, 200, seed=1)
+    assert e.resource.min() >= 1 and np.all(e.cost <= np.rint(1000 / e.resource))
+
+
+def test_gap_dir_prints_every_method_against_best_known(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    rows = ["name,best_known"]
+    for f in ("c36", "two"):
+        for p in read_gap(DATA / f):
+            rows.append(f"{p.name},{brute_force(p.cost, p.resource, p.capacity)}")
+            (tmp_path / f).write_text((DATA / f).read_text())
+    (tmp_path / "best.csv").write_text("\n".join(rows) + "\n")
+    code = main(
+        [
+            "bench",
+            "--gap-dir",
+            str(tmp_path),
+            "--best-known",
+            str(tmp_path / "best.csv"),
+            "--time-limit",
+            "5",
+        ]
+    )
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0
+    table = [line.split() for line in out[1:]]
+    assert {(r[0], r[3]) for r in table} == {
+        (n, m)
+        for n in ("c36", "two-1", "two-2")
+        for m in ("polku", "polku+cpsat", "cpsat", "highs")
+    }
+    assert all("+0.000" in " ".join(r) for r in table)  # every method proves these tiny optima
+
+
+def test_gap_dir_names_a_bad_best_known_row(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    (tmp_path / "c36").write_text((DATA / "c36").read_text())
+    (tmp_path / "best.csv").write_text("name,best_known\nc36,lots\n")
+    assert (
+        main(["bench", "--gap-dir", str(tmp_path), "--best-known", str(tmp_path / "best.csv")]) == 2
+    )
+    assert "row 2, field best_known: 'lots'" in capsys.readouterr().err
+
+
+def test_generated_suite_reads_back_as_single_problem_files(tmp_path: Path):
+    from benchmarks.gap_suite import main as write_suite
+
+    assert write_suite([str(tmp_path)]) == 0
+    for name in ("c801600", "d801600", "e801600"):
+        (problem,) = read_gap(tmp_path / name)
+        assert (problem.form, problem.agents, problem.jobs) == ("single-problem", 80, 1600)

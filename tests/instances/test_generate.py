@@ -15,14 +15,9 @@ from cli.main import main
 from instances import distributions as d
 from instances.examples.make_small import OUT as SMALL_DIR
 from instances.examples.make_small import build_small
-from instances.generate import (
-    default_placements,
-    full_seat_costs,
-    generate_instance,
-    haversine_km,
-    parse_week,
-    travel_minutes,
-)
+from instances.generate import default_placements, generate_instance
+from instances.generator.funding import full_seat_costs
+from instances.generator.state import parse_week
 from instances.read import read_instance, read_instance_with_warnings
 from instances.regions import (
     PRESETS,
@@ -32,6 +27,7 @@ from instances.regions import (
     resolve_region,
 )
 from instances.write import instance_files, write_instance
+from models.formulas import haversine_km, travel_minutes
 from models.instance import Instance
 from models.rules import TRANSPORT_MODES
 
@@ -300,9 +296,9 @@ def test_clients_reach_a_reasonable_number_of_placements(ps5000: Instance) -> No
         rules,
         cl["lat"].to_numpy()[ci],
         cl["lon"].to_numpy()[ci],
-        mode,
         pl["lat"].to_numpy()[pj],
         pl["lon"].to_numpy()[pj],
+        mode,
     )
     within = minutes <= cl["max_commute_min"].to_numpy()[ci]
     consented = np.fromiter(
@@ -449,9 +445,9 @@ def test_small_example_binds_the_documented_rules() -> None:
                 rules,
                 np.array([cl.at[c, "lat"]]),
                 np.array([cl.at[c, "lon"]]),
-                np.array([mode]),
                 np.array([pl.at[p, "lat"]]),
                 np.array([pl.at[p, "lon"]]),
+                np.array([mode]),
             )[0]
         )
 

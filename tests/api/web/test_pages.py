@@ -23,7 +23,7 @@ import pytest
 
 from api.auth import create_token
 from tests.api.server import Server, pairs_of
-from tests.api.web.pages import attr_values, new_page, sign_in, texts
+from tests.api.web.pages import REGION, attr_values, new_page, sign_in, texts
 
 pytestmark = pytest.mark.browser
 
@@ -139,7 +139,7 @@ def test_week_through_the_pages(
 
     # --- the liaison of the busiest provider rejects one proposal
     liaison_token = create_token(
-        week["db"], "liaison", providers=[provider], name="Liisa Yhteyshenkilö"
+        week["db"], "liaison", region=REGION, providers=[provider], name="Liisa Yhteyshenkilö"
     )
     liaison = new_page(browser)
     called: list[str] = []

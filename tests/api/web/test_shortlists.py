@@ -13,7 +13,7 @@ import pytest
 
 from api.auth import create_token
 from tests.api.server import Server
-from tests.api.web.pages import new_page, sign_in
+from tests.api.web.pages import REGION, new_page, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -58,7 +58,7 @@ def test_liaison_picks_from_a_list_and_the_pick_holds(
     client = chosen["candidates"][0]["client_id"]
 
     liaison_token = create_token(
-        week["db"], "liaison", providers=[provider], name="Leena Yhteyshenkilö"
+        week["db"], "liaison", region=REGION, providers=[provider], name="Leena Yhteyshenkilö"
     )
     liaison = new_page(browser)
     sign_in(liaison, server.url, liaison_token, "/liaison")

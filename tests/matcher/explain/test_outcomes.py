@@ -23,10 +23,16 @@ from instances.build import build_instance
 from instances.write import write_instance
 from matcher.allocation.result import to_allocation
 from matcher.allocation.solve import SolveOptions, SolveResult, solve
-from matcher.explain import outcomes as ex
+from matcher.explain.alternatives import alternatives_for_assigned
+from matcher.explain.envy import justified_envy
+from matcher.explain.formatting import format_client, format_placement
+from matcher.explain.unassigned import reasons_for_unassigned
+from matcher.explain.views import explain_client, explain_placement
+from matcher.explain.words import ExplainError
 from matcher.pairs.candidates import build_pairs
 from matcher.pairs.score import priority
 from matcher.pairs.travel import travel_minutes
+from matcher.pairs.words import num
 from models.instance import Instance
 from tests.matcher.cases import client, placement  # a client in Kuopio, a coaching seat near
 
@@ -76,7 +82,7 @@ def reasons(inst: Instance, cid: str = "c1") -> list[str]:
     result = run(inst)
     assert placed_at(inst, result, cid) is None
     c = row(inst, cid)
-    return ex.reasons_for_unassigned(inst, result, np.array([c]))[c]
+    return reasons_for_unassigned(inst, result, np.array([c]))[c]
 
 
 def is_placed(inst: Instance, cid: str = "c1") -> bool:
@@ -124,7 +130,7 @@ def test_commute_names_the_nearest_placement_and_its_minutes() -> None:
     minutes = float(travel_minutes(inst, np.array([0]), np.array([0]))[0])
     assert got == [
         f"no placement of a type you consent to within 45 min by public transport "
-        f"(nearest: coaching p1 at Siilinjärvi, {ex._num(minutes)} min)"
+        f"(nearest: coaching p1 at Siilinjärvi, {num(minutes)} min)"
     ]
     stated = float(re.search(r", ([0-9.]+) min\)$", got[0]).group(1))
     assert 45 < stated < travel_minutes(inst, np.array([0]), np.array([1]))[0]
@@ -267,7 +273,7 @@ def test_current_placement_and_many_clients_at_once() -> None:
         [placement("p1")],
     )
     result = run(inst)
-    got = ex.reasons_for_unassigned(inst, result, np.array([0, 1, 2]))
+    got = reasons_for_unassigned(inst, result, np.array([0, 1, 2]))
     assert got[0] == ["not eligible: age 70 is above the limit 67"]
     assert got[1][0] == "no reachable placement in your language (sv)"
     assert got[2] == ["already in placement p1 (stays there this week)"]
@@ -375,7 +381,7 @@ def test_alternatives_score_diff_and_why_not() -> None:
     inst = make(people, places)
     result = run(inst)
     assert placed_at(inst, result, "c1") == "p2" and placed_at(inst, result, "c2") == "p1"
-    alts = ex.alternatives_for_assigned(inst, result, limit=3)
+    alts = alternatives_for_assigned(inst, result, limit=3)
     pairs = result.pairs
     score = {
         (int(c), str(inst.columns.placement_id[p])): int(s)
@@ -390,7 +396,7 @@ def test_alternatives_score_diff_and_why_not() -> None:
     assert c1[0]["why_not"] == "full: 1 seat taken by c2; would score 60 more (wish +60)"
     assert c1[1]["why_not"].startswith(f"scores {-c1[1]['score_diff']} less (")
     assert 1 not in alts  # c2 has nowhere else to go
-    assert len(ex.alternatives_for_assigned(inst, result, limit=1)[0]) == 1
+    assert len(alternatives_for_assigned(inst, result, limit=1)[0]) == 1
 
 
 def test_justified_envy_counts_and_explains() -> None:
@@ -412,7 +418,7 @@ def test_justified_envy_counts_and_explains() -> None:
     inst = make(people, places)
     result = run(inst)
     assert placed_at(inst, result, "c1") is None and placed_at(inst, result, "c3") == "p3"
-    envy = ex.justified_envy(inst, result)
+    envy = justified_envy(inst, result)
     assert envy["pairs"] == 2 and envy["clients"] == 2
     assert envy["unassigned_clients"] == 1 and envy["placed_clients"] == 1
     assert envy["why"]["holder_has_no_alternative"] == 2
@@ -428,7 +434,7 @@ def test_justified_envy_counts_and_explains() -> None:
 
 def test_no_envy_when_priority_wins() -> None:
     inst = make([client("c1", benefit_days=900), client("c2", benefit_days=100)], [placement("p1")])
-    envy = ex.justified_envy(inst, run(inst))
+    envy = justified_envy(inst, run(inst))
     assert envy["pairs"] == 0 and envy["examples"] == []
 
 
@@ -453,7 +459,7 @@ def test_envy_when_the_pool_is_spent() -> None:
         "the wage-subsidy pool “Palkkatuki” (ts) is spent: 10 000 € of 10 000 € used, 0 € left; "
         "your pair at p1 costs 7 000 €"
     )
-    envy = ex.justified_envy(inst, run(inst))
+    envy = justified_envy(inst, run(inst))
     assert envy["pairs"] == 2 and envy["why"]["pool_spent"] == 2
     assert any("could not pay your 7 000 € even with" in w for w in envy["examples"][0]["why"])
     assert is_placed(make(people, places, pools=[{**pools[0], "budget": 12000}]))
@@ -482,13 +488,11 @@ def test_pair_order_does_not_change_the_explanations() -> None:
         seconds=result.seconds,
     )
     queue = np.arange(len(people))
-    assert ex.reasons_for_unassigned(inst, shuffled, queue) == ex.reasons_for_unassigned(
+    assert reasons_for_unassigned(inst, shuffled, queue) == reasons_for_unassigned(
         inst, result, queue
     )
-    assert ex.alternatives_for_assigned(inst, shuffled) == ex.alternatives_for_assigned(
-        inst, result
-    )
-    assert ex.justified_envy(inst, shuffled) == ex.justified_envy(inst, result)
+    assert alternatives_for_assigned(inst, shuffled) == alternatives_for_assigned(inst, result)
+    assert justified_envy(inst, shuffled) == justified_envy(inst, result)
 
 
 # --- explain_client / explain_placement / CLI --------------------------------------------------
@@ -506,18 +510,18 @@ def envy_case() -> tuple[Instance, Any]:
 
 def test_explain_client_unassigned_and_assigned() -> None:
     inst, alloc = envy_case()
-    e1 = ex.explain_client(inst, alloc, "c1")
+    e1 = explain_client(inst, alloc, "c1")
     assert e1["outcome"] == "unassigned"
     assert e1["reasons"] == next(u.reasons for u in alloc.unassigned if u.client_id == "c1")
     assert e1["feasible_count"] == 1 and e1["feasible"][0]["holders"] == ["c2"]
     assert e1["envy"][0]["holder_id"] == "c2"
     assert e1["near_misses"][0]["placement_id"] == "p2"
     assert e1["near_misses"][0]["fails"] == ["it has no free seat this week"]
-    e2 = ex.explain_client(inst, alloc, "c2")
+    e2 = explain_client(inst, alloc, "c2")
     assert e2["outcome"] == "assigned" and e2["assignment"]["placement_id"] == "p1"
     assert e2["assignment"]["wish_rank"] == 1
     assert e2["assignment"]["total"] == sum(e2["assignment"]["score"].values())
-    text = ex.format_client(e1)
+    text = format_client(e1)
     assert "NOT ASSIGNED" in text and "went to c2 with lower priority" in text
     json.dumps(e1)
     json.dumps(e2)
@@ -525,28 +529,28 @@ def test_explain_client_unassigned_and_assigned() -> None:
 
 def test_explain_placement_lists_proposed_and_close() -> None:
     inst, alloc = envy_case()
-    e = ex.explain_placement(inst, alloc, "p1")
+    e = explain_placement(inst, alloc, "p1")
     assert [d["client_id"] for d in e["proposed"]] == ["c2"]
     assert [d["client_id"] for d in e["close"]] == ["c1"]
     assert e["close"][0]["went_to"] == "unassigned"
     assert e["close"][0]["score_vs_weakest_proposed"] == -100
     assert e["queue"] == {"clients": 3, "feasible": 2, "failing": {"language": 1}}
-    assert "Proposed:" in ex.format_placement(e)
+    assert "Proposed:" in format_placement(e)
     json.dumps(e)
 
 
 def test_unknown_ids_raise() -> None:
     inst, alloc = envy_case()
-    with pytest.raises(ex.ExplainError, match="client 'nobody' is not in instance"):
-        ex.explain_client(inst, alloc, "nobody")
-    with pytest.raises(ex.ExplainError, match="placement 'p9'"):
-        ex.explain_placement(inst, alloc, "p9")
+    with pytest.raises(ExplainError, match="client 'nobody' is not in instance"):
+        explain_client(inst, alloc, "nobody")
+    with pytest.raises(ExplainError, match="placement 'p9'"):
+        explain_placement(inst, alloc, "p9")
 
 
 def test_allocation_that_does_not_fit_the_instance_is_flagged() -> None:
     inst, alloc = envy_case()
     alloc.assignments[0].placement_id = "p2"  # c2 → p2 has no free seat: not a feasible pair
-    e = ex.explain_client(inst, alloc, "c2")
+    e = explain_client(inst, alloc, "c2")
     assert e["warnings"] == ["assignment c2 → p2 is not a feasible pair of this instance"]
 
 
@@ -585,9 +589,9 @@ def test_explanations_on_3000_clients_take_seconds() -> None:
     placed[result.pairs.client[result.chosen]] = True
     left = np.flatnonzero(cols.c_queue & ~placed)
     start = time.perf_counter()
-    got = ex.reasons_for_unassigned(inst, result, left)
-    ex.alternatives_for_assigned(inst, result)
-    ex.justified_envy(inst, result)
+    got = reasons_for_unassigned(inst, result, left)
+    alternatives_for_assigned(inst, result)
+    justified_envy(inst, result)
     assert time.perf_counter() - start < 10
     assert set(got) == set(left.tolist()) and all(got.values())
     assert len(build_pairs(inst)) == len(result.pairs)

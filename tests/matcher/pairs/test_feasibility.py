@@ -6,6 +6,7 @@ field so that exactly one rule fails, and the pair must disappear from build_pai
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from typing import Any
 
@@ -14,13 +15,13 @@ import pytest
 
 from instances.build import build_instance
 from matcher.pairs.candidates import build_pairs
-from matcher.pairs.feasibility import (
+from matcher.pairs.rules import (
     PAIR_RULES,
-    RULE_TEXT,
     TYPE_RULES,
     check_pairs,
     eligible_types,
     feasible,
+    readme_lines,
 )
 from models.instance import Instance
 from tests import factories
@@ -199,8 +200,32 @@ def test_a_forbid_on_another_pair_does_not_bind():
     assert pairs.client.tolist() == [0]
 
 
-def test_every_rule_has_plain_words():
-    assert {name for name, _ in PAIR_RULES} == set(RULE_TEXT)
+def test_every_rule_has_plain_words_and_a_reason():
+    assert len({rule.name for rule in PAIR_RULES}) == len(PAIR_RULES)
+    assert all(rule.text and rule.doc and rule.reason for rule in PAIR_RULES)
+
+
+def test_the_readme_lists_the_rule_table():
+    readme = (factories.ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Feasibility and travel", 1)[1].split("\n## ", 1)[0]
+    listed = [line for line in section.splitlines() if re.match(r"^\d+\. ", line)]
+    assert listed == readme_lines()
+
+
+def test_each_rule_explains_its_own_failure():
+    # the base pair with one field changed per rule: the rule's reason names the figure
+    cases = {
+        "age": (dict(age=70), {}, "age 70"),
+        "ability": (dict(work_ability=1), dict(min_work_ability=3), "work ability 1"),
+        "language": ({}, dict(language="sv"), "it needs sv"),
+        "needs": (dict(needs=["quiet", "lift"]), {}, "it does not offer lift"),
+        "commute": (dict(max_commute_min=5), {}, "over your limit 5 min"),
+    }
+    by_name = {rule.name: rule for rule in PAIR_RULES}
+    for name, (c, p, words) in cases.items():
+        inst = make(c=c, p=p)
+        assert name in failing(inst)
+        assert words in by_name[name].reason(inst, 0, 0, None)
 
 
 def test_eligible_types_agree_with_the_type_rules():

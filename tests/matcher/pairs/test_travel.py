@@ -10,15 +10,8 @@ import numpy as np
 import pytest
 
 from instances.build import build_instance
-from matcher.pairs.travel import (
-    EARTH_RADIUS_KM,
-    chord_for_km,
-    haversine_km,
-    minutes_for_km,
-    reach_km,
-    travel_minutes,
-    unit_xyz,
-)
+from matcher.pairs.travel import chord_for_km, reach_km, travel_minutes, unit_xyz
+from models.formulas import EARTH_RADIUS_KM, haversine_km, minutes_for_km
 from models.rules import TRANSPORT_MODES, Rules
 from tests import factories
 

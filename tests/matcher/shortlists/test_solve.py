@@ -177,7 +177,7 @@ def test_every_candidate_says_why_and_every_unlisted_client_why_not() -> None:
     reasons = {u.client_id: u.reasons for u in lists.unlisted}
     assert set(reasons) == {"c0", "c1", "far"}
     assert any("full" in r for r in reasons["c0"])
-    assert any("min" in r for r in reasons["far"])  # the commute, from matcher.explain.outcomes
+    assert any("min" in r for r in reasons["far"])  # the commute, matcher.explain.unassigned
 
 
 def test_shortlists_json_round_trips() -> None:
