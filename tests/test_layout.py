@@ -12,6 +12,7 @@ import networkx as nx
 import pytest
 
 from tests.factories import ROOT
+from tools import layout
 
 PACKAGES = ("models", "instances", "matcher", "api", "cli", "benchmarks")
 # A package may import the packages of a lower rank and its own; cli sits above api (`polku serve`).
@@ -167,3 +168,22 @@ def test_the_checker_resolves_relative_and_from_imports(tmp_path: Path) -> None:
         ("matcher.pairs", True),
         ("api.app", False),
     ]
+
+
+def test_readme_code_layout_matches_the_tree() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert layout.readme_section(readme) == layout.section(), (
+        "README's Code layout is stale: run `python -m tools.layout --write`"
+    )
+
+
+def test_layout_lists_every_module_once_with_its_first_sentence(tmp_path: Path) -> None:
+    pkg = tmp_path / "models"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "rules.py").write_text('"""Rules as data. More here."""\n', encoding="utf-8")
+    (pkg / "bare.py").write_text("x = 1\n", encoding="utf-8")
+    text = layout.section(tmp_path)
+    assert "- `models/rules.py` — Rules as data.\n" in text
+    assert "- `models/bare.py` — (no docstring)\n" in text
+    assert "__init__" not in text
