@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "check": "Check an allocation against its instance, independently",
     "explain": "Explain an allocation for a client or a placement",
     "shortlist": "Build employer shortlists",
+    "simulate": "Simulate a year of weekly allocations under a pacing policy",
     "bench": "Run the solver benchmarks",
     "serve": "Start the API service",
     "token": "Manage API tokens",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from instances.atomic import atomic_path
+from models.csvsafe import neutralise
 
 if TYPE_CHECKING:
     from models.instance import Instance
@@ -123,8 +124,8 @@ WRITE_SLICE = 500_000  # rows rendered at once by write_pairs_csv
 
 
 def _csv_field(value: object) -> str:
-    """One CSV field, quoted only when it holds a comma, quote or line break."""
-    text = str(value)
+    """One CSV field, spreadsheet-safe (models.csvsafe), quoted only when it holds a comma, quote or line break."""
+    text = neutralise(str(value))  # ids are free text: safe for spreadsheets
     if any(ch in text for ch in ',"\r\n'):
         return '"' + text.replace('"', '""') + '"'
     return text

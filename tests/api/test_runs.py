@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
 
 def test_run_lifecycle_and_reading_the_result(api):
     iid = api.upload_week()
@@ -201,3 +203,33 @@ def test_unexpected_errors_are_500_with_an_id_not_a_traceback(api, monkeypatch):
     assert r.status_code == 500
     assert "internal error (id " in r.json()["detail"] and "disk" not in r.text
     assert client.get(f"/instances/{iid}", headers=api.as_("coord")).status_code == 200
+
+
+def test_summary_gives_the_period_view_of_a_week_with_period_budgets(api):
+    from test_api_support import week_records
+
+    plain = api.solved_run(api.upload_week())
+    assert api.get(f"/runs/{plain}/summary").json()["period"] is None
+
+    records = week_records()
+    records["funding"][0].update(
+        period_budget=400000.0, period_spent=150000.0, period_end_week="2026-W52"
+    )
+    records["instance"]["period"] = {
+        "start_week": "2026-W01",
+        "end_week": "2026-W52",
+        "policy": "dual",
+        "prices": {"f1": 0.02},
+        "curve": [{"week": "2026-W47", "spent": 150000.0, "plan": 353846.15}],
+    }
+    run = api.solved_run(api.upload_week(records))
+    summary = api.get(f"/runs/{run}/summary").json()
+    period = summary["period"]
+    used = summary["pools"][0]["used"]
+    assert period["policy"] == "dual" and period["period_budget"] == 400000.0
+    pool = period["pools"][0]
+    assert pool["price_per_eur"] == 0.02 and pool["spent_before"] == 150000.0
+    assert pool["left_after"] == pytest.approx(250000.0 - used)
+    assert [c["week"] for c in period["curve"]] == ["2026-W47", "2026-W48"]
+    assert period["curve"][-1]["spent"] == pytest.approx(150000.0 + used)
+    assert period["plan"] == pytest.approx(400000.0 * 48 / 52, abs=0.01)

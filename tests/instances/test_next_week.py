@@ -163,3 +163,41 @@ def test_several_weeks_and_given_decisions():
     assert [r.client_id for r in new.decision_records()] == ["b"]
     with pytest.raises(NextWeekError):
         next_week(inst, alloc, weeks=0)
+
+
+def test_next_week_carries_period_spending_forward():
+    inst, alloc = week()
+    pools = inst.pools.copy()
+    pools["period_budget"] = [20000.0, 500.0]
+    pools["period_spent"] = [7000.0, float("nan")]  # an empty cell: nothing spent yet
+    pools["period_end_week"] = ["2026-W52", "2026-W52"]
+    inst.pools = pools
+    new = next_week(inst, alloc)
+    spent = dict(zip(new.pools["id"], new.pools["period_spent"], strict=True))
+    assert spent == {"f1": 9000.0, "f2": 0.0}  # 7000 + 1200 + 800 committed to f1
+    assert list(new.pools["period_budget"]) == [20000.0, 500.0]
+    assert list(new.pools["period_end_week"]) == ["2026-W52", "2026-W52"]
+    assert validate_instance(new) == []
+    # a week without period budgets gets no spending figures
+    plain = next_week(*week()).pools
+    assert "period_spent" not in plain.columns or (plain["period_spent"].fillna(0) == 0).all()
+
+
+def test_period_view_reads_the_columns_and_names_bad_cells():
+    from models.period import PeriodError, read_period
+
+    inst, _ = week()
+    assert read_period(inst) is None or read_period(inst).pools == []
+    pools = inst.pools.copy()
+    pools["period_budget"] = ["20000", ""]
+    pools["period_spent"] = ["7000", ""]
+    pools["period_end_week"] = ["2026-W52", ""]
+    inst.pools = pools
+    inst.meta = {"period": {"prices": {"f1": 0.05}, "policy": "dual"}}
+    period = read_period(inst)
+    assert [(p.pool_id, p.budget, p.spent, p.left, p.price) for p in period.pools] == [
+        ("f1", 20000.0, 7000.0, 13000.0, 0.05)
+    ]
+    pools["period_spent"] = ["lots", ""]
+    with pytest.raises(PeriodError, match="line 2, column period_spent"):
+        read_period(inst)
