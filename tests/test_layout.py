@@ -187,3 +187,23 @@ def test_layout_lists_every_module_once_with_its_first_sentence(tmp_path: Path) 
     assert "- `models/rules.py` — Rules as data.\n" in text
     assert "- `models/bare.py` — (no docstring)\n" in text
     assert "__init__" not in text
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared pieces live in tests/factories.py, the cases/support modules and conftest.py."""
+    bad = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            bad += [
+                f"{path.relative_to(ROOT)}:{node.lineno} imports {n}"
+                for n in names
+                if n.split(".")[-1].startswith("test_")
+            ]
+    assert bad == []
