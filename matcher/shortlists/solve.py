@@ -514,8 +514,8 @@ def _lock_in(
 ) -> None:
     """Record `client_id` as holding a seat of `placement_id` (charged to `pool`): it leaves every
     list as a candidate and the list has one seat fewer."""
-    for h in held.values():
-        h.candidates.pop(client_id, None)
+    for other in held.values():
+        other.candidates.pop(client_id, None)
     h = held.get(placement_id)
     if h is None:
         p = int(np.flatnonzero(inst.columns.placement_id == placement_id)[0])
