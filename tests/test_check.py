@@ -21,17 +21,19 @@ from hypothesis import strategies as st
 from cli.commands import check as check_cmd
 from instances.build import build_instance
 from matcher.check.allocation import (
-    Facts,
-    Violation,
     check_allocation,
     check_with_facts,
-    client_groups,
-    pair_cost,
     pair_problems,
-    pair_rate,
     pathway_term,
     pool_problem,
     score_components,
+)
+from matcher.check.facts import (
+    Facts,
+    Violation,
+    client_groups,
+    pair_cost,
+    pair_rate,
     travel_minutes,
 )
 from models.allocation import Allocation
