@@ -66,6 +66,16 @@ def pair_problems(
         out.append(
             ("months_used", f"{used:g} months of {ptype} used, max {rules.max_months[ptype]:g}")
         )
+    organiser_limit = rules.organiser_max_months.get(ptype)
+    at_organiser = (client.months_by_provider or {}).get(placement.provider_id, 0)
+    if organiser_limit is not None and at_organiser >= organiser_limit:
+        out.append(
+            (
+                "organiser_max_months",
+                f"{at_organiser:g} months used at organiser {placement.provider_id!r}, max "
+                f"{organiser_limit:g} of {ptype} with one organiser",
+            )
+        )
     if ptype == PARTICIPATION and not (
         client.benefit_days >= rules.participation_min_benefit_days
         or client.age < rules.participation_youth_age
