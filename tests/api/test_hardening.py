@@ -119,9 +119,9 @@ def api_with(api, **settings):
     from dataclasses import replace
 
     from fastapi.testclient import TestClient
-    from test_api_support import Api
 
     from api.app import create_app
+    from tests.api.support import Api
 
     conf = replace(api.settings, **settings)
     return Api(TestClient(create_app(conf, start_worker=False)), conf, api.headers)

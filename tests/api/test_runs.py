@@ -206,7 +206,7 @@ def test_unexpected_errors_are_500_with_an_id_not_a_traceback(api, monkeypatch):
 
 
 def test_summary_gives_the_period_view_of_a_week_with_period_budgets(api):
-    from test_api_support import week_records
+    from tests.api.support import week_records
 
     plain = api.solved_run(api.upload_week())
     assert api.get(f"/runs/{plain}/summary").json()["period"] is None
