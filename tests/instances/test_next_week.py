@@ -124,6 +124,10 @@ def test_next_week_carries_the_allocation_forward():
     assert c["b"]["months_used"] == {"coaching": 1.23}
     assert c["e"]["months_used"] == {"work_trial": 0.46}
     assert c["f"]["months_used"] == {"work_trial": 0.23}
+    # … and the same months at the placement's organiser (v1); the waiting client has none
+    assert c["a"]["months_by_provider"] == {"v1": 0.23}
+    assert c["b"]["months_by_provider"] == {"v1": 0.23}
+    assert c["c"]["months_by_provider"] == {}
     # d's 8 weeks of coaching since W41 are over: back in the queue, the seat free again
     assert c["d"]["current_placement"] == "" and c["d"]["placement_start_week"] == ""
     assert c["d"]["months_used"] == {"coaching": 1.85}
