@@ -105,7 +105,7 @@ def solve_run(store: Store, run: RunRow, settings: Settings) -> str:
         }
         store.finish_run(run.id, claim, "done", allocation_json(alloc), None, final)
         return "done"
-    except Exception as exc:  # noqa: BLE001 - any failure of a run is recorded on the run
+    except Exception as exc:  # any failure of a run is recorded on the run
         log.error("run %s failed:\n%s", run.id, traceback.format_exc())
         message = str(exc) or type(exc).__name__
         store.finish_run(run.id, claim, "failed", None, f"{type(exc).__name__}: {message}")
@@ -199,7 +199,7 @@ def worker_main(db: str, settings: dict[str, Any]) -> None:
         try:
             if run_one(store, conf) is None:
                 time.sleep(conf.poll_seconds)
-        except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
+        except Exception:  # a database hiccup must not end the worker
             log.error("worker loop: %s", traceback.format_exc())
             time.sleep(conf.poll_seconds)
 
@@ -215,7 +215,9 @@ PRELOAD = [
 ]
 
 
-def worker_context() -> multiprocessing.context.BaseContext:
+def worker_context() -> (
+    multiprocessing.context.ForkServerContext | multiprocessing.context.SpawnContext
+):
     """How worker processes start: from a fork server that has imported the engine once (a new
     worker after a cancellation is ready at once), or spawned where there is no fork server."""
     try:
@@ -243,13 +245,13 @@ class Supervisor:
 
     def _spawn(self) -> multiprocessing.process.BaseProcess:
         proc = self.ctx.Process(
-            target=worker_main,  # type: ignore[attr-defined]
+            target=worker_main,
             args=(self.db, asdict(self.settings)),
             name="polku-worker",
             daemon=True,
         )
         proc.start()
-        proc._polku_started = time.monotonic()  # type: ignore[attr-defined]
+        proc._polku_started = time.monotonic()  # type: ignore[union-attr]
         log.info("started worker process %s", proc.pid)
         return proc
 
@@ -307,7 +309,7 @@ class Supervisor:
         while True:
             try:
                 self.check()
-            except Exception:  # noqa: BLE001 - the supervisor must keep going
+            except Exception:  # the supervisor must keep going
                 log.error("supervisor: %s", traceback.format_exc())
             if self._stop.wait(0.25):
                 return

@@ -1,4 +1,4 @@
-"""The `polku` command line: one subcommand per module in `api/commands/`.
+"""The `polku` command line: one subcommand per module in `cli/commands/`.
 
 Each command module has `configure(parser)` (its arguments) and `run(args) -> int` (exit code).
 Expected failures (bad input, missing files) print a clear message and exit non-zero; the
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the one place that turns surprises into a message
+    except Exception as exc:  # the one place that turns surprises into a message
         if os.environ.get("POLKU_DEBUG"):
             raise
         print(f"polku {args.command}: error: {exc}", file=sys.stderr)

@@ -134,9 +134,9 @@ def next_week(
     grown = MONTHS_PER_WEEK * weeks
     months_used = list(clients["months_used"])
     for r, p in zip(rows.tolist(), prow.tolist(), strict=True):
-        used = dict(months_used[r] or {})
-        used[ptype[p]] = round(float(used.get(ptype[p], 0.0)) + grown, 2)
-        months_used[r] = used
+        months = dict(months_used[r] or {})
+        months[ptype[p]] = round(float(months.get(ptype[p], 0.0)) + grown, 2)
+        months_used[r] = months
 
     # 3. placements whose time is up end; their seats come free
     ends = np.zeros(len(clients), dtype=bool)

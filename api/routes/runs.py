@@ -11,14 +11,15 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.decisions import decisions_frame, effective_records, run_instance
-from api.deps import AnyUser, ClientId, Coordinator, RunId, StoreDep
+from api.deps import AnyUser, ClientId, Coordinator, RunId, SettingsDep, StoreDep
 from api.lookups import allocation_dict, allocation_text, load_instance, visible_run
 from api.outputs import decision_out, run_out
-from api.schemas import ERRORS, ClientOut, NextWeekOut, NextWeekRequest, RunOut
+from api.schemas import ERRORS, ClientOut, ClientState, NextWeekOut, NextWeekRequest, RunOut
 from api.store import NewInstance
 from api.uploads import counts_of, instance_zip, load_stored, provider_ids, sha256
 from instances.next_week import NextWeekError, next_week
 from models.allocation import Allocation
+from models.csvsafe import neutralise_all
 from models.period import PeriodError, period_summary, read_period
 
 router = APIRouter(tags=["runs"])
@@ -41,10 +42,11 @@ def cancel_run(run_id: RunId, user: Coordinator, store: StoreDep) -> RunOut:
 
 
 @router.post("/runs/{run_id}/restart", response_model=RunOut, responses=ERRORS)
-def restart_run(run_id: RunId, user: Coordinator, store: StoreDep) -> RunOut:
-    """Queue an interrupted, failed or cancelled run again (same id, same request)."""
+def restart_run(run_id: RunId, user: Coordinator, store: StoreDep, settings: SettingsDep) -> RunOut:
+    """Queue an interrupted, failed or cancelled run again (same id, same request); 429 when
+    the caller has the most runs queued or running they may."""
     visible_run(store, user, run_id)
-    return run_out(store, store.restart_run(run_id))
+    return run_out(store, store.restart_run(run_id, user.name, settings.max_queued_runs))
 
 
 CSV_COLUMNS = (
@@ -60,7 +62,8 @@ CSV_COLUMNS = (
 
 
 def allocation_csv(alloc: dict[str, Any], placements: dict[str, tuple[str, str]]) -> str:
-    """The assignments as CSV: one row per client placed, score total then each component."""
+    """The assignments as CSV: one row per client placed, score total then each component; ids
+    made safe for spreadsheets (models.csvsafe)."""
     components: list[str] = []
     for a in alloc.get("assignments", []):
         components += [k for k in a.get("score", {}) if k not in components]
@@ -72,11 +75,9 @@ def allocation_csv(alloc: dict[str, Any], placements: dict[str, tuple[str, str]]
         provider, ptype = placements.get(a["placement_id"], ("", ""))
         writer.writerow(
             [
-                a["client_id"],
-                a["placement_id"],
-                provider,
-                ptype,
-                a.get("pool_id", ""),
+                *neutralise_all(
+                    [a["client_id"], a["placement_id"], provider, ptype, a.get("pool_id") or ""]
+                ),
                 a.get("cost", ""),
                 a.get("travel_min", ""),
                 sum(score.values()),
@@ -199,7 +200,9 @@ def get_client(
     assignment = next((a for a in alloc_raw["assignments"] if a["client_id"] == client_id), None)
     left = next((u for u in alloc_raw["unassigned"] if u["client_id"] == client_id), None)
     current = str(base.clients.loc[ids == client_id, "current_placement"].iloc[0] or "")
-    state = "assigned" if assignment else "in_current_placement" if current else "unassigned"
+    state: ClientState = (
+        "assigned" if assignment else "in_current_placement" if current else "unassigned"
+    )
     decided = [decision_out(d) for d in store.decisions(row.id) if d.client_id == client_id]
     return ClientOut(
         run_id=run.id,

@@ -40,7 +40,7 @@ def make_clients(geo: Geo, n: int, rng: np.random.Generator, rules: Rules) -> Cl
     )
     max_months = np.asarray([rules.max_months[t] for t in d.TYPES])
     used = d.sample_months_used(rng, days, max_months)
-    weeks = d.sample_weeks_since_activation(rng, used.any(axis=1), months)
+    weeks = d.sample_weeks_since_activation(rng, np.asarray(used.any(axis=1)), months)
     has_profile, abilities = d.sample_abilities(rng, wa, age)
     return ClientArrays(
         muni=muni,

@@ -96,6 +96,7 @@ def make_decisions(
 
     cand = rng.permutation(queue)[: n_lock * 10]
     if len(cand):
+        assert P.pools is not None  # the placements step fills the pool codes
         nb = neighbours(tree, C, cand, lat_ref, 30)
         ci, pj = np.repeat(cand, nb.shape[1]), nb.ravel()
         ok = _feasible(C, P, F, rules, ci, pj) & (P.muni[pj] == C.muni[ci]) & (P.seats[pj] >= 1)

@@ -168,7 +168,7 @@ def solve(
         result = _solve_lexicographic(inst, pairs, rows, units, options, start, report, stats)
     elif _use_columns(options, units):
         stats["method"] = "columns"
-        result = _solve_columns(pairs, rows, pairs.score, options, start, report, stats)
+        result = solve_columns(pairs, rows, pairs.score, options, start, report, stats)
     else:
         stats["method"] = "cpsat"
         result = _solve_weighted(
@@ -202,7 +202,7 @@ def _use_columns(options: SolveOptions, units: FairnessUnits | None) -> bool:
     return units is None or not len(units)
 
 
-def _solve_columns(
+def solve_columns(
     pairs: PairTable,
     rows: Rows,
     objective: np.ndarray,
@@ -388,7 +388,9 @@ def _solve_lexicographic(
     statuses = []
     stages = []
     for i, (name, comps) in enumerate(LEXICOGRAPHIC_STAGES):
-        objective = sum(pairs.components[c] for c in comps)
+        objective: np.ndarray = sum(
+            (pairs.components[c] for c in comps), np.zeros(len(pairs.client), dtype=np.int64)
+        )
         share = 1.0 / (len(LEXICOGRAPHIC_STAGES) - i)
         sub = SolveOptions(
             time_limit=max(0.5, _remaining(options, start) * share),

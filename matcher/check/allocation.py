@@ -8,6 +8,7 @@ re-derived, which keeps a 200 000-client allocation to seconds.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -114,7 +115,7 @@ def row_records(frame: Any, cls: type) -> list[Any]:
     Converting whole columns with `tolist()` instead of row dicts makes 200 000 clients take about
     a second instead of several; tests assert the result equals the Instance's own records.
     """
-    fields = list(cls.__dataclass_fields__)
+    fields = [f.name for f in dataclasses.fields(cls)]
     names = [n for n in fields if n in frame.columns]
     columns = [_plain_column(frame[n], n) for n in names]
     if names == fields:
@@ -343,9 +344,8 @@ def score_components(
     """The unrounded score components of models/weights.py's formula for one pair."""
     w, rules = facts.weights, facts.rules
     saved_per_week = rules.liability_share(client.benefit_days) * rules.liability_daily_benefit * 5
-    waiting = client.weeks_since_activation
-    if waiting is None:
-        waiting = client.unemployed_months * WEEKS_PER_MONTH
+    known = client.weeks_since_activation
+    waiting = client.unemployed_months * WEEKS_PER_MONTH if known is None else float(known)
     priority = (
         w.placed
         + w.benefit_days * min(client.benefit_days, w.benefit_days_cap) / 100
@@ -586,15 +586,15 @@ def check_pool_section(
     listed: Counter[str] = Counter()
     for fid, budget, figure in stated:
         listed[fid] += 1
-        pool = facts.pools.get(fid)
-        if pool is None:
+        fund = facts.pools.get(fid)
+        if fund is None:
             out.append(Violation("pools", f"pools lists unknown pool {fid!r}", pool_id=fid))
             continue
-        if abs(budget - pool.budget) > COST_TOL:
+        if abs(budget - fund.budget) > COST_TOL:
             out.append(
                 Violation(
                     "pools",
-                    f"stated budget {budget:.2f} ≠ instance {pool.budget:.2f}",
+                    f"stated budget {budget:.2f} ≠ instance {fund.budget:.2f}",
                     pool_id=fid,
                 )
             )
