@@ -148,7 +148,7 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, unexpected)
 
 
-class BodyTooLarge(BaseException):  # noqa: N818 - a BaseException so no `except Exception`
+class BodyTooLarge(BaseException):  # a BaseException so no `except Exception`
     """Raised from receive() when a body passes the limit; caught by BodyLimit only."""
 
 

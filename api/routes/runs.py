@@ -20,6 +20,7 @@ from api.uploads import counts_of, instance_zip, load_stored, provider_ids, sha2
 from instances.next_week import NextWeekError, next_week
 from models.allocation import Allocation
 from models.csvsafe import neutralise_all
+from models.period import PeriodError, period_summary, read_period
 
 router = APIRouter(tags=["runs"])
 
@@ -131,7 +132,7 @@ def get_summary(
 ) -> JSONResponse:
     """The headline figures: status, objective, bound, gap, placed vs queue by type, municipality
     and group, pool use, fairness."""
-    run, _ = visible_run(store, user, run_id)
+    run, row = visible_run(store, user, run_id)
     alloc = allocation_dict(request, store, run)
     keys = (
         "instance",
@@ -150,9 +151,22 @@ def get_summary(
             "run_id": run.id,
             "assigned": len(alloc.get("assignments", [])),
             "unassigned": len(alloc.get("unassigned", [])),
+            "period": _period_view(load_instance(request, store, row), alloc),
         }
     )
     return JSONResponse(out)
+
+
+def _period_view(inst: Any, alloc: dict[str, Any]) -> dict[str, Any] | None:
+    """The run's period view (models.period) when its week has period budgets, else None."""
+    try:
+        period = read_period(inst)
+    except PeriodError as exc:
+        return {"error": str(exc)}
+    if period is None:
+        return None
+    used = {p["pool_id"]: float(p.get("used", 0.0)) for p in alloc.get("pools") or []}
+    return period_summary(period, inst.week, used)
 
 
 @router.get("/runs/{run_id}/unassigned", responses=ERRORS)

@@ -135,12 +135,15 @@ def cap_rows(inst: Instance, pairs: PairTable) -> RowBlock:
     )
 
 
-def lock_rows(inst: Instance, pairs: PairTable) -> RowBlock:
+def lock_rows(inst: Instance, pairs: PairTable, clients: np.ndarray | None = None) -> RowBlock:
     """Each locked (client, placement) exactly once: Σ x over its triples = 1; a lock that cannot
     hold (no feasible triple, more locks than seats or than a provider's cap) is an
-    InfeasibleLockError naming it."""
+    InfeasibleLockError naming it. With `clients` (row indices: one part of a national run) only
+    their locks are kept."""
     cols = inst.columns
     locks = np.flatnonzero(cols.d_lock)
+    if clients is not None:
+        locks = locks[np.isin(cols.d_client[locks], clients)]
     width = max(cols.n_placements, 1)
     key = pairs.client * width + pairs.placement
     if not len(locks):
@@ -199,15 +202,16 @@ def _check_locks(inst: Instance, key: np.ndarray, locks: np.ndarray, lock_keys: 
         )
 
 
-def build_rows(inst: Instance, pairs: PairTable) -> Rows:
-    """Every hard constraint of FORMAT.md over `pairs` as sparse rows, families in FAMILIES order."""
+def build_rows(inst: Instance, pairs: PairTable, clients: np.ndarray | None = None) -> Rows:
+    """Every hard constraint of FORMAT.md over `pairs` as sparse rows, families in FAMILIES order;
+    with `clients` (one part of a national run) only their locks are kept."""
     cents = cost_cents(pairs)
     blocks = [
         client_rows(inst, pairs),
         seat_rows(inst, pairs),
         budget_rows(inst, pairs, cents),
         cap_rows(inst, pairs),
-        lock_rows(inst, pairs),
+        lock_rows(inst, pairs, clients),
     ]
     starts = np.cumsum([0] + [len(b) for b in blocks])
     rows = np.concatenate([b.row + s for b, s in zip(blocks, starts, strict=False)])

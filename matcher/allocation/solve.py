@@ -168,7 +168,7 @@ def solve(
         result = _solve_lexicographic(inst, pairs, rows, units, options, start, report, stats)
     elif _use_columns(options, units):
         stats["method"] = "columns"
-        result = _solve_columns(pairs, rows, pairs.score, options, start, report, stats)
+        result = solve_columns(pairs, rows, pairs.score, options, start, report, stats)
     else:
         stats["method"] = "cpsat"
         result = _solve_weighted(
@@ -202,7 +202,7 @@ def _use_columns(options: SolveOptions, units: FairnessUnits | None) -> bool:
     return units is None or not len(units)
 
 
-def _solve_columns(
+def solve_columns(
     pairs: PairTable,
     rows: Rows,
     objective: np.ndarray,

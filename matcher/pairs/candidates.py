@@ -244,15 +244,20 @@ def _assemble(inst: Instance, batches: list[_Batch]) -> PairTable:
     return PairTable(client, placement, pool, cost, travel, total_score(components), components)
 
 
-def build_pairs(inst: Instance, *, max_commute_cap: float | None = None) -> PairTable:
+def build_pairs(
+    inst: Instance, *, max_commute_cap: float | None = None, clients: np.ndarray | None = None
+) -> PairTable:
     """Every feasible (client, placement, pool) triple of `inst` with cost, travel and score.
 
     Rows are grouped by client (a client's rows together, placements ascending, pools in
     `funding_pools` order); clients come in the order the spatial search visits them.
     `max_commute_cap` (minutes) lowers every client's commute limit to at most that value.
+    `clients` (row indices) limits the table to those queue clients (one part of a national run).
     """
     cols = inst.columns
     queue = np.flatnonzero(cols.c_queue)
+    if clients is not None:
+        queue = np.intersect1d(queue, np.asarray(clients, dtype=np.int64))
     _check_input(inst, queue)
     open_seats = np.flatnonzero(cols.p_seats > 0)
     type_ok = eligible_types(inst, queue)
@@ -264,6 +269,8 @@ def build_pairs(inst: Instance, *, max_commute_cap: float | None = None) -> Pair
     n_pl = max(cols.n_placements, 1)
     lock_c, lock_p = locks // n_pl, locks % n_pl
     full = cols.p_seats[lock_p] <= 0
+    if clients is not None:
+        full &= np.isin(lock_c, queue)
     lock_c, lock_p = lock_c[full], lock_p[full]
     pending = np.ones(len(lock_c), dtype=bool)
     batches = []

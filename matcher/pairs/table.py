@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from instances.atomic import atomic_path
 from models.csvsafe import neutralise
@@ -119,24 +118,6 @@ class PairTable:
     def pair_keys(self, n_placements: int) -> np.ndarray:
         """One int64 key per row for its (client, placement): client·n_placements + placement."""
         return self.client * max(n_placements, 1) + self.placement
-
-
-def pairs_frame(inst: Instance, pairs: PairTable) -> pd.DataFrame:
-    """pairs.csv as a table of ids: client_id, placement_id, pool_id ('' for -1), score, cost,
-    travel_min."""
-    cols = inst.columns
-    pool_ids = np.append(cols.pool_id.astype(object), "")  # index -1 → ""
-    return pd.DataFrame(
-        {
-            "client_id": cols.client_id[pairs.client],
-            "placement_id": cols.placement_id[pairs.placement],
-            "pool_id": pool_ids[pairs.pool],
-            "score": pairs.score,
-            "cost": pairs.cost,
-            "travel_min": pairs.travel_min,
-        },
-        columns=list(CSV_COLUMNS),
-    )
 
 
 WRITE_SLICE = 500_000  # rows rendered at once by write_pairs_csv

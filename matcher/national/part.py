@@ -1,0 +1,250 @@
+"""One worker's parts of a national run: each part's pair table and rows are built here (never in
+the driver), priced for the master, and finally solved with its share of the coupling rows.
+
+A part's rows are `build_rows` over its own pairs: its clients' rows are its own; the seats,
+budget and cap rows that other parts can also reach are the coupling rows. While pricing they
+are relaxed (their right-hand side raised beyond reach) and their use is charged at the master's
+prices λ; the LP of the priced part (column generation, a valid upper bound even on time-out) is
+its term of the Lagrangian bound. At the end each coupling row's capacity is shared out, the
+part's copy of the row gets its share as right-hand side, and the ordinary column path solves the
+part: shares never sum beyond the capacity, so the union of the parts is feasible.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from matcher.allocation.colgen import solve_lp_columns
+from matcher.allocation.constraints import Rows, build_rows
+from matcher.allocation.flow import flow_net
+from matcher.allocation.solve import SolveOptions, SolveResult, solve_columns
+from matcher.national.split import Part
+from matcher.pairs.candidates import build_pairs
+from matcher.pairs.table import PairTable
+from models.instance import Instance
+
+SHARED_FAMILIES = ("seats", "budget", "cap")  # rows other parts may reach
+FAMILY_SHIFT = 40  # a coupling key is family code << FAMILY_SHIFT | owner index
+
+
+def row_keys(rows: Rows) -> tuple[np.ndarray, np.ndarray]:
+    """(positions, keys) of the rows of `rows` in SHARED_FAMILIES: key = family code, owner."""
+    code = np.full(len(rows.family), -1, dtype=np.int64)
+    for i, name in enumerate(SHARED_FAMILIES):
+        code[rows.family == name] = i
+    pos = np.flatnonzero(code >= 0)
+    return pos, (code[pos] << FAMILY_SHIFT) | rows.owner[pos]
+
+
+@dataclass
+class PartInfo:
+    """What the master learns from a built part: sizes and its shareable rows (keys, capacities)."""
+
+    name: str
+    clients: int
+    pairs: int
+    keys: np.ndarray
+    capacity: np.ndarray
+    seconds: float
+
+
+@dataclass
+class PriceEval:
+    """One part at prices λ: its LP bound and the LP's use of each coupling row (global order)."""
+
+    bound: float | None
+    use: np.ndarray
+    status: str
+    seconds: float
+
+
+@dataclass
+class PartOutcome:
+    """A part's final choice as the chosen rows of its table, with figures and explanations."""
+
+    name: str
+    chosen: PairTable
+    objective: float
+    bound: float | None
+    use: np.ndarray  # per coupling row (global order): what the choice takes
+    status: str
+    seconds: float
+    stats: dict[str, Any] = field(default_factory=dict)
+    alternatives: dict[int, list[dict]] = field(default_factory=dict)
+    reasons: dict[int, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class _State:
+    """A built part held by its worker between the master's calls."""
+
+    part: Part
+    pairs: PairTable
+    rows: Rows
+    local: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # row index
+    glob: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # coupling id
+    chosen: np.ndarray | None = None
+    share: np.ndarray | None = None
+
+
+class PartWorker:
+    """The parts of one worker (a Ray actor, or a plain object for the in-process executor)."""
+
+    def __init__(self, inst: Instance, parts: list[Part], explain: bool = True) -> None:
+        self.inst = inst
+        self.parts = parts
+        self.explain = explain
+        self.states: list[_State] = []
+        self.n_coupling = 0
+
+    def build(self) -> list[PartInfo]:
+        """Build each part's pair table and rows; report its shareable rows."""
+        out = []
+        for part in self.parts:
+            t0 = time.perf_counter()
+            pairs = build_pairs(self.inst, clients=part.clients)
+            rows = build_rows(self.inst, pairs, part.clients)
+            self.states.append(_State(part, pairs, rows))
+            pos, keys = row_keys(rows)
+            out.append(
+                PartInfo(
+                    part.name,
+                    len(part.clients),
+                    len(pairs),
+                    keys,
+                    rows.hi[pos],
+                    time.perf_counter() - t0,
+                )
+            )
+        return out
+
+    def couple(self, coupling: np.ndarray) -> None:
+        """Learn the coupling rows (sorted keys): which of each part's rows they are."""
+        self.n_coupling = len(coupling)
+        for s in self.states:
+            pos, keys = row_keys(s.rows)
+            at = np.clip(np.searchsorted(coupling, keys), 0, max(len(coupling) - 1, 0))
+            hit = (coupling[at] == keys) if len(coupling) else np.zeros(len(keys), dtype=bool)
+            s.local, s.glob = pos[hit], at[hit]
+
+    def _use(self, s: _State, x: np.ndarray) -> np.ndarray:
+        """A choice's (or LP solution's) activity on each coupling row, in global order."""
+        use = np.zeros(self.n_coupling)
+        if len(s.local):
+            use[s.glob] = s.rows.matrix[s.local] @ np.asarray(x, dtype=np.float64)
+        return use
+
+    def _relaxed(self, s: _State) -> Rows:
+        """The part's rows with every coupling row out of reach (its hi ≥ the row's full sum)."""
+        hi = s.rows.hi.copy()
+        if len(s.local):
+            full = np.asarray(s.rows.matrix[s.local].sum(axis=1)).ravel().astype(np.int64)
+            hi[s.local] = np.maximum(hi[s.local], full)
+        return replace(s.rows, hi=hi)
+
+    def price(self, lam: np.ndarray, time_limit: float) -> list[PriceEval]:
+        """Each part's LP at coupling prices `lam` (score per unit of the row) within the time."""
+        out = []
+        t_end = time.perf_counter() + time_limit
+        for s in self.states:
+            t0 = time.perf_counter()
+            objective = s.pairs.score.astype(np.float64)
+            if len(s.local):
+                objective = objective - s.rows.matrix[s.local].T @ lam[s.glob]
+            net = flow_net(self._relaxed(s), objective)
+            lp = solve_lp_columns(net, objective, time_limit=max(1.0, t_end - time.perf_counter()))
+            # nothing worth taking at these prices (and no lock): the part's maximum is 0
+            idle = not (objective > 0).any() and not len(s.rows.of("lock"))
+            bound = 0.0 if idle else lp.bound
+            out.append(PriceEval(bound, self._use(s, lp.x), lp.status, time.perf_counter() - t0))
+        return out
+
+    def lock_need(self) -> list[np.ndarray]:
+        """Per part, what its locked pairs take of each coupling row at least (cheapest triple)."""
+        out = []
+        for s in self.states:
+            x = np.zeros(len(s.pairs))
+            lock_rows = s.rows.matrix[s.rows.of("lock")].tocsr()
+            for r in range(lock_rows.shape[0]):
+                cols = lock_rows.indices[lock_rows.indptr[r] : lock_rows.indptr[r + 1]]
+                if len(cols):
+                    x[cols[np.argmin(s.rows.cost_cents[cols])]] = 1.0
+            out.append(self._use(s, x))
+        return out
+
+    def finish(
+        self, shares: list[np.ndarray | None], time_limit: float, seed: int = 0
+    ) -> list[PartOutcome]:
+        """Solve each part with its share of every coupling row (None: keep the last outcome's
+        share and choice; a part solved before starts from its last choice)."""
+        out = []
+        total = sum(len(s.pairs) for s in self.states) or 1
+        t_end = time.perf_counter() + time_limit
+        for k, s in enumerate(self.states):
+            t0 = time.perf_counter()
+            if shares[k] is not None:
+                s.share = np.asarray(shares[k], dtype=np.int64)
+            hi = s.rows.hi.copy()
+            if len(s.local) and s.share is not None:
+                hi[s.local] = np.minimum(hi[s.local], s.share[s.glob])
+            rows = replace(s.rows, hi=hi)
+            left = t_end - time.perf_counter()
+            budget = max(1.0, left * len(s.pairs) / max(total, 1))
+            total -= len(s.pairs)
+            stats: dict[str, Any] = {}
+            if shares[k] is None and s.chosen is not None:
+                chosen, status, bound = s.chosen, "FEASIBLE", None
+            else:
+                options = SolveOptions(time_limit=budget, workers=1, seed=seed)
+                chosen, status, bound = solve_columns(
+                    s.pairs,
+                    rows,
+                    s.pairs.score,
+                    options,
+                    time.perf_counter(),
+                    lambda _p: None,
+                    stats,
+                    start_from=s.chosen,
+                )
+            s.chosen = chosen
+            out.append(self._outcome(s, chosen, status, bound, time.perf_counter() - t0, stats))
+        return out
+
+    def _outcome(
+        self,
+        s: _State,
+        chosen: np.ndarray,
+        status: str,
+        bound: float | None,
+        seconds: float,
+        stats: dict[str, Any],
+    ) -> PartOutcome:
+        """The part's choice as a small table, with explanations computed from its own pairs."""
+        objective = float(s.pairs.score[chosen].sum())
+        alternatives: dict[int, list[dict]] = {}
+        reasons: dict[int, list[str]] = {}
+        if self.explain:
+            from matcher.explain import outcomes as ex
+
+            result = SolveResult(s.pairs, chosen, status, objective, bound, seconds)
+            alternatives = ex.alternatives_for_assigned(self.inst, result, limit=3)
+            placed = np.zeros(self.inst.columns.n_clients, dtype=bool)
+            placed[s.pairs.client[chosen]] = True
+            left = s.part.clients[~placed[s.part.clients]]
+            reasons = ex.reasons_for_unassigned(self.inst, result, left)
+        return PartOutcome(
+            s.part.name,
+            s.pairs.take(np.flatnonzero(chosen)),
+            objective,
+            bound,
+            self._use(s, chosen),
+            status,
+            seconds,
+            stats,
+            alternatives,
+            reasons,
+        )

@@ -1,0 +1,110 @@
+"""National runs: split, shares, and the master in process and on a local Ray, against the
+one-process engine on a small national week."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from instances.generate import generate_instance
+from matcher.allocation.solve import SolveOptions, solve
+from matcher.check.allocation import check_allocation
+from matcher.national.master import NationalError, NationalOptions, shares, solve_national
+from matcher.national.result import national_allocation
+from matcher.national.split import pack, split_clients
+
+
+@pytest.fixture(scope="module")
+def week():
+    return generate_instance("national", 2_000, seed=3)
+
+
+def test_split_by_region_covers_the_queue_once(week):
+    parts = split_clients(week)
+    assert len(parts) == 6  # the six presets
+    clients = np.concatenate([p.clients for p in parts])
+    assert np.array_equal(np.sort(clients), np.flatnonzero(week.columns.c_queue))
+
+
+def test_split_by_area_is_finer(week):
+    assert len(split_clients(week, "area")) > len(split_clients(week))
+
+
+def test_pack_balances_largest_first():
+    assert pack([5, 4, 3, 3], 2) == [[0, 3], [1, 2]]
+    assert pack([1], 3) == [[0]]
+
+
+def test_shares_never_exceed_capacity_and_keep_locks():
+    cap = np.array([3, 10, 0])
+    use = [np.array([2.5, 8.0, 1.0]), np.array([2.5, 0.0, 1.0])]
+    need = [np.array([0.0, 0.0, 0.0]), np.array([1.0, 0.0, 0.0])]
+    got = shares(use, need, cap)
+    assert np.all(np.sum(got, axis=0) <= cap)
+    assert got[1][0] >= 1  # the lock's seat
+    assert got[0][1] == 10  # the only user of a row gets all of it
+
+
+def _check(inst, nat, one_objective):
+    res = nat.result
+    alloc = national_allocation(inst, nat)
+    assert check_allocation(inst, alloc) == []
+    assert res.bound is not None and res.bound >= one_objective - 1e-6  # a valid bound
+    assert res.objective <= res.bound + 1e-6
+    return alloc
+
+
+def test_region_split_matches_the_one_process_engine(week):
+    one = solve(week, SolveOptions(time_limit=10))
+    nat = solve_national(week, NationalOptions(time_limit=10, workers=2))
+    alloc = _check(week, nat, one.objective)
+    assert nat.result.objective >= 0.99 * one.objective
+    assert alloc.bound is not None and alloc.bound <= 1.05 * one.bound
+    reasons = {r for u in alloc.unassigned for r in u.reasons}
+    assert reasons - {"not assigned"}  # the parts' explanations came through
+
+
+def test_area_split_couples_parts_and_stays_feasible(week):
+    one = solve(week, SolveOptions(time_limit=5))
+    nat = solve_national(week, NationalOptions(time_limit=8, workers=2, split="area"))
+    assert nat.result.stats["coupling_rows"] > 0
+    _check(week, nat, one.objective)
+    assert nat.result.objective >= 0.6 * one.objective
+
+
+def test_fairness_floor_is_refused(week):
+    from dataclasses import replace
+
+    inst = replace(week, rules=replace(week.rules, fairness_floor=0.5))
+    with pytest.raises(NationalError, match="fairness.floor"):
+        solve_national(inst, NationalOptions(time_limit=2))
+
+
+def test_on_a_local_ray_with_two_cpus(week):
+    pytest.importorskip("ray", reason="ray is an optional extra: pip install 'polku[ray]'")
+    one = solve(week, SolveOptions(time_limit=5))
+    nat = solve_national(
+        week, NationalOptions(time_limit=10, workers=2, explain=False), use_ray=True
+    )
+    assert nat.result.stats["workers"] == 2
+    _check(week, nat, one.objective)
+    assert nat.result.objective >= 0.99 * one.objective
+
+
+def test_cli_refuses_pairs_out_with_ray(tmp_path, capsys):
+    from cli.main import main
+
+    code = main(
+        [
+            "solve",
+            "instances/examples/small",
+            "--ray",
+            "--out",
+            str(tmp_path / "a.json"),
+            "--pairs-out",
+            str(tmp_path / "p.csv"),
+        ]
+    )
+    assert code == 2
+    assert "--pairs-out" in capsys.readouterr().err
+    assert not (tmp_path / "a.json").exists()
