@@ -92,5 +92,5 @@ def serve(db_path: str, host: str = "127.0.0.1", port: int = 8000, **overrides: 
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    app = create_app(Settings.from_env(db=db_path, **overrides))
+    app = create_app(Settings.from_env(None, db=db_path, **overrides))
     uvicorn.run(app, host=host, port=port, log_level="info")

@@ -150,6 +150,10 @@ MIN_PLACEMENTS = 15
 WISH_SHARE = 0.25  # clients with a wish list (the seeds: some clients come with an own wish)
 WISH_COUNT_P = (0.30, 0.25, 0.20, 0.15, 0.10)  # 1…5 ranked wishes
 WISH_NEIGHBOURS = 40  # wishes come from this many nearest placements
+# Of the clients with work-trial months, the share whose months were at one organiser near home
+# (months_by_provider): seed 002 limits a work trial to 6 months with the same organiser, so
+# some of them cannot go back to that organiser.
+ORGANISER_HISTORY_SHARE = 0.5
 CURRENT_SHARE = 0.03  # clients already in a placement this week (they hold their seat)
 LOCKS_PER_CLIENT = 1 / 400  # decisions: a few locks and forbids, like a weekly team's notes
 FORBIDS_PER_CLIENT = 1 / 250

@@ -14,7 +14,7 @@ from api.decisions import decisions_frame, effective_records
 from api.deps import AnyUser, ClientId, Coordinator, RunId, SettingsDep, StoreDep
 from api.lookups import allocation_dict, allocation_text, load_instance, visible_run
 from api.outputs import decision_out, run_out
-from api.schemas import ERRORS, ClientOut, NextWeekOut, NextWeekRequest, RunOut
+from api.schemas import ERRORS, ClientOut, ClientState, NextWeekOut, NextWeekRequest, RunOut
 from api.store import NewInstance
 from api.uploads import counts_of, instance_zip, load_stored, provider_ids, sha256
 from instances.next_week import NextWeekError, next_week
@@ -199,7 +199,9 @@ def get_client(
     assignment = next((a for a in alloc_raw["assignments"] if a["client_id"] == client_id), None)
     left = next((u for u in alloc_raw["unassigned"] if u["client_id"] == client_id), None)
     current = str(base.clients.loc[ids == client_id, "current_placement"].iloc[0] or "")
-    state = "assigned" if assignment else "in_current_placement" if current else "unassigned"
+    state: ClientState = (
+        "assigned" if assignment else "in_current_placement" if current else "unassigned"
+    )
     decided = [decision_out(d) for d in store.decisions(row.id) if d.client_id == client_id]
     return ClientOut(
         run_id=run.id,

@@ -184,7 +184,7 @@ def make_pools(
     # List only municipalities someone lives in (a small queue leaves some empty), unless that
     # leaves nothing; a region-wide pool of a single region lists none (= every municipality).
     homes = np.bincount(C.muni, minlength=len(geo.names)) > 0
-    listed = np.where((munis & homes).any(axis=1)[:, None], munis & homes, munis)
+    listed = np.where(np.asarray((munis & homes).any(axis=1))[:, None], munis & homes, munis)
     muni_lists = [
         () if m.all() and not national else tuple(geo.names[x])
         for m, x in zip(munis, listed, strict=True)

@@ -2,7 +2,7 @@
 fields only), picks that become locks and hold on re-runs, declines that become forbids and give
 the seat an alternate, and a change of form refused with the rule it breaks.
 
-The hand-made week of test_api_support with K = 1: three queue clients for p1 (v1), p2 (v2), p3
+The hand-made week of tests/api/support.py with K = 1: three queue clients for p1 (v1), p2 (v2), p3
 (v1) and p4 (v3); c1 needs "quiet", which only p1 (and p3 where a test adds it) offers.
 """
 
