@@ -1,5 +1,7 @@
-"""Load benchmark of the API service (issue 14): `polku serve` on loopback over a fresh database
-with a generated week, one solve running, and N concurrent users (coordinators and liaisons
+"""Load benchmark of the API service: p50/p95/p99 per route at N users with a solve running.
+
+`polku serve` on loopback over a fresh database with a generated week, one solve running, and N
+concurrent users (coordinators and liaisons
 reading runs, proposals, summaries and explanations, posting decisions) for a bounded time and
 request count; prints p50/p95/p99 per route, then the server's peak memory for a zip bomb.
 
