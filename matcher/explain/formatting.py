@@ -10,7 +10,7 @@ from matcher.explain.words import plural, signed
 from matcher.pairs.rules import (
     rule_text,
 )
-from matcher.pairs.words import MODE_WORDS, eur, num, type_words
+from matcher.pairs.words import eur, mode_words, num, type_words
 
 if TYPE_CHECKING:
     pass
@@ -27,7 +27,7 @@ def format_client(expl: dict) -> str:
         f"  priority {f['priority']} · {f['benefit_days']} benefit days · "
         f"{f['unemployed_months']} months unemployed"
         + (f" · groups: {', '.join(f['groups'])}" if f["groups"] else ""),
-        f"  travels {MODE_WORDS.get(f['transport'], f['transport'])}, "
+        f"  travels {mode_words(f['transport'])}, "
         f"at most {f['max_commute_min']} min · "
         f"languages {', '.join(f['languages']) or '-'}"
         + (f" · needs {', '.join(f['needs'])}" if f["needs"] else ""),

@@ -15,7 +15,7 @@ import numpy as np
 
 from matcher.explain.unassigned import reasons_for_unassigned
 from matcher.pairs.score import priority, waiting_weeks, wish_rank
-from matcher.pairs.words import MODE_WORDS, type_words
+from matcher.pairs.words import mode_words, type_words
 
 if TYPE_CHECKING:
     from matcher.shortlists.solve import ShortlistResult
@@ -83,7 +83,7 @@ def why_listed(inst: Instance, result: ShortlistResult) -> dict[int, list[str]]:
             why.append(f"the same pathway stage again ({comps['pathway'][k]})")
         mode = "car" if offers in features[p] else transport[cl]
         why.append(
-            f"{float(pairs.travel_min[t]):.0f} min {MODE_WORDS.get(mode, mode)} "
+            f"{float(pairs.travel_min[t]):.0f} min {mode_words(mode)} "
             f"(their limit {limit[cl]:.0f} min)"
         )
         f = int(pairs.pool[t])

@@ -14,7 +14,7 @@ from matcher.pairs.costs import placement_pools
 from matcher.pairs.rules import MAX_IDS, provides_transport
 from matcher.pairs.table import COMPONENT_NAMES, PairTable
 from matcher.pairs.travel import CAR
-from matcher.pairs.words import MODE_WORDS, TYPE_ADJECTIVES, type_words
+from matcher.pairs.words import mode_words, type_adjective, type_words
 
 if TYPE_CHECKING:
     from models.instance import Instance
@@ -102,7 +102,7 @@ def pool_words(inst: Instance, f: int) -> str:
         row = inst.pools.iloc[f]
         types = tuple(row["types"] or ())
         munis = tuple(row["municipalities"] or ())
-        kind = ("/".join(TYPE_ADJECTIVES.get(t, t) for t in types) + " pool") if types else "pool"
+        kind = ("/".join(type_adjective(t) for t in types) + " pool") if types else "pool"
         name = _text(row.get("name"))
         where = f" “{name}”" if name else (f" for {', '.join(munis)}" if munis else "")
         cache[f] = f"the {kind}{where} ({row['id']})"
@@ -128,7 +128,7 @@ def placement_id_of(inst: Instance, p: int) -> str:
 
 def mode_of(inst: Instance, c: int) -> str:
     t = instance_words(inst).transport[c]
-    return MODE_WORDS.get(t, t)
+    return mode_words(t)
 
 
 def _text(value: Any) -> str:
