@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from matcher.explain.words import plural, signed
+from matcher.messages import language
 from matcher.pairs.rules import (
     rule_text,
 )
@@ -16,7 +17,13 @@ if TYPE_CHECKING:
     pass
 
 
-def format_client(expl: dict) -> str:
+def format_client(expl: dict, lang: str | None = None) -> str:
+    """A client's explanation as text in `lang` (en, fi; None: the current language)."""
+    with language(lang):
+        return _format_client(expl)
+
+
+def _format_client(expl: dict) -> str:
     """explain_client's dict as plain text for the terminal."""
     f = expl["facts"]
     lines = [
@@ -109,7 +116,13 @@ def format_client(expl: dict) -> str:
     return "\n".join(lines)
 
 
-def format_placement(expl: dict) -> str:
+def format_placement(expl: dict, lang: str | None = None) -> str:
+    """A placement's explanation as text in `lang` (en, fi; None: the current language)."""
+    with language(lang):
+        return _format_placement(expl)
+
+
+def _format_placement(expl: dict) -> str:
     """explain_placement's dict as plain text for the terminal."""
     f = expl["facts"]
     lines = [
