@@ -24,7 +24,7 @@ from matcher.explain.words import (
     placement_id_of,
     provider_words,
 )
-from matcher.messages import language, say
+from matcher.messages import LANGS, current, language, say
 from matcher.pairs.costs import placement_pools
 from matcher.pairs.rules import (
     RULES,
@@ -163,7 +163,7 @@ def _explain_client(inst: Instance, alloc: Allocation, client_id: str) -> dict:
     else:
         out["outcome"] = "unassigned"
         out["reasons"] = reasons_of(o, np.array([c])).get(c, [])
-        if stored is not None and list(stored) != out["reasons"]:
+        if stored is not None and _changed(o, c, list(stored), out["reasons"]):
             out["stored_reasons"] = list(stored)
     # feasible placements and who holds them
     rng = o.triples_of(c)
@@ -218,6 +218,19 @@ def _explain_client(inst: Instance, alloc: Allocation, client_id: str) -> dict:
             )
     out["envy"] = envy
     return out
+
+
+def _changed(o: Outcome, c: int, stored: list[str], reasons: list[str]) -> bool:
+    """Do the reasons stored at solve time differ from today's, in either catalogue language
+    (the allocation may have been solved with another `--lang`)?"""
+    if stored == reasons:
+        return False
+    for lang in LANGS:
+        if lang != current():
+            with language(lang):
+                if stored == reasons_of(o, np.array([c])).get(c, []):
+                    return False
+    return True
 
 
 def _why_unplaced_here(o: Outcome, j: int, view: PairView, r: int) -> str:

@@ -1,0 +1,102 @@
+"""Explanations in English and Finnish: the English text is unchanged (snapshot taken before the
+message catalogue), and the Finnish one holds no English catalogue text."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from instances.generate import generate_instance
+from instances.read import read_instance
+from matcher.allocation.result import to_allocation
+from matcher.allocation.solve import SolveOptions, solve
+from matcher.explain.formatting import format_client, format_placement
+from matcher.explain.unassigned import reasons_for_unassigned
+from matcher.explain.views import explain_client, explain_placement
+from matcher.messages import CATALOGUE, current
+from models.allocation import Allocation
+from models.instance import Instance
+
+SNAPSHOTS = Path(__file__).with_name("snapshots")
+SMALL = Path(__file__).parents[3] / "instances" / "examples" / "small"
+
+
+def _explain_all(inst: Instance, alloc: Allocation, lang: str, step: int = 1) -> list[str]:
+    """Every client's and placement's explanation as text and JSON (the snapshot's layout)."""
+    out = []
+    for cid in list(inst.clients["id"].astype(str))[::step]:
+        e = explain_client(inst, alloc, cid, lang=lang)
+        out += [format_client(e, lang=lang), json.dumps(e, ensure_ascii=False, sort_keys=True)]
+    for pid in list(inst.placements["id"].astype(str))[::step]:
+        e = explain_placement(inst, alloc, pid, lang=lang)
+        out += [format_placement(e, lang=lang), json.dumps(e, ensure_ascii=False, sort_keys=True)]
+    return out
+
+
+def _english_fragments() -> set[str]:
+    """The literal parts of every English message with two words or more, that are not also part
+    of the Finnish message (a place name or unit the languages share)."""
+    found = set()
+    for entry in CATALOGUE.values():
+        fi = entry["fi"]
+        for literal, *_ in string.Formatter().parse(entry["en"]):
+            for part in re.split(r"[():;,—]", literal):
+                part = part.strip()
+                if len(re.findall(r"[A-Za-z]+", part)) >= 2 and part not in fi:
+                    found.add(part)
+    return found
+
+
+def _english_in(texts: list[str]) -> list[str]:
+    fragments = _english_fragments()
+    joined = "\n".join(texts)
+    return sorted(f for f in fragments if f in joined)
+
+
+def test_english_explanations_of_small_are_unchanged() -> None:
+    inst = read_instance(SMALL)
+    raw = json.loads((SNAPSHOTS / "small_allocation.json").read_text(encoding="utf-8"))
+    got = "\n".join(_explain_all(inst, Allocation.from_dict(raw), "en")) + "\n"
+    assert got == (SNAPSHOTS / "small_en.txt").read_text(encoding="utf-8")
+
+
+def test_the_fragment_check_finds_english() -> None:
+    assert "is below its minimum" in _english_in(["work ability 2 is below its minimum 3"])
+
+
+def test_finnish_explanations_of_small_hold_no_english_reason() -> None:
+    inst = read_instance(SMALL)
+    raw = json.loads((SNAPSHOTS / "small_allocation.json").read_text(encoding="utf-8"))
+    alloc = Allocation.from_dict(raw)
+    fi = [
+        json.dumps(explain_client(inst, alloc, c, lang="fi"), ensure_ascii=False)
+        for c in inst.clients["id"].astype(str)
+    ]
+    fi += [
+        json.dumps(explain_placement(inst, alloc, p, lang="fi"), ensure_ascii=False)
+        for p in inst.placements["id"].astype(str)
+    ]
+    assert _english_in(fi) == []
+    assert any("työkyky" in t for t in fi) and current() == "en"
+
+
+@pytest.mark.slow
+def test_finnish_reasons_of_a_demo_sized_week_hold_no_english_reason() -> None:
+    inst = generate_instance("pohjois-savo", 3000, seed=48, week="2026-W48")
+    result = solve(inst, SolveOptions(time_limit=20.0))
+    left = np.arange(inst.columns.n_clients)
+    reasons = reasons_for_unassigned(inst, result, left, lang="fi")
+    texts = [line for lines in reasons.values() for line in lines]
+    assert len(texts) > 1000
+    assert _english_in(texts) == []
+    alloc = to_allocation(inst, result)
+    sample = [
+        json.dumps(explain_client(inst, alloc, c, lang="fi"), ensure_ascii=False)
+        for c in list(inst.clients["id"].astype(str))[::25]
+    ]
+    assert _english_in(sample) == []
