@@ -366,3 +366,15 @@ def _explain_placement(inst: Instance, alloc: Allocation, placement_id: str) -> 
         "decisions": decisions_of(inst, p=p),
         "warnings": warnings,
     }
+
+
+def unassigned_reasons(
+    inst: Instance, alloc: Allocation, client_ids: list[str], lang: str | None = None
+) -> dict[str, list[str]]:
+    """Client id → the reasons it was left out, recomputed from the data in `lang` (the API's
+    `?lang=` for an allocation whose stored reasons are in another language)."""
+    result, _ = result_from_allocation(inst, alloc)
+    rows = [_client_index(inst, cid) for cid in client_ids]
+    with language(lang):
+        reasons = reasons_of(outcome_of(inst, result), np.array(rows, dtype=np.int64))
+    return {cid: reasons.get(c, []) for cid, c in zip(client_ids, rows, strict=True)}
