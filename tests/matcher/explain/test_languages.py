@@ -4,8 +4,6 @@ message catalogue), and the Finnish one holds no English catalogue text."""
 from __future__ import annotations
 
 import json
-import re
-import string
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +16,10 @@ from matcher.allocation.solve import SolveOptions, solve
 from matcher.explain.formatting import format_client, format_placement
 from matcher.explain.unassigned import reasons_for_unassigned
 from matcher.explain.views import explain_client, explain_placement
-from matcher.messages import CATALOGUE, current
+from matcher.messages import current
 from models.allocation import Allocation
 from models.instance import Instance
+from tests.factories import english_in
 
 SNAPSHOTS = Path(__file__).with_name("snapshots")
 SMALL = Path(__file__).parents[3] / "instances" / "examples" / "small"
@@ -38,26 +37,6 @@ def _explain_all(inst: Instance, alloc: Allocation, lang: str, step: int = 1) ->
     return out
 
 
-def _english_fragments() -> set[str]:
-    """The literal parts of every English message with two words or more, that are not also part
-    of the Finnish message (a place name or unit the languages share)."""
-    found = set()
-    for entry in CATALOGUE.values():
-        fi = entry["fi"]
-        for literal, *_ in string.Formatter().parse(entry["en"]):
-            for part in re.split(r"[():;,—]", literal):
-                part = part.strip()
-                if len(re.findall(r"[A-Za-z]+", part)) >= 2 and part not in fi:
-                    found.add(part)
-    return found
-
-
-def _english_in(texts: list[str]) -> list[str]:
-    fragments = _english_fragments()
-    joined = "\n".join(texts)
-    return sorted(f for f in fragments if f in joined)
-
-
 def test_english_explanations_of_small_are_unchanged() -> None:
     inst = read_instance(SMALL)
     raw = json.loads((SNAPSHOTS / "small_allocation.json").read_text(encoding="utf-8"))
@@ -66,7 +45,7 @@ def test_english_explanations_of_small_are_unchanged() -> None:
 
 
 def test_the_fragment_check_finds_english() -> None:
-    assert "is below its minimum" in _english_in(["work ability 2 is below its minimum 3"])
+    assert "is below its minimum" in english_in(["work ability 2 is below its minimum 3"])
 
 
 def test_finnish_explanations_of_small_hold_no_english_reason() -> None:
@@ -81,7 +60,7 @@ def test_finnish_explanations_of_small_hold_no_english_reason() -> None:
         json.dumps(explain_placement(inst, alloc, p, lang="fi"), ensure_ascii=False)
         for p in inst.placements["id"].astype(str)
     ]
-    assert _english_in(fi) == []
+    assert english_in(fi) == []
     assert any("työkyky" in t for t in fi) and current() == "en"
 
 
@@ -93,10 +72,10 @@ def test_finnish_reasons_of_a_demo_sized_week_hold_no_english_reason() -> None:
     reasons = reasons_for_unassigned(inst, result, left, lang="fi")
     texts = [line for lines in reasons.values() for line in lines]
     assert len(texts) > 1000
-    assert _english_in(texts) == []
+    assert english_in(texts) == []
     alloc = to_allocation(inst, result)
     sample = [
         json.dumps(explain_client(inst, alloc, c, lang="fi"), ensure_ascii=False)
         for c in list(inst.clients["id"].astype(str))[::25]
     ]
-    assert _english_in(sample) == []
+    assert english_in(sample) == []
