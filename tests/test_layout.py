@@ -23,7 +23,7 @@ MAX_LINES = 600
 # generator, api/db and instances/read have landed): the lead empties this list as they are split.
 # A module here that is back under the limit fails too, so the list only shrinks.
 TOO_LONG_FOR_NOW = {
-    "api/store/sqlite.py",  # 658 lines after the api/db split
+    "api/store/sqlite.py",  # 629 lines: one class implementing the 33-method Store protocol
 }
 
 
