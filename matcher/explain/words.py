@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from matcher.messages import current, say, words
+from matcher.messages import CATALOGUE, current, say, words
 from matcher.pairs.costs import placement_pools
 from matcher.pairs.rules import MAX_IDS, provides_transport
 from matcher.pairs.table import COMPONENT_NAMES, PairTable
@@ -155,7 +155,7 @@ def component_diff(a: dict[str, int], b: dict[str, int], top: int = 3) -> str:
     """The largest component differences of b against a: 'wish +120, travel −14'."""
     diffs = [(name, b.get(name, 0) - a.get(name, 0)) for name in COMPONENT_NAMES]
     diffs = sorted((d for d in diffs if d[1]), key=lambda d: -abs(d[1]))[:top]
-    return ", ".join(f"{name} {d:+d}".replace("-", "−") for name, d in diffs)
+    return ", ".join(f"{component_words(name)} {signed(d)}" for name, d in diffs)
 
 
 def components_of(pairs: PairTable, j: int) -> dict[str, int]:
@@ -204,4 +204,9 @@ def via(inst: Instance, c: int, p: int) -> str:
 
 
 def component_text(comps: dict[str, int]) -> str:
-    return ", ".join(f"{k} {signed(v)}" for k, v in comps.items() if v)
+    return ", ".join(f"{component_words(k)} {signed(v)}" for k, v in comps.items() if v)
+
+
+def component_words(name: str) -> str:
+    """A score component in words ('wish'; 'toive' in Finnish); an unknown one as named."""
+    return words(f"component.{name}") if f"component.{name}" in CATALOGUE else name
