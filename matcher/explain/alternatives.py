@@ -100,8 +100,8 @@ def why_not_of(o: Outcome, j: int, oj: int, seats: bool, budget: bool, cap: bool
         bits.append(say("why.no_pool", cost=eur(pairs.cost[j]), pools=names))
     if cap:
         v = int(o.provider[j])
-        used, cap = int(o.cap_used[v]), int(o.cap[v])
-        bits.append(say("why.cap", provider=provider_words(inst, v), used=used, cap=cap))
+        used, limit = int(o.cap_used[v]), int(o.cap[v])
+        bits.append(say("why.cap", provider=provider_words(inst, v), used=used, cap=limit))
     d = int(pairs.score[j] - pairs.score[oj])
     diff = component_diff(components_of(pairs, oj), components_of(pairs, j))
     if d < 0:
