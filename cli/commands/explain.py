@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     """Explain in the chosen language, reasons and explanations in `--lang`."""
     from matcher.messages import language
 
-    with language(args.lang):
+    with language(getattr(args, "lang", None)):
         return _run(args)
 
 

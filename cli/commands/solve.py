@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     """Solve and write allocation.json, reasons and explanations in `--lang`."""
     from matcher.messages import language
 
-    with language(args.lang):
+    with language(getattr(args, "lang", None)):
         return _run(args)
 
 

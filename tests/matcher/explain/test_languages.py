@@ -72,3 +72,16 @@ def test_finnish_reasons_of_a_demo_sized_week_hold_no_english_reason() -> None:
         for c in list(inst.clients["id"].astype(str))[::25]
     ]
     assert english_in(sample) == []
+
+
+def test_finnish_shortlists_of_small_hold_no_english_reason(tmp_path: Path) -> None:
+    from cli.main import main
+
+    out = tmp_path / "shortlists.json"
+    argv = ["shortlist", str(SMALL), "--per-seat", "3", "--time-limit", "10", "--out", str(out)]
+    assert main([*argv, "--lang", "fi"]) == 0
+    lists = json.loads(out.read_text(encoding="utf-8"))
+    why = [w for lst in lists["lists"] for cand in lst["candidates"] for w in cand["why"]]
+    reasons = [r for u in lists["unlisted"] for r in u["reasons"]]
+    assert why and reasons and english_in(why + reasons) == []
+    assert any(w.startswith("sija 1/") for w in why)
