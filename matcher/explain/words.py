@@ -31,7 +31,9 @@ ENVY_EXAMPLES = 5  # justified-envy examples in allocation.json
 def id_list(ids: list[str], total: int | None = None) -> str:
     shown = ", ".join(ids[:MAX_IDS])
     more = (total if total is not None else len(ids)) - min(len(ids), MAX_IDS)
-    return say("ids.more", shown=shown, more=more) if more > 0 else shown
+    if more <= 0:
+        return shown
+    return say("ids.more_one" if more == 1 else "ids.more", shown=shown, more=more)
 
 
 def plural(n: int, key: str) -> str:
