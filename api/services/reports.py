@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from api.auth import same_region
 from api.store import InstanceRow, Store
 from api.uploads import load_stored
 from matcher.report.chain import Week
@@ -28,7 +29,7 @@ def published_weeks(
     wanted = set(weeks)
     chosen: dict[str, tuple[str, InstanceRow, int]] = {}
     for row in store.list_instances():
-        if row.region != region or row.week not in wanted:
+        if not same_region(row.region, region) or row.week not in wanted:
             continue
         run = store.published_run_of(row.id)
         if run is None or run.published_at is None:
