@@ -19,12 +19,12 @@ COMMANDS: dict[str, str] = {
     "check": "Check an allocation against its instance, independently",
     "explain": "Explain an allocation for a client or a placement",
     "shortlist": "Build employer shortlists",
-    "next-week": "Build next week's instance from a published week",
-    "report": "Period report over a chain of published weeks",
+    "next-week": "Build next week's snapshot from a published week and its allocation",
     "simulate": "Simulate a year of weekly allocations under a pacing policy",
     "bench": "Run the solver benchmarks",
     "serve": "Start the API service",
     "token": "Manage API tokens",
+    "report": "Period report over a chain of published weeks",
 }
 
 

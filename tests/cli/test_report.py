@@ -55,13 +55,3 @@ def test_bad_input_is_a_message_and_exit_2(tmp_path, capsys) -> None:
     shutil.rmtree(root / "2026-W48")
     assert polku(["report", str(root), "--from", "2026-W48", "--to", "2026-W49"]) == 2
     assert "copy/allocation.json: not valid JSON" in capsys.readouterr().err
-
-
-def test_next_week_writes_the_following_week(tmp_path, capsys) -> None:
-    root = write_chain(tmp_path / "chain")
-    w48 = root / "2026-W48"
-    code = polku(
-        ["next-week", str(w48), str(w48 / "allocation.json"), "--out", str(tmp_path / "w49")]
-    )
-    assert code == 0 and "(2026-W49) — 1 in the queue" in capsys.readouterr().out
-    assert json.loads((tmp_path / "w49" / "instance.json").read_text("utf-8"))["week"] == "2026-W49"
