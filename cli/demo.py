@@ -1,13 +1,17 @@
 """`make demo`: a real weekly allocation on a generated region, shown command by command.
 
 Generates a 3 000-client Pohjois-Savo week, validates it, solves it (60 s at most), checks the
-allocation independently, explains one placed and one unplaced client, and then starts the
-service with printed tokens (until Ctrl-C on a terminal; a quick start-and-stop otherwise).
+allocation independently, explains one placed and one unplaced client, builds employer
+shortlists, then carries the published week to the next one (`polku next-week`), solves and
+checks that week too and prints the period report over the two weeks (its CSV, XLSX and
+Markdown files in OUT/report); finally it starts the service with printed tokens (until Ctrl-C
+on a terminal; a quick start-and-stop otherwise).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import shlex
 import sys
@@ -36,6 +40,52 @@ def pick_clients(alloc_path: Path) -> tuple[str | None, str | None]:
     return first, (left[0]["client_id"] if left else None)
 
 
+def next_week_step(inst: Path, alloc: Path, new: Path) -> None:
+    """Carry the published week to the next (the published allocation is the week's result)."""
+    if importlib.util.find_spec("cli.commands.next_week") is not None:
+        step(
+            "Publish week 48 and build week 49 from it",
+            ["next-week", str(inst), str(alloc), "--out", str(new)],
+        )
+        return
+    from instances.next_week import next_week
+    from instances.read import read_instance
+    from instances.write import write_instance
+    from matcher.report.chain import read_allocation
+
+    print("\n=== Publish week 48 and build week 49 from it (instances.next_week)", flush=True)
+    week = next_week(read_instance(inst), read_allocation(alloc))
+    write_instance(week, new)
+    print(f"OK: {week.name} → {new}")
+
+
+def chain_demo(weeks: Path, inst: Path, alloc: Path, report: Path, time_limit: float) -> None:
+    """Week 49 from the published week 48, solved and checked, and the period report of both."""
+    new = weeks / "2026-W49"
+    next_week_step(inst, alloc, new)
+    alloc2 = new / "allocation.json"
+    step(
+        "Solve week 49",
+        ["solve", str(new), "--time-limit", str(time_limit), "--out", str(alloc2)],
+    )
+    step("Check week 49 independently", ["check", str(new), str(alloc2), "--max-lines", "5"])
+    step(
+        "The period report over the two weeks (in Finnish, files for the funders)",
+        [
+            "report",
+            str(weeks),
+            "--from",
+            "2026-W48",
+            "--to",
+            "2026-W49",
+            "--lang",
+            "fi",
+            "--out",
+            str(report),
+        ],
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="demo-out", help="folder for the demo's files")
@@ -44,8 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-serve", action="store_true", help="skip starting the service")
     args = parser.parse_args(argv)
     out = Path(args.out)
-    inst = out / "pohjois-savo-2026-W48"
-    alloc = out / "allocation.json"
+    weeks = out / "weeks"  # the chain of published weeks: one folder per week, allocation inside
+    inst = weeks / "2026-W48"
+    alloc = inst / "allocation.json"
     step(
         "Generate a week for Pohjois-Savo",
         [
@@ -106,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         "Check the shortlists independently (every combination of picks)",
         ["check", str(inst), str(lists)],
     )
+    chain_demo(weeks, inst, alloc, out / "report", min(args.time_limit, 20.0))
     if not args.no_serve:
         try:
             from cli.demo_service import run_service_demo
