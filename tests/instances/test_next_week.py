@@ -14,7 +14,9 @@ from instances.next_week import (
     next_week,
     weeks_between,
 )
+from instances.read import read_instance
 from instances.validate import validate_instance
+from instances.write import write_instance
 from models.allocation import Allocation, Assignment
 from tests import factories
 
@@ -205,3 +207,31 @@ def test_period_view_reads_the_columns_and_names_bad_cells():
     pools["period_spent"] = ["lots", ""]
     with pytest.raises(PeriodError, match="line 2, column period_spent"):
         read_period(inst)
+
+
+def test_an_ended_placement_is_written_to_the_history_and_read_back(tmp_path):
+    inst, alloc = week()
+    new = next_week(inst, alloc)
+    rows = new.outcomes.to_dict("records")
+    assert len(rows) == 1  # d's coaching ended on time: W41 + 8 weeks → last week W48
+    (d,) = rows
+    assert (d["client_id"], d["placement_id"], d["provider_id"], d["type"]) == (
+        "d",
+        "p2",
+        "v1",
+        "coaching",
+    )
+    assert (d["start_week"], d["end_week"], d["weeks"], d["ended"]) == (
+        "2026-W41",
+        "2026-W48",
+        8,
+        "on_time",
+    )
+    assert d["outcome"] == "" and d["groups"] == ()  # 35 years, 400 days: in no group
+    write_instance(new, tmp_path / "w49")
+    back = read_instance(tmp_path / "w49")
+    assert back.outcomes.to_dict("records") == rows
+    # the history travels: a week later d's row is still there
+    nobody = Allocation(instance=back.name, status="OPTIMAL", objective=0, bound=0, solve_seconds=0)
+    later = next_week(back, nobody)
+    assert later.outcomes["client_id"].tolist() == ["d"]
