@@ -128,7 +128,10 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
             value = None
         elif hasattr(value, "item") and not isinstance(value, (tuple, dict, str)):
             value = value.item()
-        if key in ("max_subsidised", "weeks_since_activation") and value is not None:
+        if (
+            key in ("max_subsidised", "weeks_since_activation", "days_per_week")
+            and value is not None
+        ):
             value = int(value)
         out[key] = value
     return out
