@@ -5,10 +5,14 @@ Choices (FORMAT.md is silent on the week-to-week step; these go in the README):
 - The new week is the published week plus `weeks` ISO weeks ("2026-W48" → "2026-W49"); the name
   has its trailing week replaced (or the new week appended when it had none).
 - A client placed by the published allocation gets `current_placement` = that placement and the
-  extra column `placement_start_week` = the published week: they hold their seat, take none of
-  the free seats, and are not in the queue.
+  extra column `placement_start_week` = the seat's `start_week` (the published week when it has
+  none): they hold their seat, take none of the free seats, and are not in the queue.
+- Early ends (`ends`: client, placement, end week = the last week attended, reason) take the
+  client out of the placement: back in the queue, the seat free, the weeks after the end counted
+  as waiting. Every end, on time or early, becomes a row of `outcomes` (models/outcomes.py) with
+  the outcome still empty; the history of earlier weeks (outcomes, follow-ups) is carried on.
 - Everyone in a placement (new or earlier) has `months_used` of the placement's type grow by
-  `weeks` × 12/52 months (rounded to 0.01), the same months added to their entry for the
+  12/52 months for each of the `weeks` the placement ran (from its start, to its end) (rounded to 0.01), the same months added to their entry for the
   placement's provider in `months_by_provider`, and `weeks_since_activation` set to 0.
 - A placement ends when `duration_weeks` have passed since `placement_start_week` (new week −
   start ≥ duration): the client leaves `current_placement` (back in the queue, for the next step
@@ -79,8 +83,8 @@ def early_ends(
         if row is None:
             raise NextWeekError(f"{where}: no such client in the week")
         if current[row] != str(rec.get("placement_id")):
-            held = current[row] or "no placement"
-            raise NextWeekError(f"{where}: the client is in {held}, not in that placement")
+            held = f"is in {current[row]}" if current[row] else "is in no placement"
+            raise NextWeekError(f"{where}: the client {held}, not in that placement")
         end_week = str(rec.get("end_week") or "")
         if not is_week(end_week):
             raise NextWeekError(f"{where}: end_week {end_week!r} is not an ISO week like 2026-W48")
