@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from matcher.allocation.colgen import solve_lp_columns
+from matcher.allocation.colgen import dual_bound, solve_lp_columns
 from matcher.allocation.constraints import Rows, build_rows
 from matcher.allocation.flow import flow_net
 from matcher.allocation.solve import SolveOptions, SolveResult, solve_columns
@@ -88,6 +88,9 @@ class _State:
     pairs: CompactPairs
     pos: np.ndarray  # positions of its shareable rows (row order is the same on every open)
     keys: np.ndarray  # … and their keys
+    need: np.ndarray  # … and what its locked pairs take of them at least
+    sel: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # pos → local
+    active: np.ndarray | None = None  # the last priced LP's columns (warm start of the next)
     local: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # row index
     glob: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # coupling id
     chosen: np.ndarray | None = None  # indices of the chosen triples
@@ -121,7 +124,8 @@ class PartWorker:
             pairs = compact.table(self.inst)
             rows = build_rows(self.inst, pairs, part.clients)
             pos, keys = row_keys(rows)
-            self.states.append(_State(part, compact, pos, keys))
+            need = rows.matrix[pos] @ _lock_choice(rows).astype(np.float64)
+            self.states.append(_State(part, compact, pos, keys, need))
             out.append(
                 PartInfo(
                     part.name,
@@ -142,6 +146,7 @@ class PartWorker:
         for s in self.states:
             at = np.clip(np.searchsorted(coupling, s.keys), 0, max(len(coupling) - 1, 0))
             hit = (coupling[at] == s.keys) if len(coupling) else np.zeros(len(s.keys), dtype=bool)
+            s.sel = np.flatnonzero(hit)
             s.local, s.glob = s.pos[hit], at[hit]
 
     def _use(self, s: _State, rows: Rows, x: np.ndarray) -> np.ndarray:
@@ -173,10 +178,13 @@ class PartWorker:
             if len(s.local):
                 objective = objective - rows.matrix[s.local].T @ lam[s.glob]
             net = flow_net(self._relaxed(s, rows), objective)
-            lp = solve_lp_columns(net, objective, time_limit=budget)
+            lp = solve_lp_columns(net, objective, time_limit=budget, initial=s.active)
+            s.active = lp.active.astype(np.int32)
             # nothing worth taking at these prices (and no lock): the part's maximum is 0
             idle = not (objective > 0).any() and not len(rows.of("lock"))
             bound = 0.0 if idle else lp.bound
+            if bound is None:  # no restricted LP solved in time: the bound at zero row prices
+                bound = dual_bound(net, objective, np.zeros(len(rows.hi)))[0]
             use = self._use(s, rows, lp.x)
             out.append(PriceEval(bound, use, lp.status, time.perf_counter() - t0))
             del pairs, rows, net, lp, objective
@@ -187,16 +195,9 @@ class PartWorker:
         """Per part, what its locked pairs take of each coupling row at least (cheapest triple)."""
         out = []
         for s in self.states:
-            pairs, rows = self._open(s)
-            x = np.zeros(len(pairs))
-            lock_rows = rows.matrix[rows.of("lock")].tocsr()
-            for r in range(lock_rows.shape[0]):
-                cols = lock_rows.indices[lock_rows.indptr[r] : lock_rows.indptr[r + 1]]
-                if len(cols):
-                    x[cols[np.argmin(rows.cost_cents[cols])]] = 1.0
-            out.append(self._use(s, rows, x))
-            del pairs, rows, x
-            release()
+            use = np.zeros(self.n_coupling)
+            use[s.glob] = s.need[s.sel]
+            out.append(use)
         return out
 
     def finish(
@@ -285,3 +286,14 @@ class PartWorker:
             alternatives,
             reasons,
         )
+
+
+def _lock_choice(rows: Rows) -> np.ndarray:
+    """Per triple 1 for the cheapest triple of each locked pair, else 0."""
+    x = np.zeros(rows.matrix.shape[1])
+    lock_rows = rows.matrix[rows.of("lock")].tocsr()
+    for r in range(lock_rows.shape[0]):
+        cols = lock_rows.indices[lock_rows.indptr[r] : lock_rows.indptr[r + 1]]
+        if len(cols):
+            x[cols[np.argmin(rows.cost_cents[cols])]] = 1.0
+    return x
