@@ -10,7 +10,6 @@ sizes are `nbytes` per field, so the per-pair figures need no memory profiler.
 from __future__ import annotations
 
 import argparse
-import gc
 import resource
 import time
 from pathlib import Path
@@ -56,7 +55,9 @@ class Stages:
         self.pairs, self.last, self.t = max(pairs, 1), rss_bytes(), time.perf_counter()
 
     def mark(self, name: str, held: int | None = None) -> None:
-        gc.collect()
+        from matcher.national.memory import release
+
+        release()
         now = rss_bytes()
         extra = (
             ""
@@ -85,8 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     from matcher.allocation.constraints import build_rows
     from matcher.allocation.flow import flow_net
     from matcher.allocation.solve import SolveOptions, solve_columns
+    from matcher.national.memory import return_freed_memory
     from matcher.national.split import split_clients
     from matcher.pairs.candidates import build_pairs
+    from matcher.pairs.compact import build_compact
+
+    return_freed_memory()
 
     st = Stages()
     st.mark("python + imports")
@@ -95,8 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     parts = split_clients(inst, args.split)
     part = parts[args.part]
     print(f"{len(parts)} parts; part {args.part} = {part.name}: {len(part.clients)} clients")
+    compact = build_compact(inst, clients=part.clients)
+    st.pairs = len(compact)
+    st.mark("compact table (kept)", compact.nbytes)
     pairs = build_pairs(inst, clients=part.clients)
-    st.pairs = len(pairs)
     print(f"pairs {len(pairs)}")
     for f in ("client", "placement", "pool", "cost", "travel_min", "score"):
         a = getattr(pairs, f)
