@@ -2,7 +2,8 @@
 
 Generates a 3 000-client Pohjois-Savo week, validates it, solves it (60 s at most), checks the
 allocation independently, explains one placed and one unplaced client, builds employer
-shortlists, then carries the published week to the next one (`polku next-week`), solves and
+shortlists, then carries the published week to the next one (`polku next-week`, one client
+ending their placement early after a week, from ends.csv), solves and
 checks that week too and prints the period report over the two weeks (its CSV, XLSX and
 Markdown files in OUT/report); finally it starts the service with printed tokens (until Ctrl-C
 on a terminal; a quick start-and-stop otherwise).
@@ -11,7 +12,6 @@ on a terminal; a quick start-and-stop otherwise).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import shlex
 import sys
@@ -40,29 +40,33 @@ def pick_clients(alloc_path: Path) -> tuple[str | None, str | None]:
     return first, (left[0]["client_id"] if left else None)
 
 
-def next_week_step(inst: Path, alloc: Path, new: Path) -> None:
-    """Carry the published week to the next (the published allocation is the week's result)."""
-    if importlib.util.find_spec("cli.commands.next_week") is not None:
-        step(
-            "Publish week 48 and build week 49 from it",
-            ["next-week", str(inst), str(alloc), "--out", str(new)],
-        )
-        return
-    from instances.next_week import next_week
-    from instances.read import read_instance
-    from instances.write import write_instance
-    from matcher.report.chain import read_allocation
+def write_ends(alloc: Path, path: Path) -> str | None:
+    """ends.csv ending the first assignment of `alloc` early after its first week; the client."""
+    from instances.atomic import write_text_atomic
 
-    print("\n=== Publish week 48 and build week 49 from it (instances.next_week)", flush=True)
-    week = next_week(read_instance(inst), read_allocation(alloc))
-    write_instance(week, new)
-    print(f"OK: {week.name} → {new}")
+    placed = json.loads(alloc.read_text(encoding="utf-8")).get("assignments", [])
+    if not placed:
+        return None
+    first = placed[0]
+    write_text_atomic(
+        path,
+        "client_id,placement_id,end_week,reason,by\n"
+        f"{first['client_id']},{first['placement_id']},2026-W48,motivaatio hiipui,demo\n",
+    )
+    return str(first["client_id"])
 
 
 def chain_demo(weeks: Path, inst: Path, alloc: Path, report: Path, time_limit: float) -> None:
     """Week 49 from the published week 48, solved and checked, and the period report of both."""
     new = weeks / "2026-W49"
-    next_week_step(inst, alloc, new)
+    ends = weeks.parent / "ends.csv"
+    ended = write_ends(alloc, ends)
+    argv = ["next-week", str(inst), str(alloc), "--out", str(new)]
+    title = "Publish week 48 and build week 49 from it"
+    if ended:
+        argv += ["--ends", str(ends)]
+        title += f" ({ended} ends their placement early after one week)"
+    step(title, argv)
     alloc2 = new / "allocation.json"
     step(
         "Solve week 49",
