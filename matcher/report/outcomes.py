@@ -19,8 +19,9 @@ def chain_history(weeks: list[Week], asked: list[str]) -> tuple[pd.DataFrame, pd
     joined, a later week's row of the same key (with its outcome recorded since) winning."""
     if not weeks:
         return frame("outcomes.csv"), frame("followups.csv")
-    outcomes = pd.concat([w.instance.outcomes for w in weeks], ignore_index=True)
-    followups = pd.concat([w.instance.followups for w in weeks], ignore_index=True)
+    histories = [w.history() for w in weeks]
+    outcomes = pd.concat([h[0] for h in histories], ignore_index=True)
+    followups = pd.concat([h[1] for h in histories], ignore_index=True)
     if not len(outcomes):
         return frame("outcomes.csv"), frame("followups.csv")
     key = list(KEY)
