@@ -91,12 +91,23 @@ class EndedOut(BaseModel):
     followups: list[FollowupOut] = []
 
 
+class HoldingOut(BaseModel):
+    """A client in a placement this week (who may be ended early): no other client data."""
+
+    client_id: str
+    placement_id: str
+    provider_id: str
+    type: str
+    start_week: str
+
+
 class OutcomesOut(BaseModel):
     run_id: int
     instance_id: int
     week: str
     categories: list[str]
     followup_months: list[int]
+    holding: list[HoldingOut]
     ended: list[EndedOut]
 
 

@@ -17,6 +17,7 @@ from api.lifecycle_schemas import (
     EndRequest,
     FollowupOut,
     FollowupRequest,
+    HoldingOut,
     OutcomeRequest,
     OutcomesOut,
     OutcomeSummaryOut,
@@ -30,6 +31,7 @@ from api.services.lifecycle import (
     check_outcome,
     ended_view,
     find_ended,
+    holding,
     provider_of,
 )
 from models.outcomes import outcome_summary
@@ -138,7 +140,10 @@ def list_outcomes(run_id: RunId, request: Request, user: AnyUser, store: StoreDe
     mine = visible_providers(user, row)
     rows = [r for r in ended.to_dict("records") if str(r["provider_id"]) in mine]
     fups = followups.to_dict("records")
+    alloc = allocation_dict(request, store, run) if run.status == "done" else {}
+    ends = {str(r["client_id"]) for r in store.lifecycle("end", row.id)}
     return OutcomesOut(
+        holding=[HoldingOut(**h) for h in holding(inst, alloc, run, ends, mine)],
         run_id=run.id,
         instance_id=row.id,
         week=row.week,

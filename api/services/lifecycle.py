@@ -56,6 +56,39 @@ def holders(inst: Instance, alloc: dict[str, Any], run: RunRow) -> dict[str, str
     return held
 
 
+def holding(
+    inst: Instance, alloc: dict[str, Any], run: RunRow, ended: set[str], providers: set[str]
+) -> list[dict[str, str]]:
+    """Who holds a placement of `providers` this week and is not ended: client, placement,
+    provider, type and the week the placement began (or begins)."""
+    placements = placements_by_id(inst)
+    seat_start = dict(zip(placements.index, start_weeks(inst.placements, inst.week), strict=True))
+    clients = inst.clients.set_index(inst.clients["id"].astype(str), drop=False)
+    out = []
+    for cid, pid in holders(inst, alloc, run).items():
+        if cid in ended or pid not in placements.index:
+            continue
+        provider = str(placements.loc[pid, "provider_id"])
+        if provider not in providers:
+            continue
+        current = str(clients.loc[cid, "current_placement"] or "")
+        began = str(clients.loc[cid].get("placement_start_week", "") or "")
+        if current == pid:  # held from an earlier week: its start, when the export says it
+            start = began if is_week(began) else ""
+        else:  # assigned by this published run: from the seat's start
+            start = str(seat_start[pid])
+        out.append(
+            {
+                "client_id": cid,
+                "placement_id": pid,
+                "provider_id": provider,
+                "type": str(placements.loc[pid, "type"]),
+                "start_week": start,
+            }
+        )
+    return sorted(out, key=lambda h: (h["placement_id"], h["client_id"]))
+
+
 def check_end(
     inst: Instance,
     alloc: dict[str, Any],

@@ -147,3 +147,27 @@ def test_outcomes_need_an_ended_placement(solved):
         f"/runs/{run}/placements/p2/outcome", "coord", json={"client_id": "c4", "outcome": "other"}
     )
     assert r.status_code == 404 and "no ended placement" in r.json()["detail"]
+
+
+def test_the_outcomes_view_lists_who_holds_the_callers_placements(solved):
+    api, _, run = solved
+    mine = api.get(f"/runs/{run}/outcomes", "liaison_a").json()["holding"]
+    assert mine == [
+        {
+            "client_id": "c4",
+            "placement_id": "p2",
+            "provider_id": "v2",
+            "type": "coaching",
+            "start_week": "2026-W42",
+        }
+    ]  # the run's assignments count once it is published
+    assert api.get(f"/runs/{run}/outcomes", "liaison_b").json()["holding"] == []
+    assert api.post(f"/runs/{run}/publish").status_code == 200
+    alloc = api.get(f"/runs/{run}/allocation").json()
+    held = {
+        (h["client_id"], h["placement_id"])
+        for h in api.get(f"/runs/{run}/outcomes").json()["holding"]
+    }
+    assert held == {("c4", "p2")} | {
+        (a["client_id"], a["placement_id"]) for a in alloc["assignments"]
+    }
