@@ -34,6 +34,7 @@ from api.services.lifecycle import (
     holding,
     provider_of,
 )
+from api.store import Conflict
 from models.outcomes import outcome_summary
 
 router = APIRouter(tags=["lifecycle"])
@@ -68,6 +69,14 @@ def _end_out(r: dict[str, Any]) -> EndOut:
     )
 
 
+def _allocation_or_none(request: Request, store: Any, run: Any) -> dict[str, Any]:
+    """The run's allocation.json, or nothing for a run without one (a shortlist run, a run
+    not done): then only the week's current holders hold placements."""
+    if run.status != "done" or store.allocation(run.id) is None:
+        return {}
+    return allocation_dict(request, store, run)
+
+
 @router.post(
     "/runs/{run_id}/placements/{placement_id}/end",
     response_model=list[EndOut],
@@ -87,7 +96,9 @@ def end_placement(
     run, row = visible_run(store, user, run_id)
     inst = load_instance(request, store, row)
     provider = provider_of(inst, user, row, placement_id)
-    alloc = allocation_dict(request, store, run)
+    if run.status != "done":
+        raise Conflict(f"run {run.id} is {run.status}; record this on a done run")
+    alloc = _allocation_or_none(request, store, run)
     ended = {str(r["client_id"]) for r in store.lifecycle("end", row.id)}
     try:
         check_end(inst, alloc, run, placement_id, list(body.client_ids), body.end_week, ended)
@@ -106,7 +117,9 @@ def end_placement(
     return out
 
 
-def _ended_out(rec: dict[str, Any], followups: list[dict[str, Any]]) -> EndedOut:
+def _ended_out(rec: dict[str, Any], followups: list[dict[str, Any]], user: Any) -> EndedOut:
+    """One ended placement; a liaison does not get the client's groups (they tell benefit days,
+    age and partial work ability, which an employer may not see)."""
     key = (rec["client_id"], rec["placement_id"], rec["end_week"])
     return EndedOut(
         **{
@@ -114,7 +127,7 @@ def _ended_out(rec: dict[str, Any], followups: list[dict[str, Any]]) -> EndedOut
             for k in EndedOut.model_fields
             if k not in ("groups", "weeks", "followups")
         },
-        groups=list(rec["groups"] or ()),
+        groups=[] if user.role == "liaison" else list(rec["groups"] or ()),
         weeks=int(rec["weeks"]),
         followups=[
             FollowupOut(
@@ -140,7 +153,7 @@ def list_outcomes(run_id: RunId, request: Request, user: AnyUser, store: StoreDe
     mine = visible_providers(user, row)
     rows = [r for r in ended.to_dict("records") if str(r["provider_id"]) in mine]
     fups = followups.to_dict("records")
-    alloc = allocation_dict(request, store, run) if run.status == "done" else {}
+    alloc = _allocation_or_none(request, store, run)
     ends = {str(r["client_id"]) for r in store.lifecycle("end", row.id)}
     return OutcomesOut(
         holding=[HoldingOut(**h) for h in holding(inst, alloc, run, ends, mine)],
@@ -149,7 +162,7 @@ def list_outcomes(run_id: RunId, request: Request, user: AnyUser, store: StoreDe
         week=row.week,
         categories=list(inst.rules.outcome_categories),
         followup_months=list(inst.rules.followup_months),
-        ended=[_ended_out(r, fups) for r in rows],
+        ended=[_ended_out(r, fups, user) for r in rows],
     )
 
 
@@ -189,7 +202,7 @@ def record_outcome(
     store.add_lifecycle("outcome", run.id, values, user.name, user.token_id)
     ended, followups = ended_view(store, inst, row)
     rec = find_ended(ended, body.client_id, placement_id, target["end_week"])
-    return _ended_out(rec, followups.to_dict("records"))
+    return _ended_out(rec, followups.to_dict("records"), user)
 
 
 @router.post(
@@ -231,7 +244,7 @@ def record_followup(
     store.add_lifecycle("followup", run.id, values, user.name, user.token_id)
     ended, followups = ended_view(store, inst, row)
     rec = find_ended(ended, body.client_id, placement_id, str(target["end_week"]))
-    return _ended_out(rec, followups.to_dict("records"))
+    return _ended_out(rec, followups.to_dict("records"), user)
 
 
 @router.get("/outcomes/summary", response_model=OutcomeSummaryOut, responses=ERRORS)
