@@ -13,6 +13,22 @@ function safeId(...parts) {
   return parts.join("-").replace(/[^A-Za-z0-9_-]/g, "_");
 }
 
+/** A Cancel button that closes the open inline form. */
+function cancel(state, rerender) {
+  return el("button", { type: "button", class: "secondary small", onclick: () => {
+    state.open = null;
+    rerender();
+  } }, t("common.cancel"));
+}
+
+/** A small button that opens the inline form `key`. */
+function opener(state, rerender, key, text, attrs = {}) {
+  return el("button", { type: "button", class: "secondary small", ...attrs, onclick: () => {
+    state.open = key;
+    rerender();
+  } }, text);
+}
+
 /** The week's lifecycle data of a run: {holding, ended, categories, followup_months}. */
 export async function loadLifecycle(runId) {
   return api(`/runs/${runId}/outcomes`);
@@ -85,11 +101,8 @@ function endCell(h, { runId, week, state, after, rerender }) {
   const key = `end|${h.client_id}|${h.placement_id}`;
   const who = { c: h.client_id, p: h.placement_id };
   if (state.open !== key) {
-    return el("button", { type: "button", class: "danger small end-btn",
-      "aria-label": t("life.end_pair", who), onclick: () => {
-        state.open = key;
-        rerender();
-      } }, t("life.end"));
+    return opener(state, rerender, key, t("life.end"),
+      { class: "danger small end-btn", "aria-label": t("life.end_pair", who) });
   }
   const base = safeId("end", h.client_id, h.placement_id);
   const weekInput = el("input", { type: "text", id: `${base}-week`, value: week, required: true,
@@ -112,10 +125,7 @@ function endCell(h, { runId, week, state, after, rerender }) {
   el("div", {}, el("label", { for: `${base}-week` }, t("life.last_week")), weekInput),
   el("div", {}, el("label", { for: `${base}-reason` }, t("life.end_reason")), reason),
   el("button", { type: "submit", class: "danger small" }, t("life.confirm_end")),
-  el("button", { type: "button", class: "secondary small", onclick: () => {
-    state.open = null;
-    rerender();
-  } }, t("common.cancel")));
+  cancel(state, rerender));
 }
 
 function outcomeCell(e, data, { runId, state, after, rerender }) {
@@ -125,11 +135,8 @@ function outcomeCell(e, data, { runId, state, after, rerender }) {
       e.note ? ` – ${e.note}` : "", el("small", { class: "sub" }, ` (${e.by}, ${dateTime(e.at)})`))
     : el("span", { class: "empty" }, t("life.no_outcome"));
   if (state.open !== key) {
-    return el("span", {}, shown, " ", el("button", { type: "button",
-      class: "secondary small outcome-btn", onclick: () => {
-        state.open = key;
-        rerender();
-      } }, e.outcome ? t("life.change") : t("life.record")));
+    return el("span", {}, shown, " ", opener(state, rerender, key,
+      e.outcome ? t("life.change") : t("life.record"), { class: "secondary small outcome-btn" }));
   }
   const base = safeId("outcome", e.client_id, e.placement_id, e.end_week);
   const select = el("select", { id: `${base}-cat`, class: "outcome-select" },
@@ -148,10 +155,7 @@ function outcomeCell(e, data, { runId, state, after, rerender }) {
   el("div", {}, el("label", { for: `${base}-cat` }, t("life.outcome")), select),
   el("div", {}, el("label", { for: `${base}-note` }, t("life.note")), note),
   el("button", { type: "submit", class: "primary small" }, t("life.save")),
-  el("button", { type: "button", class: "secondary small", onclick: () => {
-    state.open = null;
-    rerender();
-  } }, t("common.cancel")));
+  cancel(state, rerender));
 }
 
 function followupCell(e, data, { runId, state, after, rerender }) {
@@ -163,10 +167,7 @@ function followupCell(e, data, { runId, state, after, rerender }) {
     if (state.open !== key) {
       box.append(el("div", {}, `${head}: `,
         got ? el("b", {}, `${t(`life.answer_${got.still_employed}`)} (${got.date})`) : "–", " ",
-        el("button", { type: "button", class: "secondary small", onclick: () => {
-          state.open = key;
-          rerender();
-        } }, got ? t("life.change") : t("life.record"))));
+        opener(state, rerender, key, got ? t("life.change") : t("life.record"))));
       continue;
     }
     const base = safeId("fu", e.client_id, e.placement_id, e.end_week, months);
@@ -185,10 +186,7 @@ function followupCell(e, data, { runId, state, after, rerender }) {
       answer),
     el("div", {}, el("label", { for: `${base}-date` }, t("life.followup_date")), day),
     el("button", { type: "submit", class: "primary small" }, t("life.save")),
-    el("button", { type: "button", class: "secondary small", onclick: () => {
-      state.open = null;
-      rerender();
-    } }, t("common.cancel"))));
+    cancel(state, rerender)));
   }
   return box;
 }
