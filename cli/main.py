@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "bench": "Run the solver benchmarks",
     "serve": "Start the API service",
     "token": "Manage API tokens",
+    "report": "Period report over a chain of published weeks",
 }
 
 
