@@ -37,6 +37,7 @@ class Settings:
     docs: bool = False  # the interactive /docs page (its assets come from a CDN)
     worker_processes: int = 1  # solver processes consuming the run queue
     solver_threads: int = 2  # CP-SAT workers per run unless the request asks for fewer
+    worker_nice: int = 10  # solver processes run this many nice levels below the server
     default_time_limit: float = 60.0
     max_time_limit: float = 3600.0
     poll_seconds: float = 0.5  # how often an idle worker looks at the queue
@@ -67,6 +68,7 @@ class Settings:
             "POLKU_MAX_UNZIPPED_MB": ("max_unzipped_bytes", 1024 * 1024),
             "POLKU_MAX_QUEUED_RUNS": ("max_queued_runs", 1),
             "POLKU_MIN_FREE_MB": ("min_free_bytes", 1024 * 1024),
+            "POLKU_WORKER_NICE": ("worker_nice", 1),
         }
         for var, (name, unit) in numeric.items():
             raw = env.get(var)
@@ -76,8 +78,10 @@ class Settings:
                 number = int(raw)
             except ValueError as exc:
                 raise SettingsError(f"{var}: expected a whole number, got {raw!r}") from exc
-            if number < 1:
-                raise SettingsError(f"{var}: expected a number ≥ 1, got {raw!r}")
+            low, high = (0, 19) if name == "worker_nice" else (1, None)
+            if number < low or (high is not None and number > high):
+                bounds = f"from {low} to {high}" if high is not None else f"≥ {low}"
+                raise SettingsError(f"{var}: expected a number {bounds}, got {raw!r}")
             values[name] = number * unit
         for var, name in (
             ("POLKU_MAX_TIME_LIMIT", "max_time_limit"),

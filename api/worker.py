@@ -51,6 +51,7 @@ def allocation_json(alloc_dict: dict[str, Any]) -> str:
 def solve_run(store: Store, run: RunRow, settings: Settings) -> str:
     """Solve a claimed run and record the outcome; returns the final status."""
     from api.decisions import run_instance
+    from api.precompute import store_views
     from api.uploads import load_stored
     from matcher.allocation.result import to_allocation
     from matcher.allocation.solve import SolveOptions, solve
@@ -103,7 +104,9 @@ def solve_run(store: Store, run: RunRow, settings: Settings) -> str:
             "time_limit": time_limit,
             "status": result.status,
         }
-        store.finish_run(run.id, claim, "done", allocation_json(alloc), None, final)
+        text = allocation_json(alloc)
+        if store.finish_run(run.id, claim, "done", text, None, final):
+            store_views(store, run.id, inst, json.loads(text))
         return "done"
     except Exception as exc:  # any failure of a run is recorded on the run
         log.error("run %s failed:\n%s", run.id, traceback.format_exc())
@@ -177,9 +180,20 @@ def _exit_with_parent(parent: multiprocessing.process.BaseProcess) -> None:
     os._exit(3)
 
 
+def _lower_priority(increment: int) -> None:
+    """Run this solver process `increment` nice levels below the web server, so a long solve
+    takes only the CPU the server leaves (reads stay fast on a small machine)."""
+    if increment > 0:
+        try:
+            os.nice(increment)
+        except OSError as exc:  # not allowed here: the solve still runs, at the same priority
+            log.warning("could not lower the solver's priority: %s", exc)
+
+
 def worker_main(db: str, settings: dict[str, Any]) -> None:
     """Entry point of a worker process: solve queued runs until the parent goes away."""
     _die_with_parent()
+    _lower_priority(settings.get("worker_nice", 0))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     conf = Settings(**settings)
     store = open_store(db)
@@ -208,6 +222,7 @@ PRELOAD = [
     "api.worker",
     "api.decisions",
     "api.uploads",
+    "api.precompute",
     "matcher.allocation.solve",
     "matcher.allocation.result",
     "matcher.explain.views",

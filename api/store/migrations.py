@@ -89,4 +89,14 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE tokens ADD COLUMN expires_at TEXT;
     """,
+    # version 4: a done run's precomputed answers (api/store/run_views.py), served as stored
+    """
+    CREATE TABLE run_views (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        name TEXT NOT NULL,
+        stamp TEXT NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (run_id, name)
+    );
+    """,
 )
