@@ -41,6 +41,7 @@ class Settings:
     default_time_limit: float = 60.0
     max_time_limit: float = 3600.0
     poll_seconds: float = 0.5  # how often an idle worker looks at the queue
+    failure_retry_seconds: float = 600.0  # a run's failure on a full disk: retried this long
     progress_seconds: float = 0.5  # at most one progress write per this many seconds
     cache_instances: int = 4  # parsed instances kept in memory per process
     max_weight: float = 1e6  # every objective weight within ±this (scores stay exact integers)

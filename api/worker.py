@@ -29,6 +29,7 @@ import uuid
 from dataclasses import asdict
 from typing import Any
 
+from api.errors import disk_full
 from api.settings import Settings
 from api.store import RunRow, Store, open_store
 
@@ -110,9 +111,32 @@ def solve_run(store: Store, run: RunRow, settings: Settings) -> str:
         return "done"
     except Exception as exc:  # any failure of a run is recorded on the run
         log.error("run %s failed:\n%s", run.id, traceback.format_exc())
-        message = str(exc) or type(exc).__name__
-        store.finish_run(run.id, claim, "failed", None, f"{type(exc).__name__}: {message}")
+        if disk_full(exc):
+            message = (
+                "the server's disk is full, so the run could not be stored; "
+                "restart it once space is freed"
+            )
+        else:
+            message = f"{type(exc).__name__}: {str(exc) or type(exc).__name__}"
+        record_failure(store, run.id, claim, message, settings.failure_retry_seconds)
         return "failed"
+
+
+def record_failure(store: Store, run_id: int, claim: str, message: str, retry: float) -> None:
+    """Mark a claimed run failed with `message`. On a full disk that small write may fail too:
+    it is retried every second for up to `retry` seconds (space may come back), so the run does
+    not stay `running` for good; after that the error is raised (the run is then interrupted
+    when the server restarts, restartable either way)."""
+    deadline = time.monotonic() + retry
+    while True:
+        try:
+            store.finish_run(run_id, claim, "failed", None, message)
+            return
+        except Exception as exc:
+            if not disk_full(exc) or time.monotonic() >= deadline:
+                raise
+            log.warning("run %s: cannot record its failure yet (%s); retrying", run_id, exc)
+            time.sleep(1.0)
 
 
 def _shortlist_run(store: Store, run: RunRow, inst: Any, options: Any, on_progress: Any) -> str:
