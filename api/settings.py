@@ -32,6 +32,7 @@ class Settings:
     max_zip_ratio: float = 200.0  # unpacked / packed size of one file (zip bombs: ~1000)
     max_json_depth: int = 32  # nesting of any JSON body
     max_json_containers: int = 1_000_000  # objects and lists in a JSON upload
+    parse_in_child_bytes: int = 32 * 1024 * 1024  # a zip declaring more unpacked: parsed in a child
     max_queued_runs: int = 5  # queued or running runs per user (token name) at once
     min_free_bytes: int = 64 * 1024 * 1024  # below this free on the database's disk: 507
     docs: bool = False  # the interactive /docs page (its assets come from a CDN)
@@ -70,6 +71,7 @@ class Settings:
             "POLKU_MAX_QUEUED_RUNS": ("max_queued_runs", 1),
             "POLKU_MIN_FREE_MB": ("min_free_bytes", 1024 * 1024),
             "POLKU_WORKER_NICE": ("worker_nice", 1),
+            "POLKU_PARSE_IN_CHILD_MB": ("parse_in_child_bytes", 1024 * 1024),
         }
         for var, (name, unit) in numeric.items():
             raw = env.get(var)
