@@ -10,7 +10,6 @@ server receives only the canonical zip and its headline figures.
 
 from __future__ import annotations
 
-import asyncio
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -33,6 +32,13 @@ class Prepared:
     providers: tuple[str, ...]
     counts: dict[str, int]
     warnings: list[Problem]
+
+
+def goes_to_child(path: Path, small: int, cap: int) -> bool:
+    """Is the upload at `path` a zip declaring more than `small` bytes unpacked but no more
+    than `cap`? (Above the cap the server's reader refuses it from the declared sizes, before
+    reading a byte, so no child is needed.)"""
+    return small < declared_size(path) <= cap
 
 
 def declared_size(path: Path) -> int:
@@ -81,15 +87,22 @@ def prepare_zip(path: str, limits: ZipLimits, default_name: str) -> tuple[str, A
 
 async def prepare_in_child(path: Path, limits: ZipLimits, default_name: str) -> Prepared:
     """`prepare_zip` in a fresh child process (forked from the worker's fork server, which has
-    the engine imported); UploadError as in the server."""
-    from api.uploads import UploadError
-    from api.worker import worker_context
+    the engine imported); UploadError as in the server. Starting, waiting for and ending the
+    child happen in a worker thread, never on the event loop."""
+    from fastapi.concurrency import run_in_threadpool
 
-    with ProcessPoolExecutor(1, mp_context=worker_context(), max_tasks_per_child=1) as pool:
-        loop = asyncio.get_running_loop()
-        kind, value = await loop.run_in_executor(pool, prepare_zip, str(path), limits, default_name)
+    from api.uploads import UploadError
+
+    kind, value = await run_in_threadpool(_run_child, str(path), limits, default_name)
     if kind == "error":
         problems, warnings, detail = value
         raise UploadError(problems, warnings, detail)
     assert isinstance(value, Prepared)
     return value
+
+
+def _run_child(path: str, limits: ZipLimits, default_name: str) -> tuple[str, Any]:
+    from api.worker import worker_context
+
+    with ProcessPoolExecutor(1, mp_context=worker_context(), max_tasks_per_child=1) as pool:
+        return pool.submit(prepare_zip, path, limits, default_name).result()

@@ -17,7 +17,7 @@ from api.deps import Coordinator, InstanceId, SettingsDep, StoreDep
 from api.limits import bounded_json
 from api.lookups import load_instance, visible_instance
 from api.outputs import run_out
-from api.parse_child import Prepared, declared_size, prepare_in_child
+from api.parse_child import Prepared, goes_to_child, prepare_in_child
 from api.schemas import (
     ERRORS,
     ClientsAdded,
@@ -181,7 +181,9 @@ async def create_instance(
             default_name = safe_name(Path(upload.filename).stem)
         with tempfile.TemporaryDirectory(prefix="polku-upload-") as tmp:
             path = await run_in_threadpool(_spool, upload, Path(tmp))
-            if await run_in_threadpool(declared_size, path) > settings.parse_in_child_bytes:
+            if await run_in_threadpool(
+                goes_to_child, path, settings.parse_in_child_bytes, settings.max_unzipped_bytes
+            ):
                 prepared = await prepare_in_child(path, settings.zip_limits(), default_name)
                 row = await run_in_threadpool(_store_prepared, store, prepared, user)
                 return InstanceCreated(

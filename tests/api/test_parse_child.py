@@ -57,7 +57,11 @@ def test_prepare_zip_gives_what_the_store_keeps(tmp_path):
         str(path), make_api(tmp_path).settings.zip_limits(), "w"
     )
     assert kind == "ok" and prepared.counts["clients"] == 5
-    assert parse_child.declared_size(path) > 0 and parse_child.declared_size(tmp_path) == 0
+    size = parse_child.declared_size(path)
+    assert size > 0 and parse_child.declared_size(tmp_path) == 0
+    assert parse_child.goes_to_child(path, size - 1, size)
+    assert not parse_child.goes_to_child(path, size, 2**30)  # small: parsed in the server
+    assert not parse_child.goes_to_child(path, 0, size - 1)  # over the cap: refused at once
 
 
 def test_problems_and_bombs_from_the_child_are_422(apis):
