@@ -49,7 +49,8 @@ def client_name(lang: str, client_id: str) -> str:
     return f"client/{lang}/{client_id}"
 
 
-def _plain(value: Any) -> Any:
+def json_default(value: Any) -> Any:
+    """json.dumps' `default` for numpy scalars and arrays (made plain Python)."""
     if hasattr(value, "item"):
         return value.item()
     if hasattr(value, "tolist"):
@@ -59,7 +60,7 @@ def _plain(value: Any) -> Any:
 
 def pack(obj: Any) -> bytes:
     """A view as stored: compact UTF-8 JSON, zlib-compressed (explanations shrink ~6×)."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=_plain)
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=json_default)
     return zlib.compress(text.encode(), 6)
 
 

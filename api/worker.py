@@ -30,23 +30,16 @@ from dataclasses import asdict
 from typing import Any
 
 from api.errors import disk_full
+from api.precompute import json_default
 from api.settings import Settings
 from api.store import RunRow, Store, open_store
 
 log = logging.getLogger("polku.worker")
 
 
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
 def allocation_json(alloc_dict: dict[str, Any]) -> str:
     """allocation.json text (numpy scalars made plain)."""
-    return json.dumps(alloc_dict, default=_json_default, ensure_ascii=False)
+    return json.dumps(alloc_dict, default=json_default, ensure_ascii=False)
 
 
 def solve_run(store: Store, run: RunRow, settings: Settings) -> str:

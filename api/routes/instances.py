@@ -186,16 +186,7 @@ async def create_instance(
             ):
                 prepared = await prepare_in_child(path, settings.zip_limits(), default_name)
                 row = await run_in_threadpool(_store_prepared, store, prepared, user)
-                return InstanceCreated(
-                    id=row.id,
-                    name=row.name,
-                    week=row.week,
-                    region=row.region,
-                    counts=row.counts,
-                    warnings=[
-                        ProblemOut.model_validate(p) for p in problem_dicts(prepared.warnings)
-                    ],
-                )
+                return _created(row, prepared.warnings, False)
             files, is_json = await run_in_threadpool(_files_from_path, path, settings)
         request.state.json_upload = is_json
     elif ctype.startswith("application/json"):
@@ -208,7 +199,11 @@ async def create_instance(
         )
     inst, warnings = await run_in_threadpool(parse_files, files, default_name)
     row, _ = await run_in_threadpool(_store_instance, store, request, inst, user)
-    is_json = bool(getattr(request.state, "json_upload", False))
+    return _created(row, warnings, bool(getattr(request.state, "json_upload", False)))
+
+
+def _created(row: InstanceRow, warnings: list[Problem], is_json: bool) -> InstanceCreated:
+    """The answer to an upload: the stored instance and the warnings its reading gave."""
     return InstanceCreated(
         id=row.id,
         name=row.name,
