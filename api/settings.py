@@ -46,6 +46,7 @@ class Settings:
     progress_seconds: float = 0.5  # at most one progress write per this many seconds
     cache_instances: int = 4  # parsed instances kept in memory per process
     max_weight: float = 1e6  # every objective weight within ±this (scores stay exact integers)
+    max_report_weeks: int = 53  # GET /reports covers at most this many weeks (a year)
 
     def zip_limits(self) -> ZipLimits:
         """The unzip bounds for uploads."""
@@ -72,6 +73,7 @@ class Settings:
             "POLKU_MIN_FREE_MB": ("min_free_bytes", 1024 * 1024),
             "POLKU_WORKER_NICE": ("worker_nice", 1),
             "POLKU_PARSE_IN_CHILD_MB": ("parse_in_child_bytes", 1024 * 1024),
+            "POLKU_MAX_REPORT_WEEKS": ("max_report_weeks", 1),
         }
         for var, (name, unit) in numeric.items():
             raw = env.get(var)
