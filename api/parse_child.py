@@ -54,6 +54,9 @@ def prepare_zip(path: str, limits: ZipLimits, default_name: str) -> tuple[str, A
     """In the child: the zip at `path` unpacked within `limits`, parsed and re-written;
     ("ok", Prepared) or ("error", (problems, warnings, detail)) — an UploadError's parts, as
     an exception with its own constructor does not cross the process boundary intact."""
+    from api.worker import exit_with_server
+
+    exit_with_server()
     from api.uploads import (
         UploadError,
         counts_of,

@@ -207,6 +207,16 @@ def _lower_priority(increment: int) -> None:
             log.warning("could not lower the solver's priority: %s", exc)
 
 
+def exit_with_server() -> None:
+    """In a process started through `worker_context`: end it as soon as the server that
+    started it ends (a background thread waits for that)."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(
+            target=_exit_with_parent, args=(parent,), daemon=True, name="polku-parent-watch"
+        ).start()
+
+
 def worker_main(db: str, settings: dict[str, Any]) -> None:
     """Entry point of a worker process: solve queued runs until the parent goes away."""
     _die_with_parent()
@@ -221,11 +231,8 @@ def worker_main(db: str, settings: dict[str, Any]) -> None:
     import matcher.allocation.solve  # noqa: F401
     import matcher.explain.views  # noqa: F401
 
+    exit_with_server()
     parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(
-            target=_exit_with_parent, args=(parent,), daemon=True, name="polku-parent-watch"
-        ).start()
     while parent is None or parent.is_alive():
         try:
             if run_one(store, conf) is None:
