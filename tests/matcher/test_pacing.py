@@ -17,38 +17,55 @@ from matcher.pacing.state import SimState
 from tests.matcher.cases import client, placement
 
 
-def two_week_year() -> Year:
-    """One pool that pays one placement; a cheap-to-wait client in week 1, an urgent one in
-    week 2; last year two urgent clients arrived in week 2."""
+def tiny_year(
+    clients: list[dict],
+    placement_row: dict,
+    budget: float,
+    arrival: list[int],
+    leave: list[int],
+    history: list[tuple[dict, int]],
+    weeks: int,
+) -> Year:
+    """A hand-made year: one placement open all year paid by one pool with `budget` for the
+    year, these clients arriving and leaving, last year's clients with their arrival weeks."""
     inst = build_instance(
-        clients=[client("a", 20), client("b", 1400)],
-        placements=[
-            placement("p1", type="work_trial", seats=2, duration_weeks=2, weekly_cost=1000.0)
-        ],
+        clients=clients,
+        placements=[placement_row],
         providers=[{"id": "v1", "name": "V", "kind": "company", "municipality": "Kuopio"}],
-        pools=[{"id": "f1", "name": "F", "budget": 2000.0, "types": [], "municipalities": []}],
+        pools=[{"id": "f1", "name": "F", "budget": budget, "types": [], "municipalities": []}],
         name="tiny-2026-W01",
         week="2026-W01",
     )
     hist = build_instance(
-        clients=[client("h1", 1400), client("h2", 1400)],
-        placements=[],
-        providers=[],
-        pools=[],
-        week="2026-W01",
+        clients=[c for c, _ in history], placements=[], providers=[], pools=[], week="2026-W01"
     ).clients
+    n, h = len(clients), len(history)
     return Year(
         base=inst,
-        arrival=np.array([0, 1]),
-        leave=np.array([2, 2]),
-        completes=np.ones(2),
+        arrival=np.array(arrival),
+        leave=np.array(leave),
+        completes=np.ones(n),
         opens=np.array([0]),
-        closes=np.array([2]),
-        appropriation=np.array([2000.0]),
-        history=Population(hist, np.array([1, 1]), np.array([2, 2]), np.ones(2)),
-        settings=YearSettings(weeks=2, queue=1),
+        closes=np.array([weeks]),
+        appropriation=np.array([budget]),
+        history=Population(hist, np.array([w for _, w in history]), np.full(h, weeks), np.ones(h)),
+        settings=YearSettings(weeks=weeks, queue=1),
         region="tiny",
         seed=0,
+    )
+
+
+def two_week_year() -> Year:
+    """One pool that pays one placement; a cheap-to-wait client in week 1, an urgent one in
+    week 2; last year two urgent clients arrived in week 2."""
+    return tiny_year(
+        [client("a", 20), client("b", 1400)],
+        placement("p1", type="work_trial", seats=2, duration_weeks=2, weekly_cost=1000.0),
+        2000.0,
+        arrival=[0, 1],
+        leave=[2, 2],
+        history=[(client("h1", 1400), 1), (client("h2", 1400), 1)],
+        weeks=2,
     )
 
 
@@ -128,31 +145,14 @@ def test_polku_simulate_writes_the_year(tmp_path, capsys):
 def one_seat_year() -> Year:
     """One seat held two weeks, three weeks: a can start only in week 1, c only in week 2, b in
     week 2 or 3; c is the most urgent, but a then b fill the seat with two clients."""
-    inst = build_instance(
-        clients=[client("a", 600), client("b", 600), client("c", 900)],
-        placements=[
-            placement("p1", type="work_trial", seats=1, duration_weeks=2, weekly_cost=10.0)
-        ],
-        providers=[{"id": "v1", "name": "V", "kind": "company", "municipality": "Kuopio"}],
-        pools=[{"id": "f1", "name": "F", "budget": 1000.0, "types": [], "municipalities": []}],
-        name="seat-2026-W01",
-        week="2026-W01",
-    )
-    hist = build_instance(
-        clients=[client("h1", 600)], placements=[], providers=[], pools=[], week="2026-W01"
-    ).clients
-    return Year(
-        base=inst,
-        arrival=np.array([0, 1, 1]),
-        leave=np.array([1, 3, 2]),
-        completes=np.ones(3),
-        opens=np.array([0]),
-        closes=np.array([3]),
-        appropriation=np.array([1000.0]),
-        history=Population(hist, np.array([1]), np.array([3]), np.ones(1)),
-        settings=YearSettings(weeks=3, queue=1),
-        region="seat",
-        seed=0,
+    return tiny_year(
+        [client("a", 600), client("b", 600), client("c", 900)],
+        placement("p1", type="work_trial", seats=1, duration_weeks=2, weekly_cost=10.0),
+        1000.0,
+        arrival=[0, 1, 1],
+        leave=[1, 3, 2],
+        history=[(client("h1", 600), 1)],
+        weeks=3,
     )
 
 
