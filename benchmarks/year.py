@@ -151,6 +151,25 @@ def plot_pools(runs: dict[str, dict], policies: tuple[str, ...], target: Path) -
     plt.close(fig)
 
 
+def wait_table(runs: list[dict[str, dict]], key: str) -> list[str]:
+    """Markdown: per group or municipality (`key` is wait_by_group or wait_by_municipality) and
+    policy the mean / p90 waiting weeks, the median over the year runs that have it."""
+    import numpy as np
+
+    policies = [p for p in POLICIES if any(key in r.get(p, {}) for r in runs)]
+    names = sorted({n for r in runs for p in policies for n in r[p].get(key, {})})
+    lines = ["| | " + " | ".join(policies) + " |", "|" + "---|" * (len(policies) + 1)]
+    for n in names:
+        cells = []
+        for p in policies:
+            got = [r[p][key][n] for r in runs if n in r[p].get(key, {})]
+            mean = float(np.median([g["mean"] for g in got])) if got else float("nan")
+            p90 = float(np.median([g["p90"] for g in got])) if got else float("nan")
+            cells.append(f"{mean:.1f} / {p90:.0f}")
+        lines.append(f"| {n} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def render(csv_paths: list[Path], out: Path = HERE / "YEAR.md") -> None:
     """Copy the rows into year.csv, draw the plots of each year run and write the table."""
     rows = [r for p in csv_paths for r in _read(p)]
@@ -171,8 +190,10 @@ def render(csv_paths: list[Path], out: Path = HERE / "YEAR.md") -> None:
             f"{r['seconds']} |"
         )
     plots = []
+    every: list[dict[str, dict]] = []
     for path in sorted(RUNS.glob("*.json")):
         runs = json.loads(path.read_text(encoding="utf-8"))
+        every.append(runs)
         png = HERE / f"year-{path.stem}.png"
         plot_spending(runs, path.stem, png)
         pools_png = HERE / f"year-{path.stem}-pools.png"
@@ -180,7 +201,17 @@ def render(csv_paths: list[Path], out: Path = HERE / "YEAR.md") -> None:
         plots += [png.name, pools_png.name]
     text = out.read_text(encoding="utf-8") if out.exists() else "# A year of weekly allocations\n"
     head = text.split("<!-- table -->")[0].rstrip()
-    body = "\n".join(lines) + "\n\n" + "\n".join(f"![{p}]({p})" for p in plots) + "\n"
+    waits = [
+        "",
+        "Waiting weeks mean / p90 by client group (median over the year runs):",
+        "",
+        *wait_table(every, "wait_by_group"),
+        "",
+        "Waiting weeks mean / p90 by municipality (median over the year runs):",
+        "",
+        *wait_table(every, "wait_by_municipality"),
+    ]
+    body = "\n".join(lines + waits) + "\n\n" + "\n".join(f"![{p}]({p})" for p in plots) + "\n"
     with atomic_path(out, suffix=".md") as tmp:
         Path(tmp).write_text(f"{head}\n\n<!-- table -->\n{body}", encoding="utf-8")
 
