@@ -197,7 +197,7 @@ def render(csv_paths: list[Path], out: Path = HERE / "YEAR.md") -> None:
         png = HERE / f"year-{path.stem}.png"
         plot_spending(runs, path.stem, png)
         pools_png = HERE / f"year-{path.stem}-pools.png"
-        plot_pools(runs, ("myopic", "even", "dual"), pools_png)
+        plot_pools(runs, ("myopic", "even", "dual", "hindsight"), pools_png)
         plots += [png.name, pools_png.name]
     text = out.read_text(encoding="utf-8") if out.exists() else "# A year of weekly allocations\n"
     head = text.split("<!-- table -->")[0].rstrip()
