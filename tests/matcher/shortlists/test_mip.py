@@ -163,7 +163,7 @@ def test_prune_keeps_each_clients_best_candidates() -> None:
     assert np.array_equal(prob.cand[sel], sub.cand)
 
 
-def test_the_largest_instances_take_the_lagrangian_bound_beside_the_lists_run() -> None:
+def test_the_largest_instances_price_the_clients_instead_of_the_level_runs() -> None:
     clients = [client(f"c{i}", days=600 + 10 * i) for i in range(8)]
     inst = make(clients, [placement("p1", seats=2), placement("p2", seats=1)], budget=2500.0)
     with pytest.MonkeyPatch.context() as mp:
@@ -171,7 +171,7 @@ def test_the_largest_instances_take_the_lagrangian_bound_beside_the_lists_run() 
         mp.setattr(shortlist_module, "LEVEL_BOUND_MAX_CANDIDATES", -1)
         mp.setattr(shortlist_module, "PRUNE_PER_CLIENT", 1)
         result = shortlist(inst, ShortlistOptions(time_limit=5.0))
-    assert "lagrange_bound" in result.stats and "levels_bound_status" not in result.stats
+    assert "price_bound" in result.stats and "levels_bound_status" not in result.stats
     assert result.bound is not None and result.bound >= result.objective
     lists = to_shortlists(inst, result)
     assert check_shortlists(inst, lists) == []
