@@ -21,7 +21,6 @@ from models.instance import Instance
 from tests.matcher.shortlists.cases import (
     client,
     every_pick_combination_holds,
-    ids,
     make,
     placement,
     small_instances,
