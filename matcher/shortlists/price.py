@@ -37,7 +37,11 @@ MIN_THETA = 1e-3
 # cuts level off within some 15 s on a 10 000-client region (benchmarks/RESULTS.md, "Shortlists").
 SUB_GAP = 1e-4
 SUB_SECONDS = 20.0
-# Share of the time the LP that gives the first prices may take.
+# The LP that gives the first prices: over each client's LP_PER_CLIENT best candidates and the
+# start lists, in at most LP_SHARE of the time. On a 10 000-client region (loaded machine) 4, 6
+# and 12 per client took 12, 16 and 24+ s for bounds of 8.22, 8.12 and 8.07 M after pricing
+# (benchmarks/RESULTS.md, "Shortlists"); the start lists matter most (12 without them: 8.85 M).
+LP_PER_CLIENT = 6
 LP_SHARE = 0.5
 
 
@@ -227,12 +231,13 @@ def price_search(
     stats: dict[str, object],
     per_client: int,
 ) -> tuple[np.ndarray, int, float | None]:
-    """Large instances: prices from the LP over each client's `per_client` best candidates (and
-    the lists `y`), then `price_bound` with every subproblem's plan turned into lists — the flow
-    within its reservations, repair, refill. Returns the best lists, their objective, the bound."""
+    """Large instances: prices from the LP over each client's best candidates and the lists `y`,
+    then `price_bound` with every subproblem's plan turned into lists — the flow within its
+    reservations over each client's `per_client` best, repair, refill. Returns the best lists,
+    their objective and the bound."""
     t0 = time.perf_counter()
     value = objective_value(prob, y)
-    sub, _ = prune(prob, per_client, keep=y)
+    sub, _ = prune(prob, min(per_client, LP_PER_CLIENT), keep=y)
     lp_value, pi = lp_prices(sub, seconds * LP_SHARE)
     if lp_value is None:  # no LP in time: prices from the lists themselves
         pi = list_prices(prob, y)
