@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from matcher.allocation.mip import run_highs
+from matcher.allocation.mip import HighsRun, run_highs
 from matcher.shortlists.lp import CooRows
 from matcher.shortlists.problem import ListProblem, list_lengths, objective_value, pair_groups
 
@@ -295,6 +295,21 @@ def start_vector(prob: ListProblem, lm: LevelModel, y: np.ndarray, z: np.ndarray
     return x
 
 
+def run_level_model(lm: LevelModel, time_limit: float, **kwargs: Any) -> HighsRun:
+    """HiGHS on the level model `lm` (keyword arguments as matcher.allocation.mip.run_highs)."""
+    return run_highs(
+        lm.matrix,
+        lm.row_lo,
+        lm.row_hi,
+        lm.objective,
+        np.zeros(len(lm.objective)),
+        lm.col_hi,
+        lm.integer,
+        time_limit=time_limit,
+        **kwargs,
+    )
+
+
 def solve_list_mip(
     prob: ListProblem,
     time_limit: float,
@@ -315,15 +330,9 @@ def solve_list_mip(
     if y0 is not None:
         z = np.zeros(len(prob.lock_triples), dtype=bool) if z0 is None else z0
         start = start_vector(prob, lm, y0, z)
-    run = run_highs(
-        lm.matrix,
-        lm.row_lo,
-        lm.row_hi,
-        lm.objective,
-        np.zeros(len(lm.objective)),
-        lm.col_hi,
-        lm.integer,
-        time_limit=max(0.1, time_limit - (time.perf_counter() - t0)),
+    run = run_level_model(
+        lm,
+        max(0.1, time_limit - (time.perf_counter() - t0)),
         start=start,
         stop_at=stop_at,
         on_improve=on_improve,

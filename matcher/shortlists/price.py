@@ -24,9 +24,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from matcher.allocation.colgen import _highs_module
-from matcher.allocation.mip import run_highs
 from matcher.progress import Progress, ProgressFn
-from matcher.shortlists.mip import build_level_model, prune
+from matcher.shortlists.mip import build_level_model, prune, run_level_model
 from matcher.shortlists.problem import ListProblem, is_feasible, objective_value
 from matcher.shortlists.search import flow_lists, greedy_lists, list_state, repair_lists
 
@@ -148,18 +147,7 @@ def subproblem(
     sub = replace(prob, cand=prob.cand[sel])
     sub.c_score = reduced[sel]
     lm = build_level_model(sub, relax_y=True, client_rows=False)
-    run = run_highs(
-        lm.matrix,
-        lm.row_lo,
-        lm.row_hi,
-        lm.objective,
-        np.zeros(len(lm.objective)),
-        lm.col_hi,
-        lm.integer,
-        time_limit=seconds,
-        rel_gap=SUB_GAP,
-        options={"mip_pscost_minreliable": 0},
-    )
+    run = run_level_model(lm, seconds, rel_gap=SUB_GAP, options={"mip_pscost_minreliable": 0})
     y = np.zeros(prob.m, dtype=bool)
     if run.x is not None:
         y[sel[run.x[: sub.m] > 0.5]] = True
