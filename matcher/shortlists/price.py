@@ -47,11 +47,12 @@ LP_SHARE = 0.5
 @dataclass
 class PriceBound:
     """The best bound found, its prices (per client row of the pair table), how many subproblems
-    were solved, and the LP value the prices started from."""
+    were solved and the bound of each, and the LP value the prices started from."""
 
     bound: float
     pi: np.ndarray
     steps: int
+    values: list[float]  # L(π) of each step
     lp_value: float | None
     seconds: float
 
@@ -178,6 +179,7 @@ def price_bound(
     pi[~has] = 0.0
     cls = class_key(prob)
     best, best_pi, theta, stall, steps = math.inf, pi.copy(), 1.0, 0, 0
+    values: list[float] = []
     while time.perf_counter() < t_end - reserve() - 1.0:
         limit = min(sub_seconds, t_end - reserve() - time.perf_counter())
         sub_bound, y, _ = subproblem(prob, cls, pi, limit)
@@ -185,6 +187,7 @@ def price_bound(
         if sub_bound is None:
             break
         value = sub_bound + prob.max_lists * float(pi.sum())
+        values.append(value)
         if value < best - 1e-6:
             best, best_pi, stall = value, pi.copy(), 0
         else:
@@ -205,7 +208,7 @@ def price_bound(
         if norm <= 0:
             break
         pi = np.maximum(pi - theta * (value - lower) / norm * g, 0.0)
-    return PriceBound(best, best_pi, steps, lp_value, time.perf_counter() - t0)
+    return PriceBound(best, best_pi, steps, values, lp_value, time.perf_counter() - t0)
 
 
 def price_search(
@@ -262,6 +265,7 @@ def price_search(
     stats.update(
         price_bound=None if math.isinf(res.bound) else round(res.bound, 3),
         price_steps=res.steps,
+        price_step_bounds=[round(v, 1) for v in res.values],
         price_seconds=round(res.seconds, 3),
         price_plan_seconds=[round(t, 2) for t in plan_seconds],
     )
