@@ -26,6 +26,7 @@ from api.routes import (
     shortlists,
     views,
 )
+from api.routes.health import HealthProbe
 from api.schemas import ERRORS
 from api.security import DiskGuard, SecurityHeaders
 from api.settings import Settings
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, start_worker: bool = True) -> F
             log.warning(
                 "%d run(s) were running when the server stopped: marked interrupted", interrupted
             )
+        app.state.health.start()
         supervisor = None
         if start_worker:
             supervisor = Supervisor(store, settings.db, settings)
@@ -63,6 +65,7 @@ def create_app(settings: Settings | None = None, start_worker: bool = True) -> F
         try:
             yield
         finally:
+            app.state.health.stop()
             if supervisor is not None:
                 supervisor.stop()
 
@@ -81,6 +84,7 @@ def create_app(settings: Settings | None = None, start_worker: bool = True) -> F
     app.state.instances = InstanceCache(settings.cache_instances)
     app.state.allocations = AllocationCache()
     app.state.run_instances = RunInstanceCache()
+    app.state.health = HealthProbe(store, settings.db)
     install_handlers(app)
     app.add_middleware(
         BodyLimit, upload_bytes=settings.max_upload_bytes, json_bytes=settings.max_json_bytes

@@ -3,6 +3,7 @@ and the errors every implementation raises (409 and 404 to the API)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from api.store.rows import DecisionRow, InstanceRow, NewInstance, RunRow, TokenRow
@@ -92,6 +93,9 @@ class Store(Protocol):
     def publish_run(self, run_id: int, by: str) -> RunRow: ...
     def allocation(self, run_id: int) -> str | None: ...
     def shortlists(self, run_id: int) -> str | None: ...
+    # a done run's precomputed answers (api/store/run_views.py)
+    def put_run_views(self, run_id: int, stamp: str, views: Mapping[str, bytes]) -> bool: ...
+    def run_view(self, run_id: int, name: str, stamp: str) -> bytes | None: ...
     # decisions
     def add_decision(
         self,
