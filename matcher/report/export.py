@@ -26,11 +26,11 @@ class ExportError(RuntimeError):
 def heading(key: str) -> str:
     """A column heading in the current language: `report.col.<key>`, or for an outcome
     category's count (`n:<category>`) and share (`share:<category>`) the category's name
-    (`report.outcome.<category>`; a category the catalogue lacks shows as its key)."""
+    (`outcome.<category>`, shared with the pages; a category the catalogue lacks shows as its key)."""
     kind, _, category = key.partition(":")
     if not category:
         return words(f"report.col.{key}")
-    name = f"report.outcome.{category}"
+    name = f"outcome.{category}"
     return say(f"report.col.{kind}_of", category=words(name) if name in CATALOGUE else category)
 
 
