@@ -30,6 +30,7 @@ from api.precompute import (
     unassigned_of,
 )
 from api.schemas import ERRORS, ClientOut, NextWeekOut, NextWeekRequest, RunOut
+from api.services.lifecycle import ends_frame, with_recorded
 from api.store import NewInstance
 from api.uploads import counts_of, instance_zip, load_stored, provider_ids, sha256
 from instances.next_week import NextWeekError, next_week
@@ -233,10 +234,13 @@ def create_next_week(
     base = load_instance(request, store, row)
     alloc = Allocation.from_dict(allocation_dict(request, store, run))
     carried = decisions_frame(effective_records(base, store.decisions(row.id)))
+    ends = ends_frame(store.lifecycle("end", row.id))
     try:
-        new = next_week(base, alloc, weeks=weeks, decisions=carried)
+        new = next_week(base, alloc, weeks=weeks, decisions=carried, ends=ends)
     except NextWeekError as exc:
         raise HTTPException(422, str(exc)) from exc
+    # the outcomes and follow-ups recorded in this week travel in the snapshot
+    new.outcomes, new.followups = with_recorded(store, row, new.outcomes, base.followups)
     blob = instance_zip(new)
     stored = load_stored(blob, new.name)
     new_row, created = store.add_next_week(
