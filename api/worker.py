@@ -21,6 +21,7 @@ import json
 import logging
 import multiprocessing
 import os
+import queue
 import signal
 import threading
 import time
@@ -42,8 +43,10 @@ def allocation_json(alloc_dict: dict[str, Any]) -> str:
     return json.dumps(alloc_dict, default=json_default, ensure_ascii=False)
 
 
-def solve_run(store: Store, run: RunRow, settings: Settings) -> str:
-    """Solve a claimed run and record the outcome; returns the final status."""
+def solve_run(store: Store, run: RunRow, settings: Settings, background: bool = False) -> str:
+    """Solve a claimed run and record the outcome; returns the final status. Its answers are
+    then precomputed (api/precompute.py) here, or with `background` on the worker's
+    precompute thread, so the next queued run does not wait for them."""
     from api.decisions import run_instance
     from api.precompute import store_views
     from api.uploads import load_stored
@@ -100,7 +103,10 @@ def solve_run(store: Store, run: RunRow, settings: Settings) -> str:
         }
         text = allocation_json(alloc)
         if store.finish_run(run.id, claim, "done", text, None, final):
-            store_views(store, run.id, inst, json.loads(text))
+            if background:
+                PRECOMPUTE.submit(store, run.id, inst, json.loads(text))
+            else:
+                store_views(store, run.id, inst, json.loads(text))
         return "done"
     except Exception as exc:  # any failure of a run is recorded on the run
         log.error("run %s failed:\n%s", run.id, traceback.format_exc())
@@ -113,6 +119,35 @@ def solve_run(store: Store, run: RunRow, settings: Settings) -> str:
             message = f"{type(exc).__name__}: {str(exc) or type(exc).__name__}"
         record_failure(store, run.id, claim, message, settings.failure_retry_seconds)
         return "failed"
+
+
+class Precomputer:
+    """One background thread per worker process that stores finished runs' answers in turn
+    (CP-SAT releases the GIL, so the next run solves meanwhile)."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[tuple[Any, ...]] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, store: Store, run_id: int, inst: Any, alloc: dict[str, Any]) -> None:
+        self._jobs.put((store, run_id, inst, alloc))
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, daemon=True, name="polku-precompute"
+                )
+                self._thread.start()
+
+    def _loop(self) -> None:
+        from api.precompute import store_views
+
+        while True:
+            store, run_id, inst, alloc = self._jobs.get()
+            store_views(store, run_id, inst, alloc)  # logs its own failures
+
+
+PRECOMPUTE = Precomputer()
 
 
 def record_failure(store: Store, run_id: int, claim: str, message: str, retry: float) -> None:
@@ -168,13 +203,15 @@ def _shortlist_run(store: Store, run: RunRow, inst: Any, options: Any, on_progre
     return "done"
 
 
-def run_one(store: Store, settings: Settings, pid: int | None = None) -> int | None:
+def run_one(
+    store: Store, settings: Settings, pid: int | None = None, background: bool = False
+) -> int | None:
     """Claim and solve the oldest queued run in this process; its id, or None if none waits.
     (The worker loop, and tests that want a run solved without a process.)"""
     run = store.claim_next_run(uuid.uuid4().hex, os.getpid() if pid is None else pid)
     if run is None:
         return None
-    solve_run(store, run, settings)
+    solve_run(store, run, settings, background)
     return run.id
 
 
@@ -235,7 +272,7 @@ def worker_main(db: str, settings: dict[str, Any]) -> None:
     parent = multiprocessing.parent_process()
     while parent is None or parent.is_alive():
         try:
-            if run_one(store, conf) is None:
+            if run_one(store, conf, background=True) is None:
                 time.sleep(conf.poll_seconds)
         except Exception:  # a database hiccup must not end the worker
             log.error("worker loop: %s", traceback.format_exc())
