@@ -30,6 +30,7 @@ from matcher.allocation import lns
 from matcher.allocation.colgen import highs_available, solve_lp_columns
 from matcher.allocation.constraints import Rows, build_rows
 from matcher.allocation.cpsat import run_cpsat
+from matcher.allocation.cuts import tighten
 from matcher.allocation.fairness import FairnessUnits, fairness_units, shortfall
 from matcher.allocation.flow import FlowNet, flow_net
 from matcher.allocation.lp import solve_lp
@@ -46,6 +47,7 @@ MODES = ("weighted", "lexicographic")
 METHODS = ("auto", "columns", "cpsat")
 SMALL_TABLE = 20_000  # up to this many triples the whole-table MIP gets all the time after rounding
 FULL_MIP_COLUMNS = 300_000  # up to this many, LNS first, then the whole-table MIP (valid bound)
+CUT_SHARE = 0.15  # at most this share of the time for cover-cut rounds on the whole-table LP
 LNS_STALL_SHARE = 0.3  # the LNS hands over to the whole-table MIP after this share without gain
 RESERVE_SECONDS = 1.5  # kept for the last LNS step's overrun and writing the result
 LEXICOGRAPHIC_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -66,7 +68,8 @@ class SolveOptions:
     to the MIP early once it has gone `LNS_STALL_SHARE` of the time without a gain. With
     `parallel_mip` and two or more workers, a table between SMALL_TABLE and
     FULL_MIP_COLUMNS triples runs the whole-table MIP (one thread) alongside the LNS (the other
-    workers) for all the time instead, and `mip_share` is not used."""
+    workers) for all the time instead, and `mip_share` is not used. `cuts`: cover cuts on the
+    budget rows (`matcher.allocation.cuts`) tighten the LP bound and go into the whole-table MIP."""
 
     time_limit: float = 60.0
     workers: int = 2
@@ -78,6 +81,7 @@ class SolveOptions:
     method: str = "auto"
     mip_share: float = 0.65
     parallel_mip: bool = False
+    cuts: bool = True
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -262,6 +266,15 @@ def solve_columns(
         return bound is not None and value >= math.floor(bound + 1e-6)
 
     exact_mip = n <= FULL_MIP_COLUMNS
+    mip_rows = rows
+    if exact_mip and options.cuts and not done():
+        cut = tighten(rows, score, time_limit=CUT_SHARE * _remaining(options, start))
+        stats.update(cut_seconds=round(cut.seconds, 3), cuts=cut.cuts, cut_rounds=cut.rounds)
+        if cut.bound is not None and cut.rounds:
+            stats["cut_bound"] = cut.bound
+            bound = cut.bound if bound is None else min(bound, cut.bound)
+            report(Progress(elapsed(), value, bound, "cuts"))
+        mip_rows = cut.rows
     left = _remaining(options, start) - RESERVE_SECONDS
     can_lns = n > SMALL_TABLE and lp.value is not None
     shared = {"value": value}
@@ -290,7 +303,7 @@ def solve_columns(
 
     def run_mip(time_limit: float, begin: np.ndarray, alongside: bool) -> None:
         mip = solve_mip(
-            rows,
+            mip_rows,
             score,
             time_limit=time_limit,
             start=begin,
