@@ -256,7 +256,7 @@ def price_search(
         return float(best_value)
 
     left = seconds - (time.perf_counter() - t0)
-    first_guess = min(15.0, left / 4)  # a plan (flow, refill) until one has been timed
+    first_guess = min(10.0, left / 5)  # a plan (flow, refill) until one has been timed
 
     def reserve() -> float:
         return max(plan_seconds, default=first_guess)
