@@ -106,6 +106,9 @@ def prepare(url: str, db: Path, tmp: Path, clients: int) -> dict:
             time.sleep(0.5)
         alloc = c.get(f"/runs/{run}/allocation").json()
         solving = c.post(f"/instances/{iid}/runs", json={"time_limit": 120}).json()["id"]
+        # the worker precomputes the first run's answers before it takes the long solve
+        while c.get(f"/runs/{solving}").json()["status"] == "queued":
+            time.sleep(0.5)
     by_provider: dict[str, list[dict]] = defaultdict(list)
     placements = {
         str(p): str(v)

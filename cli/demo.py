@@ -1,8 +1,12 @@
 """`make demo`: a real weekly allocation on a generated region, shown command by command.
 
 Generates a 3 000-client Pohjois-Savo week, validates it, solves it (60 s at most), checks the
-allocation independently, explains one placed and one unplaced client, and then starts the
-service with printed tokens (until Ctrl-C on a terminal; a quick start-and-stop otherwise).
+allocation independently, explains one placed and one unplaced client, builds employer
+shortlists, then carries the published week to the next one (`polku next-week`, one client
+ending their placement early after a week, from ends.csv), solves and
+checks that week too and prints the period report over the two weeks (its CSV, XLSX and
+Markdown files in OUT/report); finally it starts the service with printed tokens (until Ctrl-C
+on a terminal; a quick start-and-stop otherwise).
 """
 
 from __future__ import annotations
@@ -36,6 +40,56 @@ def pick_clients(alloc_path: Path) -> tuple[str | None, str | None]:
     return first, (left[0]["client_id"] if left else None)
 
 
+def write_ends(alloc: Path, path: Path) -> str | None:
+    """ends.csv ending the first assignment of `alloc` early after its first week; the client."""
+    from instances.atomic import write_text_atomic
+
+    placed = json.loads(alloc.read_text(encoding="utf-8")).get("assignments", [])
+    if not placed:
+        return None
+    first = placed[0]
+    write_text_atomic(
+        path,
+        "client_id,placement_id,end_week,reason,by\n"
+        f"{first['client_id']},{first['placement_id']},2026-W48,motivaatio hiipui,demo\n",
+    )
+    return str(first["client_id"])
+
+
+def chain_demo(weeks: Path, inst: Path, alloc: Path, report: Path, time_limit: float) -> None:
+    """Week 49 from the published week 48, solved and checked, and the period report of both."""
+    new = weeks / "2026-W49"
+    ends = weeks.parent / "ends.csv"
+    ended = write_ends(alloc, ends)
+    argv = ["next-week", str(inst), str(alloc), "--out", str(new)]
+    title = "Publish week 48 and build week 49 from it"
+    if ended:
+        argv += ["--ends", str(ends)]
+        title += f" ({ended} ends their placement early after one week)"
+    step(title, argv)
+    alloc2 = new / "allocation.json"
+    step(
+        "Solve week 49",
+        ["solve", str(new), "--time-limit", str(time_limit), "--out", str(alloc2)],
+    )
+    step("Check week 49 independently", ["check", str(new), str(alloc2), "--max-lines", "5"])
+    step(
+        "The period report over the two weeks (in Finnish, files for the funders)",
+        [
+            "report",
+            str(weeks),
+            "--from",
+            "2026-W48",
+            "--to",
+            "2026-W49",
+            "--lang",
+            "fi",
+            "--out",
+            str(report),
+        ],
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="demo-out", help="folder for the demo's files")
@@ -44,8 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-serve", action="store_true", help="skip starting the service")
     args = parser.parse_args(argv)
     out = Path(args.out)
-    inst = out / "pohjois-savo-2026-W48"
-    alloc = out / "allocation.json"
+    weeks = out / "weeks"  # the chain of published weeks: one folder per week, allocation inside
+    inst = weeks / "2026-W48"
+    alloc = inst / "allocation.json"
     step(
         "Generate a week for Pohjois-Savo",
         [
@@ -106,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         "Check the shortlists independently (every combination of picks)",
         ["check", str(inst), str(lists)],
     )
+    chain_demo(weeks, inst, alloc, out / "report", min(args.time_limit, 20.0))
     if not args.no_serve:
         try:
             from cli.demo_service import run_service_demo

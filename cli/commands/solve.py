@@ -46,6 +46,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--split", choices=("region", "area"), default="region", help="how --ray splits the queue"
     )
+    parser.add_argument(
+        "--max-part-clients",
+        type=int,
+        default=None,
+        metavar="N",
+        help="--ray: cut parts above N clients into spatial blocks (default: no limit)",
+    )
     add_lang_argument(parser)
 
 
@@ -118,6 +125,7 @@ def _solve_on_ray(
             time_limit=args.time_limit,
             workers=args.ray_workers,
             split=args.split,
+            max_part_clients=args.max_part_clients,
             seed=args.seed,
             explain=not args.no_explain,
         )
