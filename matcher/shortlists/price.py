@@ -32,10 +32,14 @@ from matcher.shortlists.search import flow_lists, greedy_lists, list_state, repa
 # Subgradient steps without a better bound before the step size halves, and the smallest step.
 STALL = 3
 MIN_THETA = 1e-3
-# HiGHS on the subproblem: its optimum is the bound, so a small relative gap is enough; its root
-# cuts level off within some 15 s on a 10 000-client region (benchmarks/RESULTS.md, "Shortlists").
+# HiGHS on the subproblem: its optimum is the bound, so a small relative gap is enough. On a
+# 10 000-client region under load its bound levels off within 8 s, its lists take ~12 s to become
+# good (benchmarks/RESULTS.md, "Shortlists at 10 000 clients"): the first subproblem gets twice
+# SUB_SECONDS, the others SUB_SECONDS, and a plan becomes lists only when the subproblem's lists
+# are within PLAN_GAP of its bound.
 SUB_GAP = 1e-4
-SUB_SECONDS = 20.0
+SUB_SECONDS = 10.0
+PLAN_GAP = 0.01
 # The LP that gives the first prices: over each client's LP_PER_CLIENT best candidates and the
 # start lists, in at most LP_SHARE of the time. On a 10 000-client region (loaded machine) 4, 6
 # and 12 per client took 12, 16 and 24+ s for bounds of 8.22, 8.12 and 8.07 M after pricing
@@ -168,7 +172,7 @@ def price_bound(
     """The smallest L(π) found in `seconds` by subgradient steps from `pi` towards `lower` (a known
     objective). Each subproblem's lists (clients possibly on several) go to `on_plan`, which may
     turn them into real lists and return their objective (sharpening the step). Each subproblem
-    gets at most `sub_seconds`, and none starts with less than `reserve()` seconds left after it
+    gets at most `sub_seconds` (the first twice that), and none starts with less than `reserve()` seconds left after it
     (the time its plan will take)."""
     t0 = time.perf_counter()
     t_end = t0 + seconds
@@ -181,8 +185,9 @@ def price_bound(
     best, best_pi, theta, stall, steps = math.inf, pi.copy(), 1.0, 0, 0
     values: list[float] = []
     while time.perf_counter() < t_end - reserve() - 1.0:
-        limit = min(sub_seconds, t_end - reserve() - time.perf_counter())
-        sub_bound, y, _ = subproblem(prob, cls, pi, limit)
+        share = sub_seconds * (2.0 if steps == 0 else 1.0)
+        limit = min(share, t_end - reserve() - time.perf_counter())
+        sub_bound, y, sub_value = subproblem(prob, cls, pi, limit)
         steps += 1
         if sub_bound is None:
             break
@@ -195,7 +200,8 @@ def price_bound(
             if stall >= STALL:
                 theta, stall, pi = theta / 2, 0, best_pi.copy()
                 continue
-        if on_plan is not None:
+        good = sub_value is not None and sub_bound - sub_value <= PLAN_GAP * abs(value)
+        if on_plan is not None and good:
             found = on_plan(y)
             if found is not None:
                 lower = max(lower, found)
@@ -256,7 +262,7 @@ def price_search(
         return float(best_value)
 
     left = seconds - (time.perf_counter() - t0)
-    first_guess = min(15.0, left / 4)  # a plan (flow, refill) until one has been timed
+    first_guess = min(10.0, left / 5)  # a plan (flow, refill) until one has been timed
 
     def reserve() -> float:
         return max(plan_seconds, default=first_guess)
