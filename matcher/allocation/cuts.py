@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -121,12 +122,23 @@ def with_cuts(rows: Rows, cuts: list[Cover]) -> Rows:
 
 
 def tighten(
-    rows: Rows, score: np.ndarray, *, time_limit: float, max_rounds: int = MAX_ROUNDS
+    rows: Rows,
+    score: np.ndarray,
+    *,
+    time_limit: float,
+    max_rounds: int = MAX_ROUNDS,
+    x: np.ndarray | None = None,
 ) -> CutResult:
     """Rounds of the whole-table LP (max score·x, 0 ≤ x ≤ 1) and cover separation until no cut
     is violated, `max_rounds` or `time_limit`; the LP is kept in one HiGHS instance and re-solved
-    warm after each round's cuts. The bound is that of the last LP solved to optimality."""
+    warm after each round's cuts. The bound is that of the last LP solved to optimality. `x`, an optimal point of that LP already at hand (column
+    generation's), is separated first, so no LP is solved when it violates no cover."""
     t0 = time.perf_counter()
+    first: list[Cover] = []
+    if x is not None:
+        first = separate(rows, np.asarray(x, dtype=np.float64))
+        if not first or max_rounds < 1:
+            return CutResult(rows, None, None, 0, 0, time.perf_counter() - t0)
     module, highs_cls = _highs_module()
     h = highs_cls()
     h.setOptionValue("output_flag", False)
@@ -156,9 +168,13 @@ def tighten(
     h.changeObjectiveSense(module.ObjSense.kMaximize)
     cuts: list[Cover] = []
     bound: float | None = None
-    x: np.ndarray | None = None
     rounds = 0
+    pending = first
     while True:
+        if pending:
+            _add_cuts(h, pending, inf)
+            rounds += 1
+            cuts += pending
         left = time_limit - (time.perf_counter() - t0)
         if left <= 0.05:
             break
@@ -171,20 +187,22 @@ def tighten(
         bound = float(h.getInfo().objective_function_value)
         if rounds >= max_rounds:
             break
-        new = separate(rows, x)
-        if not new:
+        pending = separate(rows, x)
+        if not pending:
             break
-        rounds += 1
-        cuts += new
-        starts = np.concatenate([[0], np.cumsum([len(c.members) for c in new])[:-1]])
-        idx = np.concatenate([c.members for c in new]).astype(np.int32)
-        h.addRows(
-            len(new),
-            np.full(len(new), -inf),
-            np.array([c.rhs for c in new], dtype=np.float64),
-            len(idx),
-            starts.astype(np.int32),
-            idx,
-            np.ones(len(idx)),
-        )
     return CutResult(with_cuts(rows, cuts), bound, x, len(cuts), rounds, time.perf_counter() - t0)
+
+
+def _add_cuts(h: Any, new: list[Cover], inf: float) -> None:
+    """Append the cuts Σ x[members] ≤ rhs as rows of the HiGHS instance `h`."""
+    starts = np.concatenate([[0], np.cumsum([len(c.members) for c in new])[:-1]])
+    idx = np.concatenate([c.members for c in new]).astype(np.int32)
+    h.addRows(
+        len(new),
+        np.full(len(new), -inf),
+        np.array([c.rhs for c in new], dtype=np.float64),
+        len(idx),
+        starts.astype(np.int32),
+        idx,
+        np.ones(len(idx)),
+    )

@@ -30,7 +30,7 @@ from matcher.allocation import lns
 from matcher.allocation.colgen import highs_available, solve_lp_columns
 from matcher.allocation.constraints import Rows, build_rows
 from matcher.allocation.cpsat import run_cpsat
-from matcher.allocation.cuts import tighten
+from matcher.allocation.cuts import separate, tighten, with_cuts
 from matcher.allocation.fairness import FairnessUnits, fairness_units, shortfall
 from matcher.allocation.flow import FlowNet, flow_net
 from matcher.allocation.lp import solve_lp
@@ -48,6 +48,7 @@ METHODS = ("auto", "columns", "cpsat")
 SMALL_TABLE = 20_000  # up to this many triples the whole-table MIP gets all the time after rounding
 FULL_MIP_COLUMNS = 300_000  # up to this many, LNS first, then the whole-table MIP (valid bound)
 CUT_SHARE = 0.15  # at most this share of the time for cover-cut rounds on the whole-table LP
+# (run only when twice column generation's LP time fits in it)
 LNS_STALL_SHARE = 0.3  # the LNS hands over to the whole-table MIP after this share without gain
 RESERVE_SECONDS = 1.5  # kept for the last LNS step's overrun and writing the result
 LEXICOGRAPHIC_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -267,8 +268,13 @@ def solve_columns(
 
     exact_mip = n <= FULL_MIP_COLUMNS
     mip_rows = rows
-    if exact_mip and options.cuts and not done():
-        cut = tighten(rows, score, time_limit=CUT_SHARE * _remaining(options, start))
+    cut_time = CUT_SHARE * _remaining(options, start)
+    if exact_mip and options.cuts and not done() and 2 * lp.seconds > cut_time:
+        # no time to re-solve the whole-table LP: the covers of the LP point go to the MIP only
+        mip_rows = with_cuts(rows, separate(rows, lp.x))
+        stats.update(cuts=int(len(mip_rows.hi) - len(rows.hi)), cut_rounds=0)
+    elif exact_mip and options.cuts and not done():
+        cut = tighten(rows, score, time_limit=cut_time, x=lp.x)
         stats.update(cut_seconds=round(cut.seconds, 3), cuts=cut.cuts, cut_rounds=cut.rounds)
         if cut.bound is not None and cut.rounds:
             stats["cut_bound"] = cut.bound

@@ -93,3 +93,13 @@ def test_separation_finds_a_cut_on_a_budget_row_and_with_cuts_adds_it():
     assert len(cuts) == 1 and cuts[0].rhs == 1 and set(cuts[0].members.tolist()) == {0, 1}
     more = with_cuts(rows, cuts)
     assert more.family[-1] == "cover" and more.hi[-1] == 1
+
+
+def test_a_given_lp_point_is_separated_first_and_no_lp_is_solved_without_a_cut():
+    rows = make_rows([(0, 0, 0, 600), (1, 0, 0, 500), (2, 1, 0, 400)], seats=[2, 1], budgets=[1000])
+    score = np.array([6.0, 5.0, 1.0])
+    none = tighten(rows, score, time_limit=5, x=np.array([1.0, 0.0, 1.0]))  # integral: no cover
+    assert none.cuts == 0 and none.bound is None and none.rows is rows
+    cut = tighten(rows, score, time_limit=5, x=np.array([1.0, 0.8, 0.0]))
+    assert cut.cuts >= 1 and cut.bound is not None
+    assert cut.bound <= 6.0 + 1.0 + 1e-6  # a + b ≤ 1: at best 6 + c's 1 (the LP without: 6 + 4)
