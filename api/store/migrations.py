@@ -138,4 +138,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX followups_by_instance ON followups (instance_id, id);
     """,
+    # version 5: a done run's precomputed answers (api/store/run_views.py), served as stored
+    """
+    CREATE TABLE run_views (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        name TEXT NOT NULL,
+        stamp TEXT NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (run_id, name)
+    );
+    """,
 )

@@ -29,11 +29,11 @@ def new_instance(name: str = "savo-2026-W48") -> NewInstance:
 
 def test_migrations_are_versioned_and_idempotent(tmp_path):
     store = open_store(str(tmp_path / "a.sqlite"))
-    assert store.migrate() == 4
-    assert store.migrate() == 4
+    assert store.migrate() == 5
+    assert store.migrate() == 5
     rows = sqlite3.connect(tmp_path / "a.sqlite").execute("SELECT version FROM schema_version")
-    assert [r[0] for r in rows] == [1, 2, 3, 4]
-    assert open_store(f"sqlite:///{tmp_path / 'b.sqlite'}").migrate() == 4
+    assert [r[0] for r in rows] == [1, 2, 3, 4, 5]
+    assert open_store(f"sqlite:///{tmp_path / 'b.sqlite'}").migrate() == 5
     with pytest.raises(StoreError, match="postgresql"):
         open_store("postgresql://db/polku")
 
