@@ -213,7 +213,8 @@ def _run(
     best_bound, best_use, best_terms = math.inf, None, [math.inf] * len(parts)
     last_use: list[np.ndarray] = [np.zeros(len(b)) for _ in parts]
     rounds, since_best, delta, held = 0, 0, options.first_step, False
-    while rounds < options.max_rounds and elapsed() < price_end:
+    # without coupling rows the parts are independent: their own final bounds are the bound
+    while len(b) and rounds < options.max_rounds and elapsed() < price_end:
         lam = mu / np.maximum(bf, 1.0)
         evals: list[PriceEval] = _flatten(
             executor.call("price", [(lam, max(1.0, price_end - elapsed()))] * nw)
@@ -269,7 +270,12 @@ def _run(
                 "finish", [(s[0], left, options.seed) for s in _split_back(refill, groups)]
             )
         )
-    bound = _tightened(bound, best_terms, outcomes, [i.keys for i in infos], keys)
+    if not len(b):
+        held = True
+        terms = [o.bound for o in outcomes]
+        bound = None if None in terms else float(sum(terms))  # type: ignore[arg-type]
+    else:
+        bound = _tightened(bound, best_terms, outcomes, [i.keys for i in infos], keys)
     chosen = PairTable.concat([o.chosen for o in outcomes])
     objective = float(chosen.score.sum())
     total_use = np.sum([o.use for o in outcomes], axis=0) if len(b) else np.zeros(0)

@@ -150,13 +150,16 @@ class PartWorker:
         """Each part's LP at coupling prices `lam` (score per unit of the row) within the time."""
         out = []
         t_end = time.perf_counter() + time_limit
+        total = sum(len(s.pairs) for s in self.states)
         for s in self.states:
             t0 = time.perf_counter()
+            budget = max(1.0, (t_end - t0) * len(s.pairs) / max(total, 1))
+            total -= len(s.pairs)
             objective = s.pairs.score.astype(np.float64)
             if len(s.local):
                 objective = objective - s.rows.matrix[s.local].T @ lam[s.glob]
             net = flow_net(self._relaxed(s), objective)
-            lp = solve_lp_columns(net, objective, time_limit=max(1.0, t_end - time.perf_counter()))
+            lp = solve_lp_columns(net, objective, time_limit=budget)
             # nothing worth taking at these prices (and no lock): the part's maximum is 0
             idle = not (objective > 0).any() and not len(s.rows.of("lock"))
             bound = 0.0 if idle else lp.bound
