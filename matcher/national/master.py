@@ -254,7 +254,10 @@ def _run(
     outcomes: list[PartOutcome] = _flatten(
         executor.call(
             "finish",
-            [(s[0], left * 0.75, options.seed) for s in _split_back(given, groups)],
+            [
+                (s[0], left * (0.75 if len(b) else 0.95), options.seed)
+                for s in _split_back(given, groups)
+            ],
         )
     )
     refilled = 0
