@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := demo-out
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test test-all bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,15 +16,23 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m cli.demo --out $(DEMO_DIR)
 
+# The everyday run (~1.5 min on 2 cores): everything but the large instances and the oracles.
 test: $(STAMP)
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -m "not slow and not oracle"
+
+# Everything, as CI runs it: the slow tests and the solver oracles too (~2 min on 2 cores).
+test-all: $(STAMP)
+	$(BIN)/pytest -q
 
 bench: $(STAMP)
 	$(BIN)/polku bench --out benchmarks
+	$(BIN)/python -m benchmarks.gap_suite benchmarks/.instances/gap
+	$(BIN)/polku bench --gap-dir benchmarks/.instances/gap --time-limit 60
 
+# The same checks as .pre-commit-config.yaml; any finding fails.
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check . || true
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .benchmarks

@@ -1,7 +1,8 @@
 """The FastAPI application: `create_app(settings)` wires the store, the routers, the error
 handlers, the body limit and the solver worker processes; `serve` runs it with uvicorn.
 
-The OpenAPI schema is at /openapi.json (and the interactive page at /docs).
+The OpenAPI schema is at /openapi.json; the interactive page /docs loads its scripts from a
+CDN, so it is off unless POLKU_DOCS=1.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from fastapi import FastAPI
 from api.errors import BodyLimit, install_handlers
 from api.lookups import AllocationCache
 from api.routes import decisions, health, instances, pages, runs, shortlists, views
+from api.schemas import ERRORS
+from api.security import DiskGuard, SecurityHeaders
 from api.settings import Settings
 from api.store import open_store
 from api.uploads import InstanceCache
@@ -53,7 +56,15 @@ def create_app(settings: Settings | None = None, start_worker: bool = True) -> F
             if supervisor is not None:
                 supervisor.stop()
 
-    app = FastAPI(title="Polku", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="Polku",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs" if settings.docs else None,
+        redoc_url=None,
+        responses=ERRORS,
+    )
     app.state.settings = settings
     app.state.store = store
     app.state.supervisor = None
@@ -63,6 +74,8 @@ def create_app(settings: Settings | None = None, start_worker: bool = True) -> F
     app.add_middleware(
         BodyLimit, upload_bytes=settings.max_upload_bytes, json_bytes=settings.max_json_bytes
     )
+    app.add_middleware(DiskGuard, db=settings.db, min_free=settings.min_free_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: every answer, even a 413 or 507
     for module in (health, instances, runs, decisions, shortlists, views, pages):
         app.include_router(module.router)
     return app

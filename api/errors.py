@@ -2,23 +2,27 @@
 
 Malformed JSON is a 400, a body of the wrong shape or type a 422 naming the field, an instance
 with problems a 422 listing file, line, column and message, a state conflict a 409, a body over
-the limit a 413; anything unexpected is logged with an id and answered 500 with that id (never
+the limit a 413, a full disk a 507; anything unexpected is logged with an id and answered 500 with that id (never
 a traceback).
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import re
+import sqlite3
 import uuid
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.store import Conflict, NotFound
+from api.store import Conflict, NotFound, TooMany
 from api.uploads import UploadError, problem_dicts
 from models.weights import WeightsError
 
@@ -84,22 +88,65 @@ async def not_found(request: Request, exc: Exception) -> JSONResponse:
     return problem(404, str(exc))
 
 
+async def too_many(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": "30"})
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Is this the database or the filesystem out of space?"""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "full" in str(exc).lower()
+
+
+async def too_deep(request: Request, exc: Exception) -> JSONResponse:
+    return problem(422, "JSON nested too deeply")
+
+
 async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    if disk_full(exc):
+        log.error("disk full on %s %s: %s", request.method, request.url.path, exc)
+        return problem(507, "the server's disk is full; the request was not completed")
     error_id = uuid.uuid4().hex[:12]
     log.exception("unexpected error %s on %s %s", error_id, request.method, request.url.path)
     return problem(500, f"internal error (id {error_id}); the server log has the details")
 
 
+def methods_of(app: FastAPI, path: str) -> list[str]:
+    """The methods the published schema lists for `path` (its templates matched as patterns)."""
+    methods: set[str] = set()
+    for template, ops in app.openapi()["paths"].items():
+        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, path):
+            methods |= {m.upper() for m in ops}
+    return sorted(methods)
+
+
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's HTTP errors as ours; a 405 lists in `Allow` every method the path has (the
+    router alone names only the first route that matched it)."""
+    assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        methods = methods_of(request.app, request.url.path)
+        if methods:
+            headers["Allow"] = ", ".join(methods)
+    return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code, headers=headers)
+
+
 def install_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(UploadError, upload_error)
     app.add_exception_handler(WeightsError, weights_error)
     app.add_exception_handler(Conflict, conflict)
     app.add_exception_handler(NotFound, not_found)
+    app.add_exception_handler(TooMany, too_many)
+    app.add_exception_handler(RecursionError, too_deep)
     app.add_exception_handler(Exception, unexpected)
 
 
-class BodyTooLarge(BaseException):  # noqa: N818 - a BaseException so no `except Exception`
+class BodyTooLarge(BaseException):  # a BaseException so no `except Exception`
     """Raised from receive() when a body passes the limit; caught by BodyLimit only."""
 
 

@@ -7,10 +7,11 @@ decision, and the tests pin its exact set of fields.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -18,6 +19,14 @@ from pydantic import (
     StrictInt,
     model_validator,
 )
+
+
+def _whole(value: Any) -> Any:
+    """22.0 is the whole number 22 (JSON Schema's integer); booleans and strings stay refused."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+WholeInt = Annotated[StrictInt, BeforeValidator(_whole)]
 
 RunStatus = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
 
@@ -46,15 +55,15 @@ class RunRequest(Strict):
         "±max_weight (settings), pathway_stage an object of whole numbers",
     )
     mode: Literal["weighted", "lexicographic"] = "weighted"
-    seed: StrictInt = Field(0, ge=0, le=2**31 - 1)
-    workers: StrictInt | None = Field(None, ge=1, le=64, description="CP-SAT workers (capped)")
+    seed: WholeInt = Field(0, ge=0, le=2**31 - 1)
+    workers: WholeInt | None = Field(None, ge=1, le=64, description="CP-SAT workers (capped)")
     kind: Literal["allocation", "shortlist"] = Field(
         "allocation", description="allocation (one client per seat) or shortlist (issue 8)"
     )
-    per_seat: StrictInt = Field(
+    per_seat: WholeInt = Field(
         3, ge=1, le=10, description="shortlist: candidates per free seat (K)"
     )
-    max_lists: StrictInt = Field(
+    max_lists: WholeInt = Field(
         1, ge=1, le=10, description="shortlist: lists per client at most (L)"
     )
 
@@ -110,7 +119,7 @@ class DecisionRequest(Strict):
 class NextWeekRequest(Strict):
     """How many weeks after the published run's week the new snapshot is (default 1)."""
 
-    weeks: StrictInt = Field(1, ge=1, le=52)
+    weeks: WholeInt = Field(1, ge=1, le=52)
 
 
 # ---------------------------------------------------------------- responses
@@ -128,9 +137,22 @@ class ProblemOut(BaseModel):
     index: int | None = None
 
 
+class FieldError(BaseModel):
+    """One field of a request that failed validation."""
+
+    loc: list[str]
+    message: str
+    type: str
+
+
 class ErrorOut(BaseModel):
+    """Every error answer: `detail` in words; an upload's `problems` and `warnings`, a request's
+    field `errors`, or the rules a decision breaks (`errors`, texts)."""
+
     detail: str
     problems: list[ProblemOut] | None = None
+    warnings: list[ProblemOut] | None = None
+    errors: list[FieldError] | list[str] | None = None
 
 
 class InstanceCreated(BaseModel):
@@ -300,14 +322,28 @@ class Health(BaseModel):
     status: str
     database: str
     workers: int | None
+    free_disk_mb: int | None = None
 
 
 # the error answers every route may give, for the OpenAPI schema
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut},
-    403: {"model": ErrorOut},
-    404: {"model": ErrorOut},
-    409: {"model": ErrorOut},
-    413: {"model": ErrorOut},
-    422: {"model": ErrorOut},
+    400: {"model": ErrorOut, "description": "malformed JSON"},
+    401: {"model": ErrorOut, "description": "no, an unknown, a revoked or an expired token"},
+    403: {"model": ErrorOut, "description": "the token's role may not do this"},
+    404: {"model": ErrorOut, "description": "no such object for this caller"},
+    409: {"model": ErrorOut, "description": "the object's state does not allow it"},
+    413: {"model": ErrorOut, "description": "the body is over the size limit"},
+    415: {"model": ErrorOut, "description": "an unsupported content type"},
+    422: {"model": ErrorOut, "description": "the request or the upload is invalid"},
+    429: {"model": ErrorOut, "description": "too many queued runs for this user"},
+    500: {"model": ErrorOut, "description": "an unexpected error (with an id for the log)"},
+    507: {"model": ErrorOut, "description": "the server's disk is full; nothing changed"},
 }
+
+
+def errors_with(**descriptions: str) -> dict[int | str, dict[str, Any]]:
+    """ERRORS with route-specific descriptions, e.g. errors_with(**{"409": "…"})."""
+    out = {k: dict(v) for k, v in ERRORS.items()}
+    for code, text in descriptions.items():
+        out[int(code)]["description"] = text
+    return out

@@ -11,6 +11,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from instances.read.archives import ZipLimits
+
 DEFAULT_DB = "polku.sqlite"
 
 
@@ -25,7 +27,14 @@ class Settings:
     db: str = DEFAULT_DB
     max_upload_bytes: int = 200 * 1024 * 1024  # instance zips and client CSVs
     max_json_bytes: int = 1024 * 1024  # every other request body
-    max_unzipped_bytes: int = 2 * 1024 * 1024 * 1024  # guard against zip bombs
+    max_unzipped_bytes: int = 256 * 1024 * 1024  # an upload's files unpacked, in total
+    max_zip_members: int = 64  # entries in an uploaded zip (an instance has six files)
+    max_zip_ratio: float = 200.0  # unpacked / packed size of one file (zip bombs: ~1000)
+    max_json_depth: int = 32  # nesting of any JSON body
+    max_json_containers: int = 1_000_000  # objects and lists in a JSON upload
+    max_queued_runs: int = 5  # queued or running runs per user (token name) at once
+    min_free_bytes: int = 64 * 1024 * 1024  # below this free on the database's disk: 507
+    docs: bool = False  # the interactive /docs page (its assets come from a CDN)
     worker_processes: int = 1  # solver processes consuming the run queue
     solver_threads: int = 2  # CP-SAT workers per run unless the request asks for fewer
     default_time_limit: float = 60.0
@@ -34,6 +43,15 @@ class Settings:
     progress_seconds: float = 0.5  # at most one progress write per this many seconds
     cache_instances: int = 4  # parsed instances kept in memory per process
     max_weight: float = 1e6  # every objective weight within ±this (scores stay exact integers)
+
+    def zip_limits(self) -> ZipLimits:
+        """The unzip bounds for uploads."""
+        return ZipLimits(
+            max_members=self.max_zip_members,
+            max_member_bytes=self.max_unzipped_bytes,
+            max_total_bytes=self.max_unzipped_bytes,
+            max_ratio=self.max_zip_ratio,
+        )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -46,6 +64,9 @@ class Settings:
             "POLKU_MAX_JSON_KB": ("max_json_bytes", 1024),
             "POLKU_WORKER_PROCESSES": ("worker_processes", 1),
             "POLKU_SOLVER_THREADS": ("solver_threads", 1),
+            "POLKU_MAX_UNZIPPED_MB": ("max_unzipped_bytes", 1024 * 1024),
+            "POLKU_MAX_QUEUED_RUNS": ("max_queued_runs", 1),
+            "POLKU_MIN_FREE_MB": ("min_free_bytes", 1024 * 1024),
         }
         for var, (name, unit) in numeric.items():
             raw = env.get(var)
@@ -69,5 +90,7 @@ class Settings:
                     values[name] = float(raw)
                 except ValueError as exc:
                     raise SettingsError(f"{var}: expected a number, got {raw!r}") from exc
+        if env.get("POLKU_DOCS"):
+            values["docs"] = env["POLKU_DOCS"].strip().lower() in ("1", "true", "yes", "on")
         settings = replace(base, **values)  # type: ignore[arg-type]
         return replace(settings, **overrides)  # type: ignore[arg-type]

@@ -30,10 +30,11 @@ import pandas as pd
 from instances.build import typed_frame
 from instances.problems import Problem, ProblemLog
 from instances.read import read_instance_files
-from instances.read.archives import INSTANCE_JSON, load_files
+from instances.read.archives import INSTANCE_JSON, ZipLimits, load_files
 from instances.read.tables import read_table
 from instances.validate import check_instance
 from instances.write import write_instance
+from models.csvsafe import neutralise
 from models.instance import Instance
 from models.schema import FILES
 
@@ -86,34 +87,13 @@ def problem_dicts(problems: list[Problem], json_rows: bool = False) -> list[dict
 # ---------------------------------------------------------------- zip uploads
 
 
-def files_from_zip(path: Path, max_unzipped: int) -> dict[str, bytes]:
-    """The instance files inside an uploaded zip, by canonical name; UploadError when the zip is
-    unreadable, holds no instance or would unpack to more than `max_unzipped` bytes."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            total = sum(info.file_size for info in zf.infolist())
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise UploadError(
-            [
-                Problem(
-                    "upload",
-                    message=f"is not a readable zip ({exc})",
-                    expected="a .zip of an instance folder",
-                )
-            ]
-        ) from exc
-    if total > max_unzipped:
-        raise UploadError(
-            [
-                Problem(
-                    "upload",
-                    message=f"unpacks to {total} bytes, more than the limit of {max_unzipped}",
-                    expected="a smaller instance",
-                )
-            ]
-        )
+def files_from_zip(path: Path, limits: ZipLimits) -> dict[str, bytes]:
+    """The instance files inside an uploaded zip, by canonical name, unpacked member by member
+    within `limits` (entries, bytes per file and in total, packing ratio); UploadError when the
+    zip is unreadable, holds no instance or passes a limit. Problems name "upload", never the
+    server's temporary path."""
     log = ProblemLog()
-    files = load_files(path, log)
+    files = load_files(path, log, limits, label="upload")
     if log.count():
         raise UploadError(log.errors)
     return files
@@ -217,7 +197,9 @@ def table_csv(filename: str, records: Any, problems: list[Problem]) -> bytes:
                     )
                 )
                 text = ""
-            row.append(text.replace("\r", " ").replace("\n", " "))
+            text = text.replace("\r", " ").replace("\n", " ")
+            # as instances.write does, so the reader's restore gives back exactly this text
+            row.append(neutralise(text) if kinds.get(col) in (None, "str", "list") else text)
         writer.writerow(row)
     return buf.getvalue().encode("utf-8")
 

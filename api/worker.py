@@ -105,7 +105,7 @@ def solve_run(store: Store, run: RunRow, settings: Settings) -> str:
         }
         store.finish_run(run.id, claim, "done", allocation_json(alloc), None, final)
         return "done"
-    except Exception as exc:  # noqa: BLE001 - any failure of a run is recorded on the run
+    except Exception as exc:  # any failure of a run is recorded on the run
         log.error("run %s failed:\n%s", run.id, traceback.format_exc())
         message = str(exc) or type(exc).__name__
         store.finish_run(run.id, claim, "failed", None, f"{type(exc).__name__}: {message}")
@@ -188,7 +188,7 @@ def worker_main(db: str, settings: dict[str, Any]) -> None:
     import api.uploads  # noqa: F401
     import matcher.allocation.result  # noqa: F401
     import matcher.allocation.solve  # noqa: F401
-    import matcher.explain.outcomes  # noqa: F401
+    import matcher.explain.views  # noqa: F401
 
     parent = multiprocessing.parent_process()
     if parent is not None:
@@ -199,7 +199,7 @@ def worker_main(db: str, settings: dict[str, Any]) -> None:
         try:
             if run_one(store, conf) is None:
                 time.sleep(conf.poll_seconds)
-        except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
+        except Exception:  # a database hiccup must not end the worker
             log.error("worker loop: %s", traceback.format_exc())
             time.sleep(conf.poll_seconds)
 
@@ -210,7 +210,7 @@ PRELOAD = [
     "api.uploads",
     "matcher.allocation.solve",
     "matcher.allocation.result",
-    "matcher.explain.outcomes",
+    "matcher.explain.views",
     "matcher.shortlists.solve",
 ]
 
@@ -307,7 +307,7 @@ class Supervisor:
         while True:
             try:
                 self.check()
-            except Exception:  # noqa: BLE001 - the supervisor must keep going
+            except Exception:  # the supervisor must keep going
                 log.error("supervisor: %s", traceback.format_exc())
             if self._stop.wait(0.25):
                 return

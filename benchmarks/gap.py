@@ -1,9 +1,13 @@
 """OR-Library generalized assignment problems (GAP) in the engine's pair-table core.
 
-Format (Beasley's OR-Library gap1–gap12 and the type A–E files; whitespace-separated integers):
-the number of problems P, then per problem `m n` (agents, jobs), the cost matrix (m rows of n),
-the resource matrix (m rows of n) and the capacities (m values). Every job goes to exactly one
-agent, each agent's resource use stays within its capacity, and the total cost is minimised.
+Two forms, whitespace-separated integers, told apart by the count of numbers:
+- *multi-problem* (Beasley's OR-Library gap1–gap12, gapa–gapd): the number of problems P, then
+  per problem `m n` (agents, jobs), the cost matrix (m rows of n), the resource matrix (m rows of
+  n) and the capacities (m values);
+- *single-problem* (Yagiura et al.'s large type C/D/E files such as `d801600`): one problem
+  without the leading count — exactly 2 + 2·m·n + m numbers.
+Every job goes to exactly one agent, each agent's resource use stays within its capacity, and
+the total cost is minimised.
 
 Mapping: jobs are clients, agents are placements with a seat for every job, and each agent has
 its own funding pool whose budget is the capacity; the triple (job, agent, agent's pool) costs
@@ -32,12 +36,14 @@ class GapFormatError(ValueError):
 
 @dataclass(frozen=True)
 class GapProblem:
-    """One GAP: `cost` and `resource` are (agents, jobs) integer matrices, `capacity` per agent."""
+    """One GAP: `cost` and `resource` are (agents, jobs) integer matrices, `capacity` per agent;
+    `form` says which file form it was read from (MULTI or SINGLE)."""
 
     name: str
     cost: np.ndarray
     resource: np.ndarray
     capacity: np.ndarray
+    form: str = "multi-problem"
 
     @property
     def agents(self) -> int:
@@ -70,10 +76,26 @@ class GapModel:
         return int(self.problem.jobs * self.big_m - math.floor(upper_bound + 1e-6))
 
 
+MULTI = "multi-problem"
+SINGLE = "single-problem"
+
+
+def gap_form(tokens: list[str]) -> str:
+    """SINGLE when the numbers are exactly one problem without a count (2 + 2·m·n + m of them,
+    m and n the first two), else MULTI."""
+    if len(tokens) >= 2 and _is_int(tokens[0]) and _is_int(tokens[1]):
+        m, n = int(tokens[0]), int(tokens[1])
+        if m >= 1 and n >= 1 and len(tokens) == 2 + 2 * m * n + m:
+            return SINGLE
+    return MULTI
+
+
 def parse_gap(text: str, source: str = "<text>") -> list[GapProblem]:
-    """Every problem of an OR-Library GAP file's text; GapFormatError names the source and the
-    number that is missing or wrong."""
+    """Every problem of a GAP file's text in either form (see the module docstring; the form is
+    decided from the count of numbers and kept on each problem); GapFormatError names the source,
+    the form read and the number that is missing or wrong."""
     tokens = text.split()
+    form = gap_form(tokens)
     pos = 0
 
     def take(count: int, what: str) -> np.ndarray:
@@ -81,7 +103,9 @@ def parse_gap(text: str, source: str = "<text>") -> list[GapProblem]:
         if pos + count > len(tokens):
             raise GapFormatError(
                 f"{source}: the file ends after {len(tokens)} numbers, but {what} needs "
-                f"{count} more from number {pos + 1}"
+                f"{count} more from number {pos + 1} (read as the {form} form: the number of "
+                "problems, then per problem m n, costs, resources, capacities; a single problem "
+                "without the count needs exactly 2 + 2·m·n + m numbers)"
             )
         chunk = tokens[pos : pos + count]
         try:
@@ -95,7 +119,7 @@ def parse_gap(text: str, source: str = "<text>") -> list[GapProblem]:
         pos += count
         return values
 
-    count = int(take(1, "the number of problems")[0])
+    count = 1 if form == SINGLE else int(take(1, "the number of problems")[0])
     if count < 1:
         raise GapFormatError(f"{source}: the number of problems is {count}; expected at least 1")
     stem = Path(source).stem
@@ -110,7 +134,8 @@ def parse_gap(text: str, source: str = "<text>") -> list[GapProblem]:
         capacity = take(m, f"{label}: the {m} capacities")
         if (resource < 0).any() or (capacity < 0).any():
             raise GapFormatError(f"{source}: {label} has a negative resource or capacity")
-        problems.append(GapProblem(f"{stem}-{k + 1}", cost, resource, capacity))
+        name = stem if form == SINGLE else f"{stem}-{k + 1}"
+        problems.append(GapProblem(name, cost, resource, capacity, form))
     if pos != len(tokens):
         raise GapFormatError(
             f"{source}: {len(tokens) - pos} number(s) left after the {count} problem(s) the file announces"

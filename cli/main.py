@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "check": "Check an allocation against its instance, independently",
     "explain": "Explain an allocation for a client or a placement",
     "shortlist": "Build employer shortlists",
+    "simulate": "Simulate a year of weekly allocations under a pacing policy",
     "bench": "Run the solver benchmarks",
     "serve": "Start the API service",
     "token": "Manage API tokens",
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the one place that turns surprises into a message
+    except Exception as exc:  # the one place that turns surprises into a message
         if os.environ.get("POLKU_DEBUG"):
             raise
         print(f"polku {args.command}: error: {exc}", file=sys.stderr)

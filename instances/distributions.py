@@ -24,6 +24,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from models.formulas import wage_subsidy_rate
 from models.rules import BUILTIN_TYPES, PROVIDER_KINDS, TRANSPORT_MODES
 
 TYPES: tuple[str, ...] = BUILTIN_TYPES  # work_trial, wage_subsidy, coaching, participation
@@ -745,13 +746,10 @@ def expected_wage_rate(
     rates: dict[str, float], partial: np.ndarray, long_unemployed: np.ndarray, third_sector: bool
 ) -> float:
     """Mean wage-subsidy share over the queue for a provider kind (highest applicable rate)."""
-    rate = np.full(len(partial), rates.get("default", 0.5))
-    rate = np.where(partial, np.maximum(rate, rates.get("partial_work_ability", rate)), rate)
-    if third_sector:
-        rate = np.where(
-            long_unemployed, np.maximum(rate, rates.get("third_sector_long_term", rate)), rate
-        )
-    return float(rate.mean()) if len(rate) else float(rates.get("default", 0.5))
+    if not len(partial):
+        return float(rates["default"])
+    third = np.asarray(long_unemployed, dtype=bool) & third_sector
+    return float(wage_subsidy_rate(rates, partial, third).mean())
 
 
 # Realised shares of a large Pohjois-Savo queue (50 000 clients, seeds 0–2, ±0.005 between

@@ -19,6 +19,8 @@ Choices (FORMAT.md is silent on the week-to-week step; these go in the README):
   five days a week), `weeks_since_activation` + `weeks` (when known), `unemployed_months` + the
   number of calendar months begun between the two weeks' Mondays. Ages are left alone (the data
   has no birth dates).
+- Period budgets (optional funding.csv columns): for a pool with a `period_budget` > 0, what was
+  committed this week is added to `period_spent`, so the appropriation's spending carries forward with the budget.
 - Decisions carry over: every `forbid` (a rejected pair is never proposed again), and a `lock`
   only while its client is still in the queue (a placed client holds the seat anyway).
 """
@@ -175,6 +177,13 @@ def next_week(
     pools["budget"] = np.round(
         np.maximum(pools["budget"].to_numpy(dtype=np.float64) - spent, 0.0), 2
     )
+    if "period_budget" in pools.columns:  # only pools with an appropriation (> 0) carry spending
+        appropriated = pd.to_numeric(pools["period_budget"], errors="coerce").fillna(0.0) > 0
+        before = pd.to_numeric(pools.get("period_spent"), errors="coerce")
+        before = before.fillna(0.0).to_numpy(dtype=np.float64)
+        carried_spent = np.where(appropriated, np.round(before + spent, 2), np.nan)
+        if appropriated.any():
+            pools["period_spent"] = carried_spent
 
     # 6. decisions carried over
     carried = inst.decisions if decisions is None else decisions

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from instances.atomic import atomic_dir, atomic_path
+from models.csvsafe import neutralise_all
 from models.instance import Instance
 from models.schema import FILES
 
@@ -36,6 +37,9 @@ def format_cell(value: Any, kind: str) -> str:
 def _num(value: Any) -> str:
     f = float(value)
     return str(int(f)) if f.is_integer() else repr(f)
+
+
+TEXT_KINDS = (None, "str", "list")
 
 
 def frame_to_csv(frame: pd.DataFrame, filename: str, columns: list[str] | None = None) -> str:
@@ -63,9 +67,11 @@ def frame_to_csv(frame: pd.DataFrame, filename: str, columns: list[str] | None =
             else pd.Series([None] * len(frame), index=frame.index)
         )
         if kind is None:
-            out[col] = values.fillna("").astype(str)
+            texts = values.fillna("").astype(str).tolist()
         else:
-            out[col] = [format_cell(v, kind) for v in values]
+            texts = [format_cell(v, kind) for v in values]
+        # free text (ids, names, reasons, lists, extra columns) is made safe for spreadsheets
+        out[col] = neutralise_all(texts) if kind in TEXT_KINDS else texts
     buf = io.StringIO()
     out.to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue()

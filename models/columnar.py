@@ -65,11 +65,6 @@ def subset(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return ~np.any(a & ~b, axis=1)
 
 
-def intersects(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise: do `a` and `b` share a bit? (both ``(k, words)``)."""
-    return np.any(a & b, axis=1)
-
-
 def has_bit(masks: np.ndarray, code: np.ndarray) -> np.ndarray:
     """Row-wise: is bit `code[i]` set in `masks[i]`? (negative codes give False)."""
     ok = code >= 0

@@ -13,15 +13,18 @@ from api.decisions import pair_states
 from api.deps import AnyUser, RunId, StoreDep
 from api.lookups import allocation_dict, load_instance, placements_by_id, providers_for, visible_run
 from api.outputs import decision_out
-from api.schemas import DecisionOut, DecisionRequest, Proposal, ProposalsOut
+from api.schemas import DecisionOut, DecisionRequest, Proposal, ProposalsOut, errors_with
 from api.services.decisions import record_decision
 from models.instance import Instance
 
 router = APIRouter(tags=["decisions"])
-ERRORS = {
-    404: {"description": "no such run, provider or proposal for this caller"},
-    409: {"description": "the run is not done, or its week is published"},
-}
+ERRORS = errors_with(
+    **{
+        "404": "no such run, provider or proposal for this caller",
+        "409": "the accepted pair breaks a rule (named in `errors`), the run is not done, or "
+        "its week is published",
+    }
+)
 
 
 def build_proposals(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -15,6 +14,7 @@ from starlette.datastructures import UploadFile
 from api.auth import Principal, same_region
 from api.decisions import merged_weights
 from api.deps import Coordinator, InstanceId, SettingsDep, StoreDep
+from api.limits import bounded_json
 from api.lookups import load_instance, visible_instance
 from api.outputs import run_out
 from api.schemas import (
@@ -25,6 +25,7 @@ from api.schemas import (
     RunOut,
     RunRequest,
 )
+from api.security import content_disposition
 from api.settings import Settings
 from api.store import InstanceRow, NewInstance, Store
 from api.uploads import (
@@ -43,16 +44,15 @@ from api.uploads import (
     sha256,
 )
 from instances.problems import Problem
+from instances.read.header import safe_name
 from models.instance import Instance
 
 router = APIRouter(tags=["instances"])
 
 
-def _json_payload(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise HTTPException(400, f"malformed JSON: {exc}") from exc
+def _json_payload(body: bytes, settings: Settings) -> Any:
+    """A JSON upload parsed within the depth and size bounds of `settings`."""
+    return bounded_json(body, settings.max_json_depth, settings.max_json_containers)
 
 
 def _spool(upload: UploadFile, tmp: Path) -> Path:
@@ -74,9 +74,9 @@ def _files_from_upload(upload: UploadFile, settings: Settings) -> tuple[dict[str
         path = _spool(upload, Path(tmp))
         head = path.open("rb").read(64)
         if head.startswith(b"PK"):
-            return files_from_zip(path, settings.max_unzipped_bytes), False
+            return files_from_zip(path, settings.zip_limits()), False
         if _looks_like_json(head):
-            return files_from_json(_json_payload(path.read_bytes())), True
+            return files_from_json(_json_payload(path.read_bytes(), settings)), True
     raise UploadError(
         [
             Problem(
@@ -159,12 +159,13 @@ async def create_instance(
         if not isinstance(upload, UploadFile):
             raise HTTPException(422, "multipart field 'file' is missing (the instance zip)")
         if upload.filename:
-            default_name = Path(upload.filename).stem or default_name
+            default_name = safe_name(Path(upload.filename).stem)
         files, is_json = await run_in_threadpool(_files_from_upload, upload, settings)
         request.state.json_upload = is_json
     elif ctype.startswith("application/json"):
         request.state.json_upload = True
-        files = files_from_json(_json_payload(await request.body()))
+        body = await request.body()
+        files = await run_in_threadpool(lambda: files_from_json(_json_payload(body, settings)))
     else:
         raise HTTPException(
             415, "send the instance as multipart/form-data (field 'file') or application/json"
@@ -227,7 +228,7 @@ def download_instance(instance_id: InstanceId, user: Coordinator, store: StoreDe
     return Response(
         store.instance_data(row.id),
         media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{row.name}.zip"'},
+        headers={"Content-Disposition": content_disposition(f"{row.name}.zip")},
     )
 
 
@@ -263,7 +264,11 @@ def list_runs(instance_id: InstanceId, user: Coordinator, store: StoreDep) -> li
     },
 )
 async def add_clients(
-    instance_id: InstanceId, request: Request, user: Coordinator, store: StoreDep
+    instance_id: InstanceId,
+    request: Request,
+    user: Coordinator,
+    store: StoreDep,
+    settings: SettingsDep,
 ) -> ClientsAdded:
     """Add the new queue to an instance that has no runs yet (e.g. the one next-week built):
     multipart `file` (a clients.csv) or JSON {"clients": [ … ]}; validated like an upload."""
@@ -279,10 +284,13 @@ async def add_clients(
         data = await upload.read()
         if _looks_like_json(data[:64]):
             request.state.json_upload = True
-            data = clients_csv_from_json(_json_payload(data))
+            data = await run_in_threadpool(
+                lambda: clients_csv_from_json(_json_payload(data, settings))
+            )
     elif ctype.startswith("application/json"):
         request.state.json_upload = True
-        data = clients_csv_from_json(_json_payload(await request.body()))
+        body = await request.body()
+        data = await run_in_threadpool(lambda: clients_csv_from_json(_json_payload(body, settings)))
     else:
         raise HTTPException(
             415, "send the clients as multipart/form-data (field 'file') or application/json"
@@ -336,5 +344,5 @@ def create_run(
     }
     if body.kind == "shortlist":
         req.update(kind="shortlist", per_seat=body.per_seat, max_lists=body.max_lists)
-    run = store.add_run(row.id, req, user.name)
+    run = store.add_run(row.id, req, user.name, settings.max_queued_runs)
     return run_out(store, run)

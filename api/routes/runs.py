@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.decisions import decisions_frame, effective_records, run_instance
-from api.deps import AnyUser, ClientId, Coordinator, RunId, StoreDep
+from api.deps import AnyUser, ClientId, Coordinator, RunId, SettingsDep, StoreDep
 from api.lookups import allocation_dict, allocation_text, load_instance, visible_run
 from api.outputs import decision_out, run_out
 from api.schemas import ERRORS, ClientOut, NextWeekOut, NextWeekRequest, RunOut
@@ -19,6 +19,8 @@ from api.store import NewInstance
 from api.uploads import counts_of, instance_zip, load_stored, provider_ids, sha256
 from instances.next_week import NextWeekError, next_week
 from models.allocation import Allocation
+from models.csvsafe import neutralise_all
+from models.period import PeriodError, period_summary, read_period
 
 router = APIRouter(tags=["runs"])
 
@@ -40,10 +42,11 @@ def cancel_run(run_id: RunId, user: Coordinator, store: StoreDep) -> RunOut:
 
 
 @router.post("/runs/{run_id}/restart", response_model=RunOut, responses=ERRORS)
-def restart_run(run_id: RunId, user: Coordinator, store: StoreDep) -> RunOut:
-    """Queue an interrupted, failed or cancelled run again (same id, same request)."""
+def restart_run(run_id: RunId, user: Coordinator, store: StoreDep, settings: SettingsDep) -> RunOut:
+    """Queue an interrupted, failed or cancelled run again (same id, same request); 429 when
+    the caller has the most runs queued or running they may."""
     visible_run(store, user, run_id)
-    return run_out(store, store.restart_run(run_id))
+    return run_out(store, store.restart_run(run_id, user.name, settings.max_queued_runs))
 
 
 CSV_COLUMNS = (
@@ -59,7 +62,8 @@ CSV_COLUMNS = (
 
 
 def allocation_csv(alloc: dict[str, Any], placements: dict[str, tuple[str, str]]) -> str:
-    """The assignments as CSV: one row per client placed, score total then each component."""
+    """The assignments as CSV: one row per client placed, score total then each component; ids
+    made safe for spreadsheets (models.csvsafe)."""
     components: list[str] = []
     for a in alloc.get("assignments", []):
         components += [k for k in a.get("score", {}) if k not in components]
@@ -71,11 +75,9 @@ def allocation_csv(alloc: dict[str, Any], placements: dict[str, tuple[str, str]]
         provider, ptype = placements.get(a["placement_id"], ("", ""))
         writer.writerow(
             [
-                a["client_id"],
-                a["placement_id"],
-                provider,
-                ptype,
-                a.get("pool_id", ""),
+                *neutralise_all(
+                    [a["client_id"], a["placement_id"], provider, ptype, a.get("pool_id") or ""]
+                ),
                 a.get("cost", ""),
                 a.get("travel_min", ""),
                 sum(score.values()),
@@ -130,7 +132,7 @@ def get_summary(
 ) -> JSONResponse:
     """The headline figures: status, objective, bound, gap, placed vs queue by type, municipality
     and group, pool use, fairness."""
-    run, _ = visible_run(store, user, run_id)
+    run, row = visible_run(store, user, run_id)
     alloc = allocation_dict(request, store, run)
     keys = (
         "instance",
@@ -149,9 +151,22 @@ def get_summary(
             "run_id": run.id,
             "assigned": len(alloc.get("assignments", [])),
             "unassigned": len(alloc.get("unassigned", [])),
+            "period": _period_view(load_instance(request, store, row), alloc),
         }
     )
     return JSONResponse(out)
+
+
+def _period_view(inst: Any, alloc: dict[str, Any]) -> dict[str, Any] | None:
+    """The run's period view (models.period) when its week has period budgets, else None."""
+    try:
+        period = read_period(inst)
+    except PeriodError as exc:
+        return {"error": str(exc)}
+    if period is None:
+        return None
+    used = {p["pool_id"]: float(p.get("used", 0.0)) for p in alloc.get("pools") or []}
+    return period_summary(period, inst.week, used)
 
 
 @router.get("/runs/{run_id}/unassigned", responses=ERRORS)
@@ -170,7 +185,7 @@ def get_client(
 ) -> ClientOut:
     """One client in this run: the assignment (with score and alternatives) or the reasons left
     out, the decisions on their pairs, and the explanation computed from the data."""
-    from matcher.explain.outcomes import explain_client
+    from matcher.explain.views import explain_client
 
     run, row = visible_run(store, user, run_id)
     alloc_raw = allocation_dict(request, store, run)

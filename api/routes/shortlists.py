@@ -24,6 +24,7 @@ from api.schemas import (
     ShortlistCandidate,
     ShortlistOut,
     ShortlistsOut,
+    errors_with,
 )
 from api.services.picks import decline, own_list, pick
 from api.store import RunRow, Store
@@ -31,13 +32,13 @@ from models.instance import Instance
 from models.shortlists import Shortlists
 
 router = APIRouter(tags=["shortlists"])
-ERRORS = {
-    404: {"description": "no such run, list or candidate for this caller"},
-    409: {
-        "description": "the pick breaks a rule (named in `errors`), or the run is not "
-        "done, or its week is published"
-    },
-}
+ERRORS = errors_with(
+    **{
+        "404": "no such run, list or candidate for this caller",
+        "409": "the pick breaks a rule (named in `errors`), or the run is not done, or its "
+        "week is published",
+    }
+)
 
 
 def stored_shortlists(store: Store, run: RunRow) -> Shortlists:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from api.auth import Principal, visible_providers
-from api.decisions import effective_records
 from api.lookups import clients_by_id, placements_by_id
 from api.schemas import DecisionRequest
+from api.services.accept import accept_errors
+from api.services.picks import RuleBroken
 from api.store import Conflict, DecisionRow, InstanceRow, NotFound, RunRow, Store
 from models.instance import Instance
 
@@ -44,25 +45,27 @@ def check_decision(
     clients = clients_by_id(inst)
     if body.client_id not in clients.index:
         raise NotFound(f"client {body.client_id!r} not found")
-    if body.decision == "accept" and not proposed:
+    if body.decision == "accept":
         current = str(clients.loc[body.client_id, "current_placement"] or "")
         if current and current != body.placement_id:
             raise Conflict(
                 f"client {body.client_id} stays in their current placement "
                 f"{current} this week; a lock elsewhere cannot hold"
             )
-        locks = [
-            r
-            for r in effective_records(inst, store.decisions(row.id))
-            if r["decision"] == "lock"
-            and r["placement_id"] == body.placement_id
-            and r["client_id"] != body.client_id
-        ]
-        seats = int(placements.loc[body.placement_id, "seats"])
-        if len(locks) >= seats:
-            raise Conflict(
-                f"placement {body.placement_id} has {seats} free seat(s), all locked already"
+        # keeping a client in their current placement is no new seat: nothing to re-check
+        errors = (
+            []
+            if current == body.placement_id
+            else accept_errors(
+                inst,
+                run.request.get("weights", {}),
+                list(store.decisions(row.id)),
+                body.client_id,
+                body.placement_id,
             )
+        )
+        if errors:
+            raise RuleBroken("the accept breaks a rule: " + "; ".join(errors), errors)
     return provider
 
 

@@ -7,7 +7,7 @@ beside `sqlite.py` and gets its branch in `open_store`).
 
 from __future__ import annotations
 
-from api.store.protocol import Conflict, NotFound, Store, StoreError
+from api.store.protocol import Conflict, NotFound, Store, StoreError, TooMany
 from api.store.rows import (
     FINISHED,
     RESTARTABLE,
@@ -23,6 +23,7 @@ from api.store.rows import (
 from api.store.sqlite import SqliteStore
 
 __all__ = [
+    "TooMany",
     "FINISHED",
     "RESTARTABLE",
     "ROLES",

@@ -165,4 +165,4 @@ def run_row(row: Mapping[str, Any]) -> RunRow:
 
 def decision_row(row: Mapping[str, Any]) -> DecisionRow:
     """A DecisionRow from a database row."""
-    return DecisionRow(**{k: row[k] for k in row.keys()})  # noqa: SIM118 - sqlite3.Row has no __iter__ of keys
+    return DecisionRow(**{k: row[k] for k in row.keys()})  # sqlite3.Row has no __iter__ of keys

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from api.store.migrations import MIGRATIONS
-from api.store.protocol import Conflict, NotFound
+from api.store.protocol import Conflict, NotFound, TooMany
 from api.store.rows import (
     FINISHED,
     RESTARTABLE,
@@ -122,6 +122,15 @@ class SqliteStore:
     def ping(self) -> None:
         with self._read() as conn:
             conn.execute("SELECT 1").fetchone()
+
+    def ping_write(self) -> None:
+        """A real committed write (the schema version rewritten unchanged): raises when the
+        database is read-only, locked for long or its disk is full."""
+        with self._tx() as conn:
+            conn.execute(
+                "UPDATE schema_version SET version = version "
+                "WHERE version = (SELECT MAX(version) FROM schema_version)"
+            )
 
     # ------------------------------------------------------------------ tokens
     def add_token(
@@ -293,15 +302,38 @@ class SqliteStore:
             )
 
     # ------------------------------------------------------------------ runs
-    def add_run(self, instance_id: int, request: dict[str, Any], created_by: str) -> RunRow:
+    def add_run(
+        self,
+        instance_id: int,
+        request: dict[str, Any],
+        created_by: str,
+        max_active: int | None = None,
+    ) -> RunRow:
         with self._tx() as conn:
             self._check_not_published(conn, instance_id)
+            self._check_active(conn, created_by, max_active)
             cur = conn.execute(
                 "INSERT INTO runs (instance_id, status, request, created_at, created_by) "
                 "VALUES (?, 'queued', ?, ?, ?)",
                 (instance_id, json.dumps(request), now(), created_by),
             )
             return self._get_run(conn, cur.lastrowid)
+
+    @staticmethod
+    def _check_active(conn: sqlite3.Connection, by: str, max_active: int | None) -> None:
+        """TooMany when `by` already has `max_active` runs queued or running (checked in the
+        same transaction as the insert, so two requests cannot both pass)."""
+        if max_active is None:
+            return
+        (active,) = conn.execute(
+            "SELECT COUNT(*) FROM runs WHERE created_by = ? AND status IN ('queued', 'running')",
+            (by,),
+        ).fetchone()
+        if active >= max_active:
+            raise TooMany(
+                f"{by} has {active} run(s) queued or running, the limit is {max_active}; wait "
+                "for one to finish or cancel one"
+            )
 
     @staticmethod
     def _get_run(conn: sqlite3.Connection, run_id: int | None) -> RunRow:
@@ -492,10 +524,11 @@ class SqliteStore:
             )
             return cur.rowcount
 
-    def restart_run(self, run_id: int) -> RunRow:
+    def restart_run(self, run_id: int, by: str = "", max_active: int | None = None) -> RunRow:
         with self._tx() as conn:
             run = self._get_run(conn, run_id)
             self._check_not_published(conn, run.instance_id)
+            self._check_active(conn, by, max_active)
             if run.status not in RESTARTABLE:
                 raise Conflict(
                     f"run {run_id} is {run.status}; only "

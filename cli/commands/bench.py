@@ -1,6 +1,8 @@
 """`polku bench [--sizes S,M,L,XL] [--out benchmarks] [--repeats 3]`: run the solver benchmarks and
 write benchmarks/RESULTS.md and results.csv; `polku bench --gap FILE [--best-known V]
-[--time-limit S]`: solve an OR-Library generalized assignment file and report cost, bound and gap.
+[--time-limit S]`: solve a generalized assignment file (either form) and report cost, bound and
+gap; `polku bench --gap-dir DIR [--best-known CSV]`: every GAP file of a folder with the engine,
+plain CP-SAT and HiGHS side by side, gaps to the CSV's best-known values.
 """
 
 from __future__ import annotations
@@ -9,7 +11,10 @@ import argparse
 import shlex
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+
+SIZE_METHODS = "polku,greedy,lp,flow,mip,cpsat-naive"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -22,17 +27,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--methods",
-        default="polku,greedy,lp,flow,mip,cpsat-naive",
-        help="comma-separated methods (default: the engine and every baseline)",
+        default=SIZE_METHODS,
+        help="comma-separated methods (default: the engine and every baseline; with --gap-dir "
+        "polku,cpsat,highs)",
     )
     parser.add_argument(
         "--cache", help="folder for the generated instances (default OUT/.instances)"
     )
-    parser.add_argument("--gap", metavar="FILE", help="an OR-Library GAP file to solve instead")
+    parser.add_argument("--gap", metavar="FILE", help="a GAP file (either form) to solve instead")
+    parser.add_argument(
+        "--gap-dir", metavar="DIR", help="a folder of GAP files: engine vs plain CP-SAT vs HiGHS"
+    )
     parser.add_argument(
         "--best-known",
         metavar="V",
-        help="best-known total cost, one value or one per problem of the file (comma-separated)",
+        help="with --gap: best-known total cost, one value or one per problem (comma-separated); "
+        "with --gap-dir: a CSV with the columns name,best_known",
     )
     parser.add_argument(
         "--time-limit", type=float, default=60.0, help="seconds per GAP problem (default 60)"
@@ -40,6 +50,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.gap_dir:
+        return run_gap_dir(Path(args.gap_dir), args.best_known, args.time_limit, args.methods)
     if args.gap:
         return run_gap(Path(args.gap), args.best_known, args.time_limit)
     from benchmarks.run import ALL_METHODS, bench
@@ -53,12 +65,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"polku bench: {exc}", file=sys.stderr)
         return 2
-    unknown = [m for m in methods if m not in ALL_METHODS]
-    if unknown:
-        print(
-            f"polku bench: unknown method(s) {', '.join(unknown)}; known: {', '.join(ALL_METHODS)}",
-            file=sys.stderr,
-        )
+    if _unknown_methods(methods, ALL_METHODS, "method(s)"):
         return 2
     if args.repeats < 1:
         print("polku bench: --repeats must be at least 1", file=sys.stderr)
@@ -79,6 +86,46 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"wrote {report} and {report.with_name('results.csv')}")
     return 0
+
+
+def _unknown_methods(chosen: Sequence[str], known: Sequence[str], what: str) -> bool:
+    """Print the methods of `chosen` not in `known` (and which are known); True if any."""
+    unknown = [m for m in chosen if m not in known]
+    if unknown:
+        print(
+            f"polku bench: unknown {what} {', '.join(unknown)}; known: {', '.join(known)}",
+            file=sys.stderr,
+        )
+    return bool(unknown)
+
+
+def run_gap_dir(folder: Path, best_known: str | None, time_limit: float, methods: str) -> int:
+    """Every GAP file of `folder` with the engine, plain CP-SAT (2 workers) and HiGHS."""
+    from benchmarks.gap import GapFormatError
+    from benchmarks.gap_suite import METHODS, run_suite
+
+    chosen = (
+        METHODS
+        if methods == SIZE_METHODS
+        else tuple(m.strip() for m in methods.split(",") if m.strip())
+    )
+    if _unknown_methods(chosen, METHODS, "GAP method(s)"):
+        return 2
+    if not time_limit > 0:
+        print("polku bench: --time-limit must be positive", file=sys.stderr)
+        return 2
+    try:
+        runs = run_suite(
+            folder,
+            Path(best_known) if best_known else None,
+            time_limit,
+            chosen,
+            out=lambda line: print(line, flush=True),
+        )
+    except GapFormatError as exc:
+        print(f"polku bench: {exc}", file=sys.stderr)
+        return 2
+    return 1 if any(r.cost is None and r.method == "polku" for r in runs) else 0
 
 
 def _best_known(text: str | None, count: int) -> list[float | None]:
@@ -108,6 +155,8 @@ def run_gap(path: Path, best_known: str | None, time_limit: float) -> int:
     if not time_limit > 0:
         print("polku bench: --time-limit must be positive", file=sys.stderr)
         return 2
+    for form in sorted({p.form for p in problems}):
+        print(f"{path}: read as the {form} form")
     head = f"{'problem':<12} {'agents×jobs':>11} {'cost':>8} {'bound':>8} {'best known':>10} {'gap to known':>12} {'gap to bound':>12} {'seconds':>8}  status"
     print(head)
     worst = 0

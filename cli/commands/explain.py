@@ -37,13 +37,9 @@ def run(args: argparse.Namespace) -> int:
     """Read both inputs, explain the client or placement, print text (or JSON)."""
     from instances.problems import InstanceError
     from instances.read import read_instance
-    from matcher.explain.outcomes import (
-        ExplainError,
-        explain_client,
-        explain_placement,
-        format_client,
-        format_placement,
-    )
+    from matcher.explain.formatting import format_client, format_placement
+    from matcher.explain.views import explain_client, explain_placement
+    from matcher.explain.words import ExplainError
     from models.allocation import Allocation, AllocationError
 
     path = Path(args.allocation)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +13,34 @@ from models.schema import FILES
 
 INSTANCE_JSON = "instance.json"
 INSTANCE_FILES = (INSTANCE_JSON, *FILES)
+_READ_CHUNK = 1024 * 1024
 
 
-def load_files(path: Path, log: ProblemLog) -> dict[str, bytes]:
+@dataclass(frozen=True)
+class ZipLimits:
+    """Bounds on unpacking a zip (a zip bomb is refused before it is read, and a member whose
+    header lies about its size is stopped at the limit while it is read)."""
+
+    max_members: int = 10_000  # entries in the central directory
+    max_member_bytes: int = 2**31  # unpacked size of one instance file
+    max_total_bytes: int = 2**31  # unpacked size of the instance files together
+    max_ratio: float = 1000.0  # unpacked / packed size of one instance file
+
+
+class ZipLimitError(ValueError):
+    """A zip over one of its `ZipLimits`; the message names the limit and the member."""
+
+
+def load_files(
+    path: Path, log: ProblemLog, limits: ZipLimits | None = None, label: str | None = None
+) -> dict[str, bytes]:
     """The instance files (by canonical name) of a folder or zip; logs what is wrong with
-    the container itself (missing path, a file that is no zip, several instances in a zip)."""
+    the container itself (missing path, a file that is no zip, several instances in a zip).
+    A zip is unpacked within `limits`; problems name the container `label` (default: the
+    path; an upload passes its own name so no server path reaches the user)."""
+    where = label or str(path)
     if not path.exists():
-        log.error(str(path), "no such folder or file", expected="an instance folder or a .zip")
+        log.error(where, "no such folder or file", expected="an instance folder or a .zip")
         return {}
     if path.is_dir():
         names = {p.name: p for p in path.iterdir() if p.is_file()}
@@ -35,14 +57,18 @@ def load_files(path: Path, log: ProblemLog) -> dict[str, bytes]:
             if path.suffix.lower() == ".zip"
             else "is neither a folder nor a zip"
         )
-        log.error(str(path), f"{what}", expected="an instance folder or a .zip of one")
+        log.error(where, f"{what}", expected="an instance folder or a .zip of one")
         return {}
+    limits = limits or ZipLimits()
     try:
         with zipfile.ZipFile(path) as zf:
-            members = {
-                i.filename: i for i in zf.infolist() if not i.is_dir() and _real_member(i.filename)
-            }
-            prefix = zip_prefix(list(members), str(path), log)
+            infos = zf.infolist()
+            if len(infos) > limits.max_members:
+                raise ZipLimitError(
+                    f"holds {len(infos)} entries, more than the limit of {limits.max_members}"
+                )
+            members = {i.filename: i for i in infos if not i.is_dir() and _real_member(i.filename)}
+            prefix = zip_prefix(list(members), where, log)
             if prefix is None:
                 return {}
             names = {
@@ -50,12 +76,63 @@ def load_files(path: Path, log: ProblemLog) -> dict[str, bytes]:
                 for m in members
                 if m.startswith(prefix) and "/" not in m[len(prefix) :]
             }
-            return {
-                canon: zf.read(names[found]) for canon, found in match_names(names, log).items()
+            chosen = {
+                canon: members[names[found]] for canon, found in match_names(names, log).items()
             }
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:  # a damaged member
-        log.error(str(path), f"cannot be read as a zip ({exc})", expected="an intact .zip")
+            check_declared(chosen, limits)
+            files: dict[str, bytes] = {}
+            budget = limits.max_total_bytes
+            for canon, info in chosen.items():
+                files[canon] = read_member(zf, info, limits, budget)
+                budget -= len(files[canon])
+            return files
+    except ZipLimitError as exc:
+        log.error(where, str(exc), expected="a smaller instance (or raise the server's limits)")
         return {}
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:  # a damaged member
+        log.error(where, f"cannot be read as a zip ({exc})", expected="an intact .zip")
+        return {}
+
+
+def check_declared(chosen: Mapping[str, zipfile.ZipInfo], limits: ZipLimits) -> None:
+    """Refuse before unpacking anything when the sizes the zip declares pass a limit."""
+    total = 0
+    for canon, info in chosen.items():
+        if info.file_size > limits.max_member_bytes:
+            raise ZipLimitError(
+                f"{canon} unpacks to {info.file_size} bytes, more than the limit of "
+                f"{limits.max_member_bytes} per file"
+            )
+        if info.file_size > limits.max_ratio * max(info.compress_size, 1):
+            raise ZipLimitError(
+                f"{canon} unpacks to {info.file_size} bytes from {info.compress_size} "
+                f"(over {limits.max_ratio:g} times its packed size: a zip bomb?)"
+            )
+        total += info.file_size
+    if total > limits.max_total_bytes:
+        raise ZipLimitError(
+            f"unpacks to {total} bytes, more than the limit of {limits.max_total_bytes}"
+        )
+
+
+def read_member(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ZipLimits, budget: int
+) -> bytes:
+    """One member, read in chunks and stopped as soon as it passes its limits (its header may
+    understate the size)."""
+    cap = min(limits.max_member_bytes, budget, int(limits.max_ratio * max(info.compress_size, 1)))
+    parts: list[bytes] = []
+    size = 0
+    with zf.open(info) as member:
+        while chunk := member.read(_READ_CHUNK):
+            size += len(chunk)
+            if size > cap:
+                raise ZipLimitError(
+                    f"{info.filename} unpacks to more than {cap} bytes (more than its header "
+                    "says, or over the limits per file, in total or on the packing ratio)"
+                )
+            parts.append(chunk)
+    return b"".join(parts)
 
 
 def _real_member(name: str) -> bool:

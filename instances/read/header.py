@@ -15,6 +15,16 @@ from models.rules import BUILTIN_TYPES, DEFAULT_RULES, Rules, RulesError
 from models.weights import Weights, WeightsError
 
 WEEK_PATTERN = re.compile(r"^\d{4}-W\d{2}$")
+# an instance name becomes file and download names: letters (any script), digits, and . _ - or
+# a space inside; no quotes, slashes or control characters
+NAME_PATTERN = re.compile(r"^\w[\w.\- ]{0,119}$")
+
+
+def safe_name(text: str, fallback: str = "instance") -> str:
+    """`text` made into a valid instance name (e.g. an uploaded file's stem): every other
+    character becomes '-'."""
+    cleaned = re.sub(r"[^\w.\- ]", "-", text).strip(" .-")[:120]
+    return cleaned if NAME_PATTERN.match(cleaned) else fallback
 
 
 @dataclass
@@ -99,6 +109,15 @@ def read_instance_json(data: bytes | None, log: ProblemLog, default_name: str) -
                 column=key,
                 value=str(value),
                 expected='a text such as "2026-W48"' if key == "week" else "a text",
+            )
+        elif key == "name" and not NAME_PATTERN.match(value):
+            log.error(
+                INSTANCE_JSON,
+                "is not a safe instance name",
+                column="name",
+                value=value[:80],
+                expected="1-120 letters, digits, '.', '_', '-' or spaces, starting with a "
+                "letter or digit",
             )
         else:
             setattr(header, key, value)

@@ -13,6 +13,7 @@ from instances.problems import ProblemLog
 from instances.read.cells import parse_columns
 from instances.read.encodings import to_utf8
 from instances.read.separators import SEPARATOR_NAMES, detect_separator, record_layout
+from models.csvsafe import restore_all
 from models.instance import empty_frame
 from models.schema import FILES, OPTIONAL_FILES
 
@@ -93,11 +94,25 @@ def read_table(filename: str, data: bytes, log: ProblemLog) -> ParsedTable:
                 )
             raw = raw.drop(columns=name)
     header = [h for h, n in zip(header, names, strict=True) if n in keep_columns]
+    restore_text(filename, raw)
 
     frame, _ = parse_columns(filename, raw, lines, sep, log)
     # With rows left out, references into this file would be reported wrongly (ids it lacks
     # only because of the broken rows); a missing id column is handled by the checks.
     return ParsedTable(filename, frame, lines, header, broken=rows_left_out)
+
+
+def restore_text(filename: str, raw: pd.DataFrame) -> None:
+    """Undo the spreadsheet-safe apostrophe Polku writes before = + - @ in free-text cells
+    (models.csvsafe), in place; numeric columns are left alone."""
+    kinds = {c.name: c.kind for c in FILES[filename]}
+    for name in raw.columns:
+        if kinds.get(name) in (None, "str", "list"):
+            marked = raw[name].str.startswith("'", na=False).to_numpy()
+            if marked.any():
+                values = raw[name].to_numpy(dtype=object).copy()
+                values[marked] = restore_all(values[marked].tolist())
+                raw[name] = values
 
 
 def check_header(filename: str, header: list[str], log: ProblemLog) -> tuple[list[str], set[str]]:

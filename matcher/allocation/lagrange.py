@@ -7,8 +7,8 @@ flow (`matcher.allocation.flow`), solved exactly (its rounding error is added to
 flow polytope is integral, min_λ L(λ) equals the LP relaxation's optimum: the best Lagrangian
 bound *is* the LP bound. This is how a first-order LP solver's duals (PDLP, which ends at a
 non-converged iterate whose own objective bounds nothing) become a bound one may report.
-(Measured alternative: minimising L by a trust-region bundle method needed ~50 flows and 60 s to
-come within 1 % on a 10 000-client region — column generation, `matcher.allocation.colgen`, replaced it.)
+(Column generation, `matcher.allocation.colgen`, replaced minimising L by a bundle method; the
+figures are in benchmarks/RESULTS.md, "Design measurements".)
 """
 
 from __future__ import annotations

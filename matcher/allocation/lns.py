@@ -9,11 +9,8 @@ re-solves that part exactly — a knapsack-like repacking of the pool's budget t
 cannot do. Neighbourhoods are visited worst loss first, with the columns nearest to the LP optimum
 (highest reduced profit) kept when a neighbourhood is too large.
 
-The part is solved by HiGHS (LP-based branch-and-cut: its LP is almost integral here) or CP-SAT.
-Measured on a 50 000-client national week from the LP rounding (0.63 % from the LP bound), 60 s
-of search: HiGHS with 1 500-column parts and 1 s each reached 0.325 %, 800/0.5 s 0.327 %,
-6 000/3 s 0.364 %; CP-SAT with 3 000/2 s reached 0.511 %. One HiGHS branch-and-cut over the
-30 000–40 000 LP columns nearest to optimal reached 0.341 % in 70 s, over all 136 000 nothing.
+The part is solved by HiGHS (LP-based branch-and-cut: its LP is almost integral here) or CP-SAT;
+why HiGHS and these part sizes: benchmarks/RESULTS.md, "Design measurements".
 """
 
 from __future__ import annotations

@@ -15,13 +15,15 @@ from models.instance import Instance
 
 def to_allocation(inst: Instance, result: SolveResult, *, explain: bool = True) -> Allocation:
     """The allocation of `result`; with `explain`, reasons and alternatives computed from the data."""
-    from matcher.explain import outcomes as ex
+    from matcher.explain.alternatives import alternatives_for_assigned
+    from matcher.explain.envy import justified_envy
+    from matcher.explain.unassigned import reasons_for_unassigned
 
     cols = inst.columns
     pairs = result.pairs
     idx = np.flatnonzero(result.chosen)
     comps = {k: v[idx] for k, v in pairs.components.items()}
-    alternatives = ex.alternatives_for_assigned(inst, result, limit=3) if explain else {}
+    alternatives = alternatives_for_assigned(inst, result, limit=3) if explain else {}
     assignments = []
     for k, j in enumerate(idx.tolist()):
         c = int(pairs.client[j])
@@ -43,7 +45,7 @@ def to_allocation(inst: Instance, result: SolveResult, *, explain: bool = True) 
     placed = np.zeros(cols.n_clients, dtype=bool)
     placed[pairs.client[idx]] = True
     left = np.flatnonzero(cols.c_queue & ~placed)
-    reasons = ex.reasons_for_unassigned(inst, result, left) if explain else {}
+    reasons = reasons_for_unassigned(inst, result, left) if explain else {}
     unassigned = [
         Unassigned(client_id=str(cols.client_id[c]), reasons=reasons.get(int(c), ["not assigned"]))
         for c in left.tolist()
@@ -61,7 +63,7 @@ def to_allocation(inst: Instance, result: SolveResult, *, explain: bool = True) 
         "solver": {**result.stats, "history": [p.as_dict() for p in result.history[-200:]]},
     }
     if explain:
-        extra["envy"] = ex.justified_envy(inst, result)
+        extra["envy"] = justified_envy(inst, result)
     return Allocation(
         instance=inst.name,
         status=result.status,

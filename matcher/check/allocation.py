@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -542,50 +543,77 @@ def _check_pools(
     """Each pool's budget holds, and the allocation's `pools` figures match the recomputed use.
 
     `spent` sums each pair's cost rounded to the cent (how money is charged, and how the model
-    counts budgets); a pool may exceed its budget by at most COST_TOL.
+    counts budgets); a pool may exceed its budget by at most COST_TOL. Each stated cost may be
+    rounded to the cent, so a pool's sum may drift by half a cent per assignment.
+    """
+    return check_pool_section(
+        facts,
+        ((p.pool_id, p.budget, p.used) for p in alloc.pools),
+        spent,
+        lambda fid: max(COST_TOL, 0.005 * count.get(fid, 0)),
+        amount="used",
+        over_code="budget",
+        over_text="used",
+    )
+
+
+def check_pool_section(
+    facts: Facts,
+    stated: Iterable[tuple[str, float, float]],
+    derived: dict[str, float],
+    tolerance: Callable[[str], float],
+    *,
+    amount: str,
+    over_code: str,
+    over_text: str,
+) -> list[Violation]:
+    """Violations of the `pools` rows `stated` (pool id, budget, amount) against `derived`.
+
+    `amount` names the figure ("used", "reserved"), `tolerance(pool_id)` how far a stated amount
+    may drift from the re-derived one; a re-derived amount above the budget (± COST_TOL) is an
+    `over_code` violation, worded `over_text` ("used", "worst-case picks reserve").
     """
     out = []
     for fid, pool in facts.pools.items():
-        if spent.get(fid, 0.0) > pool.budget + COST_TOL + 1e-9:
+        if derived.get(fid, 0.0) > pool.budget + COST_TOL + 1e-9:
             out.append(
                 Violation(
-                    "budget", f"{spent[fid]:.2f} € used > budget {pool.budget:.2f} €", pool_id=fid
+                    over_code,
+                    f"{over_text} {derived[fid]:.2f} € > budget {pool.budget:.2f} €",
+                    pool_id=fid,
                 )
             )
-    reported: Counter[str] = Counter(p.pool_id for p in alloc.pools)
-    for p in alloc.pools:
-        pool = facts.pools.get(p.pool_id)
+    listed: Counter[str] = Counter()
+    for fid, budget, figure in stated:
+        listed[fid] += 1
+        pool = facts.pools.get(fid)
         if pool is None:
-            out.append(
-                Violation("pools", f"pools lists unknown pool {p.pool_id!r}", pool_id=p.pool_id)
-            )
+            out.append(Violation("pools", f"pools lists unknown pool {fid!r}", pool_id=fid))
             continue
-        if abs(p.budget - pool.budget) > COST_TOL:
+        if abs(budget - pool.budget) > COST_TOL:
             out.append(
                 Violation(
                     "pools",
-                    f"reported budget {p.budget:.2f} ≠ instance {pool.budget:.2f}",
-                    pool_id=p.pool_id,
+                    f"stated budget {budget:.2f} ≠ instance {pool.budget:.2f}",
+                    pool_id=fid,
                 )
             )
-        # Each stated cost may be rounded to the cent, so the sum may drift by half a cent each.
-        tol = max(COST_TOL, 0.005 * count.get(p.pool_id, 0))
-        if abs(p.used - spent.get(p.pool_id, 0.0)) > tol:
+        if abs(figure - derived.get(fid, 0.0)) > tolerance(fid):
             out.append(
                 Violation(
                     "pools",
-                    f"reported used {p.used:.2f} € ≠ recomputed {spent.get(p.pool_id, 0.0):.2f} €",
-                    pool_id=p.pool_id,
+                    f"stated {amount} {figure:.2f} € ≠ re-derived {derived.get(fid, 0.0):.2f} €",
+                    pool_id=fid,
                 )
             )
-    for fid, n in reported.items():
+    for fid, n in listed.items():
         if n > 1:
             out.append(Violation("pools", f"pool listed {n} times", pool_id=fid))
-    for fid, used in spent.items():
-        if fid not in reported and used > COST_TOL:
+    for fid, figure in derived.items():
+        if fid not in listed and figure > COST_TOL:
             out.append(
                 Violation(
-                    "pools", f"pool is charged {used:.2f} € but not listed in pools", pool_id=fid
+                    "pools", f"pool has {amount} {figure:.2f} € but is not in pools", pool_id=fid
                 )
             )
     return out

@@ -20,6 +20,7 @@ from matcher.check.allocation import (
     Facts,
     Violation,
     check_pair,
+    check_pool_section,
     pair_cost,
     pool_problem,
 )
@@ -242,15 +243,6 @@ def _check_guarantee(
 ) -> list[Violation]:
     """Budgets and caps hold for every combination of picks; `pools` matches the recomputation."""
     out = []
-    for fid, pool in facts.pools.items():
-        if reserved.get(fid, 0.0) > pool.budget + COST_TOL:
-            out.append(
-                Violation(
-                    "budget_guarantee",
-                    f"worst-case picks reserve {reserved[fid]:.2f} € > budget {pool.budget:.2f} €",
-                    pool_id=fid,
-                )
-            )
     for vid, n in cap_use.items():
         cap = facts.providers[vid].max_subsidised
         if cap is not None and n > cap:
@@ -260,40 +252,17 @@ def _check_guarantee(
                     f"provider {vid!r}: {n} wage-subsidy seats could be filled > max_subsidised {cap}",
                 )
             )
-    listed: Counter[str] = Counter()
-    for p in lists.pools:
-        listed[p.pool_id] += 1
-        pool = facts.pools.get(p.pool_id)
-        if pool is None:
-            out.append(
-                Violation("pools", f"pools lists unknown pool {p.pool_id!r}", pool_id=p.pool_id)
-            )
-            continue
-        if abs(p.budget - pool.budget) > COST_TOL:
-            out.append(
-                Violation(
-                    "pools",
-                    f"budget {p.budget:.2f} ≠ instance {pool.budget:.2f}",
-                    pool_id=p.pool_id,
-                )
-            )
-        tol = COST_TOL * (1 + n_costs.get(p.pool_id, 0))
-        if abs(p.reserved - reserved.get(p.pool_id, 0.0)) > tol:
-            out.append(
-                Violation(
-                    "pools",
-                    f"reserved {p.reserved:.2f} € ≠ re-derived {reserved.get(p.pool_id, 0.0):.2f} €",
-                    pool_id=p.pool_id,
-                )
-            )
-    for fid, n in listed.items():
-        if n > 1:
-            out.append(Violation("pools", f"pool listed {n} times", pool_id=fid))
-    for fid, amount in reserved.items():
-        if fid not in listed and amount > COST_TOL:
-            out.append(
-                Violation("pools", f"pool reserves {amount:.2f} € but is not in pools", pool_id=fid)
-            )
+    out.extend(
+        check_pool_section(
+            facts,
+            ((p.pool_id, p.budget, p.reserved) for p in lists.pools),
+            reserved,
+            lambda fid: COST_TOL * (1 + n_costs.get(fid, 0)),
+            amount="reserved",
+            over_code="budget_guarantee",
+            over_text="worst-case picks reserve",
+        )
+    )
     return out
 
 

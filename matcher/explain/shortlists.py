@@ -1,7 +1,7 @@
 """Why each candidate is on a shortlist, and why a queue client is on none, from the data.
 
 A queue client with no feasible placement at all gets the allocation's reasons
-(`matcher.explain.outcomes.reasons_for_unassigned`: the failing rules); one with feasible placements gets
+(`matcher.explain.unassigned.reasons_for_unassigned`: the failing rules); one with feasible placements gets
 what keeps them off each of their best lists: the seats are locked, the list is full of
 higher-scoring candidates, or listing them would push a pool's worst-case reservation or a
 provider's wage-subsidy cap over its limit.
@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from matcher.explain.outcomes import MODE_WORDS, reasons_for_unassigned, type_words
+from matcher.explain.unassigned import reasons_for_unassigned
 from matcher.pairs.score import priority, waiting_weeks, wish_rank
+from matcher.pairs.words import MODE_WORDS, type_words
 
 if TYPE_CHECKING:
     from matcher.shortlists.solve import ShortlistResult

@@ -231,14 +231,15 @@ class PartWorker:
         alternatives: dict[int, list[dict]] = {}
         reasons: dict[int, list[str]] = {}
         if self.explain:
-            from matcher.explain import outcomes as ex
+            from matcher.explain.alternatives import alternatives_for_assigned
+            from matcher.explain.unassigned import reasons_for_unassigned
 
             result = SolveResult(s.pairs, chosen, status, objective, bound, seconds)
-            alternatives = ex.alternatives_for_assigned(self.inst, result, limit=3)
+            alternatives = alternatives_for_assigned(self.inst, result, limit=3)
             placed = np.zeros(self.inst.columns.n_clients, dtype=bool)
             placed[s.pairs.client[chosen]] = True
             left = s.part.clients[~placed[s.part.clients]]
-            reasons = ex.reasons_for_unassigned(self.inst, result, left)
+            reasons = reasons_for_unassigned(self.inst, result, left)
         return PartOutcome(
             s.part.name,
             s.pairs.take(np.flatnonzero(chosen)),

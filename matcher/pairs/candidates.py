@@ -3,7 +3,7 @@
 Never an all-pairs matrix: KD-trees over the open placements on the unit sphere (one per type
 and transport-feature flag) find, per group of clients with the same transport mode and commute
 limit, the placements of the types they may take within the farthest distance they could travel;
-the exact rules of `matcher.pairs.feasibility` then filter those candidates in chunks of bounded size.
+the rule table (`matcher.pairs.rules`) then filters those candidates in chunks of bounded size.
 """
 
 from __future__ import annotations
@@ -16,13 +16,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from matcher.pairs.costs import pair_cost, pool_triples
-from matcher.pairs.feasibility import (
-    PAIR_RULES,
-    TYPE_RULES,
-    commute_ok,
-    decision_keys,
-    eligible_types,
-)
+from matcher.pairs.feasibility import commute_ok, decision_keys
+from matcher.pairs.rules import PAIR_RULES, TYPE_RULES, eligible_types
 from matcher.pairs.score import score_components, total_score
 from matcher.pairs.table import COMPONENT_NAMES, PairTable
 from matcher.pairs.travel import (
@@ -210,9 +205,9 @@ def _evaluate(
     """The feasible triples among candidate pairs: every rule of PAIR_RULES holds (those in
     `skip` are known to hold already), expanded to one row per pool that may pay."""
     keep = np.ones(len(ci), dtype=bool)
-    for name, rule in PAIR_RULES:
-        if name not in ("commute", "funding", *skip):
-            keep &= rule(inst, ci, pi)
+    for rule in PAIR_RULES:
+        if rule.name not in ("commute", "funding", *skip):
+            keep &= rule.mask(inst, ci, pi)
     ci, pi = ci[keep], pi[keep]
     travel = travel_minutes(inst, ci, pi)
     keep = commute_ok(inst, ci, pi, travel, cap)

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from matcher.pairs.table import per_instance
+from models import formulas
+from models.formulas import LONG_TERM_MONTHS
 from models.rules import PROVIDER_KINDS, THIRD_SECTOR_KINDS, WAGE_SUBSIDY
 
 if TYPE_CHECKING:
     from models.instance import Instance
-
-LONG_TERM_MONTHS = 12  # FORMAT.md: third_sector_long_term needs unemployed_months ≥ 12
 
 
 def type_rates(inst: Instance) -> np.ndarray:
@@ -34,17 +34,14 @@ def wage_subsidy_rate(
 ) -> np.ndarray:
     """Highest applicable `wage_subsidy.rate` per pair (default, partial work ability, third
     sector)."""
-    cols, rates = inst.columns, inst.rules.wage_subsidy_rate
+    cols = inst.columns
     ci = np.asarray(client_idx, dtype=np.int64)
     pi = np.asarray(placement_idx, dtype=np.int64)
-    rate = np.full(len(ci), rates["default"], dtype=np.float64)
-    partial = cols.c_partial[ci]
-    rate = np.where(partial, np.maximum(rate, rates["partial_work_ability"]), rate)
     third_codes = np.array([PROVIDER_KINDS.index(k) for k in THIRD_SECTOR_KINDS])
     provider = cols.p_provider[pi]
     kind = np.where(provider >= 0, cols.v_kind[np.maximum(provider, 0)], -1)
     third = np.isin(kind, third_codes) & (cols.c_unemployed_months[ci] >= LONG_TERM_MONTHS)
-    return np.where(third, np.maximum(rate, rates["third_sector_long_term"]), rate)
+    return formulas.wage_subsidy_rate(inst.rules.wage_subsidy_rate, cols.c_partial[ci], third)
 
 
 def pair_rate(inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray) -> np.ndarray:
@@ -65,17 +62,17 @@ def pair_cost(inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray)
     cols = inst.columns
     pi = np.asarray(placement_idx, dtype=np.int64)
     rate = pair_rate(inst, client_idx, pi)
-    return cols.p_weekly_cost[pi] * rate * cols.p_duration[pi]
+    return formulas.pair_cost(cols.p_weekly_cost[pi], rate, cols.p_duration[pi])
 
 
 def cost_cents(cost: np.ndarray) -> np.ndarray:
     """Costs in whole cents, as the budget rows of the model count them."""
-    return np.rint(np.asarray(cost) * 100).astype(np.int64)
+    return formulas.cost_cents(cost)
 
 
 def budget_cents(inst: Instance) -> np.ndarray:
     """Pool budgets in whole cents (rounded down), as the budget rows of the model count them."""
-    return np.floor(inst.columns.f_budget * 100 + 1e-6).astype(np.int64)
+    return formulas.budget_cents(inst.columns.f_budget)
 
 
 def placement_pools(inst: Instance) -> tuple[np.ndarray, np.ndarray]:

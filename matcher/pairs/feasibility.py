@@ -1,9 +1,8 @@
 """The feasibility rules of FORMAT.md, one vectorised mask per rule over (client, placement) pairs.
 
 Each rule takes the instance and two equal-length int arrays of client and placement row indices
-and returns a bool array: True where the rule holds. `candidates.build_pairs` applies all of
-`PAIR_RULES` (the type-level ones first, per client and type, to prune the spatial search);
-`check_pairs` evaluates every rule on every given pair, for explanations and tests.
+and returns a bool array: True where the rule holds. The rule table (`matcher.pairs.rules`) names
+them, with their words, and `candidates.build_pairs` applies them in its order.
 """
 
 from __future__ import annotations
@@ -212,78 +211,3 @@ def funding_ok(
     if cost is None:
         cost = pair_cost(inst, ci, pi)
     return funded(inst, ci, pi, cost)
-
-
-# Every rule of FORMAT.md's feasibility paragraph plus queue and seats; build_pairs checks commute
-# after the others (it needs the travel minutes) and funding last (it yields the pool triples).
-PAIR_RULES: tuple[tuple[str, Rule], ...] = (
-    ("queue", queue_ok),
-    ("seats", seats_ok),
-    ("age", age_ok),
-    ("consent", consent_ok),
-    ("months", months_ok),
-    ("participation", participation_ok),
-    ("ability", ability_ok),
-    ("language", language_ok),
-    ("needs", needs_ok),
-    ("demands", demands_ok),
-    ("forbidden", not_forbidden),
-    ("commute", commute_ok),
-    ("funding", funding_ok),
-)
-
-# Rules whose answer depends only on the client and the placement's type (prunable per type).
-TYPE_RULES: tuple[str, ...] = ("age", "consent", "months", "participation")
-
-# Plain words for a rule that fails, for explanations and reports.
-RULE_TEXT: dict[str, str] = {
-    "queue": "the client is already in a placement",
-    "seats": "the placement has no free seats this week",
-    "age": "age outside the allowed range",
-    "consent": "the client has not consented to this type of placement",
-    "months": "the client has used the maximum months of this type",
-    "participation": "participation needs enough benefit days or a young age",
-    "ability": "work ability below the placement's minimum",
-    "language": "no common language",
-    "needs": "the placement does not offer what the client needs",
-    "demands": "the work demands more than the client's ability profile",
-    "forbidden": "the pair was rejected (forbidden)",
-    "commute": "commute longer than the client accepts",
-    "funding": "no funding pool covers and can pay for this pair",
-}
-
-
-def eligible_types(inst: Instance, client_idx: np.ndarray) -> np.ndarray:
-    """``(k, T)`` bool: do the TYPE_RULES hold for client k and type t? (False for a type no
-    placement has.) Evaluated with the rule functions on one placement of each type."""
-    ci = np.asarray(client_idx, dtype=np.int64)
-    cols = inst.columns
-    out = np.zeros((len(ci), len(cols.types.tokens)), dtype=bool)
-    rules = dict(PAIR_RULES)
-    for t in range(len(cols.types.tokens)):
-        of_type = np.flatnonzero(cols.p_type == t)
-        if not len(of_type):
-            continue
-        pi = np.full(len(ci), of_type[0], dtype=np.int64)
-        ok = np.ones(len(ci), dtype=bool)
-        for name in TYPE_RULES:
-            ok &= rules[name](inst, ci, pi)
-        out[:, t] = ok
-    return out
-
-
-def check_pairs(
-    inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray
-) -> dict[str, np.ndarray]:
-    """Every rule's mask for every given pair (not progressive), keyed by the `PAIR_RULES` name."""
-    ci, pi = _ix(client_idx, placement_idx)
-    return {name: rule(inst, ci, pi) for name, rule in PAIR_RULES}
-
-
-def feasible(inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray) -> np.ndarray:
-    """Per pair: does every rule hold?"""
-    masks = check_pairs(inst, client_idx, placement_idx)
-    out = np.ones(len(np.asarray(client_idx)), dtype=bool)
-    for mask in masks.values():
-        out &= mask
-    return out

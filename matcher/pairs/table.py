@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from instances.atomic import atomic_path
+from models.csvsafe import neutralise
 
 if TYPE_CHECKING:
     from models.instance import Instance
@@ -120,30 +120,12 @@ class PairTable:
         return self.client * max(n_placements, 1) + self.placement
 
 
-def pairs_frame(inst: Instance, pairs: PairTable) -> pd.DataFrame:
-    """pairs.csv as a table of ids: client_id, placement_id, pool_id ('' for -1), score, cost,
-    travel_min."""
-    cols = inst.columns
-    pool_ids = np.append(cols.pool_id.astype(object), "")  # index -1 → ""
-    return pd.DataFrame(
-        {
-            "client_id": cols.client_id[pairs.client],
-            "placement_id": cols.placement_id[pairs.placement],
-            "pool_id": pool_ids[pairs.pool],
-            "score": pairs.score,
-            "cost": pairs.cost,
-            "travel_min": pairs.travel_min,
-        },
-        columns=list(CSV_COLUMNS),
-    )
-
-
 WRITE_SLICE = 500_000  # rows rendered at once by write_pairs_csv
 
 
 def _csv_field(value: object) -> str:
-    """One CSV field, quoted only when it holds a comma, quote or line break."""
-    text = str(value)
+    """One CSV field, spreadsheet-safe (models.csvsafe), quoted only when it holds a comma, quote or line break."""
+    text = neutralise(str(value))  # ids are free text: safe for spreadsheets
     if any(ch in text for ch in ',"\r\n'):
         return '"' + text.replace('"', '""') + '"'
     return text

@@ -2,7 +2,8 @@
 
 Minutes one way = great-circle (haversine) km × road_factor / speed_kmh[mode] × 60 +
 overhead_min[mode], rounded to 0.1 minute; the mode is the client's `transport`, or `car` when the
-placement offers the transport feature. The reach helpers invert this for spatial pruning.
+placement offers the transport feature (the formulas are `models.formulas`). The reach helpers
+invert this for spatial pruning.
 """
 
 from __future__ import annotations
@@ -13,34 +14,19 @@ import numpy as np
 
 from matcher.pairs.table import per_instance
 from models.columnar import has_bit
+from models.formulas import (
+    EARTH_RADIUS_KM,
+    haversine_rad,
+    minutes_for_km,
+    mode_arrays,
+    round_minutes,
+)
 from models.rules import TRANSPORT_MODES, Rules
 
 if TYPE_CHECKING:
     from models.instance import Instance
 
-EARTH_RADIUS_KM = 6371.0  # mean Earth radius used by the haversine distance
 CAR = TRANSPORT_MODES.index("car")
-
-
-def haversine_km(
-    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
-) -> np.ndarray:
-    """Great-circle distance in km between WGS84 points given in degrees (element-wise)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    return _haversine(p1, np.radians(lon1), np.cos(p1), p2, np.radians(lon2), np.cos(p2))
-
-
-def _haversine(
-    phi1: np.ndarray,
-    lam1: np.ndarray,
-    cos1: np.ndarray,
-    phi2: np.ndarray,
-    lam2: np.ndarray,
-    cos2: np.ndarray,
-) -> np.ndarray:
-    """Haversine km from radians and the cosines of the latitudes (so they can be precomputed)."""
-    h = np.sin((phi2 - phi1) / 2) ** 2 + cos1 * cos2 * np.sin((lam2 - lam1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
 def _radians(inst: Instance) -> tuple[np.ndarray, ...]:
@@ -61,13 +47,6 @@ def _radians(inst: Instance) -> tuple[np.ndarray, ...]:
     return per_instance(inst, "radians", compute)
 
 
-def mode_arrays(rules: Rules) -> tuple[np.ndarray, np.ndarray]:
-    """Speed (km/h) and overhead (min) indexed by transport-mode code (TRANSPORT_MODES order)."""
-    speed = np.array([rules.speed_kmh[m] for m in TRANSPORT_MODES], dtype=np.float64)
-    overhead = np.array([rules.overhead_min[m] for m in TRANSPORT_MODES], dtype=np.float64)
-    return speed, overhead
-
-
 def offers_transport(inst: Instance) -> np.ndarray:
     """Per placement: does it offer the transport feature (`travel.transport_feature`)?"""
     cols = inst.columns
@@ -86,19 +65,13 @@ def pair_mode(inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray)
     return np.where(_offers_transport(inst)[placement_idx], CAR, mode)
 
 
-def minutes_for_km(rules: Rules, km: np.ndarray, mode: np.ndarray) -> np.ndarray:
-    """Unrounded one-way minutes for great-circle `km` by transport-mode code `mode`."""
-    speed, overhead = mode_arrays(rules)
-    return km * rules.road_factor / speed[mode] * 60.0 + overhead[mode]
-
-
 def travel_minutes(inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray) -> np.ndarray:
     """One-way commuting minutes per pair (rounded to 0.1 with numpy.round)."""
     ci = np.asarray(client_idx, dtype=np.int64)
     pi = np.asarray(placement_idx, dtype=np.int64)
     c_phi, c_lam, c_cos, p_phi, p_lam, p_cos = _radians(inst)
-    km = _haversine(c_phi[ci], c_lam[ci], c_cos[ci], p_phi[pi], p_lam[pi], p_cos[pi])
-    return np.round(minutes_for_km(inst.rules, km, pair_mode(inst, ci, pi)), 1)
+    km = haversine_rad(c_phi[ci], c_lam[ci], c_cos[ci], p_phi[pi], p_lam[pi], p_cos[pi])
+    return round_minutes(minutes_for_km(inst.rules, km, pair_mode(inst, ci, pi)))
 
 
 def reach_km(rules: Rules, minutes: np.ndarray, mode: np.ndarray | int) -> np.ndarray:

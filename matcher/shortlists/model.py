@@ -17,7 +17,7 @@ from matcher.shortlists.problem import ListProblem, TopSums, pair_groups
 
 # CP-SAT's full portfolio (8 workers, time-sharing on a small machine) includes the LP-and-branch
 # workers that close this model's bound; with 2 workers and the default linearization the bound
-# stays at the root LP. Measured on a 300-client region: optimal in < 60 s vs a 13 % gap.
+# stays at the root LP (benchmarks/RESULTS.md, "Design measurements").
 CPSAT_PARAMS: dict[str, Any] = {"linearization_level": 2}
 
 

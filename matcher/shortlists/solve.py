@@ -84,21 +84,19 @@ EXACT_LP_MAX_CANDIDATES = 20_000
 # goes to CP-SAT).
 LAGRANGE_SHARE = 0.2
 # Large instances: each client's best candidates that the HiGHS run for lists keeps (pruning by
-# client kept the LP within 0.3 % at 12 on a 3 000-client region; by list it lost 30 %), and the
-# seconds kept back for explanations and writing the result (≈ 2 s at 3 000 clients).
+# client keeps the LP close, by list it does not), and the seconds kept back for explanations
+# and writing the result. Figures for these constants: benchmarks/RESULTS.md, "Design measurements".
 PRUNE_PER_CLIENT = 12
 FINISH_SECONDS = 3.0
-# The bound run's share of the time when a lists run goes beside it: its root cuts level off
-# within ~20 s of 60 on the 3 000-client region, and HiGHS may overrun its limit by a cut round
-# (up to 6 s measured), which the share absorbs.
+# The bound run's share of the time when a lists run goes beside it: its root cuts level off well
+# before the limit, and HiGHS may overrun its limit by a cut round, which the share absorbs.
 BOUND_SHARE = 0.5
-# Above this many candidates HiGHS does not finish the level model's root LP in a minute (908 628
-# candidates of a 10 000-client region: no bound in 21 s); the bound then comes from the
-# Lagrangian relaxation (matcher.shortlists.bound), weaker but finite.
+# Above this many candidates HiGHS does not finish the level model's root LP in a minute; the
+# bound then comes from the Lagrangian relaxation (matcher.shortlists.bound), weaker but finite.
 LEVEL_BOUND_MAX_CANDIDATES = 300_000
-# HiGHS on the level model: presolve spends half a minute probing 100 000 binaries for little;
-# strong branching spent 33 of 54 s on 3 nodes (3 000-client Uusimaa), pseudo-costs from the
-# start (mip_pscost_minreliable 0) found lists worth 0.85 % more in the same time.
+# HiGHS on the level model: presolve probing and strong branching spend the time for little;
+# pseudo-costs from the start (mip_pscost_minreliable 0) find better lists in the same time
+# (benchmarks/RESULTS.md, "Shortlists": what was tried).
 LEVEL_OPTIONS: dict[str, Any] = {"presolve": "off", "mip_pscost_minreliable": 0}
 
 GUARANTEE = (
@@ -573,7 +571,7 @@ def check_pick(
     that cover it.
     """
     from matcher.pairs.costs import pair_cost, pool_triples
-    from matcher.pairs.feasibility import RULE_TEXT, check_pairs
+    from matcher.pairs.rules import check_pairs, rule_text
 
     cols = inst.columns
     own = shortlists.list_of(placement_id)
@@ -616,7 +614,7 @@ def check_pick(
     for rule, ok in masks.items():
         if rule in ("seats", "funding") or bool(ok[0]):
             continue
-        errors.append(f"{rule}: {client_id} → {target}: {RULE_TEXT[rule]}")
+        errors.append(f"{rule}: {client_id} → {target}: {rule_text(rule)}")
     h = held.get(target)
     seats_left = h.seats if h is not None else int(cols.p_seats[p])
     if seats_left <= 0:
@@ -632,7 +630,7 @@ def check_pick(
         _, pool_idx = pool_triples(inst, np.array([c]), np.array([p]), cost)
         pools = ["" if f < 0 else str(cols.pool_id[f]) for f in pool_idx.tolist()]
         if not pools:
-            errors.append(f"funding: {client_id} → {target}: {RULE_TEXT['funding']}")
+            errors.append(f"funding: {client_id} → {target}: {rule_text('funding')}")
             return errors
     budget = {str(f): float(b) for f, b in zip(cols.pool_id, cols.f_budget, strict=True)}
     best: list[str] | None = None

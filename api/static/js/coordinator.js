@@ -121,12 +121,14 @@ async function selectRun(id) {
 }
 
 async function loadResults() {
-  const [alloc, decisions, mapData] = await Promise.all([
+  const [alloc, decisions, mapData, summary] = await Promise.all([
     api(`/runs/${S.run.id}/allocation`),
     api(`/runs/${S.run.id}/decisions`),
     api(`/instances/${S.instance.id}/map`),
+    api(`/runs/${S.run.id}/summary`),
   ]);
   S.alloc = alloc;
+  S.period = summary.period;
   S.decisions = decisions;
   S.mapData = mapData;
   renderAll();
@@ -200,6 +202,7 @@ function renderAll() {
   renderTypes();
   renderMunicipalities();
   renderPools();
+  renderPeriod();
   renderCommute();
   renderFairness();
   renderUnassigned();
@@ -352,6 +355,24 @@ function renderPools() {
   bulletBars($("#chart-pools"), rows, {
     ariaLabel: t("coord.pools"), empty: t("coord.no_results"), ownScale: true, labelWidth: 168,
   });
+}
+
+// The period view (issue 16): the price used per pool and the spending curve against the plan.
+function renderPeriod() {
+  const p = S.alloc ? S.period : null;
+  $("#card-period").hidden = !p || !p.pools;
+  if (!p || !p.pools) return;
+  const curve = p.curve || [];
+  lineChart($("#chart-period"), [
+    { points: curve.map((c, i) => [i + 1, c.plan ?? NaN]), cls: "series-bound" },
+    { points: curve.map((c, i) => [i + 1, c.spent]), cls: "series-objective", dots: "dot-objective" },
+  ], { ariaLabel: t("coord.period"), xLabel: t("coord.period_weeks"), empty: t("coord.no_results") });
+  const rows = p.pools.map((q) => [q.pool_id, String(q.price_per_eur), eur(q.spent_before),
+    eur(q.used_this_week), eur(q.left_after)]);
+  const host = $("#period-pools");
+  clear(host);
+  host.append(table(null, [t("coord.pools"), t("coord.period_price"), t("coord.period_spent"),
+    t("coord.period_week"), t("coord.period_left")], rows, { numeric: [1, 2, 3, 4] }));
 }
 
 function renderCommute() {

@@ -1,0 +1,98 @@
+"""An accept re-checked at once, with the engine's own rule masks (`matcher.pairs`): the pair's
+feasibility rules, the placement's seats, the provider's wage-subsidy cap and the pool budgets,
+with every other lock in force — so a lock no run could keep is refused (409 naming the rule)
+instead of making every later run of the week infeasible."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from api.decisions import run_instance
+from api.store import DecisionRow
+from models.instance import Instance
+from models.rules import WAGE_SUBSIDY
+
+TOL = 0.005  # € (half a cent): the engine budgets in whole cents
+
+
+def accept_errors(
+    base: Instance,
+    weights: dict[str, Any],
+    history: list[DecisionRow],
+    client_id: str,
+    placement_id: str,
+) -> list[str]:
+    """Errors, each starting with the rule it breaks ('ability: …', 'seats: …', 'budget: …'),
+    if `client_id` were locked into `placement_id` on top of `history`; [] when it may stand."""
+    from matcher.pairs.costs import pair_cost
+    from matcher.pairs.rules import RULES, check_pairs
+
+    others = [d for d in history if (d.client_id, d.placement_id) != (client_id, placement_id)]
+    inst = run_instance(base, weights, others)
+    cols = inst.columns
+    c_hits = np.flatnonzero(cols.client_id == client_id)
+    p_hits = np.flatnonzero(cols.placement_id == placement_id)
+    if not len(c_hits) or not len(p_hits):
+        return [f"unknown: ({client_id}, {placement_id}) is not a pair of the instance"]
+    c, p = np.array([c_hits[0]]), np.array([p_hits[0]])
+    errors = [
+        f"{rule}: {client_id} → {placement_id}: {RULES[rule].reason(inst, int(c[0]), int(p[0]), None)}"
+        for rule, ok in check_pairs(inst, c, p).items()
+        if rule != "seats" and not bool(ok[0])
+    ]
+    locks = np.flatnonzero(cols.d_lock & (cols.d_client >= 0) & (cols.d_placement >= 0))
+    locks = locks[cols.d_client[locks] != c[0]]  # the client's own older lock gives way
+    lc, lp = cols.d_client[locks], cols.d_placement[locks]
+    seats = int(cols.p_seats[p[0]])
+    taken = int((lp == p[0]).sum())
+    if taken + 1 > seats:
+        errors.append(
+            f"seats: {placement_id} has {seats} free seat(s), {taken} locked for other clients"
+        )
+    ws = cols.types.index.get(WAGE_SUBSIDY, -2)
+    v = int(cols.p_provider[p[0]])
+    if cols.p_type[p[0]] == ws and v >= 0 and cols.v_max_subsidised[v] >= 0:
+        cap = int(cols.v_max_subsidised[v])
+        held = int(((cols.p_provider[lp] == v) & (cols.p_type[lp] == ws)).sum())
+        if held + 1 > cap:
+            errors.append(
+                f"provider_cap: provider {cols.provider_id[v]} has {held} wage-subsidy lock(s) "
+                f"already, its max_subsidised is {cap}"
+            )
+    cost = float(pair_cost(inst, c, p)[0])
+    if cost > 0 and not any(e.startswith("funding:") for e in errors):
+        errors += budget_errors(inst, lc, lp, c, p, cost)
+    return errors
+
+
+def budget_errors(
+    inst: Instance,
+    lc: np.ndarray,
+    lp: np.ndarray,
+    c: np.ndarray,
+    p: np.ndarray,
+    cost: float,
+) -> list[str]:
+    """'budget: …' when no pool that covers the pair has room for it beside the other locks
+    (each charged to its first covering pool, the engine's order); [] otherwise."""
+    from matcher.pairs.costs import pair_cost, pool_triples
+
+    cols = inst.columns
+    used = np.zeros(len(cols.pool_id))
+    if len(lc):
+        lock_cost = pair_cost(inst, lc, lp)
+        rows, pools = pool_triples(inst, lc, lp, lock_cost)
+        first = np.unique(rows, return_index=True)[1]
+        charged = pools[first] >= 0
+        np.add.at(used, pools[first][charged], lock_cost[rows[first][charged]])
+    _, covering = pool_triples(inst, c, p, np.array([cost]))
+    covering = covering[covering >= 0]
+    budget = cols.f_budget.astype(np.float64)
+    if any(used[f] + cost <= budget[f] + TOL for f in covering):
+        return []
+    room = ", ".join(
+        f"{cols.pool_id[f]} {budget[f] - used[f]:.2f} € left of {budget[f]:.2f} €" for f in covering
+    )
+    return [f"budget: the pair costs {cost:.2f} €, more than any covering pool has left ({room})"]

@@ -1,0 +1,199 @@
+"""The year report: every policy over simulated years, against the hindsight bound.
+
+`python -m benchmarks.year --regions pohjois-savo satakunta --seeds 1 2 3 --clients 3000
+--time-limit 2` simulates each (region, seed) under every policy, appends one row per policy to
+`benchmarks/year.csv` (and the full figures to `benchmarks/year/RUN.json`) as each year ends, then
+`--render` writes `benchmarks/YEAR.md` and the PNG plots from what is there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from instances.arrivals import YearSettings, year_population
+from instances.atomic import atomic_path
+from matcher.pacing.policies import POLICIES
+from matcher.pacing.report import figures
+from matcher.pacing.simulate import simulate
+
+HERE = Path(__file__).parent
+CSV = HERE / "year.csv"
+RUNS = HERE / "year"
+FIELDS = (
+    "region", "seed", "clients", "weeks", "time_limit", "policy", "objective",
+    "pct_of_hindsight", "placed", "wait_mean", "wait_p90", "worst_municipality_mean",
+    "worst_group_mean", "liability_saved", "money_left", "money_left_share",
+    "week_of_90_percent_spent", "seconds",
+)  # fmt: skip
+
+
+def run_year(region: str, seed: int, clients: int, weeks: int, time_limit: float) -> list[dict]:
+    """Every policy on one year; rows for the CSV (full figures saved beside)."""
+    year = year_population(region, YearSettings(weeks=weeks, queue=clients), seed=seed)
+    results = {p: figures(year, simulate(year, p, time_limit=time_limit)) for p in POLICIES}
+    bound = results["hindsight"]["objective"]
+    rows = []
+    for policy, f in results.items():
+        row: dict[str, Any] = {
+            "region": region, "seed": seed, "clients": clients, "weeks": weeks,
+            "time_limit": time_limit, "policy": policy, "objective": f["objective"],
+            "pct_of_hindsight": round(100 * f["objective"] / bound, 2) if bound else "",
+            "placed": f["placed"], "seconds": f["seconds"],
+        }  # fmt: skip
+        if "wait" in f:
+            row.update(
+                wait_mean=f["wait"]["mean"],
+                wait_p90=f["wait"]["p90"],
+                worst_municipality_mean=max(v["mean"] for v in f["wait_by_municipality"].values()),
+                worst_group_mean=max(v["mean"] for v in f["wait_by_group"].values()),
+                liability_saved=f["liability_saved"],
+                money_left=f["money_left"],
+                money_left_share=f["money_left_share"],
+                week_of_90_percent_spent=f["week_of_90_percent_spent"],
+            )
+        rows.append(row)
+    RUNS.mkdir(exist_ok=True)
+    target = RUNS / f"{region}-{seed}-{clients}.json"
+    with atomic_path(target, suffix=".json") as tmp:
+        Path(tmp).write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
+    return rows
+
+
+def append_rows(rows: list[dict], path: Path = CSV) -> None:
+    """Add rows to year.csv, replacing earlier rows of the same (region, seed, clients)."""
+    old = []
+    if path.exists():
+        with open(path, encoding="utf-8") as fh:
+            old = list(csv.DictReader(fh))
+    keys = {(str(r["region"]), str(r["seed"]), str(r["clients"])) for r in rows}
+    kept = [r for r in old if (r["region"], r["seed"], r["clients"]) not in keys]
+    with (
+        atomic_path(path, suffix=".csv") as tmp,
+        open(tmp, "w", newline="", encoding="utf-8") as fh,
+    ):
+        writer = csv.DictWriter(fh, fieldnames=FIELDS)
+        writer.writeheader()
+        for r in kept + rows:
+            writer.writerow({k: r.get(k, "") for k in FIELDS})
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def plot_spending(runs: dict[str, dict], title: str, target: Path) -> None:
+    """Cumulative share of the appropriation spent by week, one line per policy."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=110)
+    for policy, f in runs.items():
+        if "spent_by_week" not in f:
+            continue
+        total = f["money_left"] + f["spent_by_week"][-1]
+        ax.plot(
+            range(1, len(f["spent_by_week"]) + 1),
+            [100 * v / total for v in f["spent_by_week"]],
+            label=policy,
+        )
+    ax.set_xlabel("week")
+    ax.set_ylabel("% of the appropriation committed")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    with atomic_path(target, suffix=".png") as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+
+
+def plot_pools(runs: dict[str, dict], policies: tuple[str, ...], target: Path) -> None:
+    """Spending curve of each pool (€ committed by week), one panel per policy."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(policies), figsize=(4 * len(policies), 3.4), dpi=100)
+    for ax, policy in zip(axes, policies, strict=True):
+        for curve in runs[policy]["spent_by_week_pool"].values():
+            if curve and curve[-1] > 0:
+                ax.plot(range(1, len(curve) + 1), [v / 1000 for v in curve], lw=0.9)
+        ax.set_title(policy)
+        ax.set_xlabel("week")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("k€ committed per pool")
+    fig.tight_layout()
+    with atomic_path(target, suffix=".png") as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+
+
+def render(csv_paths: list[Path], out: Path = HERE / "YEAR.md") -> None:
+    """Copy the rows into year.csv, draw the plots of each year run and write the table."""
+    rows = [r for p in csv_paths for r in _read(p)]
+    with atomic_path(CSV, suffix=".csv") as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+    lines = ["| region | seed | clients | policy | % of hindsight | placed | wait mean / p90 "
+             "(weeks) | worst municipality mean | worst group mean | liability saved € | "
+             "money left | 90 % spent by week | s |", "|" + "---|" * 13]  # fmt: skip
+    for r in rows:
+        lines.append(
+            f"| {r['region']} | {r['seed']} | {r['clients']} | {r['policy']} | "
+            f"{r['pct_of_hindsight']} | {r['placed']} | {r['wait_mean']} / {r['wait_p90']} | "
+            f"{r['worst_municipality_mean']} | {r['worst_group_mean']} | {r['liability_saved']} | "
+            f"{r['money_left']} ({r['money_left_share']}) | {r['week_of_90_percent_spent']} | "
+            f"{r['seconds']} |"
+        )
+    plots = []
+    for path in sorted(RUNS.glob("*.json")):
+        runs = json.loads(path.read_text(encoding="utf-8"))
+        png = HERE / f"year-{path.stem}.png"
+        plot_spending(runs, path.stem, png)
+        pools_png = HERE / f"year-{path.stem}-pools.png"
+        plot_pools(runs, ("myopic", "even", "dual"), pools_png)
+        plots += [png.name, pools_png.name]
+    text = out.read_text(encoding="utf-8") if out.exists() else "# A year of weekly allocations\n"
+    head = text.split("<!-- table -->")[0].rstrip()
+    body = "\n".join(lines) + "\n\n" + "\n".join(f"![{p}]({p})" for p in plots) + "\n"
+    with atomic_path(out, suffix=".md") as tmp:
+        Path(tmp).write_text(f"{head}\n\n<!-- table -->\n{body}", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the matrix given (each year's rows saved as it ends)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--regions", nargs="+", default=["pohjois-savo", "satakunta"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
+    parser.add_argument("--clients", type=int, default=3000)
+    parser.add_argument("--weeks", type=int, default=52)
+    parser.add_argument("--time-limit", type=float, default=2.0)
+    parser.add_argument("--csv", type=Path, default=CSV, help="rows file (default year.csv)")
+    parser.add_argument("--render", nargs="*", type=Path, help="CSV files to report, no runs")
+    args = parser.parse_args(argv)
+    if args.render is not None:
+        render(args.render or [CSV])
+        return 0
+    for region in args.regions:
+        for seed in args.seeds:
+            t0 = time.perf_counter()
+            rows = run_year(region, seed, args.clients, args.weeks, args.time_limit)
+            append_rows(rows, args.csv)
+            print(f"{region} seed {seed}: {time.perf_counter() - t0:.0f} s", flush=True)
+            for r in rows:
+                print(f"  {r['policy']:9s} {r['pct_of_hindsight']}% placed {r['placed']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

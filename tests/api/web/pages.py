@@ -1,0 +1,53 @@
+"""Page helpers of the browser tests (no tests here): a fresh laptop-sized page that records script
+errors and failed requests, signing in with a token, reading texts and attributes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+REGION = "pohjois-savo"  # the generated week of the browser tests
+LAPTOP = {"width": 1366, "height": 768}
+
+
+def new_page(browser: Any) -> Any:
+    """A page in a fresh context (own session storage) on a laptop-sized screen; any script
+    error on it fails the test."""
+    context = browser.new_context(viewport=LAPTOP, locale="fi-FI")
+    page = context.new_page()
+    errors: list[str] = []
+    failed: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            failed.append(f"{r.status} {r.request.method} {r.url}") if r.status >= 400 else None
+        ),
+    )
+    page.errors = errors  # type: ignore[attr-defined]
+    page.failed = failed  # type: ignore[attr-defined]
+    return page
+
+
+def sign_in(page: Any, url: str, token: str, lands_on: str) -> None:
+    page.goto(url + "/")
+    page.wait_for_selector("body[data-ready]")
+    page.fill("#token", token)
+    page.press("#token", "Enter")
+    page.wait_for_url(f"**{lands_on}")
+    page.wait_for_selector("body[data-ready]")
+
+
+def texts(page: Any, selector: str) -> list[str]:
+    return [t.strip() for t in page.locator(selector).all_inner_texts()]
+
+
+def attr_values(page: Any, selector: str, name: str) -> list[str]:
+    return [e.get_attribute(name) for e in page.locator(selector).all()]
