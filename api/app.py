@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from api.errors import BodyLimit, install_handlers
-from api.lookups import AllocationCache
+from api.lookups import AllocationCache, RunInstanceCache
 from api.routes import decisions, health, instances, pages, runs, shortlists, views
 from api.schemas import ERRORS
 from api.security import DiskGuard, SecurityHeaders
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, start_worker: bool = True) -> F
     app.state.supervisor = None
     app.state.instances = InstanceCache(settings.cache_instances)
     app.state.allocations = AllocationCache()
+    app.state.run_instances = RunInstanceCache()
     install_handlers(app)
     app.add_middleware(
         BodyLimit, upload_bytes=settings.max_upload_bytes, json_bytes=settings.max_json_bytes
@@ -91,5 +92,5 @@ def serve(db_path: str, host: str = "127.0.0.1", port: int = 8000, **overrides: 
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    app = create_app(Settings.from_env(db=db_path, **overrides))
+    app = create_app(Settings.from_env(None, db=db_path, **overrides))
     uvicorn.run(app, host=host, port=port, log_level="info")

@@ -56,9 +56,9 @@ def effective_records(inst: Instance, history: Iterable[DecisionRow]) -> list[di
             }
         )
     last_lock: dict[str, tuple[str, str]] = {}
-    for key, rec in latest.items():
-        if rec["decision"] == "lock":
-            last_lock[rec["client_id"]] = key
+    for key, latest_rec in latest.items():
+        if latest_rec["decision"] == "lock":
+            last_lock[latest_rec["client_id"]] = key
     return [
         rec
         for key, rec in latest.items()

@@ -96,7 +96,9 @@ def disk_full(exc: BaseException) -> bool:
     """Is this the database or the filesystem out of space?"""
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return True
-    return isinstance(exc, sqlite3.OperationalError) and "full" in str(exc).lower()
+    text = str(exc).lower()
+    # SQLite says "database or disk is full", or "disk I/O error" when the WAL cannot grow
+    return isinstance(exc, sqlite3.OperationalError) and ("full" in text or "disk i/o" in text)
 
 
 async def too_deep(request: Request, exc: Exception) -> JSONResponse:

@@ -72,6 +72,34 @@ class AllocationCache:
         return data
 
 
+class RunInstanceCache:
+    """The instance a done run solved (stored instance + its decisions + its weights) by run,
+    so explanations of one run reuse one Instance and the pair table cached on it instead of
+    rebuilding both per request."""
+
+    def __init__(self, size: int = 4):
+        self.size = size
+        self._items: OrderedDict[tuple[Any, ...], Instance] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, request: Request, store: Store, run: RunRow, row: InstanceRow) -> Instance:
+        from api.decisions import run_instance
+
+        key = (run.id, run.finished_at or "", run.decisions_upto, row.sha256)
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        base = load_instance(request, store, row)
+        history = store.decisions(row.id, upto=run.decisions_upto)
+        inst = run_instance(base, run.request["weights"], history)
+        with self._lock:
+            self._items[key] = inst
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return inst
+
+
 def allocation_text(store: Store, run: RunRow) -> str:
     """The stored allocation.json of a done run; 409 while the run has none."""
     if run.status != "done":

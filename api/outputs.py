@@ -15,7 +15,7 @@ def decision_out(d: DecisionRow) -> DecisionOut:
         client_id=d.client_id,
         placement_id=d.placement_id,
         provider_id=d.provider_id,
-        decision=d.decision,
+        decision=d.decision,  # type: ignore[arg-type]  # rows hold the checked text
         effect=KIND_OF[d.decision],  # type: ignore[arg-type]
         reason=d.reason,
         by=d.by_name,

@@ -31,6 +31,9 @@ WholeInt = Annotated[StrictInt, BeforeValidator(_whole)]
 RunStatus = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
 
 
+ClientState = Literal["assigned", "unassigned", "in_current_placement"]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -311,7 +314,7 @@ class DecisionOut(BaseModel):
 class ClientOut(BaseModel):
     run_id: int
     client_id: str
-    state: Literal["assigned", "unassigned", "in_current_placement"]
+    state: ClientState
     assignment: dict[str, Any] | None
     reasons: list[str]
     decisions: list[DecisionOut]

@@ -215,7 +215,9 @@ PRELOAD = [
 ]
 
 
-def worker_context() -> multiprocessing.context.BaseContext:
+def worker_context() -> (
+    multiprocessing.context.ForkServerContext | multiprocessing.context.SpawnContext
+):
     """How worker processes start: from a fork server that has imported the engine once (a new
     worker after a cancellation is ready at once), or spawned where there is no fork server."""
     try:
@@ -243,13 +245,13 @@ class Supervisor:
 
     def _spawn(self) -> multiprocessing.process.BaseProcess:
         proc = self.ctx.Process(
-            target=worker_main,  # type: ignore[attr-defined]
+            target=worker_main,
             args=(self.db, asdict(self.settings)),
             name="polku-worker",
             daemon=True,
         )
         proc.start()
-        proc._polku_started = time.monotonic()  # type: ignore[attr-defined]
+        proc._polku_started = time.monotonic()  # type: ignore[union-attr]
         log.info("started worker process %s", proc.pid)
         return proc
 

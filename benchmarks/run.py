@@ -87,7 +87,7 @@ def machine() -> dict[str, str]:
         "memory": mem,
         "os": platform.platform(),
         "python": platform.python_version(),
-        "ortools": ortools.__version__,
+        "ortools": str(getattr(ortools, "__version__", "?")),
         "scipy": scipy.__version__,
         "numpy": numpy.__version__,
     }
@@ -269,9 +269,9 @@ def _num(x: float | None, fmt: str = "{:,.0f}") -> str:
     return "—" if x is None else fmt.format(x).replace(",", " ")
 
 
-def _median(values: list[float]) -> float | None:
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
+def _median(values: list[float | None]) -> float | None:
+    found = [v for v in values if v is not None]
+    return statistics.median(found) if found else None
 
 
 def _median_found(values: list[float | None]) -> float | None:
@@ -282,7 +282,8 @@ def _median_found(values: list[float | None]) -> float | None:
     if not n:
         return None
     middle = ranked[(n - 1) // 2 : n // 2 + 1]
-    return None if any(v is None for v in middle) else statistics.fmean(middle)
+    found = [v for v in middle if v is not None]
+    return statistics.fmean(found) if len(found) == len(middle) else None
 
 
 def summarise(records: list[dict[str, Any]], size: Size) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The `polku` command line: one subcommand per module in `api/commands/`.
+"""The `polku` command line: one subcommand per module in `cli/commands/`.
 
 Each command module has `configure(parser)` (its arguments) and `run(args) -> int` (exit code).
 Expected failures (bad input, missing files) print a clear message and exit non-zero; the

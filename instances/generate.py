@@ -3,7 +3,7 @@
 `generate_instance` draws everything from `instances.distributions` (where every distribution is
 documented) over the municipalities of `instances.regions`, vectorised with numpy so that a
 300 000-client national instance takes seconds, and deterministic per seed: each part (region,
-placements, clients, links, pools, decisions) has its own random stream, spawned from the seed.
+placements, clients, links, pools, decisions, organiser history) has its own random stream, spawned from the seed.
 """
 
 from __future__ import annotations
@@ -11,7 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from instances import distributions as d
-from instances.generator.clients import link_clients, make_clients, placement_tree
+from instances.generator.clients import (
+    link_clients,
+    make_clients,
+    organiser_history,
+    placement_tree,
+)
 from instances.generator.decisions import make_decisions
 from instances.generator.frames import clients_frame, placements_frame, pools_frame
 from instances.generator.funding import make_pools
@@ -53,8 +58,9 @@ def generate_instance(
         raise ValueError(f"placements: expected at least 1, got {m}")
     week = week or DEFAULT_WEEK
     year, _ = parse_week(week)
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
-    r_region, r_place, r_client, r_link, r_pool, r_decide = streams
+    # a new stream is spawned last, so the streams before it (and what they draw) stay the same
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7)]
+    r_region, r_place, r_client, r_link, r_pool, r_decide, r_history = streams
     reg = resolve_region(region, r_region)
     rules = Rules.from_dict({})
     geo = region_arrays(reg)
@@ -62,6 +68,7 @@ def generate_instance(
     C = make_clients(geo, clients, r_client, rules)
     tree, lat_ref = placement_tree(P)
     link_clients(C, P, tree, lat_ref, r_link, rules)
+    organiser_history(C, P, tree, lat_ref, r_history)
     client_frame = clients_frame(C, P, geo)
     C.groups = client_groups(client_frame, rules.groups)
     F = make_pools(geo, P, C, r_pool, rules, year)

@@ -8,7 +8,8 @@ Choices (FORMAT.md is silent on the week-to-week step; these go in the README):
   extra column `placement_start_week` = the published week: they hold their seat, take none of
   the free seats, and are not in the queue.
 - Everyone in a placement (new or earlier) has `months_used` of the placement's type grow by
-  `weeks` × 12/52 months (rounded to 0.01) and `weeks_since_activation` set to 0.
+  `weeks` × 12/52 months (rounded to 0.01), the same months added to their entry for the
+  placement's provider in `months_by_provider`, and `weeks_since_activation` set to 0.
 - A placement ends when `duration_weeks` have passed since `placement_start_week` (new week −
   start ≥ duration): the client leaves `current_placement` (back in the queue, for the next step
   of the pathway) and the placement's free `seats` grow by one. A client in a placement with no
@@ -133,10 +134,15 @@ def next_week(
     rows, prow = rows[known], prow[known].astype(np.int64)
     grown = MONTHS_PER_WEEK * weeks
     months_used = list(clients["months_used"])
+    by_provider = list(clients.get("months_by_provider", pd.Series([{}] * len(clients))))
+    provider = placements["provider_id"].to_numpy(dtype=object)
     for r, p in zip(rows.tolist(), prow.tolist(), strict=True):
-        used = dict(months_used[r] or {})
-        used[ptype[p]] = round(float(used.get(ptype[p], 0.0)) + grown, 2)
-        months_used[r] = used
+        months = dict(months_used[r] or {})
+        months[ptype[p]] = round(float(months.get(ptype[p], 0.0)) + grown, 2)
+        months_used[r] = months
+        at = dict(by_provider[r] or {})  # the same months at the placement's organiser
+        at[provider[p]] = round(float(at.get(provider[p], 0.0)) + grown, 2)
+        by_provider[r] = at
 
     # 3. placements whose time is up end; their seats come free
     ends = np.zeros(len(clients), dtype=bool)
@@ -153,6 +159,7 @@ def next_week(
     clients["current_placement"] = current
     clients[START_COLUMN] = start
     clients["months_used"] = pd.Series(months_used, index=clients.index, dtype=object)
+    clients["months_by_provider"] = pd.Series(by_provider, index=clients.index, dtype=object)
 
     # 4. the queue waits another week
     clients["benefit_days"] = clients["benefit_days"].to_numpy(dtype=np.int64) + np.where(

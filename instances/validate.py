@@ -290,6 +290,7 @@ def check_clients(t: Table, placements: Table, types: list[str], log: ProblemLog
     check_items(t, "consents", types, "is not a placement type", _one_of(types), log)
     check_kv(t, "months_used", types, 0, None, "type:months with months ≥ 0", log)
     check_kv(t, "abilities", None, *LEVELS, "key:level with a level 1..5", log)
+    check_kv(t, "months_by_provider", None, 0, None, "provider:months with months ≥ 0", log)
     placement_ids = placements.ids()
     if placement_ids is not None:
         check_items(

@@ -46,7 +46,17 @@ def frame_to_csv(frame: pd.DataFrame, filename: str, columns: list[str] | None =
     """CSV text of a parsed table: schema columns formatted, extra columns as they were."""
     kinds = {c.name: c.kind for c in FILES[filename]}
     if columns is None:
-        columns = [c.name for c in FILES[filename] if c.name in frame.columns]
+        # an optional schema column with no value at all is left out (missing means empty)
+        columns = [
+            c.name
+            for c in FILES[filename]
+            if c.name in frame.columns
+            and (
+                c.required
+                or frame.empty
+                or any(format_cell(v, c.kind) != "" for v in frame[c.name])
+            )
+        ]
         columns += [c for c in frame.columns if c not in kinds]
     else:
         # The file's own columns, plus any schema column it lacked that now holds data (e.g. a

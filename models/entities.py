@@ -33,6 +33,7 @@ class Client:
     months_used: dict[str, float] = field(default_factory=dict)
     weeks_since_activation: int | None = None
     abilities: dict[str, float] = field(default_factory=dict)
+    months_by_provider: dict[str, float] = field(default_factory=dict)  # organiser id → months
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ that writing the instance back loses nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -108,7 +109,7 @@ class Instance:
 
 
 def _rows(frame: pd.DataFrame, cls: type) -> list[dict[str, Any]]:
-    names = [n for n in cls.__dataclass_fields__ if n in frame.columns]
+    names = [f.name for f in dataclasses.fields(cls) if f.name in frame.columns]
     return frame[names].to_dict("records")
 
 

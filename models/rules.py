@@ -35,6 +35,9 @@ DEFAULT_RULES: dict[str, Any] = {
     "age.min": 16,
     "age.max": 67,
     "max_months": {"work_trial": 12, "wage_subsidy": 24, "coaching": 12, "participation": 24},
+    # months a client may spend with the same organiser (provider) in a type (seed 002: "yrityksessä
+    # 6 kuukautta"); the client's `months_by_provider` counts months at each organiser
+    "organiser_max_months": {"work_trial": 6},
     "participation.min_benefit_days": 500,
     "participation.youth_age": 25,
     "wage_subsidy.rate": {
@@ -60,6 +63,7 @@ MERGED_KEYS = (
     "travel.speed_kmh",
     "travel.overhead_min",
     "max_months",
+    "organiser_max_months",
     "wage_subsidy.rate",
     "cost_rate",
     "groups",
@@ -96,6 +100,7 @@ class Rules:
     age_min: int
     age_max: int
     max_months: dict[str, float]
+    organiser_max_months: dict[str, float]
     participation_min_benefit_days: int
     participation_youth_age: int
     wage_subsidy_rate: dict[str, float]
@@ -172,6 +177,7 @@ class Rules:
             "age.min": self.age_min,
             "age.max": self.age_max,
             "max_months": dict(self.max_months),
+            "organiser_max_months": dict(self.organiser_max_months),
             "participation.min_benefit_days": self.participation_min_benefit_days,
             "participation.youth_age": self.participation_youth_age,
             "wage_subsidy.rate": dict(self.wage_subsidy_rate),
@@ -269,6 +275,15 @@ def _check_values(v: dict[str, Any], problems: list[str]) -> dict[str, Any]:
                 f"rules.max_months.{ptype}: type {ptype!r} has cost_rate but no max_months"
             )
     out["max_months"] = max_months
+    organiser = {}
+    for ptype, value in v["organiser_max_months"].items():
+        if str(ptype) not in max_months:
+            problems.append(
+                f"rules.organiser_max_months.{ptype}: {ptype!r} is not a placement type "
+                "(it needs a max_months entry)"
+            )
+        organiser[str(ptype)] = positive(f"organiser_max_months.{ptype}", value, allow_zero=True)
+    out["organiser_max_months"] = organiser
     out["cost_rate"] = cost_rate
 
     out["participation_min_benefit_days"] = integer(

@@ -44,6 +44,7 @@ CLIENT_COLUMNS = _cols(
     Column("months_used", "kv", allow_empty=True),
     Column("weeks_since_activation", "opt_int", required=False, allow_empty=True),
     Column("abilities", "kv", required=False, allow_empty=True),
+    Column("months_by_provider", "kv", required=False, allow_empty=True),
 )
 
 PLACEMENT_COLUMNS = _cols(

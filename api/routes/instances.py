@@ -22,6 +22,7 @@ from api.schemas import (
     ClientsAdded,
     InstanceCreated,
     InstanceOut,
+    ProblemOut,
     RunOut,
     RunRequest,
 )
@@ -179,7 +180,7 @@ async def create_instance(
         week=row.week,
         region=row.region,
         counts=row.counts,
-        warnings=problem_dicts(warnings, is_json),
+        warnings=[ProblemOut.model_validate(p) for p in problem_dicts(warnings, is_json)],
     )
 
 

@@ -10,11 +10,11 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.decisions import decisions_frame, effective_records, run_instance
+from api.decisions import decisions_frame, effective_records
 from api.deps import AnyUser, ClientId, Coordinator, RunId, SettingsDep, StoreDep
 from api.lookups import allocation_dict, allocation_text, load_instance, visible_run
 from api.outputs import decision_out, run_out
-from api.schemas import ERRORS, ClientOut, NextWeekOut, NextWeekRequest, RunOut
+from api.schemas import ERRORS, ClientOut, ClientState, NextWeekOut, NextWeekRequest, RunOut
 from api.store import NewInstance
 from api.uploads import counts_of, instance_zip, load_stored, provider_ids, sha256
 from instances.next_week import NextWeekError, next_week
@@ -193,14 +193,15 @@ def get_client(
     ids = base.clients["id"].astype(str)
     if client_id not in set(ids):
         raise HTTPException(404, f"client {client_id!r} is not in this run's instance")
-    history = store.decisions(row.id, upto=run.decisions_upto)
-    inst = run_instance(base, run.request["weights"], history)
+    inst = request.app.state.run_instances.get(request, store, run, row)
     alloc = Allocation.from_dict(alloc_raw)
     explanation = explain_client(inst, alloc, client_id)
     assignment = next((a for a in alloc_raw["assignments"] if a["client_id"] == client_id), None)
     left = next((u for u in alloc_raw["unassigned"] if u["client_id"] == client_id), None)
     current = str(base.clients.loc[ids == client_id, "current_placement"].iloc[0] or "")
-    state = "assigned" if assignment else "in_current_placement" if current else "unassigned"
+    state: ClientState = (
+        "assigned" if assignment else "in_current_placement" if current else "unassigned"
+    )
     decided = [decision_out(d) for d in store.decisions(row.id) if d.client_id == client_id]
     return ClientOut(
         run_id=run.id,

@@ -2,7 +2,7 @@
 
 Coordinators read the whole shortlists.json; a liaison (or a coordinator asking for one provider)
 reads the lists of their providers with only `schemas.ShortlistCandidate`'s fields. A pick is a
-lock (`accept` in the decision history) after `matcher.shortlists.solve.check_pick` finds no broken
+lock (`accept` in the decision history) after `matcher.shortlists.picks.check_pick` finds no broken
 rule, with every decision in force now applied; a decline is a forbid (`reject`) with its reason.
 """
 

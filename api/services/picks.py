@@ -1,5 +1,5 @@
 """Picks and declines on an employer shortlist: each pick a lock after the engine's rule check
-(`matcher.shortlists.solve.check_pick`, with every decision in force and the earlier picks of
+(`matcher.shortlists.picks.check_pick`, with every decision in force and the earlier picks of
 the same request applied), a decline a forbid with its reason. All picks of a request stand or
 none does.
 """
@@ -70,7 +70,7 @@ def check_picks(
 ) -> tuple[str, list[str]]:
     """Check every pick in order, each with the decisions in force and the earlier picks: the
     target's provider and the rule-naming errors of the first pick that fails ([] if none)."""
-    from matcher.shortlists.solve import check_pick
+    from matcher.shortlists.picks import check_pick
 
     placements = placements_by_id(base)
     target = body.switch_to or body.placement_id

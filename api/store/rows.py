@@ -166,3 +166,18 @@ def run_row(row: Mapping[str, Any]) -> RunRow:
 def decision_row(row: Mapping[str, Any]) -> DecisionRow:
     """A DecisionRow from a database row."""
     return DecisionRow(**{k: row[k] for k in row.keys()})  # sqlite3.Row has no __iter__ of keys
+
+
+# The columns each row converter above reads, in the order of its fields.
+RUN_COLUMNS = (
+    "id, instance_id, status, request, created_at, created_by, started_at, finished_at, progress, "
+    "error, cancel_requested, claim, worker_pid, attempts, decisions_upto, published_at, published_by"
+)
+INSTANCE_COLUMNS = (
+    "id, name, week, region, source, parent_instance_id, parent_run_id, created_at, created_by, "
+    "updated_at, sha256, size, providers, counts"
+)
+DECISION_COLUMNS = (
+    "id, instance_id, run_id, client_id, placement_id, provider_id, decision, reason, by_name, "
+    "by_token, at"
+)

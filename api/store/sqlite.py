@@ -9,8 +9,7 @@ and upgraded by `MIGRATIONS` on start-up.
 Blobs live in the database: an instance is stored as the zip of its FORMAT.md folder
 (`instance_files.data`, BLOB) and a finished run's allocation.json as text
 (`allocations.data`), so a backup is one file and an upload is either wholly there or not.
-The SQL is the portable subset (no SQLite-only functions), so a PostgreSQL store needs only
-another connection and `%s` parameters; `open_store` is where it would plug in.
+The SQL is the portable subset (no SQLite-only functions); `open_store` picks the store by URL.
 """
 
 from __future__ import annotations
@@ -24,9 +23,13 @@ from typing import Any
 
 from api.store.migrations import MIGRATIONS
 from api.store.protocol import Conflict, NotFound, TooMany
+from api.store.publish import STOPPED, publish_conflict
 from api.store.rows import (
+    DECISION_COLUMNS,
     FINISHED,
+    INSTANCE_COLUMNS,
     RESTARTABLE,
+    RUN_COLUMNS,
     DecisionRow,
     InstanceRow,
     NewInstance,
@@ -39,18 +42,16 @@ from api.store.rows import (
     token_row,
 )
 
-_RUN_COLUMNS = (
-    "id, instance_id, status, request, created_at, created_by, started_at, finished_at, progress, "
-    "error, cancel_requested, claim, worker_pid, attempts, decisions_upto, published_at, published_by"
-)
-_INSTANCE_COLUMNS = (
-    "id, name, week, region, source, parent_instance_id, parent_run_id, created_at, created_by, "
-    "updated_at, sha256, size, providers, counts"
-)
-_DECISION_COLUMNS = (
-    "id, instance_id, run_id, client_id, placement_id, provider_id, decision, reason, by_name, "
-    "by_token, at"
-)
+_INTERRUPTED = "status = 'interrupted', finished_at = ?, error = ?"
+
+
+def _insert(conn: sqlite3.Connection, table: str, **values: Any) -> int:
+    """INSERT one row of `values` (column → value; names from this module, never from input)
+    into `table`; its new id."""
+    columns = ", ".join(values)
+    marks = ", ".join("?" * len(values))
+    cur = conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(values.values()))
+    return int(cur.lastrowid or 0)
 
 
 class SqliteStore:
@@ -143,12 +144,18 @@ class SqliteStore:
         expires_at: str | None = None,
     ) -> TokenRow:
         with self._tx() as conn:
-            cur = conn.execute(
-                "INSERT INTO tokens (name, role, region, providers, token_hash, created_at, "
-                "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (name, role, region, json.dumps(list(providers)), token_hash, now(), expires_at),
+            new = _insert(
+                conn,
+                "tokens",
+                name=name,
+                role=role,
+                region=region,
+                providers=json.dumps(list(providers)),
+                token_hash=token_hash,
+                created_at=now(),
+                expires_at=expires_at,
             )
-            row = conn.execute("SELECT * FROM tokens WHERE id = ?", (cur.lastrowid,)).fetchone()
+            row = conn.execute("SELECT * FROM tokens WHERE id = ?", (new,)).fetchone()
             return token_row(row)
 
     def token_by_hash(self, token_hash: str) -> TokenRow | None:
@@ -176,31 +183,29 @@ class SqliteStore:
 
     # ------------------------------------------------------------------ instances
     def _insert_instance(self, conn: sqlite3.Connection, new: NewInstance) -> InstanceRow:
-        cur = conn.execute(
-            "INSERT INTO instances (name, week, region, source, parent_instance_id, parent_run_id, "
-            "created_at, created_by, sha256, size, providers, counts) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                new.name,
-                new.week,
-                new.region,
-                new.source,
-                new.parent_instance_id,
-                new.parent_run_id,
-                now(),
-                new.created_by,
-                new.sha256,
-                len(new.data),
-                json.dumps(list(new.providers)),
-                json.dumps(new.counts),
-            ),
+        instance_id = _insert(
+            conn,
+            "instances",
+            name=new.name,
+            week=new.week,
+            region=new.region,
+            source=new.source,
+            parent_instance_id=new.parent_instance_id,
+            parent_run_id=new.parent_run_id,
+            created_at=now(),
+            created_by=new.created_by,
+            sha256=new.sha256,
+            size=len(new.data),
+            providers=json.dumps(list(new.providers)),
+            counts=json.dumps(new.counts),
         )
-        conn.execute(
-            "INSERT INTO instance_files (instance_id, data) VALUES (?, ?)",
-            (cur.lastrowid, new.data),
-        )
+        _insert(conn, "instance_files", instance_id=instance_id, data=new.data)
+        return self._get_instance(conn, instance_id)
+
+    @staticmethod
+    def _get_instance(conn: sqlite3.Connection, instance_id: int) -> InstanceRow:
         row = conn.execute(
-            f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE id = ?", (cur.lastrowid,)
+            f"SELECT {INSTANCE_COLUMNS} FROM instances WHERE id = ?", (instance_id,)
         ).fetchone()
         return instance_row(row)
 
@@ -212,7 +217,7 @@ class SqliteStore:
         """Add the next week built from run `new.parent_run_id`, once: (row, created)."""
         with self._tx() as conn:
             row = conn.execute(
-                f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE parent_run_id = ? "
+                f"SELECT {INSTANCE_COLUMNS} FROM instances WHERE parent_run_id = ? "
                 "AND source = 'next-week' ORDER BY id LIMIT 1",
                 (new.parent_run_id,),
             ).fetchone()
@@ -223,13 +228,13 @@ class SqliteStore:
     def get_instance(self, instance_id: int) -> InstanceRow | None:
         with self._read() as conn:
             row = conn.execute(
-                f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE id = ?", (instance_id,)
+                f"SELECT {INSTANCE_COLUMNS} FROM instances WHERE id = ?", (instance_id,)
             ).fetchone()
             return instance_row(row) if row else None
 
     def list_instances(self) -> list[InstanceRow]:
         with self._read() as conn:
-            rows = conn.execute(f"SELECT {_INSTANCE_COLUMNS} FROM instances ORDER BY id")
+            rows = conn.execute(f"SELECT {INSTANCE_COLUMNS} FROM instances ORDER BY id")
             return [instance_row(r) for r in rows]
 
     def instance_data(self, instance_id: int) -> bytes:
@@ -276,15 +281,12 @@ class SqliteStore:
             conn.execute(
                 "UPDATE instance_files SET data = ? WHERE instance_id = ?", (data, instance_id)
             )
-            row = conn.execute(
-                f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE id = ?", (instance_id,)
-            ).fetchone()
-            return instance_row(row)
+            return self._get_instance(conn, instance_id)
 
     def published_run_of(self, instance_id: int) -> RunRow | None:
         with self._read() as conn:
             row = conn.execute(
-                f"SELECT {_RUN_COLUMNS} FROM runs WHERE instance_id = ? "
+                f"SELECT {RUN_COLUMNS} FROM runs WHERE instance_id = ? "
                 "AND published_at IS NOT NULL",
                 (instance_id,),
             ).fetchone()
@@ -312,12 +314,16 @@ class SqliteStore:
         with self._tx() as conn:
             self._check_not_published(conn, instance_id)
             self._check_active(conn, created_by, max_active)
-            cur = conn.execute(
-                "INSERT INTO runs (instance_id, status, request, created_at, created_by) "
-                "VALUES (?, 'queued', ?, ?, ?)",
-                (instance_id, json.dumps(request), now(), created_by),
+            new = _insert(
+                conn,
+                "runs",
+                instance_id=instance_id,
+                status="queued",
+                request=json.dumps(request),
+                created_at=now(),
+                created_by=created_by,
             )
-            return self._get_run(conn, cur.lastrowid)
+            return self._get_run(conn, new)
 
     @staticmethod
     def _check_active(conn: sqlite3.Connection, by: str, max_active: int | None) -> None:
@@ -337,25 +343,23 @@ class SqliteStore:
 
     @staticmethod
     def _get_run(conn: sqlite3.Connection, run_id: int | None) -> RunRow:
-        row = conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
+        row = conn.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             raise NotFound(f"run {run_id} not found")
         return run_row(row)
 
     def get_run(self, run_id: int) -> RunRow | None:
         with self._read() as conn:
-            row = conn.execute(
-                f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)
-            ).fetchone()
+            row = conn.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
             return run_row(row) if row else None
 
     def list_runs(self, instance_id: int | None = None) -> list[RunRow]:
         with self._read() as conn:
             if instance_id is None:
-                rows = conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY id")
+                rows = conn.execute(f"SELECT {RUN_COLUMNS} FROM runs ORDER BY id")
             else:
                 rows = conn.execute(
-                    f"SELECT {_RUN_COLUMNS} FROM runs WHERE instance_id = ? ORDER BY id",
+                    f"SELECT {RUN_COLUMNS} FROM runs WHERE instance_id = ? ORDER BY id",
                     (instance_id,),
                 )
             return [run_row(r) for r in rows]
@@ -476,53 +480,40 @@ class SqliteStore:
     def runs_to_cancel(self, pid: int) -> list[RunRow]:
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {_RUN_COLUMNS} FROM runs WHERE status = 'running' "
+                f"SELECT {RUN_COLUMNS} FROM runs WHERE status = 'running' "
                 "AND cancel_requested = 1 AND worker_pid = ?",
                 (pid,),
             )
             return [run_row(r) for r in rows]
 
-    def fail_running_of_pid(self, pid: int, message: str) -> int:
-        """A worker process died: its running run failed (it can be restarted)."""
+    def _end_running(self, sets: str, params: tuple[Any, ...], pid: int | None) -> int:
+        """Set `sets` on the running runs (of worker `pid`, or all); how many changed."""
+        where = "status = 'running'" + (" AND worker_pid = ?" if pid is not None else "")
         with self._tx() as conn:
             cur = conn.execute(
-                "UPDATE runs SET status = 'failed', finished_at = ?, error = ? "
-                "WHERE status = 'running' AND worker_pid = ?",
-                (now(), message, pid),
+                f"UPDATE runs SET {sets} WHERE {where}",
+                (*params, *(() if pid is None else (pid,))),
             )
             return cur.rowcount
+
+    def fail_running_of_pid(self, pid: int, message: str) -> int:
+        """A worker process died: its running run failed (it can be restarted)."""
+        return self._end_running(
+            "status = 'failed', finished_at = ?, error = ?", (now(), message), pid
+        )
 
     def requeue_running_of_pid(self, pid: int) -> int:
         """Runs a stopped worker held besides the cancelled one go back to the queue."""
-        with self._tx() as conn:
-            cur = conn.execute(
-                "UPDATE runs SET status = 'queued', claim = NULL, worker_pid = NULL, "
-                "progress = NULL WHERE status = 'running' AND worker_pid = ?",
-                (pid,),
-            )
-            return cur.rowcount
+        sets = "status = 'queued', claim = NULL, worker_pid = NULL, progress = NULL"
+        return self._end_running(sets, (), pid)
 
     def interrupt_running_of_pid(self, pid: int) -> int:
         """At shutdown: the runs of a stopped worker become 'interrupted'."""
-        with self._tx() as conn:
-            cur = conn.execute(
-                "UPDATE runs SET status = 'interrupted', finished_at = ?, "
-                "error = 'the server stopped while this run was solving' "
-                "WHERE status = 'running' AND worker_pid = ?",
-                (now(), pid),
-            )
-            return cur.rowcount
+        return self._end_running(_INTERRUPTED, (now(), STOPPED), pid)
 
     def interrupt_running(self) -> int:
         """At start-up: runs left 'running' by a stopped server become 'interrupted'."""
-        with self._tx() as conn:
-            cur = conn.execute(
-                "UPDATE runs SET status = 'interrupted', finished_at = ?, "
-                "error = 'the server stopped while this run was solving' "
-                "WHERE status = 'running'",
-                (now(),),
-            )
-            return cur.rowcount
+        return self._end_running(_INTERRUPTED, (now(), STOPPED), None)
 
     def restart_run(self, run_id: int, by: str = "", max_active: int | None = None) -> RunRow:
         with self._tx() as conn:
@@ -562,34 +553,16 @@ class SqliteStore:
             alloc = conn.execute(
                 "SELECT data FROM allocations WHERE run_id = ?", (run_id,)
             ).fetchone()
-            proposed = (
-                {
-                    (a["client_id"], a["placement_id"])
-                    for a in json.loads(alloc["data"])["assignments"]
-                }
-                if alloc
-                else set()
-            )
             later = conn.execute(
                 "SELECT client_id, placement_id, decision FROM decisions WHERE instance_id = ? "
                 "AND id > ? ORDER BY id",
                 (run.instance_id, run.decisions_upto or 0),
             ).fetchall()
-            latest = {(r["client_id"], r["placement_id"]): r["decision"] for r in later}
-            rejected = sorted(p for p, d in latest.items() if d == "reject" and p in proposed)
-            if rejected:
-                pairs = ", ".join(f"({c}, {p})" for c, p in rejected[:5])
-                raise Conflict(
-                    f"{len(rejected)} proposal(s) of run {run_id} were rejected after "
-                    f"it ran ({pairs}); re-run before publishing"
-                )
-            missing = sorted(p for p, d in latest.items() if d == "accept" and p not in proposed)
-            if missing:
-                pairs = ", ".join(f"({c}, {p})" for c, p in missing[:5])
-                raise Conflict(
-                    f"{len(missing)} pair(s) were pinned after run {run_id} ran and are "
-                    f"not in it ({pairs}); re-run before publishing"
-                )
+            problem = publish_conflict(
+                run_id, alloc["data"] if alloc else None, [tuple(r) for r in later]
+            )
+            if problem:
+                raise Conflict(problem)
             conn.execute(
                 "UPDATE runs SET published_at = ?, published_by = ? WHERE id = ?",
                 (now(), by, run_id),
@@ -626,31 +599,29 @@ class SqliteStore:
             self._check_not_published(conn, run.instance_id)
             if run.status != "done":
                 raise Conflict(f"run {run_id} is {run.status}; decisions are taken on a done run")
-            cur = conn.execute(
-                "INSERT INTO decisions (instance_id, run_id, client_id, placement_id, provider_id, "
-                "decision, reason, by_name, by_token, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    run.instance_id,
-                    run_id,
-                    client_id,
-                    placement_id,
-                    provider_id,
-                    decision,
-                    reason,
-                    by_name,
-                    by_token,
-                    now(),
-                ),
+            new = _insert(
+                conn,
+                "decisions",
+                instance_id=run.instance_id,
+                run_id=run_id,
+                client_id=client_id,
+                placement_id=placement_id,
+                provider_id=provider_id,
+                decision=decision,
+                reason=reason,
+                by_name=by_name,
+                by_token=by_token,
+                at=now(),
             )
             row = conn.execute(
-                f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE id = ?", (cur.lastrowid,)
+                f"SELECT {DECISION_COLUMNS} FROM decisions WHERE id = ?", (new,)
             ).fetchone()
             return decision_row(row)
 
     def decisions(self, instance_id: int, upto: int | None = None) -> list[DecisionRow]:
         """The decision history of an instance in the order taken (only ids ≤ `upto` if given)."""
         with self._read() as conn:
-            sql = f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE instance_id = ?"
+            sql = f"SELECT {DECISION_COLUMNS} FROM decisions WHERE instance_id = ?"
             params: list[Any] = [instance_id]
             if upto is not None:
                 sql += " AND id <= ?"

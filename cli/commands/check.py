@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -85,6 +85,25 @@ def artefact_kind(raw: Any) -> str:
     )
 
 
+def report(
+    violations: Sequence[Any], counts: str, max_lines: int, *, counts_on_failure: bool
+) -> int:
+    """Print up to `max_lines` violation lines (all when ≤ 0) and the OK/FAILED summary; the exit code."""
+    shown = violations if max_lines <= 0 else violations[:max_lines]
+    for v in shown:
+        print(v.line())
+    if len(shown) < len(violations):
+        print(f"… {len(violations) - len(shown)} more violation lines not shown")
+    if not violations:
+        print(f"OK: {counts}, 0 violations")
+        return EXIT_OK
+    by_rule = Counter(v.rule for v in violations)
+    rules = ", ".join(f"{rule} {n}" for rule, n in sorted(by_rule.items()))
+    found = f"{counts}, " if counts_on_failure else ""
+    print(f"FAILED: {found}{len(violations)} violations ({rules})")
+    return EXIT_VIOLATIONS
+
+
 def check_allocation_file(inst: Instance, raw: Any, path: Path, max_lines: int) -> int:
     """Check allocation.json, print violations and the summary; 0 clean, 1 violations."""
     from matcher.check.allocation import check_allocation
@@ -95,11 +114,6 @@ def check_allocation_file(inst: Instance, raw: Any, path: Path, max_lines: int) 
     except AllocationError as exc:
         raise InputError(f"{path}: {exc}") from exc
     violations = check_allocation(inst, alloc)
-    shown = violations if max_lines <= 0 else violations[:max_lines]
-    for v in shown:
-        print(v.line())
-    if len(shown) < len(violations):
-        print(f"… {len(violations) - len(shown)} more violation lines not shown")
     over = {v.pool_id for v in violations if v.rule == "budget"}
     n_pools = len(inst.pools)
     within = f"{n_pools} pools" if not over else f"{n_pools - len(over)} of {n_pools} pools"
@@ -107,13 +121,7 @@ def check_allocation_file(inst: Instance, raw: Any, path: Path, max_lines: int) 
         f"{len(alloc.assignments)} assignments, {len(alloc.unassigned)} unassigned, "
         f"{within} within budget"
     )
-    if not violations:
-        print(f"OK: {counts}, 0 violations")
-        return EXIT_OK
-    by_rule = Counter(v.rule for v in violations)
-    rules = ", ".join(f"{rule} {n}" for rule, n in sorted(by_rule.items()))
-    print(f"FAILED: {counts}, {len(violations)} violations ({rules})")
-    return EXIT_VIOLATIONS
+    return report(violations, counts, max_lines, counts_on_failure=True)
 
 
 def check_shortlists_file(inst: Instance, raw: Any, path: Path, max_lines: int) -> int:
@@ -126,23 +134,12 @@ def check_shortlists_file(inst: Instance, raw: Any, path: Path, max_lines: int) 
     except ShortlistsError as exc:
         raise InputError(f"{path}: {exc}") from exc
     violations = check_shortlists(inst, lists)
-    shown = violations if max_lines <= 0 else violations[:max_lines]
-    for v in shown:
-        print(v.line())
-    if len(shown) < len(violations):
-        print(f"… {len(violations) - len(shown)} more violation lines not shown")
     n_cand = sum(len(s.candidates) for s in lists.lists)
     counts = (
         f"{len(lists.lists)} lists, {n_cand} candidates, {len(lists.unlisted)} unlisted, "
         f"budgets and caps hold for every combination of picks"
     )
-    if not violations:
-        print(f"OK: {counts}, 0 violations")
-        return EXIT_OK
-    by_rule = Counter(v.rule for v in violations)
-    rules = ", ".join(f"{rule} {n}" for rule, n in sorted(by_rule.items()))
-    print(f"FAILED: {len(violations)} violations ({rules})")
-    return EXIT_VIOLATIONS
+    return report(violations, counts, max_lines, counts_on_failure=False)
 
 
 # One checker per artefact kind; a new kind (shortlists.json) adds a function and an entry here.

@@ -40,7 +40,7 @@ def make_clients(geo: Geo, n: int, rng: np.random.Generator, rules: Rules) -> Cl
     )
     max_months = np.asarray([rules.max_months[t] for t in d.TYPES])
     used = d.sample_months_used(rng, days, max_months)
-    weeks = d.sample_weeks_since_activation(rng, used.any(axis=1), months)
+    weeks = d.sample_weeks_since_activation(rng, np.asarray(used.any(axis=1)), months)
     has_profile, abilities = d.sample_abilities(rng, wa, age)
     return ClientArrays(
         muni=muni,
@@ -133,3 +133,23 @@ def link_clients(
             if count[r]:
                 wishes[i] = tuple(int(x) for x in ranked[r, : count[r]])
     C.wishes = wishes
+
+
+def organiser_history(
+    C: ClientArrays, P: PlacementArrays, tree: cKDTree, lat_ref: float, rng: np.random.Generator
+) -> None:
+    """Months per organiser: for ORGANISER_HISTORY_SHARE of the clients with work-trial months,
+    those months were at the provider of a work trial near home (so some are at the limit)."""
+    n = len(C.age)
+    history: list[dict[int, float]] = [{} for _ in range(n)]
+    used = C.used[:, d.WORK_TRIAL]
+    rows = np.flatnonzero((used > 0) & (rng.random(n) < d.ORGANISER_HISTORY_SHARE))
+    trials = P.ptype == d.WORK_TRIAL
+    if len(rows) and trials.any():
+        nb = neighbours(tree, C, rows, lat_ref, 20)
+        ok = trials[nb]
+        has = ok.any(axis=1)
+        pick = nb[has, np.argmax(ok[has], axis=1)]
+        for i, j in zip(rows[has].tolist(), pick.tolist(), strict=True):
+            history[i] = {int(P.provider[j]): float(used[i])}
+    C.by_provider = history

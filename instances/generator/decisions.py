@@ -43,6 +43,14 @@ def _feasible(
     ok &= ((C.consents[ci] >> t) & 1).astype(bool)
     max_months = np.asarray([rules.max_months[x] for x in d.TYPES])
     ok &= C.used[ci, t] < max_months[t]
+    organiser = np.asarray([rules.organiser_max_months.get(x, np.inf) for x in d.TYPES])
+    history = C.by_provider or [{}] * len(C.age)
+    at = np.fromiter(
+        (history[i].get(v, 0.0) for i, v in zip(ci.tolist(), P.provider[pj].tolist(), strict=True)),
+        dtype=np.float64,
+        count=len(ci),
+    )
+    ok &= at < organiser[t]
     young = C.age[ci] < rules.participation_youth_age
     ok &= (t != d.PARTICIPATION) | young | (C.days[ci] >= rules.participation_min_benefit_days)
     ok &= C.wa[ci] >= P.min_wa[pj]
@@ -96,6 +104,7 @@ def make_decisions(
 
     cand = rng.permutation(queue)[: n_lock * 10]
     if len(cand):
+        assert P.pools is not None  # the placements step fills the pool codes
         nb = neighbours(tree, C, cand, lat_ref, 30)
         ci, pj = np.repeat(cand, nb.shape[1]), nb.ravel()
         ok = _feasible(C, P, F, rules, ci, pj) & (P.muni[pj] == C.muni[ci]) & (P.seats[pj] >= 1)

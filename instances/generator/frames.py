@@ -61,6 +61,7 @@ def object_series(values: Any) -> pd.Series:
 def clients_frame(C: ClientArrays, P: PlacementArrays, geo: Geo) -> pd.DataFrame:
     n, m = len(C.age), len(P.ptype)
     pid = numbered_ids("p", m)
+    vid = numbered_ids("v", len(P.v_kind))
     wishes = C.wishes or [()] * n
     frame = pd.DataFrame(
         {
@@ -84,6 +85,9 @@ def clients_frame(C: ClientArrays, P: PlacementArrays, geo: Geo) -> pd.DataFrame
             "months_used": object_series(_kv_cells(C.used, d.TYPES)),
             "weeks_since_activation": C.weeks,
             "abilities": object_series(_kv_cells(C.abilities, d.ABILITY_KEYS, rows=C.has_profile)),
+            "months_by_provider": object_series(
+                [{vid[v]: m for v, m in h.items()} for h in (C.by_provider or [{}] * n)]
+            ),
         }
     )
     frame["current_placement"] = frame["current_placement"].astype(object)

@@ -11,6 +11,7 @@ import unicodedata
 import numpy as np
 
 from instances import distributions as d
+from instances import placement_distributions as pdist
 from instances.generator.state import ClientArrays, Geo, PlacementArrays, PoolArrays
 from models.formulas import LONG_TERM_MONTHS, pair_cost
 from models.instance import Instance
@@ -32,7 +33,7 @@ def _wage_rate_by_kind(C: ClientArrays, rules: Rules) -> np.ndarray:
     partial, long_term = C.partial[queue], C.months[queue] >= LONG_TERM_MONTHS
     return np.asarray(
         [
-            d.expected_wage_rate(
+            pdist.expected_wage_rate(
                 rules.wage_subsidy_rate, partial, long_term, k in THIRD_SECTOR_KINDS
             )
             for k in d.KINDS
@@ -65,7 +66,8 @@ def full_seat_costs(inst: Instance, default_rate: bool = False) -> np.ndarray:
     )
     rates = rules.wage_subsidy_rate
     mix = {
-        k: d.expected_wage_rate(rates, partial, long_term, k in THIRD_SECTOR_KINDS) for k in d.KINDS
+        k: pdist.expected_wage_rate(rates, partial, long_term, k in THIRD_SECTOR_KINDS)
+        for k in d.KINDS
     }
     ws = rates.get("default", 0.5) if default_rate else kind.map(mix).to_numpy(dtype=float)
     rate = np.where(
@@ -115,7 +117,7 @@ def make_pools(
         groups.append(grp)
         budget = rng.uniform(*share) * full[members].sum()
         budget = max(budget, one_seat[members].max()) if len(members) else budget
-        budgets.append(math.ceil(budget / d.BUDGET_ROUND) * d.BUDGET_ROUND)
+        budgets.append(math.ceil(budget / pdist.BUDGET_ROUND) * pdist.BUDGET_ROUND)
         for j in members:
             lists[j].append(f)
 
@@ -131,7 +133,7 @@ def make_pools(
                     geo.area == a,
                     (),
                     members,
-                    d.PRIMARY_BUDGET_SHARE,
+                    pdist.PRIMARY_BUDGET_SHARE,
                 )
     for p, (key, _gen) in enumerate(geo.parts):
         in_part = p_part == p
@@ -147,7 +149,7 @@ def make_pools(
                 scope,
                 ("youth",),
                 youth,
-                d.OVERLAY_BUDGET_SHARE,
+                pdist.OVERLAY_BUDGET_SHARE,
             )
         partial = np.flatnonzero(in_part & ((P.ptype == d.WAGE_SUBSIDY) | (P.ptype == d.COACHING)))
         if len(partial) and "partial_work_ability" in group_names:
@@ -158,7 +160,7 @@ def make_pools(
                 scope,
                 ("partial_work_ability",),
                 partial,
-                d.OVERLAY_BUDGET_SHARE,
+                pdist.OVERLAY_BUDGET_SHARE,
             )
         part_munis = np.flatnonzero(geo.part == p)
         city = part_munis[np.argmax(geo.pop[part_munis])]
@@ -172,7 +174,7 @@ def make_pools(
                 geo.names == geo.names[city],
                 ("long_term",),
                 top_up,
-                d.OVERLAY_BUDGET_SHARE,
+                pdist.OVERLAY_BUDGET_SHARE,
             )
 
     width = max(1, max(len(x) for x in lists))
@@ -184,7 +186,7 @@ def make_pools(
     # List only municipalities someone lives in (a small queue leaves some empty), unless that
     # leaves nothing; a region-wide pool of a single region lists none (= every municipality).
     homes = np.bincount(C.muni, minlength=len(geo.names)) > 0
-    listed = np.where((munis & homes).any(axis=1)[:, None], munis & homes, munis)
+    listed = np.where(np.asarray((munis & homes).any(axis=1))[:, None], munis & homes, munis)
     muni_lists = [
         () if m.all() and not national else tuple(geo.names[x])
         for m, x in zip(munis, listed, strict=True)

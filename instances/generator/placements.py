@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from instances import distributions as d
+from instances import placement_distributions as pdist
 from instances.generator.geography import offset, scatter
 from instances.generator.state import Geo, PlacementArrays
 
@@ -20,26 +21,26 @@ def _choice_by(
 
 
 def make_placements(geo: Geo, m: int, rng: np.random.Generator) -> PlacementArrays:
-    ptype = rng.choice(len(d.TYPES), size=m, p=d.TYPE_SHARES)
+    ptype = rng.choice(len(d.TYPES), size=m, p=pdist.TYPE_SHARES)
     if m >= len(d.TYPES):
         ptype[: len(d.TYPES)] = np.arange(len(d.TYPES))  # every type present
         ptype = rng.permutation(ptype)
     muni = np.empty(m, dtype=np.int64)
     for t in range(len(d.TYPES)):
         idx = np.flatnonzero(ptype == t)
-        w = geo.pop * np.asarray(d.TYPE_CLASS_WEIGHT[t])[geo.urban]
+        w = geo.pop * np.asarray(pdist.TYPE_CLASS_WEIGHT[t])[geo.urban]
         muni[idx] = rng.choice(len(w), size=len(idx), p=w / w.sum())
     urban = geo.urban[muni]
     kind = np.empty(m, dtype=np.int64)
     for t in range(len(d.TYPES)):
         for c in (d.CITY, d.TOWN, d.RURAL):
             idx = np.flatnonzero((ptype == t) & (urban == c))
-            kind[idx] = rng.choice(len(d.KINDS), size=len(idx), p=d.KIND_P[t][c])
+            kind[idx] = rng.choice(len(d.KINDS), size=len(idx), p=pdist.KIND_P[t][c])
 
     # Providers: the placements of one (municipality, kind) split among ~count/mean providers.
     group = muni * len(d.KINDS) + kind
     uniq, inv, counts = np.unique(group, return_inverse=True, return_counts=True)
-    per = np.asarray(d.PLACEMENTS_PER_PROVIDER)[uniq % len(d.KINDS)]
+    per = np.asarray(pdist.PLACEMENTS_PER_PROVIDER)[uniq % len(d.KINDS)]
     n_prov = np.ceil(counts / per).astype(np.int64)
     local = rng.integers(0, n_prov[inv])
     keys, provider = np.unique(group * (m + 1) + local, return_inverse=True)
@@ -55,19 +56,19 @@ def make_placements(geo: Geo, m: int, rng: np.random.Generator) -> PlacementArra
     v_lat[farm], v_lon[farm] = offset(
         geo.lat[v_muni[farm]], geo.lon[v_muni[farm]], r * np.cos(angle), r * np.sin(angle)
     )
-    v_sector = d.sample_sector(rng, v_kind)
+    v_sector = pdist.sample_sector(rng, v_kind)
 
     seats = np.empty(m, dtype=np.int64)
     min_wa = np.empty(m, dtype=np.int64)
     duration = np.empty(m, dtype=np.int64)
     for t in range(len(d.TYPES)):
         idx = np.flatnonzero(ptype == t)
-        seats[idx] = _choice_by(rng, *d.SEATS[t], len(idx))
-        min_wa[idx] = _choice_by(rng, (1, 2, 3, 4, 5), d.MIN_WORK_ABILITY_P[t], len(idx))
-        duration[idx] = _choice_by(rng, *d.DURATION[t], len(idx))
-    own_sector = d.sample_sector(rng, kind)
+        seats[idx] = _choice_by(rng, *pdist.SEATS[t], len(idx))
+        min_wa[idx] = _choice_by(rng, (1, 2, 3, 4, 5), pdist.MIN_WORK_ABILITY_P[t], len(idx))
+        duration[idx] = _choice_by(rng, *pdist.DURATION[t], len(idx))
+    own_sector = pdist.sample_sector(rng, kind)
     sector = np.where(rng.random(m) < 0.7, v_sector[provider], own_sector)
-    has_demand, demand_key, demand_level = d.sample_demands(rng, sector, min_wa)
+    has_demand, demand_key, demand_level = pdist.sample_demands(rng, sector, min_wa)
     demand = np.zeros((m, len(d.ABILITY_KEYS)), dtype=np.int64)
     demand[np.flatnonzero(has_demand), demand_key[has_demand]] = demand_level[has_demand]
     return PlacementArrays(
@@ -78,11 +79,11 @@ def make_placements(geo: Geo, m: int, rng: np.random.Generator) -> PlacementArra
         lon=v_lon[provider],
         seats=seats,
         min_wa=min_wa,
-        language=d.sample_language(rng, geo.sv[muni], urban),
-        features=d.sample_features(rng, ptype, kind),
+        language=pdist.sample_language(rng, geo.sv[muni], urban),
+        features=pdist.sample_features(rng, ptype, kind),
         sector=sector,
         duration=duration,
-        weekly_cost=d.sample_weekly_cost(rng, ptype, kind),
+        weekly_cost=pdist.sample_weekly_cost(rng, ptype, kind),
         demand=demand,
         v_muni=v_muni,
         v_kind=v_kind,
@@ -97,6 +98,6 @@ def make_caps(P: PlacementArrays, rng: np.random.Generator) -> None:
         P.provider, weights=P.seats * (P.ptype == d.WAGE_SUBSIDY), minlength=len(P.v_kind)
     )
     eligible = ws_seats >= 2
-    pick = eligible & (rng.random(len(ws_seats)) < d.CAP_SHARE)
-    cap = np.maximum(1, np.floor(ws_seats * rng.uniform(*d.CAP_FRACTION, len(ws_seats))))
+    pick = eligible & (rng.random(len(ws_seats)) < pdist.CAP_SHARE)
+    cap = np.maximum(1, np.floor(ws_seats * rng.uniform(*pdist.CAP_FRACTION, len(ws_seats))))
     P.v_cap = np.where(pick, cap, np.nan)

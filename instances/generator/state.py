@@ -82,6 +82,7 @@ class ClientArrays:
     current: np.ndarray  # placement code or -1
     wishes: list[tuple[int, ...]] | None = None
     groups: np.ndarray | None = None  # (n, G) bool
+    by_provider: list[dict[int, float]] | None = None  # months per organiser (provider code)
 
 
 @dataclass

@@ -44,7 +44,7 @@ def load_files(
         return {}
     if path.is_dir():
         names = {p.name: p for p in path.iterdir() if p.is_file()}
-        files = {}
+        files: dict[str, bytes] = {}
         for canon, found in match_names(names, log).items():
             try:
                 files[canon] = names[found].read_bytes()
@@ -71,16 +71,16 @@ def load_files(
             prefix = zip_prefix(list(members), where, log)
             if prefix is None:
                 return {}
-            names = {
+            inside = {
                 m[len(prefix) :]: m
                 for m in members
                 if m.startswith(prefix) and "/" not in m[len(prefix) :]
             }
             chosen = {
-                canon: members[names[found]] for canon, found in match_names(names, log).items()
+                canon: members[inside[found]] for canon, found in match_names(inside, log).items()
             }
             check_declared(chosen, limits)
-            files: dict[str, bytes] = {}
+            files = {}
             budget = limits.max_total_bytes
             for canon, info in chosen.items():
                 files[canon] = read_member(zf, info, limits, budget)
@@ -172,7 +172,7 @@ def zip_prefix(members: list[str], zip_name: str, log: ProblemLog) -> str | None
 
 def match_names(names: Mapping[str, Any], log: ProblemLog) -> dict[str, str]:
     """Canonical instance file name → the name found, exact first, else case-insensitive."""
-    lower = {}
+    lower: dict[str, str] = {}
     for name in names:
         lower.setdefault(name.lower(), name)
     out = {}

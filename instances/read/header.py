@@ -162,7 +162,8 @@ def json_kind(value: Any) -> str:
         return "true/false"
     if isinstance(value, (int, float)):
         return "a number"
-    return {list: "an array", str: "a text", dict: "an object"}.get(type(value), "null")
+    kinds: dict[type, str] = {list: "an array", str: "a text", dict: "an object"}
+    return kinds.get(type(value), "null")
 
 
 def log_key_problem(text: str, section: str, log: ProblemLog) -> None:

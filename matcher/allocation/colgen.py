@@ -217,6 +217,7 @@ def solve_lp_columns(
         if st != "OPTIMAL":
             status = st
             break
+        assert val_lp is not None  # an OPTIMAL solve has a value
         value, x_cols, y = val_lp, x_new, y_new
         bound, reduced, _ = dual_bound(net, score, y, lp.transposed)
         best_bound = min(best_bound, bound)
@@ -224,7 +225,7 @@ def solve_lp_columns(
         entry = {
             "round": float(rounds),
             "t": round(time.perf_counter() - t0, 3),
-            "lp": float(value),
+            "lp": float(val_lp),
             "bound": float(best_bound),
             "columns": float(len(lp.cols)),
             "entering": float(len(entering)),

@@ -59,6 +59,7 @@ def lp_matrices(
     a_ub, b_ub = widen(m[~eq]), rows.hi[~eq].astype(float)
     a_eq, b_eq = widen(m[eq]), rows.lo[eq].astype(float)
     if k:
+        assert units is not None  # k counts the fairness units
         share = units.coeff() / SCALE
         # −placed_u − short_u + share_u·T ≤ 0
         fair = sp.hstack(

@@ -27,9 +27,9 @@ def to_allocation(inst: Instance, result: SolveResult, *, explain: bool = True) 
     assignments = []
     for k, j in enumerate(idx.tolist()):
         c = int(pairs.client[j])
-        extra: dict[str, Any] = {}
+        more: dict[str, Any] = {}
         if c in alternatives:
-            extra["alternatives"] = alternatives[c]
+            more["alternatives"] = alternatives[c]
         pool = int(pairs.pool[j])
         assignments.append(
             Assignment(
@@ -39,7 +39,7 @@ def to_allocation(inst: Instance, result: SolveResult, *, explain: bool = True) 
                 cost=round(float(pairs.cost[j]), 2),
                 travel_min=round(float(pairs.travel_min[j]), 1),
                 score={name: int(v[k]) for name, v in comps.items()},
-                extra=extra,
+                extra=more,
             )
         )
     placed = np.zeros(cols.n_clients, dtype=bool)

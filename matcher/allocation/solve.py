@@ -388,7 +388,9 @@ def _solve_lexicographic(
     statuses = []
     stages = []
     for i, (name, comps) in enumerate(LEXICOGRAPHIC_STAGES):
-        objective = sum(pairs.components[c] for c in comps)
+        objective: np.ndarray = sum(
+            (pairs.components[c] for c in comps), np.zeros(len(pairs.client), dtype=np.int64)
+        )
         share = 1.0 / (len(LEXICOGRAPHIC_STAGES) - i)
         sub = SolveOptions(
             time_limit=max(0.5, _remaining(options, start) * share),

@@ -13,17 +13,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from matcher.check.allocation import (
-    COST_TOL,
-    OBJECTIVE_TOL,
-    WAGE_SUBSIDY,
-    Facts,
-    Violation,
-    check_pair,
-    check_pool_section,
-    pair_cost,
-    pool_problem,
-)
+from matcher.check.allocation import OBJECTIVE_TOL, check_pair, check_pool_section, pool_problem
+from matcher.check.facts import COST_TOL, WAGE_SUBSIDY, Facts, Violation, pair_cost
 from models.allocation import Assignment
 from models.instance import Instance
 from models.shortlists import Shortlist, Shortlists

@@ -353,9 +353,9 @@ def holder_why(o: Outcome, a: int, ja: int, jb: int) -> list[str]:
     own_score = int(pairs.score[own]) if own >= 0 else 0
     delta = sa - sb - own_score
     if own >= 0 and delta <= 0 and sa > sb:
-        q = placement_id_of(inst, int(pairs.placement[own]))
+        left_id = placement_id_of(inst, int(pairs.placement[own]))
         why.append(
-            f"but you would leave {q} (score {own_score}): the swap changes the total by "
+            f"but you would leave {left_id} (score {own_score}): the swap changes the total by "
             f"{signed(delta)}"
         )
     elif delta > 0:

@@ -206,7 +206,7 @@ def _blocked_text(
     prob = result.problem
     p = int(pairs.placement[triples[0]])
     pid = str(inst.columns.placement_id[p])
-    over = []
+    over: list[str] = []
     for t in triples:
         f, cost = int(pairs.pool[t]), int(prob.cents[t])
         if not (f >= 0 and cost > 0 and prob.binding_pools[f]):

@@ -169,7 +169,7 @@ def _no_pair_reasons(inst: Instance, clients: np.ndarray) -> dict[int, list[str]
     tt = _type_table(inst, rest)
     allowed = tt.allowed
     context: dict[int, list[str]] = {}
-    typed = allowed.any(axis=1)
+    typed = np.asarray(allowed.any(axis=1))
     for row, c in enumerate(rest.tolist()):
         lead, blocked = _type_reasons(inst, c, tt, row)
         if not typed[row]:
@@ -309,14 +309,12 @@ def _reach_reasons(
     for row in feasible_rows.tolist():
         feasible_of.setdefault(int(cl[row]), []).append(row)
     far = np.flatnonzero(n_reach == 0)
-    nearest_p, nearest_t = (
-        _nearest_open(inst, sel[far], allowed[far], tt) if len(far) else (None, None)
-    )
-    nearest = (
-        {int(i): (int(nearest_p[j]), float(nearest_t[j])) for j, i in enumerate(far.tolist())}
-        if len(far)
-        else {}
-    )
+    nearest: dict[int, tuple[int, float]] = {}
+    if len(far):
+        nearest_p, nearest_t = _nearest_open(inst, sel[far], allowed[far], tt)
+        nearest = {
+            int(i): (int(nearest_p[j]), float(nearest_t[j])) for j, i in enumerate(far.tolist())
+        }
 
     out: dict[int, list[str]] = {}
     for i, c in enumerate(sel.tolist()):

@@ -265,7 +265,7 @@ def explain_placement(inst: Instance, alloc: Allocation, placement_id: str) -> d
         "funding_pools": [str(cols.pool_id[f]) for f in pools[ptr[p] : ptr[p + 1]].tolist()],
         "demands": dict(row["demands"]) if "demands" in row and row["demands"] else {},
     }
-    proposed = []
+    proposed: list[dict[str, Any]] = []
     for h in o.holders_of(p).tolist():
         b = int(pairs.client[h])
         proposed.append(

@@ -224,7 +224,7 @@ def _run(
         use = np.sum(last_use, axis=0) if len(b) else np.zeros(0)
         if any(e.bound is None for e in evals):
             break
-        value = float(lam @ bf) + sum(float(e.bound) for e in evals)  # type: ignore[arg-type]
+        value = float(lam @ bf) + sum(float(e.bound) for e in evals if e.bound is not None)
         if value < best_bound - 1e-9:
             best_bound, best_use, since_best = value, last_use, 0
             best_terms = [float(e.bound) for e in evals]  # type: ignore[arg-type]

@@ -24,6 +24,8 @@ def _stats(weeks: np.ndarray) -> dict[str, float]:
 def waiting_weeks(year: Year, result: YearResult) -> np.ndarray:
     """Weeks each client waited: until placed, else until they left or the year ended."""
     s = result.state
+    if s is None:
+        raise ValueError("waiting weeks need the simulated state (YearResult.state)")
     end = np.minimum(year.leave, year.weeks)
     stop = np.where(s.placed_week >= 0, s.placed_week, end)
     return np.maximum(stop - year.arrival, 0).astype(np.float64)

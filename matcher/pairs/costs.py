@@ -202,7 +202,7 @@ def pool_triples(
     total = len(out_pair) + int(orphan.sum())
     res_pair = np.empty(total, dtype=np.int64)
     res_pool = np.empty(total, dtype=np.int64)
-    before = np.cumsum(orphan) - orphan  # orphan rows placed before each pair's rows
+    before: np.ndarray = np.cumsum(orphan) - orphan  # orphan rows placed before each pair's rows
     at = np.arange(len(out_pair)) + before[out_pair]
     res_pair[at], res_pool[at] = out_pair, out_pool
     lone = np.flatnonzero(orphan)

@@ -108,6 +108,56 @@ def months_ok(inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray)
     return known & (cols.c_months_used[ci, t] < limit[t])
 
 
+def organiser_ok(inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray) -> np.ndarray:
+    """The client's `months_by_provider` at the placement's provider is below
+    `organiser_max_months` of the placement's type (types without an entry have no such limit)."""
+    ci, pi = _ix(client_idx, placement_idx)
+    cols = inst.columns
+    limit = per_instance(
+        inst,
+        "organiser_max_months",
+        lambda: np.array(
+            [inst.rules.organiser_max_months.get(t, np.inf) for t in cols.types.tokens],
+            dtype=np.float64,
+        ),
+    )
+    keys, months = organiser_months(inst)
+    ok = np.ones(len(ci), dtype=bool)
+    t = cols.p_type[pi]
+    rows = np.flatnonzero(
+        (t >= 0) & np.isfinite(limit[np.maximum(t, 0)]) & (cols.p_provider[pi] >= 0)
+    )
+    if not len(rows) or not len(keys):
+        return ok
+    key = ci[rows] * max(len(cols.provider_id), 1) + cols.p_provider[pi[rows]]
+    pos = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+    used = np.where(keys[pos] == key, months[pos], 0.0)
+    ok[rows] = used < limit[t[rows]]
+    return ok
+
+
+def organiser_months(inst: Instance) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted (client × provider) keys and the months the client has used at that provider, from
+    the optional `months_by_provider` column (ids not in providers.csv are past organisers and do
+    not bind this week)."""
+
+    def compute() -> tuple[np.ndarray, np.ndarray]:
+        cells = inst.clients["months_by_provider"] if "months_by_provider" in inst.clients else ()
+        index = {str(v): i for i, v in enumerate(inst.columns.provider_id)}
+        width = max(len(inst.columns.provider_id), 1)
+        keys, months = [], []
+        for c, cell in enumerate(cells):
+            for vid, m in (cell or {}).items():
+                v = index.get(str(vid))
+                if v is not None and m > 0:
+                    keys.append(c * width + v)
+                    months.append(float(m))
+        order = np.argsort(np.array(keys, dtype=np.int64), kind="stable")
+        return np.array(keys, dtype=np.int64)[order], np.array(months, dtype=np.float64)[order]
+
+    return per_instance(inst, "organiser_months", compute)
+
+
 def participation_ok(
     inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray
 ) -> np.ndarray:

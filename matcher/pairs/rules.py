@@ -110,6 +110,28 @@ def months_reason(inst: Instance, c: int, t: int) -> str:
     )
 
 
+def organiser_used(inst: Instance, c: int, p: int) -> float:
+    """Months client row `c` has used at placement row `p`'s provider (`months_by_provider`)."""
+    keys, months = fz.organiser_months(inst)
+    v = int(inst.columns.p_provider[p])
+    key = c * max(len(inst.columns.provider_id), 1) + v
+    pos = int(np.searchsorted(keys, key))
+    return float(months[pos]) if v >= 0 and pos < len(keys) and keys[pos] == key else 0.0
+
+
+def organiser_reason(inst: Instance, c: int, p: int) -> str:
+    """'6 months of work trial already used at Puutyö Oy (limit 6 with one organiser)'."""
+    cols = inst.columns
+    v = int(cols.p_provider[p])
+    name = _text(inst.providers["name"].iat[v]) if "name" in inst.providers else ""
+    ptype = cols.types.tokens[int(cols.p_type[p])]
+    limit = num(inst.rules.organiser_max_months[ptype])
+    return (
+        f"{num(organiser_used(inst, c, p))} months of {type_words(ptype)} already used at "
+        f"{name or cols.provider_id[v]} (limit {limit} with one organiser)"
+    )
+
+
 def demand_gap(inst: Instance, c: int, p: int) -> str:
     """Each demand level above the client's: 'physical 4, you have 2'."""
     cols = inst.columns
@@ -209,6 +231,10 @@ def _months(inst: Instance, c: int, p: int, travel: float | None) -> str:
     return months_reason(inst, c, int(inst.columns.p_type[p]))
 
 
+def _organiser(inst: Instance, c: int, p: int, travel: float | None) -> str:
+    return organiser_reason(inst, c, p)
+
+
 def _participation(inst: Instance, c: int, p: int, travel: float | None) -> str:
     return participation_reason(inst, c)
 
@@ -282,6 +308,13 @@ def _needs_summary(inst: Instance, c: int, share: Share) -> list[str]:
     return [f"needs not met at {share.text} ({', '.join(needs)})"]
 
 
+def _organiser_summary(inst: Instance, c: int, share: Share) -> list[str]:
+    example = organiser_reason(inst, c, share.example)
+    if share.universal:
+        return [f"every reachable placement is with an organiser you have used up ({example})"]
+    return [f"{share.text} are with an organiser you have used up (e.g. {example})"]
+
+
 def _demands_summary(inst: Instance, c: int, share: Share) -> list[str]:
     pid = inst.columns.placement_id[share.example]
     return [
@@ -351,6 +384,15 @@ PAIR_RULES: tuple[PairRule, ...] = (
         "`months_used` of the type is below `max_months` of the type.",
         _months,
         type_level=True,
+    ),
+    PairRule(
+        "organiser",
+        fz.organiser_ok,
+        "the client has used the maximum months of this type with this organiser",
+        "`months_by_provider` at the placement's provider is below `organiser_max_months` of the "
+        "type (a type without an entry has no such limit).",
+        _organiser,
+        _organiser_summary,
     ),
     PairRule(
         "participation",

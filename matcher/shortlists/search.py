@@ -491,17 +491,18 @@ def lagrangian_phase(
 ) -> tuple[np.ndarray, float]:
     """The Lagrangian bound (matcher.shortlists.bound), turning its funding plans into lists on
     the way: flow within the plan, repair, refill, improve. Returns the best lists and the bound."""
-    best = [objective_value(prob, y), y]
+    best_value, best_lists = objective_value(prob, y), y
 
     def on_plan(group_of: np.ndarray, group_cap: np.ndarray, allowed: np.ndarray) -> float:
+        nonlocal best_value, best_lists
         planned = repair_lists(prob, flow_plan(prob, group_of, group_cap, allowed), z)
         filled = greedy_lists(prob, order, z, True, state=_ListState.of(prob, z, planned))
         lists = improve(prob, z, filled, order)
         value = objective_value(prob, lists)
-        if value > best[0]:
-            best[0], best[1] = value, lists
+        if value > best_value:
+            best_value, best_lists = value, lists
             report(Progress(time.perf_counter() - start, value, bound, "lagrange"))
-        return float(best[0])
+        return float(best_value)
 
-    lag = lagrangian_bound(prob, float(best[0]), seconds, on_plan=on_plan, z=z)
-    return best[1], lag
+    lag = lagrangian_bound(prob, float(best_value), seconds, on_plan=on_plan, z=z)
+    return best_lists, lag

@@ -491,3 +491,22 @@ def test_100k_clients_generate_and_write_in_under_30_seconds(tmp_path: Path) -> 
     inst = generate_instance("pohjois-savo", 100_000, seed=1)
     write_instance(inst, tmp_path / "ps100k")
     assert time.perf_counter() - start < 30
+
+
+def test_some_clients_carry_months_at_an_organiser(ps5000: Instance) -> None:
+    from matcher.pairs.rules import check_pairs
+
+    history = ps5000.clients["months_by_provider"]
+    with_history = history.map(bool)
+    assert 0.02 < with_history.mean() < 0.3
+    providers = set(ps5000.providers["id"])
+    used = ps5000.clients["months_used"]
+    for cell, months in zip(history[with_history], used[with_history], strict=True):
+        (vid, m), *_ = cell.items()
+        assert vid in providers and m == months["work_trial"]  # the work-trial months, at one
+    # the organiser limit binds somewhere, and never on a generated lock
+    cols = ps5000.columns
+    locks = np.flatnonzero(cols.d_lock)
+    assert check_pairs(ps5000, cols.d_client[locks], cols.d_placement[locks])["organiser"].all()
+    at_limit = [max(c.values()) >= 6 for c in history[with_history]]
+    assert any(at_limit)

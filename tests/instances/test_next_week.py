@@ -16,30 +16,11 @@ from instances.next_week import (
 )
 from instances.validate import validate_instance
 from models.allocation import Allocation, Assignment
-
-TYPES = ["work_trial", "wage_subsidy", "coaching", "participation"]
+from tests import factories
 
 
 def week():
-    base = dict(
-        municipality="Kuopio",
-        lat=62.89,
-        lon=27.68,
-        age=35,
-        benefit_days=400,
-        unemployed_months=14,
-        work_ability=4,
-        partial_work_ability=False,
-        languages=["fi"],
-        needs=[],
-        interests=[],
-        transport="car",
-        max_commute_min=60,
-        consents=TYPES,
-        current_placement="",
-        months_used={},
-        weeks_since_activation=3,
-    )
+    base = dict(age=35, benefit_days=400, unemployed_months=14, weeks_since_activation=3)
     clients = [
         {**base, "id": "a"},  # placed at p1 this week
         {**base, "id": "b", "months_used": {"coaching": 1}},  # placed at p2
@@ -60,17 +41,7 @@ def week():
         },  # continues
         {**base, "id": "f", "current_placement": "p1"},  # no start week: stays
     ]
-    seat = dict(
-        municipality="Kuopio",
-        lat=62.9,
-        lon=27.7,
-        min_work_ability=1,
-        language="fi",
-        features=[],
-        sector="",
-        weekly_cost=100.0,
-        funding_pools=["f1"],
-    )
+    seat = dict(lat=62.9, lon=27.7, funding_pools=["f1"])
     placements = [
         {
             **seat,
@@ -100,8 +71,8 @@ def week():
         {"client_id": "a", "placement_id": "p1", "decision": "lock", "reason": "yes"},
     ]
     inst = build_instance(
-        clients=clients,
-        placements=placements,
+        clients=[factories.client(**c) for c in clients],  # Kuopio, by car, every type
+        placements=[factories.placement(**p) for p in placements],
         providers=providers,
         pools=pools,
         decisions=decisions,
@@ -153,6 +124,10 @@ def test_next_week_carries_the_allocation_forward():
     assert c["b"]["months_used"] == {"coaching": 1.23}
     assert c["e"]["months_used"] == {"work_trial": 0.46}
     assert c["f"]["months_used"] == {"work_trial": 0.23}
+    # … and the same months at the placement's organiser (v1); the waiting client has none
+    assert c["a"]["months_by_provider"] == {"v1": 0.23}
+    assert c["b"]["months_by_provider"] == {"v1": 0.23}
+    assert c["c"]["months_by_provider"] == {}
     # d's 8 weeks of coaching since W41 are over: back in the queue, the seat free again
     assert c["d"]["current_placement"] == "" and c["d"]["placement_start_week"] == ""
     assert c["d"]["months_used"] == {"coaching": 1.85}

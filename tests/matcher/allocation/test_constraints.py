@@ -30,6 +30,7 @@ from tests import factories
 
 EXAMPLE = factories.ROOT / "instances" / "examples" / "small"
 
+
 client = partial(factories.client, unemployed_months=14)
 _placement = partial(factories.placement, lon=27.69, funding_pools=["f1"])
 

@@ -21,17 +21,19 @@ from hypothesis import strategies as st
 from cli.commands import check as check_cmd
 from instances.build import build_instance
 from matcher.check.allocation import (
-    Facts,
-    Violation,
     check_allocation,
     check_with_facts,
-    client_groups,
-    pair_cost,
     pair_problems,
-    pair_rate,
     pathway_term,
     pool_problem,
     score_components,
+)
+from matcher.check.facts import (
+    Facts,
+    Violation,
+    client_groups,
+    pair_cost,
+    pair_rate,
     travel_minutes,
 )
 from models.allocation import Allocation
@@ -967,3 +969,17 @@ def test_greedy_places_someone_in_the_hand_made_instance() -> None:
     assert [u.client_id for u in alloc.unassigned] == ["c4"]  # p4's provider cap is used by c1
     assert check_allocation(inst, alloc) == []
     assert check_with_facts(Facts.from_instance(inst), copy.deepcopy(alloc)) == []
+
+
+def test_organiser_limit_binds_at_the_used_organiser() -> None:
+    recs = records()
+    provider = next(p["provider_id"] for p in recs["placements"] if p["id"] == "p1")
+    recs = patched("clients", "c1", months_by_provider={provider: 12.0, "elsewhere": 30.0})
+    limits = {"organiser_max_months": {"wage_subsidy": 12}}
+    facts = Facts.from_instance(make_instance(recs, rules=limits))
+    problems = pair_problems(facts, facts.clients["c1"], facts.placements["p1"])
+    assert [r for r, _ in problems] == ["organiser_max_months"]
+    relaxed = Facts.from_instance(
+        make_instance(recs, rules={"organiser_max_months": {"wage_subsidy": 13}})
+    )
+    assert pair_problems(relaxed, relaxed.clients["c1"], relaxed.placements["p1"]) == []

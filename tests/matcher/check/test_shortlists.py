@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from cli.commands.check import artefact_kind
-from matcher.check.allocation import Facts, pair_cost, score_components, travel_minutes
+from matcher.check.allocation import score_components
+from matcher.check.facts import Facts, pair_cost, travel_minutes
 from matcher.check.shortlists import check_shortlists, top_s
 from matcher.shortlists.solve import ShortlistOptions, shortlist, to_shortlists
 from models.instance import Instance

@@ -595,3 +595,11 @@ def test_explanations_on_3000_clients_take_seconds() -> None:
     assert time.perf_counter() - start < 10
     assert set(got) == set(left.tolist()) and all(got.values())
     assert len(build_pairs(inst)) == len(result.pairs)
+
+
+def test_organiser_limit_is_named_with_the_months_and_the_organiser():
+    c1 = client("c1", consents=["work_trial"], months_by_provider={"v1": 6})
+    inst = make([c1], [placement("p1", type="work_trial")])
+    got = reasons(inst)
+    assert got[0].startswith("every reachable placement is with an organiser you have used up")
+    assert "6 months of work trial already used at Paja" in got[0]

@@ -255,3 +255,32 @@ def test_eligible_types_agree_with_the_type_rules():
         [False, False, False, False],  # consents to coaching only, and used its 12 months
         [True, True, True, True],
     ]
+
+
+def test_organiser_limit_binds_at_the_used_organiser_only():
+    # 6 months of work trial at v (the default limit); the same trial at w stays open
+    inst = build_instance(
+        clients=[client(months_by_provider={"v": 6.0})],
+        placements=[
+            placement(type="work_trial"),
+            placement(id="q", type="work_trial", provider_id="w"),
+        ],
+        providers=[dict(id="v", name="Puutyö Oy", kind="company"), dict(id="w", kind="company")],
+        pools=[dict(id="f", budget=1e4)],
+    )
+    masks = check_pairs(inst, np.array([0, 0]), np.array([0, 1]))
+    assert masks["organiser"].tolist() == [False, True]
+    assert build_pairs(inst).placement.tolist() == [1]
+    reason = next(r for r in PAIR_RULES if r.name == "organiser").reason(inst, 0, 0, None)
+    assert reason.startswith("6 months of work trial already used at Puutyö Oy")
+
+
+def test_organiser_limit_is_per_type_and_tolerates_no_history():
+    coaching = build_instance(
+        clients=[client(months_by_provider={"v": 9.0})],
+        placements=[placement(type="coaching")],
+        providers=[dict(id="v", kind="company")],
+        pools=[dict(id="f", budget=1e4)],
+    )
+    assert failing(coaching) == []  # coaching has no organiser limit by default
+    assert failing(make()) == []  # no months_by_provider column at all

@@ -19,11 +19,11 @@ from cli.commands import check as check_cmd
 from cli.commands import shortlist as shortlist_cmd
 from instances.write import write_instance
 from matcher.check.shortlists import check_shortlists
+from matcher.shortlists.picks import check_pick
 from matcher.shortlists.solve import (
     GUARANTEE,
     ShortlistError,
     ShortlistOptions,
-    check_pick,
     shortlist,
     to_shortlists,
 )

@@ -1,0 +1,272 @@
+"""Load benchmark of the API service: p50/p95/p99 per route at N users with a solve running.
+
+`polku serve` on loopback over a fresh database with a generated week, one solve running, and N
+concurrent users (coordinators and liaisons
+reading runs, proposals, summaries and explanations, posting decisions) for a bounded time and
+request count; prints p50/p95/p99 per route, then the server's peak memory for a zip bomb.
+
+    python -m benchmarks.load [--users 50] [--seconds 30] [--max-requests 20000] [--clients 3000]
+
+Loopback only; the server and its solver are stopped at the end whatever happens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+
+from api.auth import create_token
+from instances.generate import generate_instance
+from instances.write import write_instance
+
+ROOT = Path(__file__).resolve().parents[1]
+REGION = "pohjois-savo"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def peak_rss_mb(pid: int) -> tuple[float, float]:
+    """(current, peak) resident memory of process `pid` in MiB, from /proc."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        fields[key] = value.strip()
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def start_server(db: Path, log: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "POLKU_DB": str(db), "POLKU_SOLVER_THREADS": "1"}
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("server exited:\n" + log.read_text()[-2000:])
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+def prepare(url: str, db: Path, tmp: Path, clients: int) -> dict:
+    """Upload a generated week, solve it once (the run the users read), start a long solve."""
+    inst = generate_instance(REGION, clients, seed=14, name=f"{REGION}-2026-W48")
+    path = write_instance(inst, tmp / "week.zip")
+    coord = create_token(str(db), "coordinator", region=REGION, name="Load coordinator")
+    head = {"Authorization": f"Bearer {coord}"}
+    with httpx.Client(base_url=url, headers=head, timeout=120) as c:
+        r = c.post("/instances", files={"file": ("week.zip", path.read_bytes())})
+        r.raise_for_status()
+        iid = r.json()["id"]
+        run = c.post(f"/instances/{iid}/runs", json={"time_limit": 10}).json()["id"]
+        while c.get(f"/runs/{run}").json()["status"] not in ("done", "failed"):
+            time.sleep(0.5)
+        alloc = c.get(f"/runs/{run}/allocation").json()
+        solving = c.post(f"/instances/{iid}/runs", json={"time_limit": 120}).json()["id"]
+    by_provider: dict[str, list[dict]] = defaultdict(list)
+    placements = {
+        str(p): str(v)
+        for p, v in zip(inst.placements["id"], inst.placements["provider_id"], strict=True)
+    }
+    for a in alloc["assignments"]:
+        by_provider[placements[a["placement_id"]]].append(a)
+    providers = sorted(by_provider, key=lambda v: -len(by_provider[v]))[:10]
+    liaisons = [
+        create_token(str(db), "liaison", region=REGION, providers=[v], name=f"Liaison {v}")
+        for v in providers
+    ]
+    return {
+        "coord": coord,
+        "liaisons": liaisons,
+        "providers": providers,
+        "instance": iid,
+        "run": run,
+        "solving": solving,
+        "clients": [a["client_id"] for a in alloc["assignments"]]
+        + [u["client_id"] for u in alloc["unassigned"]],
+        "by_provider": by_provider,
+    }
+
+
+async def user(
+    k: int, url: str, ctx: dict, stop_at: float, budget: list[int], times: dict, errors: dict
+) -> None:
+    """One simulated user: coordinators (every 3rd) read runs, summaries and explanations;
+    liaisons read their proposals and decisions and now and then reject one."""
+    rng = random.Random(k)
+    coordinator = k % 3 == 0
+    token = ctx["coord"] if coordinator else ctx["liaisons"][k % len(ctx["liaisons"])]
+    provider = None if coordinator else ctx["providers"][k % len(ctx["providers"])]
+    run, iid = ctx["run"], ctx["instance"]
+    async with httpx.AsyncClient(
+        base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+    ) as c:
+        while time.monotonic() < stop_at and budget[0] > 0:
+            budget[0] -= 1
+            if coordinator:
+                route, path = rng.choice(
+                    [
+                        ("GET /health", "/health"),
+                        ("GET /runs/{id}", f"/runs/{ctx['solving']}"),
+                        ("GET /runs", "/runs"),
+                        ("GET /runs/{id}/summary", f"/runs/{run}/summary"),
+                        ("GET /instances/{id}", f"/instances/{iid}"),
+                        (
+                            "GET /runs/{id}/clients/{cid}",
+                            f"/runs/{run}/clients/{rng.choice(ctx['clients'])}",
+                        ),
+                    ]
+                )
+                method, body = "GET", None
+            elif rng.random() < 0.05 and ctx["by_provider"][provider]:
+                a = rng.choice(ctx["by_provider"][provider])
+                route, path, method = "POST /runs/{id}/decisions", f"/runs/{run}/decisions", "POST"
+                body = {
+                    "client_id": a["client_id"],
+                    "placement_id": a["placement_id"],
+                    "decision": "reject",
+                    "reason": "load test",
+                }
+            else:
+                route, path = rng.choice(
+                    [
+                        ("GET /health", "/health"),
+                        ("GET /runs/{id}/proposals", f"/runs/{run}/proposals"),
+                        ("GET /runs/{id}/decisions", f"/runs/{run}/decisions"),
+                        ("GET /runs/{id}", f"/runs/{run}"),
+                    ]
+                )
+                method, body = "GET", None
+            started = time.perf_counter()
+            try:
+                r = await c.request(method, path, json=body)
+                ok = r.status_code < 500 and r.status_code not in (401, 403)
+            except httpx.HTTPError:
+                ok = False
+            times[route].append((time.perf_counter() - started) * 1000)
+            if not ok:
+                errors[route] += 1
+
+
+async def load(
+    url: str, ctx: dict, users: int, seconds: float, max_requests: int
+) -> tuple[dict, dict]:
+    times: dict[str, list[float]] = defaultdict(list)
+    errors: dict[str, int] = defaultdict(int)
+    stop_at = time.monotonic() + seconds
+    budget = [max_requests]
+    await asyncio.gather(*(user(k, url, ctx, stop_at, budget, times, errors) for k in range(users)))
+    return times, errors
+
+
+def bomb_zip() -> bytes:
+    """1.5 GB of zeros as clients.csv packed into ~1.5 MB (the issue's bomb)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("instance.json", b"{}")
+        with zf.open("clients.csv", "w", force_zip64=True) as member:
+            block = b"0" * (16 * 2**20)
+            for _ in range(96):
+                member.write(block)
+    return buf.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--users", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--max-requests", type=int, default=20_000)
+    ap.add_argument("--clients", type=int, default=3000)
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="polku-load-") as tmp_name:
+        tmp = Path(tmp_name)
+        db, port = tmp / "polku.sqlite", free_port()
+        url = f"http://127.0.0.1:{port}"
+        proc = start_server(db, tmp / "server.log", port)
+        try:
+            ctx = prepare(url, db, tmp, args.clients)
+            t0 = time.monotonic()
+            times, errors = asyncio.run(load(url, ctx, args.users, args.seconds, args.max_requests))
+            wall = time.monotonic() - t0
+            total = sum(len(v) for v in times.values())
+            print(f"{args.users} users, {total} requests in {wall:.1f} s, a solve running")
+            print(f"{'route':34} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}")
+            for route in sorted(times):
+                v = times[route]
+                print(
+                    f"{route:34} {len(v):6d} {statistics.median(v):8.1f} "
+                    f"{percentile(v, 95):8.1f} {percentile(v, 99):8.1f} {errors[route]:6d}"
+                )
+            with httpx.Client(base_url=url, timeout=120) as c:
+                c.post(
+                    f"/runs/{ctx['solving']}/cancel",
+                    headers={"Authorization": f"Bearer {ctx['coord']}"},
+                )
+                idle, _ = peak_rss_mb(proc.pid)
+                bomb = bomb_zip()
+                before_peak = peak_rss_mb(proc.pid)[1]
+                started = time.perf_counter()
+                r = c.post(
+                    "/instances",
+                    files={"file": ("bomb.zip", bomb)},
+                    headers={"Authorization": f"Bearer {ctx['coord']}"},
+                )
+                took = time.perf_counter() - started
+                health = c.get("/health").elapsed.total_seconds() * 1000
+                now, peak = peak_rss_mb(proc.pid)
+            print(
+                f"zip bomb ({len(bomb) / 2**20:.1f} MB → 1.5 GB): HTTP {r.status_code} in "
+                f"{took * 1000:.0f} ms; server RSS idle {idle:.0f} MiB, peak before "
+                f"{before_peak:.0f} MiB, peak after {peak:.0f} MiB (+{peak - idle:.0f} MiB); "
+                f"/health then {health:.0f} ms"
+            )
+        finally:
+            stop_server(proc)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
