@@ -64,6 +64,12 @@ class SqliteStore:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
 
     # ------------------------------------------------------------------ plumbing
+    _insert = staticmethod(_insert)
+    # SQL suffixes for databases with row locks (PostgreSQL); SQLite's IMMEDIATE transactions
+    # already give one writer at a time
+    _LOCK_ROW = ""
+    _SKIP_LOCKED = ""
+
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         conn.row_factory = sqlite3.Row
@@ -93,6 +99,10 @@ class SqliteStore:
             conn.execute("COMMIT")
         finally:
             conn.close()
+
+    def _claim_tx(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """The transaction a worker claims a run in (the same as any write here)."""
+        return self._tx()
 
     def migrate(self) -> int:
         """Create or upgrade the schema; returns the version now in force."""
@@ -144,7 +154,7 @@ class SqliteStore:
         expires_at: str | None = None,
     ) -> TokenRow:
         with self._tx() as conn:
-            new = _insert(
+            new = self._insert(
                 conn,
                 "tokens",
                 name=name,
@@ -183,7 +193,7 @@ class SqliteStore:
 
     # ------------------------------------------------------------------ instances
     def _insert_instance(self, conn: sqlite3.Connection, new: NewInstance) -> InstanceRow:
-        instance_id = _insert(
+        instance_id = self._insert(
             conn,
             "instances",
             name=new.name,
@@ -199,7 +209,7 @@ class SqliteStore:
             providers=json.dumps(list(new.providers)),
             counts=json.dumps(new.counts),
         )
-        _insert(conn, "instance_files", instance_id=instance_id, data=new.data)
+        self._insert(conn, "instance_files", instance_id=instance_id, data=new.data)
         return self._get_instance(conn, instance_id)
 
     @staticmethod
@@ -314,7 +324,7 @@ class SqliteStore:
         with self._tx() as conn:
             self._check_not_published(conn, instance_id)
             self._check_active(conn, created_by, max_active)
-            new = _insert(
+            new = self._insert(
                 conn,
                 "runs",
                 instance_id=instance_id,
@@ -341,9 +351,13 @@ class SqliteStore:
                 "for one to finish or cancel one"
             )
 
-    @staticmethod
-    def _get_run(conn: sqlite3.Connection, run_id: int | None) -> RunRow:
-        row = conn.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
+    @classmethod
+    def _get_run(cls, conn: sqlite3.Connection, run_id: int | None) -> RunRow:
+        """A run read inside a write transaction (locked for it where the database has row
+        locks: `_LOCK_ROW`)."""
+        row = conn.execute(
+            f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?{cls._LOCK_ROW}", (run_id,)
+        ).fetchone()
         if row is None:
             raise NotFound(f"run {run_id} not found")
         return run_row(row)
@@ -378,9 +392,10 @@ class SqliteStore:
     def claim_next_run(self, claim: str, pid: int) -> RunRow | None:
         """Take the oldest queued run for a worker: status → running, the decisions recorded so
         far fixed (decisions_upto), the claim token set so only this worker can finish it."""
-        with self._tx() as conn:
+        with self._claim_tx() as conn:
             row = conn.execute(
                 "SELECT id, instance_id FROM runs WHERE status = 'queued' ORDER BY id LIMIT 1"
+                + self._SKIP_LOCKED
             ).fetchone()
             if row is None:
                 return None
@@ -599,7 +614,7 @@ class SqliteStore:
             self._check_not_published(conn, run.instance_id)
             if run.status != "done":
                 raise Conflict(f"run {run_id} is {run.status}; decisions are taken on a done run")
-            new = _insert(
+            new = self._insert(
                 conn,
                 "decisions",
                 instance_id=run.instance_id,

@@ -34,8 +34,8 @@ def test_migrations_are_versioned_and_idempotent(tmp_path):
     rows = sqlite3.connect(tmp_path / "a.sqlite").execute("SELECT version FROM schema_version")
     assert [r[0] for r in rows] == [1, 2, 3]
     assert open_store(f"sqlite:///{tmp_path / 'b.sqlite'}").migrate() == 3
-    with pytest.raises(StoreError, match="postgresql"):
-        open_store("postgresql://db/polku")
+    with pytest.raises(StoreError, match="'mysql' is not supported"):
+        open_store("mysql://db/polku")
 
 
 def test_claims_are_exclusive_and_stale_workers_cannot_finish(tmp_path):
