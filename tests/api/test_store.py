@@ -13,6 +13,8 @@ from api.settings import Settings, SettingsError
 from api.store import Conflict, NewInstance, StoreError, open_store
 from cli.main import main as polku
 
+BOTH_BACKENDS = True  # the tests taking db_url run on SQLite and PostgreSQL (conftest.py)
+
 
 def new_instance(name: str = "savo-2026-W48") -> NewInstance:
     return NewInstance(
@@ -38,8 +40,16 @@ def test_migrations_are_versioned_and_idempotent(tmp_path):
         open_store("mysql://db/polku")
 
 
-def test_claims_are_exclusive_and_stale_workers_cannot_finish(tmp_path):
-    store = open_store(str(tmp_path / "a.sqlite"))
+def test_migrations_on_either_backend_are_versioned_and_idempotent(db_url):
+    store = open_store(db_url)
+    assert store.migrate() == 3 and store.migrate() == 3
+    store.ping_write()
+    inst = store.add_instance(new_instance())
+    assert store.instance_data(inst.id) == b"zip" and store.list_instances()[0].id == inst.id
+
+
+def test_claims_are_exclusive_and_stale_workers_cannot_finish(db_url):
+    store = open_store(db_url)
     store.migrate()
     inst = store.add_instance(new_instance())
     r1 = store.add_run(inst.id, {"time_limit": 1, "weights": {}}, "t")
@@ -126,8 +136,8 @@ def test_create_token_checks_roles(tmp_path):
         create_token(str(tmp_path / "x.sqlite"), "admin", region="savo")
 
 
-def test_tokens_expire(tmp_path):
-    store = open_store(str(tmp_path / "e.sqlite"))
+def test_tokens_expire(db_url):
+    store = open_store(db_url)
     store.migrate()
     store.add_token("old", "admin", None, (), "h-old", "2020-01-01T00:00:00.000Z")
     store.add_token("new", "admin", None, (), "h-new", "2999-01-01T00:00:00.000Z")
