@@ -16,17 +16,21 @@ BLOB becomes BYTEA.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from api.store.migrations import MIGRATIONS
 from api.store.protocol import StoreError
-from api.store.sqlite import SqliteStore
+from api.store.publish import STOPPED
+from api.store.rows import now
+from api.store.sqlite import _INTERRUPTED, SqliteStore
 
 # one advisory-lock key for "a write transaction of the Polku store"; an arbitrary constant
 _WRITE_LOCK = 0x504F4C4B55  # "POLKU"
 _MIGRATE_LOCK = _WRITE_LOCK + 1
+_RUN_LOCKS = 0x504F  # advisory-lock class of "run N is being solved by a live worker"
 
 
 def postgres_ddl(script: str) -> str:
@@ -105,6 +109,62 @@ class PostgresStore(SqliteStore):
         self.path = re.sub(r"//[^/@]*@", "//…@", url)  # for messages: no password
         driver_url = re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+psycopg://", url)
         self.engine = sqlalchemy.create_engine(driver_url, pool_pre_ping=True, pool_size=4)
+        self._holder: tuple[int, Any] | None = None  # (pid, connection) holding run locks
+
+    def _holder_conn(self) -> Any:
+        """This process's own connection, holding a session lock per run it solves: the lock
+        goes when the process or its connection dies, which is how another service process
+        tells a live worker's run from one left by a crash (`interrupt_running`)."""
+        if self._holder is None or self._holder[0] != os.getpid():
+            conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            self._holder = (os.getpid(), conn)
+        return self._holder[1]
+
+    def close(self) -> None:
+        """Close this process's connections (its run locks go with them), as its end would."""
+        if self._holder is not None and self._holder[0] == os.getpid():
+            self._holder[1].close()
+        self._holder = None
+        self.engine.dispose()
+
+    def _claimed(self, run_id: int) -> None:
+        """Inside the claim transaction: this process's session lock on the run, taken before
+        the claim commits (no moment when the run is 'running' and unlocked)."""
+        self._holder_conn().exec_driver_sql(
+            "SELECT pg_advisory_lock(CAST(%s AS INTEGER), CAST(%s AS INTEGER))",
+            (_RUN_LOCKS, run_id),
+        )
+
+    def _release(self, run_id: int) -> None:
+        if self._holder is not None and self._holder[0] == os.getpid():
+            self._holder[1].exec_driver_sql(
+                "SELECT pg_advisory_unlock(CAST(%s AS INTEGER), CAST(%s AS INTEGER))",
+                (_RUN_LOCKS, run_id),
+            )
+
+    def finish_run(self, run_id: int, claim: str, *args: Any, **kwargs: Any) -> bool:
+        """Record the end of a run (as on SQLite), then drop this worker's lock on it."""
+        try:
+            return super().finish_run(run_id, claim, *args, **kwargs)
+        finally:
+            self._release(run_id)
+
+    def cancel_running(self, run_id: int, claim: str) -> bool:
+        try:
+            return super().cancel_running(run_id, claim)
+        finally:
+            self._release(run_id)
+
+    def interrupt_running(self) -> int:
+        """At a service process's start-up: only runs whose worker is gone (no session holds
+        the run's lock) become 'interrupted'; other service processes' workers keep theirs."""
+        with self._tx() as conn:
+            cur = conn.execute(
+                f"UPDATE runs SET {_INTERRUPTED} WHERE status = 'running' "
+                "AND pg_try_advisory_xact_lock(CAST(? AS INTEGER), CAST(id AS INTEGER))",
+                (now(), STOPPED, _RUN_LOCKS),
+            )
+            return cur.rowcount
 
     @staticmethod
     def _insert(conn: Any, table: str, **values: Any) -> int:

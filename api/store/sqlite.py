@@ -104,6 +104,12 @@ class SqliteStore:
         """The transaction a worker claims a run in (the same as any write here)."""
         return self._tx()
 
+    def close(self) -> None:
+        """Let go of what this process holds (nothing here: a connection per operation)."""
+
+    def _claimed(self, run_id: int) -> None:
+        """Called inside the claim transaction: nothing here (a worker's liveness is its pid)."""
+
     def migrate(self) -> int:
         """Create or upgrade the schema; returns the version now in force."""
         conn = self._connect()
@@ -415,6 +421,7 @@ class SqliteStore:
                     row["id"],
                 ),
             )
+            self._claimed(row["id"])
             return self._get_run(conn, row["id"])
 
     def set_progress(self, run_id: int, claim: str, progress: dict[str, Any]) -> bool:

@@ -56,6 +56,23 @@ def test_two_processes_claiming_at_once_never_take_the_same_run(db_url):
 
 
 @ON_POSTGRES
+def test_a_starting_service_interrupts_only_runs_whose_worker_is_gone(db_url):
+    worker, starting = open_store(db_url), open_store(db_url)  # two processes' stores
+    worker.migrate()
+    inst = worker.add_instance(
+        NewInstance("w", "2026-W48", "savo", "upload", "t", b"zip", "x", ("v1",))
+    )
+    live, dead = (worker.add_run(inst.id, {}, "t").id for _ in range(2))
+    assert worker.claim_next_run("live", 1).id == live
+    assert starting.claim_next_run("dead", 2).id == dead
+    starting.close()  # that worker's process dies: its connections close, its lock goes
+    assert open_store(db_url).interrupt_running() == 1
+    assert (worker.get_run(live).status, worker.get_run(dead).status) == ("running", "interrupted")
+    assert worker.finish_run(live, "live", "done", "{}", None)  # the live one ends normally
+    assert open_store(db_url).interrupt_running() == 0
+
+
+@ON_POSTGRES
 def test_two_servers_with_a_worker_each_solve_every_run_exactly_once(db_url, tmp_path: Path):
     open_store(db_url).migrate()
     region = "pohjois-savo"
@@ -64,7 +81,7 @@ def test_two_servers_with_a_worker_each_solve_every_run_exactly_once(db_url, tmp
     week = write_instance(generate_instance(region, 3000, seed=5), tmp_path / "week.zip")
     servers = [Server(db_url, tmp_path / f"server{i}.log") for i in range(2)]  # type: ignore[arg-type]
     for s in servers:
-        s.start()  # both up before any run is queued (a starting server interrupts 'running')
+        s.start()
     deadline = time.monotonic() + 60  # and both solver processes forked (engine preloaded)
     while not all("started worker process" in s.log.read_text() for s in servers):
         assert time.monotonic() < deadline, "a worker process did not start"
