@@ -1,6 +1,6 @@
 """Settings of the API service, read from the environment in one place (POLKU_* variables).
 
-`POLKU_DB` names the database (a SQLite file path, or a `sqlite:///path` URL); the other
+`POLKU_DB` names the database (a SQLite file path, a `sqlite:///path` or a `postgresql://…` URL); the other
 variables tune limits and the solver worker. Everything has a default, so `polku serve` works
 with no environment at all.
 """

@@ -44,7 +44,7 @@ def postgres_ddl(script: str) -> str:
     return re.sub(r"\bBLOB\b", "BYTEA", script)
 
 
-class _Row(tuple):  # type: ignore[type-arg]
+class _Row(tuple):
     """A result row readable by position and by column name, like sqlite3.Row."""
 
     _names: dict[str, int]
@@ -180,7 +180,7 @@ class PostgresStore(SqliteStore):
         return int(row[0]) if row else 0
 
     @contextlib.contextmanager
-    def _read(self) -> Iterator[Any]:  # type: ignore[override]
+    def _read(self) -> Iterator[Any]:
         with self.engine.connect() as conn:
             yield _Conn(conn)
             conn.rollback()
@@ -197,7 +197,7 @@ class PostgresStore(SqliteStore):
     def _tx(self) -> contextlib.AbstractContextManager[Any]:  # type: ignore[override]
         return self._begin(_WRITE_LOCK)
 
-    def _claim_tx(self) -> contextlib.AbstractContextManager[Any]:  # type: ignore[override]
+    def _claim_tx(self) -> contextlib.AbstractContextManager[Any]:
         return self._begin(None)
 
     def migrate(self) -> int:

@@ -38,7 +38,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     revoke.add_argument("id", type=int)
     for p in (create, listing, revoke):
         p.add_argument(
-            "--db", default=None, help=f"SQLite database file (default $POLKU_DB or {DEFAULT_DB})"
+            "--db",
+            default=None,
+            help=f"SQLite file or postgresql://… URL (default $POLKU_DB or {DEFAULT_DB})",
         )
 
 
