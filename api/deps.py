@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 
 from api.auth import Principal, current_user, get_store, require_role
 from api.settings import Settings
@@ -27,3 +27,19 @@ MAX_ID = 2**53 - 1
 RunId = Annotated[int, Path(ge=1, le=MAX_ID, description="a run id")]
 InstanceId = Annotated[int, Path(ge=1, le=MAX_ID, description="an instance id")]
 ClientId = Annotated[str, Path(min_length=1, max_length=200, description="a client id")]
+
+
+def request_lang(
+    request: Request,
+    lang: Annotated[
+        Literal["en", "fi"] | None,
+        Query(description="language of reason and explanation texts (else Accept-Language, en)"),
+    ] = None,
+) -> str:
+    """The language for reason texts: `?lang=`, else the first of Accept-Language we have, else en."""
+    from matcher.messages import DEFAULT_LANG, from_accept_language
+
+    return lang or from_accept_language(request.headers.get("accept-language")) or DEFAULT_LANG
+
+
+Lang = Annotated[str, Depends(request_lang)]

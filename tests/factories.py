@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import itertools
+import re
+import string
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -194,3 +196,26 @@ def brute_force(rows: Rows, score: np.ndarray) -> tuple[float, np.ndarray]:
             if value > best:
                 best, best_x = value, x
     return best, best_x
+
+
+def english_fragments() -> set[str]:
+    """The literal parts of every English message with two words or more, that are not also part
+    of the Finnish message (a place name or unit the languages share)."""
+    from matcher.messages import CATALOGUE
+
+    found = set()
+    for entry in CATALOGUE.values():
+        fi = entry["fi"]
+        for literal, *_ in string.Formatter().parse(entry["en"]):
+            for part in re.split(r"[():;,—]", literal):
+                part = part.strip()
+                if len(re.findall(r"[A-Za-z]+", part)) >= 2 and part not in fi:
+                    found.add(part)
+    return found
+
+
+def english_in(texts: list[str]) -> list[str]:
+    """The English catalogue fragments found in `texts` (a Finnish output should hold none)."""
+    fragments = english_fragments()
+    joined = "\n".join(texts)
+    return sorted(f for f in fragments if f in joined)

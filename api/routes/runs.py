@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.decisions import decisions_frame, effective_records
-from api.deps import AnyUser, ClientId, Coordinator, RunId, SettingsDep, StoreDep
+from api.deps import AnyUser, ClientId, Coordinator, Lang, RunId, SettingsDep, StoreDep
 from api.lookups import allocation_dict, allocation_text, load_instance, visible_run
 from api.outputs import decision_out, run_out
 from api.schemas import ERRORS, ClientOut, ClientState, NextWeekOut, NextWeekRequest, RunOut
@@ -171,17 +171,31 @@ def _period_view(inst: Any, alloc: dict[str, Any]) -> dict[str, Any] | None:
 
 @router.get("/runs/{run_id}/unassigned", responses=ERRORS)
 def get_unassigned(
-    run_id: RunId, request: Request, user: Coordinator, store: StoreDep
+    run_id: RunId, request: Request, user: Coordinator, store: StoreDep, lang: Lang
 ) -> JSONResponse:
-    """The queue clients left out, each with the reasons, most specific first."""
-    run, _ = visible_run(store, user, run_id)
+    """The queue clients left out, each with the reasons, most specific first (as stored at solve
+    time in English; recomputed from the data in another `lang`)."""
+    run, row = visible_run(store, user, run_id)
     alloc = allocation_dict(request, store, run)
-    return JSONResponse({"run_id": run.id, "unassigned": alloc.get("unassigned", [])})
+    left = alloc.get("unassigned", [])
+    if lang != "en" and left:
+        from matcher.explain.views import unassigned_reasons
+
+        inst = request.app.state.run_instances.get(request, store, run, row)
+        ids = [str(u["client_id"]) for u in left]
+        texts = unassigned_reasons(inst, Allocation.from_dict(alloc), ids, lang)
+        left = [{**u, "reasons": texts[i]} for i, u in zip(ids, left, strict=True)]
+    return JSONResponse({"run_id": run.id, "unassigned": left})
 
 
 @router.get("/runs/{run_id}/clients/{client_id}", response_model=ClientOut, responses=ERRORS)
 def get_client(
-    run_id: RunId, client_id: ClientId, request: Request, user: Coordinator, store: StoreDep
+    run_id: RunId,
+    client_id: ClientId,
+    request: Request,
+    user: Coordinator,
+    store: StoreDep,
+    lang: Lang,
 ) -> ClientOut:
     """One client in this run: the assignment (with score and alternatives) or the reasons left
     out, the decisions on their pairs, and the explanation computed from the data."""
@@ -195,7 +209,7 @@ def get_client(
         raise HTTPException(404, f"client {client_id!r} is not in this run's instance")
     inst = request.app.state.run_instances.get(request, store, run, row)
     alloc = Allocation.from_dict(alloc_raw)
-    explanation = explain_client(inst, alloc, client_id)
+    explanation = explain_client(inst, alloc, client_id, lang=lang)
     assignment = next((a for a in alloc_raw["assignments"] if a["client_id"] == client_id), None)
     left = next((u for u in alloc_raw["unassigned"] if u["client_id"] == client_id), None)
     current = str(base.clients.loc[ids == client_id, "current_placement"].iloc[0] or "")
@@ -208,7 +222,9 @@ def get_client(
         client_id=client_id,
         state=state,
         assignment=assignment,
-        reasons=list(left["reasons"]) if left else [],
+        reasons=(list(explanation.get("reasons", [])) if lang != "en" else list(left["reasons"]))
+        if left
+        else [],
         decisions=decided,
         explanation=explanation,
     )

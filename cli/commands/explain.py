@@ -31,9 +31,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print the explanation as JSON instead of text"
     )
+    parser.add_argument(
+        "--lang",
+        choices=("en", "fi"),
+        default="en",
+        help="language of the reasons and explanations: en (default) or fi",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    """Explain in the chosen language, reasons and explanations in `--lang`."""
+    from matcher.messages import language
+
+    with language(getattr(args, "lang", None)):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     """Read both inputs, explain the client or placement, print text (or JSON)."""
     from instances.problems import InstanceError
     from instances.read import read_instance

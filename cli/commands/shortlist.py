@@ -49,11 +49,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="objective bonus per seat with at least one candidate (default: weights.placed)",
     )
     parser.add_argument("--out", required=True, help="shortlists.json to write")
+    parser.add_argument(
+        "--lang",
+        choices=("en", "fi"),
+        default="en",
+        help="language of the reasons: en (default) or fi",
+    )
     parser.add_argument("--no-explain", action="store_true", help="skip the why/reasons texts")
     parser.add_argument("--quiet", action="store_true", help="no live progress")
 
 
 def run(args: argparse.Namespace) -> int:
+    """Build and write the shortlists, reasons in `--lang`."""
+    from matcher.messages import language
+
+    with language(getattr(args, "lang", None)):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from instances.atomic import write_text_atomic
     from instances.problems import InstanceError
     from instances.read import read_instance

@@ -45,9 +45,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--split", choices=("region", "area"), default="region", help="how --ray splits the queue"
     )
+    parser.add_argument(
+        "--lang",
+        choices=("en", "fi"),
+        default="en",
+        help="language of the reasons and explanations: en (default) or fi",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    """Solve and write allocation.json, reasons and explanations in `--lang`."""
+    from matcher.messages import language
+
+    with language(getattr(args, "lang", None)):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from instances.atomic import write_text_atomic
     from instances.problems import InstanceError
     from instances.read import read_instance

@@ -20,6 +20,7 @@ from matcher.explain.words import (
     plural,
     provider_words,
 )
+from matcher.messages import say, words
 from matcher.pairs.rules import (
     decision_note,
 )
@@ -87,38 +88,34 @@ def why_not_of(o: Outcome, j: int, oj: int, seats: bool, budget: bool, cap: bool
     bits: list[str] = []
     c, q = int(pairs.client[oj]), int(pairs.placement[oj])
     if is_locked(inst, c, q):
-        bits.append(
-            f"your pair with {placement_id_of(inst, q)} is locked by decision"
-            + decision_note(inst, c, q, "lock")
-        )
+        note = decision_note(inst, c, q, "lock")
+        bits.append(say("holder.mine_locked", placement=placement_id_of(inst, q), note=note))
     if seats:
         hs = [client_id_of(inst, int(pairs.client[h])) for h in o.holders_of(p).tolist()]
         n = int(inst.columns.p_seats[p])
-        bits.append(f"full: {plural(n, 'seat')} taken by {id_list(hs)}")
+        bits.append(say("why.full_taken", seats=plural(n, "seat"), clients=id_list(hs)))
     if budget:
         ps = [int(pairs.pool[t]) for t in o.group_triples(int(o.group[j])) if pairs.pool[t] >= 0]
         names = ", ".join(str(inst.columns.pool_id[f]) for f in dict.fromkeys(ps))
-        bits.append(f"no pool can pay its {eur(pairs.cost[j])} ({names} short)")
+        bits.append(say("why.no_pool", cost=eur(pairs.cost[j]), pools=names))
     if cap:
         v = int(o.provider[j])
-        bits.append(
-            f"{provider_words(inst, v)}'s wage-subsidy cap is reached "
-            f"({int(o.cap_used[v])} of {int(o.cap[v])})"
-        )
+        used, limit = int(o.cap_used[v]), int(o.cap[v])
+        bits.append(say("why.cap", provider=provider_words(inst, v), used=used, cap=limit))
     d = int(pairs.score[j] - pairs.score[oj])
     diff = component_diff(components_of(pairs, oj), components_of(pairs, j))
     if d < 0:
-        bits.append(f"scores {-d} less ({diff})")
+        bits.append(say("why.less", points=-d, diff=diff))
     elif d == 0:
-        bits.append("scores the same (a tie)")
+        bits.append(words("why.tie"))
     elif not bits:
         if o.status != "OPTIMAL":
-            tail = f"; the solver stopped before trying it (status {o.status})"
+            tail = say("why.tail_stopped", status=o.status)
         elif inst.rules.fairness_floor > 0:
-            tail = "; the fairness floors weigh against the move"
+            tail = words("why.tail_fairness")
         else:
             tail = ""
-        bits.append(f"scores {d} more ({diff}) and is open{tail}")
+        bits.append(say("why.more_open", points=d, diff=diff, tail=tail))
     else:
-        bits.append(f"would score {d} more ({diff})")
+        bits.append(say("why.would_more", points=d, diff=diff))
     return "; ".join(bits)

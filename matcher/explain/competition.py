@@ -25,6 +25,7 @@ from matcher.explain.words import (
     provider_words,
     signed,
 )
+from matcher.messages import say, words
 from matcher.pairs.rules import (
     decision_note,
 )
@@ -184,49 +185,61 @@ def competition_reasons(o: Outcome, clients: np.ndarray) -> dict[int, list[str]]
         kinds: list[tuple[tuple[int, ...], list[str]]] = []
         nf = int(n_full[i])
         if nf:
-            word = "the same or higher" if any_equal[i] else "higher"
+            word = words("competition.same_or_higher" if any_equal[i] else "competition.higher")
             if nf == n:
                 head = (
-                    f"{n} feasible placements, all filled"
-                    if n > 1
-                    else "1 feasible placement, filled"
+                    say("competition.all_filled", n=n) if n > 1 else words("competition.one_filled")
                 )
             else:
-                head = f"{nf} of {n} feasible placements are filled"
+                head = say("competition.some_filled", filled=nf, n=n)
             parts = []
             if higher_seen[i]:
                 parts.append(
-                    f"by clients with {word} priority "
-                    f"({id_list([ids[x] for x in higher[i]], int(n_higher[i]))})"
+                    say(
+                        "competition.by_higher",
+                        word=word,
+                        clients=id_list([ids[x] for x in higher[i]], int(n_higher[i])),
+                    )
                 )
             if n_lower[i]:
                 many = n_lower[i] > 1
                 names = sorted(ids[x] for x in lower_ids[i])
                 parts.append(
-                    f"by {'clients' if many else 'a client'} with lower priority "
-                    f"({id_list(names, int(n_lower[i]))})"
+                    say(
+                        "competition.by_lower_many" if many else "competition.by_lower_one",
+                        clients=id_list(names, int(n_lower[i])),
+                    )
                 )
-            text = [f"{head} " + " and ".join(parts)]
+            text = [say("competition.head", head=head, parts=words("competition.and").join(parts))]
             if best_lower[i] >= 0:
                 r = lr[best_lower[i]]
                 j, h = int(rep[r]), int(o.holders[o.holder_ptr[place[r]]])
                 b = int(pairs.client[h])
                 text.append(
-                    f"{place_words(inst, int(place[r]))} went to {ids[b]} with lower priority "
-                    f"({int(o.prio[b])} vs your {int(mine[r])}): "
-                    + "; ".join(holder_why(o, c, j, h))
+                    say(
+                        "competition.went_lower",
+                        place=place_words(inst, int(place[r])),
+                        holder=ids[b],
+                        theirs=int(o.prio[b]),
+                        mine=int(mine[r]),
+                        why="; ".join(holder_why(o, c, j, h)),
+                    )
                 )
             r = sr[best_full[i]]
             w = int(weakest_score[place[r]])
             h = int(o.holders[w])
             s_mine, s_held = int(score[r]), int(pairs.score[h])
             if o.status == "OPTIMAL" and o.weighted and s_held >= s_mine and best_free[i] < 0:
-                verb = "higher" if s_held > s_mine else "as high"
                 text.append(
-                    f"the chosen allocation scores {verb} without you: your best pair "
-                    f"({placement_id_of(inst, int(place[r]))}) scores {s_mine}, "
-                    "the client placed there "
-                    f"({ids[int(pairs.client[h])]}) scores {s_held}"
+                    say(
+                        "competition.scores_higher"
+                        if s_held > s_mine
+                        else "competition.scores_as_high",
+                        placement=placement_id_of(inst, int(place[r])),
+                        mine=s_mine,
+                        holder=ids[int(pairs.client[h])],
+                        theirs=s_held,
+                    )
                 )
             # seats held only by lower-priority clients are no reason in themselves
             kinds.append(((-int(only_seats[i]), -nf, 0) if higher_seen[i] else (1, 0, 3), text))
@@ -236,23 +249,34 @@ def competition_reasons(o: Outcome, clients: np.ndarray) -> dict[int, list[str]]
                 f = int(pairs.pool[j])
                 used, total = o.pool_used[f] / 100, o.budget[f] / 100
                 text.append(
-                    f"{pool_words(inst, f)} is spent: {eur(used)} of {eur(total)} used, "
-                    f"{eur(total - used)} left; your pair at "
-                    f"{placement_id_of(inst, int(pairs.placement[j]))} "
-                    f"costs {eur(pairs.cost[j])}"
+                    say(
+                        "competition.pool_spent",
+                        pool=pool_words(inst, f),
+                        used=eur(used),
+                        total=eur(total),
+                        left=eur(total - used),
+                        placement=placement_id_of(inst, int(pairs.placement[j])),
+                        cost=eur(pairs.cost[j]),
+                    )
                 )
             kinds.append(((-int(only_budget[i]), -int(n_budget[i]), 1), text))
         if n_cap[i]:
             text = [
-                f"{provider_words(inst, v)}'s cap on wage-subsidy people is reached "
-                f"({int(o.cap_used[v])} of {int(o.cap[v])})"
+                say(
+                    "competition.cap",
+                    provider=provider_words(inst, v),
+                    used=int(o.cap_used[v]),
+                    cap=int(o.cap[v]),
+                )
                 for v in cap_providers.get(i, [])
             ]
             kinds.append(((-int(only_cap[i]), -int(n_cap[i]), 2), text))
         for _, text in sorted(kinds, key=lambda x: x[0]):
             lines.extend(text)
         if not lines:
-            lines.append(f"{plural(n, 'feasible placement')}, none chosen (status {o.status})")
+            lines.append(
+                say("competition.none_chosen", count=plural(n, "feasible"), status=o.status)
+            )
         out[c] = lines
     return out
 
@@ -262,21 +286,13 @@ def _open_pair_text(o: Outcome, j: int) -> str:
     inst, pairs = o.inst, o.pairs
     place, s = place_words(inst, int(pairs.placement[j])), int(pairs.score[j])
     if s <= 0:
-        return (
-            f"placing you would lower the total score: your best open placement, {place}, "
-            f"scores {s} ({component_text(components_of(pairs, j))})"
-        )
+        components = component_text(components_of(pairs, j))
+        return say("open.lowers_total", place=place, score=s, components=components)
     if o.status != "OPTIMAL":
-        return (
-            f"{place} still has room and your pair there scores {s}, but the solver stopped "
-            f"before placing you (status {o.status})"
-        )
+        return say("open.stopped", place=place, score=s, status=o.status)
     if inst.rules.fairness_floor > 0:
-        return (
-            f"{place} still has room (your pair there scores {s}); with the fairness floors "
-            f"the optimum leaves you out"
-        )
-    return f"{place} still has room and your pair there scores {s}: the allocation does not use it"
+        return say("open.fairness", place=place, score=s)
+    return say("open.unused", place=place, score=s)
 
 
 def holder_why(o: Outcome, a: int, ja: int, jb: int) -> list[str]:
@@ -290,30 +306,22 @@ def holder_why(o: Outcome, a: int, ja: int, jb: int) -> list[str]:
     blocked = False  # a hard constraint forbids swapping a in for b
     if is_locked(inst, b, p):
         blocked = True
-        why.append(
-            f"{bid}'s pair with {placement_id_of(inst, p)} is locked by decision"
-            + decision_note(inst, b, p, "lock")
-        )
+        note = decision_note(inst, b, p, "lock")
+        why.append(say("holder.locked", holder=bid, placement=placement_id_of(inst, p), note=note))
     own = int(o.placed_at[a])
     if own >= 0 and is_locked(inst, a, int(pairs.placement[own])):
         blocked = True
         q = int(pairs.placement[own])
-        why.append(
-            f"your pair with {placement_id_of(inst, q)} is locked by decision"
-            + decision_note(inst, a, q, "lock")
-        )
+        note = decision_note(inst, a, q, "lock")
+        why.append(say("holder.mine_locked", placement=placement_id_of(inst, q), note=note))
     n_others, can_move = o.moves
     n_other = int(n_others[b])
     if not n_other:
-        why.append(f"{bid} had no other feasible placement")
+        why.append(say("holder.no_other", holder=bid))
     else:
         if not can_move[b]:
-            others_text = (
-                "other feasible placement was"
-                if n_other == 1
-                else f"other {n_other} feasible placements were"
-            )
-            why.append(f"{bid}'s {others_text} full or could not be paid")
+            key = "holder.other_one" if n_other == 1 else "holder.other_many"
+            why.append(say(key, holder=bid, n=n_other))
     # can a's pair at p be paid once b's cost is freed?
     mine = [t for t in o.group_triples(int(o.group[ja]))]
     paid = [t for t in mine if pairs.pool[t] >= 0 and o.cents[t] > 0]
@@ -331,22 +339,27 @@ def holder_why(o: Outcome, a: int, ja: int, jb: int) -> list[str]:
             t, f, left = short[0]
             extra = ""
             if o.cents[t] > o.cents[jb]:
-                extra = (
-                    f" — your pair costs {eur((o.cents[t] - o.cents[jb]) / 100)} more than {bid}'s"
-                )
+                more = eur((o.cents[t] - o.cents[jb]) / 100)
+                extra = say("holder.costs_more", extra=more, holder=bid)
             blocked = True
             why.append(
-                f"{pool_words(inst, f)} could not pay your {eur(pairs.cost[t])} even with {bid}'s seat "
-                f"freed ({eur(left / 100)} left){extra}"
+                say(
+                    "holder.pool",
+                    pool=pool_words(inst, f),
+                    cost=eur(pairs.cost[t]),
+                    holder=bid,
+                    left=eur(left / 100),
+                    extra=extra,
+                )
             )
     sa, sb = int(pairs.score[ja]), int(pairs.score[jb])
     diff = component_diff(components_of(pairs, ja), components_of(pairs, jb))
     if sb > sa:
-        why.append(f"{bid} scores {sb} there, you {sa} ({bid}: {diff})")
+        why.append(say("holder.scores", holder=bid, theirs=sb, mine=sa, diff=diff))
     elif sb == sa:
-        why.append(f"{bid} scores the same there ({sb}): a tie")
+        why.append(say("holder.tie", holder=bid, theirs=sb))
     else:
-        why.append(f"you would score {sa} there, {bid} {sb}")
+        why.append(say("holder.you_would", mine=sa, holder=bid, theirs=sb))
     if blocked or not o.weighted:
         return why
     # nothing blocks swapping a in for b: its effect on the total is the whole story
@@ -354,21 +367,12 @@ def holder_why(o: Outcome, a: int, ja: int, jb: int) -> list[str]:
     delta = sa - sb - own_score
     if own >= 0 and delta <= 0 and sa > sb:
         left_id = placement_id_of(inst, int(pairs.placement[own]))
-        why.append(
-            f"but you would leave {left_id} (score {own_score}): the swap changes the total by "
-            f"{signed(delta)}"
-        )
+        why.append(say("holder.leave", placement=left_id, score=own_score, delta=signed(delta)))
     elif delta > 0:
         if o.status != "OPTIMAL":
-            why.append(
-                f"swapping you in would raise the total by {delta}: the solver stopped "
-                f"before finding it (status {o.status})"
-            )
+            why.append(say("holder.swap_stopped", delta=delta, status=o.status))
         elif inst.rules.fairness_floor > 0:
-            why.append(
-                f"swapping you in would raise the scores by {delta}, but the fairness floors "
-                "weigh against it"
-            )
+            why.append(say("holder.swap_fairness", delta=delta))
         else:
-            why.append(f"swapping you in would raise the total by {delta}")
+            why.append(say("holder.swap", delta=delta))
     return why

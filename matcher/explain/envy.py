@@ -12,6 +12,7 @@ from matcher.allocation.solve import SolveResult
 from matcher.explain.competition import holder_why
 from matcher.explain.outcome import Outcome, outcome_of
 from matcher.explain.words import ENVY_EXAMPLES, client_id_of, placement_id_of
+from matcher.messages import say, words
 from matcher.pairs import feasibility as fz
 from matcher.pairs.score import wish_rank
 
@@ -99,10 +100,12 @@ def justified_envy(inst: Instance, result: SolveResult) -> dict:
                 "holder_id": client_id_of(inst, int(b[r])),
                 "client_priority": int(o.prio[a[r]]),
                 "holder_priority": int(o.prio[b[r]]),
-                "client_status": "unassigned"
+                "client_status": words("envy.unassigned")
                 if o.placed_at[a[r]] < 0
-                else f"placed at {placement_id_of(inst, int(pairs.placement[o.placed_at[a[r]]]))} "
-                "(a lower wish)",
+                else say(
+                    "envy.placed",
+                    placement=placement_id_of(inst, int(pairs.placement[o.placed_at[a[r]]])),
+                ),
                 "why": holder_why(o, int(a[r]), int(ja[r]), int(jb[r])),
             }
         )

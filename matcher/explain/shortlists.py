@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from matcher.explain.unassigned import reasons_for_unassigned
+from matcher.explain.words import plural
+from matcher.messages import say, words
 from matcher.pairs.score import priority, waiting_weeks, wish_rank
-from matcher.pairs.words import MODE_WORDS, type_words
+from matcher.pairs.words import mode_words, type_words
 
 if TYPE_CHECKING:
     from matcher.shortlists.solve import ShortlistResult
@@ -68,30 +70,45 @@ def why_listed(inst: Instance, result: ShortlistResult) -> dict[int, list[str]]:
         cl, p = int(c[k]), int(place[k])
         pid = str(cols.placement_id[p])
         why = [
-            f"rank {int(rank[k])} of {int(length[p])} on the list of {type_words(ptype[p])} {pid} "
-            f"(score {int(pairs.score[t])}; {int(feasible[p])} feasible candidates in all)",
-            f"urgency {int(prio[k])}: {int(cols.c_benefit_days[cl])} benefit days, "
-            f"{weeks[k]:.0f} weeks since the last active service",
+            say(
+                "short.rank",
+                rank=int(rank[k]),
+                length=int(length[p]),
+                type=type_words(ptype[p]),
+                placement=pid,
+                score=int(pairs.score[t]),
+                feasible=int(feasible[p]),
+            ),
+            say(
+                "short.urgency",
+                urgency=int(prio[k]),
+                days=int(cols.c_benefit_days[cl]),
+                weeks=f"{weeks[k]:.0f}",
+            ),
         ]
         if comps["wish"][k] > 0:
-            why.append(f"wished for this placement (wish {int(wish[k])}, +{comps['wish'][k]})")
+            why.append(say("short.wished", wish=int(wish[k]), points=comps["wish"][k]))
         if comps["interest"][k] > 0:
-            why.append(f"interested in its sector {sector[p]} (+{comps['interest'][k]})")
+            why.append(say("short.interest", sector=sector[p], points=comps["interest"][k]))
         if comps["pathway"][k] > 0:
-            why.append(f"the next step up their pathway (+{comps['pathway'][k]})")
+            why.append(say("short.pathway_up", points=comps["pathway"][k]))
         elif comps["pathway"][k] < 0:
-            why.append(f"the same pathway stage again ({comps['pathway'][k]})")
+            why.append(say("short.pathway_same", points=comps["pathway"][k]))
         mode = "car" if offers in features[p] else transport[cl]
         why.append(
-            f"{float(pairs.travel_min[t]):.0f} min {MODE_WORDS.get(mode, mode)} "
-            f"(their limit {limit[cl]:.0f} min)"
+            say(
+                "short.trip",
+                minutes=f"{float(pairs.travel_min[t]):.0f}",
+                mode=mode_words(mode),
+                limit=f"{limit[cl]:.0f}",
+            )
         )
         f = int(pairs.pool[t])
-        pool = f"pool {cols.pool_id[f]}" if f >= 0 else "no pool (costs nothing)"
-        why.append(f"a pick costs {_eur(round(float(pairs.cost[t]) * 100))}, charged to {pool}")
+        pool = say("short.pool", pool=cols.pool_id[f]) if f >= 0 else words("short.no_pool")
+        why.append(say("short.cost", cost=_eur(round(float(pairs.cost[t]) * 100)), pool=pool))
         others = [str(cols.placement_id[q]) for q in lists_of[cl] if q != p]
         if others:
-            why.append(f"also on the list of {', '.join(others)}")
+            why.append(say("short.also", placements=", ".join(others)))
         out[t] = why
     return out
 
@@ -167,12 +184,15 @@ def _list_reasons(
         pid, s = str(cols.placement_id[p]), int(prob.seats[p])
         score = int(pairs.score[t])
         if s == 0:
-            text = f"{pid}: its seats are all filled by locked clients"
+            text = say("short.locked_full", placement=pid)
         elif length[p] >= prob.per_seat * s:
-            text = (
-                f"{pid}: the list is full ({int(length[p])} candidates for {s} "
-                f"{'seat' if s == 1 else 'seats'}), all scoring at least {int(lowest[p])}; "
-                f"this client scores {score} there"
+            text = say(
+                "short.list_full",
+                placement=pid,
+                length=int(length[p]),
+                seats=plural(s, "seat"),
+                lowest=int(lowest[p]),
+                score=score,
             )
         else:
             text = _blocked_text(
@@ -187,7 +207,7 @@ def _list_reasons(
         out.setdefault(c, []).append(text)
     for c in out:
         n = int(count[c])
-        out[c].insert(0, f"feasible for {n} {'placement' if n == 1 else 'placements'}, on no list")
+        out[c].insert(0, say("short.on_no_list", count=plural(n, "placement")))
     return out
 
 
@@ -218,25 +238,21 @@ def _blocked_text(
             over = []
             break
         over.append(
-            f"pool {inst.columns.pool_id[f]} by {_eur(delta)} with only {_eur(max(left, 0))} "
-            "of its budget not yet reserved"
+            say(
+                "short.pool_over",
+                pool=inst.columns.pool_id[f],
+                delta=_eur(delta),
+                left=_eur(max(left, 0)),
+            )
         )
     if over:
-        return f"{pid}: listing them would raise the worst-case reservation of " + "; or of ".join(
-            over
-        )
+        return say("short.reservation", placement=pid, pools=words("short.or_of").join(over))
     v = int(prob.provider_of[p])
     if prob.capped[p] and prob.cap_left[v] >= 0 and length < prob.seats[p]:
         if cap_used[v] >= prob.cap_left[v]:
-            return (
-                f"{pid}: provider {inst.columns.provider_id[v]} could then fill more wage-subsidy "
-                f"seats than its max_subsidised allows"
-            )
-    return (
-        f"{pid}: the list has room and the rules allow them, but the solver did not list them "
-        f"(the lists are {result.status}, the gap to the bound is "
-        f"{'unknown' if result.gap is None else f'{100 * result.gap:.2f} %'})"
-    )
+            return say("short.cap", placement=pid, provider=inst.columns.provider_id[v])
+    gap = words("short.unknown") if result.gap is None else f"{100 * result.gap:.2f} %"
+    return say("short.not_listed", placement=pid, status=result.status, gap=gap)
 
 
 def _reserved_cents(result: ShortlistResult) -> np.ndarray:

@@ -22,6 +22,7 @@ from matcher.explain.words import (
     plural,
     via,
 )
+from matcher.messages import language, say, words
 from matcher.pairs import feasibility as fz
 from matcher.pairs.candidates import spatial_candidates
 from matcher.pairs.rules import (
@@ -41,11 +42,13 @@ if TYPE_CHECKING:
 
 
 def reasons_for_unassigned(
-    inst: Instance, result: SolveResult, clients: np.ndarray
+    inst: Instance, result: SolveResult, clients: np.ndarray, lang: str | None = None
 ) -> dict[int, list[str]]:
     """Client row index → reasons the client was not placed, most specific first: the failing rules
-    when no pair is feasible, else what holds the feasible pairs (seats, pools, caps, scores)."""
-    return reasons_of(outcome_of(inst, result), clients)
+    when no pair is feasible, else what holds the feasible pairs (seats, pools, caps, scores); in
+    `lang` (None: the current language)."""
+    with language(lang):
+        return reasons_of(outcome_of(inst, result), clients)
 
 
 def reasons_of(o: Outcome, clients: np.ndarray) -> dict[int, list[str]]:
@@ -56,12 +59,14 @@ def reasons_of(o: Outcome, clients: np.ndarray) -> dict[int, list[str]]:
     has_pairs = np.zeros(cols.n_clients, dtype=bool)
     has_pairs[o.pairs.client] = True
     for c in clients[cols.c_current[clients] >= 0].tolist():
-        out[c] = [
-            f"already in placement {cols.placement_id[cols.c_current[c]]} (stays there this week)"
-        ]
+        out[c] = [say("unassigned.current", placement=cols.placement_id[cols.c_current[c]])]
     queue = clients[cols.c_current[clients] < 0]
     for c in queue[o.placed_at[queue] >= 0].tolist():
-        out[c] = [f"placed at {place_words(inst, int(o.pairs.placement[o.placed_at[c]]))}"]
+        out[c] = [
+            say(
+                "unassigned.placed", place=place_words(inst, int(o.pairs.placement[o.placed_at[c]]))
+            )
+        ]
     left = queue[o.placed_at[queue] < 0]
     out.update(_no_pair_reasons(inst, left[~has_pairs[left]]))
     out.update(competition_reasons(o, left[has_pairs[left]]))
@@ -129,27 +134,26 @@ def _type_reasons(inst: Instance, c: int, tt: _TypeTable, row: int) -> tuple[lis
                 blocked.append(participation_reason(inst, c))
     lead: list[str] = []
     if not consents:
-        lead.append("you have not consented to any placement type")
+        lead.append(words("unassigned.no_consent"))
     elif not consented_open:
         with_places = {tokens[t] for t in tt.present.tolist()}
-        words = ", ".join(type_words(t) for t in consents)
+        types = ", ".join(type_words(t) for t in consents)
         if with_places & set(consents):
-            lead.append(
-                "no placement of a type you consent to has a free seat this week "
-                f"(you consent to: {words})"
-            )
+            lead.append(say("unassigned.consented_full", types=types))
         else:
-            lead.append(f"no placement of a type you consent to (you consent to: {words})")
+            lead.append(say("unassigned.consented_none", types=types))
     if not consented_open:
         others = [
-            f"{type_words(tokens[t])} ({plural(int(tt.open_seats[j]), 'seat')})"
+            say(
+                "unassigned.type_seats",
+                type=type_words(tokens[t]),
+                seats=plural(int(tt.open_seats[j]), "seat"),
+            )
             for j, t in enumerate(tt.present.tolist())
             if tt.open_places[j] > 0 and tokens[t] not in consents
         ]
         if others:
-            lead.append(
-                "free seats this week are in types you have not consented to: " + ", ".join(others)
-            )
+            lead.append(say("unassigned.other_types", types=", ".join(others)))
     return lead, blocked
 
 
@@ -161,7 +165,7 @@ def _no_pair_reasons(inst: Instance, clients: np.ndarray) -> dict[int, list[str]
     if not len(clients):
         return out
     if cols.n_placements == 0:
-        return {int(c): ["there are no placements in this instance"] for c in clients}
+        return {int(c): [words("unassigned.no_placements")] for c in clients}
     age_fine = fz.age_ok(inst, clients, np.zeros(len(clients), dtype=np.int64))
     for c in clients[~age_fine].tolist():
         out[c] = [age_reason(inst, c)]
@@ -179,9 +183,9 @@ def _no_pair_reasons(inst: Instance, clients: np.ndarray) -> dict[int, list[str]
     sel = rest[typed]
     if len(sel):
         eligible_word = {
-            c: "a type you consent to"
+            c: words("unassigned.eligible_consent")
             if not context[c]
-            else "a type you consent to and are eligible for"
+            else words("unassigned.eligible_both")
             for c in sel.tolist()
         }
         out.update(_reach_reasons(inst, sel, allowed[typed], tt, context, eligible_word))
@@ -318,21 +322,26 @@ def _reach_reasons(
 
     out: dict[int, list[str]] = {}
     for i, c in enumerate(sel.tolist()):
-        limit = f"{num(cols.c_max_commute[c])} min {mode_of(inst, c)}"
+        limit = say("unassigned.limit", limit=num(cols.c_max_commute[c]), mode=mode_of(inst, c))
         if n_reach[i] == 0:
             p, minutes = nearest.get(i, (-1, np.inf))
             where = (
-                f" (nearest: {place_words(inst, p)}, {num(minutes)} min{via(inst, c, p)})"
+                say(
+                    "unassigned.nearest",
+                    place=place_words(inst, p),
+                    minutes=num(minutes),
+                    via=via(inst, c, p),
+                )
                 if p >= 0
                 else ""
             )
-            out[c] = [f"no placement of {eligible_word[c]} within {limit}{where}"] + context[c]
+            out[c] = [
+                say("unassigned.too_far", eligible=eligible_word[c], limit=limit, nearest=where)
+            ] + context[c]
             continue
         if i in feasible_of:
             names = [placement_id_of(inst, int(reach.placement[r])) for r in feasible_of[i]]
-            out[c] = [
-                f"feasible placements ({id_list(names)}) were not among the pairs given to the solver"
-            ]
+            out[c] = [say("unassigned.not_given", placements=id_list(names))]
             continue
         items: list[tuple[tuple[int, ...], list[str]]] = []
         n = int(n_reach[i])
@@ -367,9 +376,11 @@ def _reach_reasons(
         if j >= 0:
             rule = REACH_RULES[int(sole_rule[j])]
             p = int(reach.placement[j])
-            line = (
-                f"closest to fitting: {place_words(inst, p)} ({num(reach.travel[j])} min) — only "
-                f"{RULES[rule].reason(inst, c, p, float(reach.travel[j]))}"
+            line = say(
+                "unassigned.closest",
+                place=place_words(inst, p),
+                minutes=num(reach.travel[j]),
+                reason=RULES[rule].reason(inst, c, p, float(reach.travel[j])),
             )
             if n > 1 and rule != "forbidden":
                 lines.append(line)

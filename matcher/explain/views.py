@@ -24,6 +24,7 @@ from matcher.explain.words import (
     placement_id_of,
     provider_words,
 )
+from matcher.messages import LANGS, current, language, say
 from matcher.pairs.costs import placement_pools
 from matcher.pairs.rules import (
     RULES,
@@ -109,7 +110,15 @@ def _near_misses(inst: Instance, c: int, limit: int = 5) -> list[dict[str, Any]]
     return out
 
 
-def explain_client(inst: Instance, alloc: Allocation, client_id: str) -> dict:
+def explain_client(
+    inst: Instance, alloc: Allocation, client_id: str, lang: str | None = None
+) -> dict:
+    """One client's explanation in `lang` (en, fi; None: the current language)."""
+    with language(lang):
+        return _explain_client(inst, alloc, client_id)
+
+
+def _explain_client(inst: Instance, alloc: Allocation, client_id: str) -> dict:
     """Everything about one client under an allocation: facts and priority, the placement or the
     reasons (recomputed), alternatives, feasible placements and who holds them, near misses,
     decisions, and envy. Pairs are re-derived with build_pairs; nothing is solved."""
@@ -131,9 +140,7 @@ def explain_client(inst: Instance, alloc: Allocation, client_id: str) -> dict:
     j0 = int(o.placed_at[c])
     if cols.c_current[c] >= 0:
         out["outcome"] = "in current placement"
-        out["reasons"] = [
-            f"already in placement {cols.placement_id[cols.c_current[c]]} (stays there this week)"
-        ]
+        out["reasons"] = [say("unassigned.current", placement=cols.placement_id[cols.c_current[c]])]
     elif j0 >= 0:
         out["outcome"] = "assigned"
         p = int(pairs.placement[j0])
@@ -156,7 +163,7 @@ def explain_client(inst: Instance, alloc: Allocation, client_id: str) -> dict:
     else:
         out["outcome"] = "unassigned"
         out["reasons"] = reasons_of(o, np.array([c])).get(c, [])
-        if stored is not None and list(stored) != out["reasons"]:
+        if stored is not None and _changed(o, c, list(stored), out["reasons"]):
             out["stored_reasons"] = list(stored)
     # feasible placements and who holds them
     rng = o.triples_of(c)
@@ -213,6 +220,19 @@ def explain_client(inst: Instance, alloc: Allocation, client_id: str) -> dict:
     return out
 
 
+def _changed(o: Outcome, c: int, stored: list[str], reasons: list[str]) -> bool:
+    """Do the reasons stored at solve time differ from today's, in either catalogue language
+    (the allocation may have been solved with another `--lang`)?"""
+    if stored == reasons:
+        return False
+    for lang in LANGS:
+        if lang != current():
+            with language(lang):
+                if stored == reasons_of(o, np.array([c])).get(c, []):
+                    return False
+    return True
+
+
 def _why_unplaced_here(o: Outcome, j: int, view: PairView, r: int) -> str:
     """Why an unplaced client's pair (triple `j`, row `r` of `view`) was not used."""
     bits = []
@@ -221,24 +241,34 @@ def _why_unplaced_here(o: Outcome, j: int, view: PairView, r: int) -> str:
     if view.seats[r]:
         hs = o.holders_of(p).tolist()
         names = [
-            f"{client_id_of(inst, int(pairs.client[h]))} (priority {int(o.prio[pairs.client[h]])}, "
-            f"score {int(pairs.score[h])})"
+            say(
+                "why.holder",
+                client=client_id_of(inst, int(pairs.client[h])),
+                priority=int(o.prio[pairs.client[h]]),
+                score=int(pairs.score[h]),
+            )
             for h in hs
         ]
-        bits.append(f"full: held by {id_list(names)}")
+        bits.append(say("why.held_by", clients=id_list(names)))
     if view.budget[r]:
-        bits.append(f"no pool can pay its {eur(pairs.cost[j])}")
+        bits.append(say("why.no_pool_short", cost=eur(pairs.cost[j])))
     if view.cap[r]:
         v = int(o.provider[j])
-        bits.append(f"{provider_words(inst, v)}'s wage-subsidy cap is reached")
+        bits.append(say("why.cap_short", provider=provider_words(inst, v)))
     if not bits:
-        bits.append(
-            f"open, but not taken (your score here {int(pairs.score[j])}, status {o.status})"
-        )
+        bits.append(say("why.open_not_taken", score=int(pairs.score[j]), status=o.status))
     return "; ".join(bits)
 
 
-def explain_placement(inst: Instance, alloc: Allocation, placement_id: str) -> dict:
+def explain_placement(
+    inst: Instance, alloc: Allocation, placement_id: str, lang: str | None = None
+) -> dict:
+    """One placement's explanation in `lang` (en, fi; None: the current language)."""
+    with language(lang):
+        return _explain_placement(inst, alloc, placement_id)
+
+
+def _explain_placement(inst: Instance, alloc: Allocation, placement_id: str) -> dict:
     """Everything about one placement under an allocation: facts, who was proposed there (scores,
     priorities), who was close (feasible clients not chosen, their scores, where they went and why
     not here), how the queue fares against each rule for it, and its decisions."""
@@ -336,3 +366,15 @@ def explain_placement(inst: Instance, alloc: Allocation, placement_id: str) -> d
         "decisions": decisions_of(inst, p=p),
         "warnings": warnings,
     }
+
+
+def unassigned_reasons(
+    inst: Instance, alloc: Allocation, client_ids: list[str], lang: str | None = None
+) -> dict[str, list[str]]:
+    """Client id → the reasons it was left out, recomputed from the data in `lang` (the API's
+    `?lang=` for an allocation whose stored reasons are in another language)."""
+    result, _ = result_from_allocation(inst, alloc)
+    rows = [_client_index(inst, cid) for cid in client_ids]
+    with language(lang):
+        reasons = reasons_of(outcome_of(inst, result), np.array(rows, dtype=np.int64))
+    return {cid: reasons.get(c, []) for cid, c in zip(client_ids, rows, strict=True)}

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from matcher.messages import CATALOGUE, current, say, words
 from matcher.pairs.costs import placement_pools
 from matcher.pairs.rules import MAX_IDS, provides_transport
 from matcher.pairs.table import COMPONENT_NAMES, PairTable
 from matcher.pairs.travel import CAR
-from matcher.pairs.words import MODE_WORDS, TYPE_ADJECTIVES, type_words
+from matcher.pairs.words import mode_words, type_adjective, type_words
 
 if TYPE_CHECKING:
     from models.instance import Instance
@@ -30,11 +31,14 @@ ENVY_EXAMPLES = 5  # justified-envy examples in allocation.json
 def id_list(ids: list[str], total: int | None = None) -> str:
     shown = ", ".join(ids[:MAX_IDS])
     more = (total if total is not None else len(ids)) - min(len(ids), MAX_IDS)
-    return shown + (f" and {more} more" if more > 0 else "")
+    if more <= 0:
+        return shown
+    return say("ids.more_one" if more == 1 else "ids.more", shown=shown, more=more)
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (many or word + 's')}"
+def plural(n: int, key: str) -> str:
+    """'1 seat', '3 seats' from the catalogue's `count.<key>.one` / `.many`."""
+    return say(f"count.{key}.{'one' if n == 1 else 'many'}", n=n)
 
 
 @dataclass
@@ -49,8 +53,8 @@ class _Words:
     consents: list[tuple[str, ...]]
     languages: list[tuple[str, ...]]
     needs: list[tuple[str, ...]]
-    pools: dict[int, str]
-    providers: dict[int, str]
+    pools: dict[tuple[int, str], str]
+    providers: dict[tuple[int, str], str]
     pool_ptr: list[int]
     pool_list: list[int]
     provides: list[bool] | None = None  # per placement: offers the transport feature
@@ -91,31 +95,42 @@ def _ptype(inst: Instance, p: int) -> str:
 def place_words(inst: Instance, p: int) -> str:
     """'coaching p12 at Siilinjärvi'."""
     w = instance_words(inst)
-    return f"{type_words(w.ptype[p])} {w.placement_id[p]} at {w.pmuni[p]}"
+    return say(
+        "place", type=type_words(w.ptype[p]), placement=w.placement_id[p], municipality=w.pmuni[p]
+    )
 
 
 def pool_words(inst: Instance, f: int) -> str:
     """'the wage-subsidy pool “Palkkatuki” (ts)', or by its scope when it has no name:
     'the wage-subsidy pool for Kuopio (ts)'."""
-    cache = instance_words(inst).pools
-    if f not in cache:
+    cache, key = instance_words(inst).pools, (f, current())
+    if key not in cache:
         row = inst.pools.iloc[f]
         types = tuple(row["types"] or ())
         munis = tuple(row["municipalities"] or ())
-        kind = ("/".join(TYPE_ADJECTIVES.get(t, t) for t in types) + " pool") if types else "pool"
+        adjectives = words("pool.types_join").join(type_adjective(t) for t in types)
+        kind = say("pool.kind", types=adjectives) if types else words("pool.plain")
         name = _text(row.get("name"))
-        where = f" “{name}”" if name else (f" for {', '.join(munis)}" if munis else "")
-        cache[f] = f"the {kind}{where} ({row['id']})"
-    return cache[f]
+        if name:
+            cache[key] = say("pool.named", kind=kind, name=name, id=row["id"])
+        elif munis:
+            cache[key] = say("pool.for", kind=kind, municipalities=", ".join(munis), id=row["id"])
+        else:
+            cache[key] = say("pool.bare", kind=kind, id=row["id"])
+    return cache[key]
 
 
 def provider_words(inst: Instance, v: int) -> str:
-    cache = instance_words(inst).providers
-    if v not in cache:
+    cache, key = instance_words(inst).providers, (v, current())
+    if key not in cache:
         row = inst.providers.iloc[v]
         name = _text(row.get("name"))
-        cache[v] = f"provider {name} ({row['id']})" if name else f"provider {row['id']}"
-    return cache[v]
+        cache[key] = (
+            say("provider.named", name=name, id=row["id"])
+            if name
+            else say("provider.bare", id=row["id"])
+        )
+    return cache[key]
 
 
 def client_id_of(inst: Instance, c: int) -> str:
@@ -128,7 +143,7 @@ def placement_id_of(inst: Instance, p: int) -> str:
 
 def mode_of(inst: Instance, c: int) -> str:
     t = instance_words(inst).transport[c]
-    return MODE_WORDS.get(t, t)
+    return mode_words(t)
 
 
 def _text(value: Any) -> str:
@@ -142,7 +157,7 @@ def component_diff(a: dict[str, int], b: dict[str, int], top: int = 3) -> str:
     """The largest component differences of b against a: 'wish +120, travel −14'."""
     diffs = [(name, b.get(name, 0) - a.get(name, 0)) for name in COMPONENT_NAMES]
     diffs = sorted((d for d in diffs if d[1]), key=lambda d: -abs(d[1]))[:top]
-    return ", ".join(f"{name} {d:+d}".replace("-", "−") for name, d in diffs)
+    return ", ".join(f"{component_words(name)} {signed(d)}" for name, d in diffs)
 
 
 def components_of(pairs: PairTable, j: int) -> dict[str, int]:
@@ -187,8 +202,13 @@ def is_locked(inst: Instance, c: int, p: int) -> bool:
 
 def via(inst: Instance, c: int, p: int) -> str:
     provided = provides_transport(inst, p) and inst.columns.c_transport[c] != CAR
-    return " by the transport it provides" if provided else ""
+    return words("via.provided") if provided else ""
 
 
 def component_text(comps: dict[str, int]) -> str:
-    return ", ".join(f"{k} {signed(v)}" for k, v in comps.items() if v)
+    return ", ".join(f"{component_words(k)} {signed(v)}" for k, v in comps.items() if v)
+
+
+def component_words(name: str) -> str:
+    """A score component in words ('wish'; 'toive' in Finnish); an unknown one as named."""
+    return words(f"component.{name}") if f"component.{name}" in CATALOGUE else name

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from matcher.messages import say, words
 from matcher.pairs import feasibility as fz
 from matcher.pairs.costs import pair_cost, placement_pools
 from matcher.pairs.table import per_instance
@@ -46,8 +47,8 @@ class Share:
     @property
     def text(self) -> str:
         if self.universal:
-            return "every reachable placement"
-        return f"{self.failing} of {self.reachable} reachable placements"
+            return words("share.every")
+        return say("share.some", failing=self.failing, reachable=self.reachable)
 
 
 @dataclass(frozen=True)
@@ -58,16 +59,20 @@ class PairRule:
 
     name: str
     mask: Mask
-    text: str
     doc: str
     reason: Callable[[Instance, int, int, float | None], str]
     summary: Callable[[Instance, int, Share], list[str]] | None = None
     type_level: bool = False  # depends only on the client and the placement's type
 
+    @property
+    def text(self) -> str:
+        """The short text, from the message catalogue (`rule.<name>`)."""
+        return words(f"rule.{self.name}")
+
     def sum_up(self, inst: Instance, c: int, share: Share) -> list[str]:
         """The sentences for this rule failing on `share` of client row `c`'s placements."""
         if self.summary is None:
-            return [f"{self.text} at {share.text}"]
+            return [say("rule.at_share", text=self.text, share=share.text)]
         return self.summary(inst, c, share)
 
 
@@ -79,24 +84,26 @@ def _cell(inst: Instance, frame: str, column: str, row: int) -> Any:
 
 
 def _languages(inst: Instance, c: int) -> str:
-    return ", ".join(_cell(inst, "clients", "languages", c)) or "none"
+    return ", ".join(_cell(inst, "clients", "languages", c)) or words("languages.none")
 
 
 def age_reason(inst: Instance, c: int) -> str:
     """'not eligible: age 70 is above the limit 67'."""
     age, rules = int(inst.columns.c_age[c]), inst.rules
     if age > rules.age_max:
-        return f"not eligible: age {age} is above the limit {rules.age_max}"
-    return f"not eligible: age {age} is below the minimum {rules.age_min}"
+        return say("reason.age_above", age=age, limit=rules.age_max)
+    return say("reason.age_below", age=age, limit=rules.age_min)
 
 
 def participation_reason(inst: Instance, c: int) -> str:
     """The participation condition with the client's figures."""
     rules, cols = inst.rules, inst.columns
-    return (
-        f"participation needs {rules.participation_min_benefit_days} benefit days or age under "
-        f"{rules.participation_youth_age} (you have {int(cols.c_benefit_days[c])} days, "
-        f"age {int(cols.c_age[c])})"
+    return say(
+        "reason.participation",
+        days=rules.participation_min_benefit_days,
+        youth=rules.participation_youth_age,
+        have=int(cols.c_benefit_days[c]),
+        age=int(cols.c_age[c]),
     )
 
 
@@ -104,9 +111,11 @@ def months_reason(inst: Instance, c: int, t: int) -> str:
     """'max months used for work trial (12 of 12)'."""
     cols = inst.columns
     key = cols.types.tokens[t]
-    return (
-        f"max months used for {type_words(key)} ({num(cols.c_months_used[c, t])} of "
-        f"{num(inst.rules.max_months[key])})"
+    return say(
+        "reason.months",
+        type=type_words(key),
+        used=num(cols.c_months_used[c, t]),
+        limit=num(inst.rules.max_months[key]),
     )
 
 
@@ -126,9 +135,12 @@ def organiser_reason(inst: Instance, c: int, p: int) -> str:
     name = _text(inst.providers["name"].iat[v]) if "name" in inst.providers else ""
     ptype = cols.types.tokens[int(cols.p_type[p])]
     limit = num(inst.rules.organiser_max_months[ptype])
-    return (
-        f"{num(organiser_used(inst, c, p))} months of {type_words(ptype)} already used at "
-        f"{name or cols.provider_id[v]} (limit {limit} with one organiser)"
+    return say(
+        "reason.organiser",
+        used=num(organiser_used(inst, c, p)),
+        type=type_words(ptype),
+        name=name or cols.provider_id[v],
+        limit=limit,
     )
 
 
@@ -136,11 +148,11 @@ def demand_gap(inst: Instance, c: int, p: int) -> str:
     """Each demand level above the client's: 'physical 4, you have 2'."""
     cols = inst.columns
     short = [
-        f"{k} {num(cols.p_demands[p, i])}, you have {num(cols.c_abilities[c, i])}"
+        say("demand.gap", key=k, need=num(cols.p_demands[p, i]), have=num(cols.c_abilities[c, i]))
         for i, k in enumerate(cols.ability_keys.tokens)
         if cols.p_demands[p, i] > cols.c_abilities[c, i]
     ]
-    return "; ".join(short) or "more than your ability profile"
+    return "; ".join(short) or words("demand.none")
 
 
 def decision_note(inst: Instance, c: int, p: int, kind: str = "forbid") -> str:
@@ -152,7 +164,10 @@ def decision_note(inst: Instance, c: int, p: int, kind: str = "forbid") -> str:
         return ""
     row = inst.decisions.iloc[int(rows[0])]
     reason, by = (_text(row.get(k)) for k in ("reason", "by"))
-    parts = [f"reason: {reason}" if reason else "", f"by {by}" if by else ""]
+    parts = [
+        say("decision.reason", reason=reason) if reason else "",
+        say("decision.by", by=by) if by else "",
+    ]
     text = ", ".join(x for x in parts if x)
     return f" ({text})" if text else ""
 
@@ -172,7 +187,7 @@ def provides_transport(inst: Instance, p: int) -> bool:
 def trip_mode(inst: Instance, c: int, p: int) -> str:
     """How the client gets to placement p: their own mode, or the transport the placement offers."""
     if provides_transport(inst, p) and inst.columns.c_transport[c] != CAR:
-        return "by the transport it provides"
+        return words("trip.provided")
     return mode_words(str(_cell(inst, "clients", "transport", c)))
 
 
@@ -185,8 +200,8 @@ def funding_gap(inst: Instance, c: int, p: int) -> str:
     if not listed:
         raw = ", ".join(inst.placements["funding_pools"].iat[p])
         if raw:
-            return f"none of its funding pools ({raw}) is in funding.csv; it costs {eur(cost)}"
-        return f"it lists no funding pool and costs {eur(cost)}"
+            return say("funding.unlisted", raw=raw, cost=eur(cost))
+        return say("funding.none_listed", cost=eur(cost))
     tokens = cols.types.tokens
     t = int(cols.p_type[p])
     muni = str(_cell(inst, "clients", "municipality", c))
@@ -194,17 +209,19 @@ def funding_gap(inst: Instance, c: int, p: int) -> str:
     for f in listed:
         why = []
         if t >= 0 and not cols.f_types[f, t]:
-            why.append(f"does not fund {type_words(tokens[t])}")
+            why.append(say("funding.type", type=type_words(tokens[t])))
         m = int(cols.c_muni[c])
         if m < 0 or not cols.f_munis[f, m]:
-            why.append(f"does not cover residents of {muni}")
+            why.append(say("funding.municipality", municipality=muni))
         if not cols.f_any_group[f] and not np.any(cols.f_groups[f] & cols.c_groups[c]):
             groups = [cols.groups.tokens[g] for g in np.flatnonzero(cols.f_groups[f])]
-            why.append(f"is only for {', '.join(groups)}")
+            why.append(say("funding.groups", groups=", ".join(groups)))
         if not why and round(cost * 100) > np.floor(cols.f_budget[f] * 100 + 1e-6):
-            why.append(f"has a budget of {eur(cols.f_budget[f])} in all")
-        bits.append(f"{cols.pool_id[f]} {' and '.join(why) or 'cannot pay it'}")
-    return f"no funding pool can pay its {eur(cost)}: " + "; ".join(bits)
+            why.append(say("funding.budget", budget=eur(cols.f_budget[f])))
+        bits.append(
+            f"{cols.pool_id[f]} {words('funding.and').join(why) or words('funding.cannot')}"
+        )
+    return say("funding.gap", cost=eur(cost), pools="; ".join(bits))
 
 
 # --- one reason per rule -------------------------------------------------------------------------
@@ -212,11 +229,11 @@ def funding_gap(inst: Instance, c: int, p: int) -> str:
 
 def _queue(inst: Instance, c: int, p: int, travel: float | None) -> str:
     cols = inst.columns
-    return f"you are already in placement {cols.placement_id[cols.c_current[c]]}"
+    return say("reason.queue", placement=cols.placement_id[cols.c_current[c]])
 
 
 def _seats(inst: Instance, c: int, p: int, travel: float | None) -> str:
-    return "it has no free seat this week"
+    return words("reason.seats")
 
 
 def _age(inst: Instance, c: int, p: int, travel: float | None) -> str:
@@ -224,7 +241,7 @@ def _age(inst: Instance, c: int, p: int, travel: float | None) -> str:
 
 
 def _consent(inst: Instance, c: int, p: int, travel: float | None) -> str:
-    return f"you have not consented to {type_words(str(_cell(inst, 'placements', 'type', p)))}"
+    return say("reason.consent", type=type_words(str(_cell(inst, "placements", "type", p))))
 
 
 def _months(inst: Instance, c: int, p: int, travel: float | None) -> str:
@@ -242,32 +259,36 @@ def _participation(inst: Instance, c: int, p: int, travel: float | None) -> str:
 def _ability(inst: Instance, c: int, p: int, travel: float | None) -> str:
     cols = inst.columns
     have, need = int(cols.c_work_ability[c]), int(cols.p_min_work_ability[p])
-    return f"work ability {have} is below its minimum {need}"
+    return say("reason.ability", have=have, need=need)
 
 
 def _language(inst: Instance, c: int, p: int, travel: float | None) -> str:
-    return f"it needs {_cell(inst, 'placements', 'language', p)}, you speak {_languages(inst, c)}"
+    return say(
+        "reason.language",
+        language=_cell(inst, "placements", "language", p),
+        languages=_languages(inst, c),
+    )
 
 
 def _needs(inst: Instance, c: int, p: int, travel: float | None) -> str:
     offered = set(_cell(inst, "placements", "features", p))
     missing = [n for n in _cell(inst, "clients", "needs", c) if n not in offered]
-    return f"it does not offer {', '.join(missing)}"
+    return say("reason.needs", missing=", ".join(missing))
 
 
 def _demands(inst: Instance, c: int, p: int, travel: float | None) -> str:
-    return f"it demands {demand_gap(inst, c, p)}"
+    return say("reason.demands", gap=demand_gap(inst, c, p))
 
 
 def _forbidden(inst: Instance, c: int, p: int, travel: float | None) -> str:
-    return f"forbidden by decision{decision_note(inst, c, p)}"
+    return say("reason.forbidden", note=decision_note(inst, c, p))
 
 
 def _commute(inst: Instance, c: int, p: int, travel: float | None) -> str:
     if travel is None:
         travel = float(travel_minutes(inst, np.array([c]), np.array([p]))[0])
     limit = num(inst.columns.c_max_commute[c])
-    return f"{num(travel)} min {trip_mode(inst, c, p)} is over your limit {limit} min"
+    return say("reason.commute", minutes=num(travel), mode=trip_mode(inst, c, p), limit=limit)
 
 
 def _funding(inst: Instance, c: int, p: int, travel: float | None) -> str:
@@ -280,17 +301,14 @@ def _funding(inst: Instance, c: int, p: int, travel: float | None) -> str:
 def _ability_summary(inst: Instance, c: int, share: Share) -> list[str]:
     w = int(inst.columns.c_work_ability[c])
     if share.universal:
-        return [
-            f"work ability {w} is below every reachable placement's minimum "
-            f"(lowest reachable: {share.lowest_min_ability})"
-        ]
-    return [f"work ability {w} is below the minimum of {share.text}"]
+        return [say("summary.ability_all", ability=w, lowest=share.lowest_min_ability)]
+    return [say("summary.ability_some", ability=w, share=share.text)]
 
 
 def _language_summary(inst: Instance, c: int, share: Share) -> list[str]:
     if share.universal:
-        return [f"no reachable placement in your language ({_languages(inst, c)})"]
-    return [f"{share.text} need another language than yours ({_languages(inst, c)})"]
+        return [say("summary.language_all", languages=_languages(inst, c))]
+    return [say("summary.language_some", share=share.text, languages=_languages(inst, c))]
 
 
 def _needs_summary(inst: Instance, c: int, share: Share) -> list[str]:
@@ -302,44 +320,51 @@ def _needs_summary(inst: Instance, c: int, share: Share) -> list[str]:
         if x in vocab and not (int(share.offered[vocab[x] // 64]) >> (vocab[x] % 64)) & 1
     ]
     if share.universal and missing:
-        return [f"needs not met: no reachable placement offers {', '.join(missing)}"]
+        return [say("summary.needs_missing", missing=", ".join(missing))]
     if share.universal:
-        return [f"needs not met: no reachable placement offers all of {', '.join(needs)}"]
-    return [f"needs not met at {share.text} ({', '.join(needs)})"]
+        return [say("summary.needs_all", needs=", ".join(needs))]
+    return [say("summary.needs_some", share=share.text, needs=", ".join(needs))]
 
 
 def _organiser_summary(inst: Instance, c: int, share: Share) -> list[str]:
     example = organiser_reason(inst, c, share.example)
     if share.universal:
-        return [f"every reachable placement is with an organiser you have used up ({example})"]
-    return [f"{share.text} are with an organiser you have used up (e.g. {example})"]
+        return [say("summary.organiser_all", example=example)]
+    return [say("summary.organiser_some", share=share.text, example=example)]
 
 
 def _demands_summary(inst: Instance, c: int, share: Share) -> list[str]:
     pid = inst.columns.placement_id[share.example]
     return [
-        f"the work at {share.text} demands more than your ability profile "
-        f"(e.g. {pid}: {demand_gap(inst, c, share.example)})"
+        say(
+            "summary.demands",
+            share=share.text,
+            placement=pid,
+            gap=demand_gap(inst, c, share.example),
+        )
     ]
 
 
 def _forbidden_summary(inst: Instance, c: int, share: Share) -> list[str]:
     ids = inst.columns.placement_id
     lines = [
-        f"pair with {ids[p]} forbidden by decision{decision_note(inst, c, p)}"
+        say("summary.forbidden", placement=ids[p], note=decision_note(inst, c, p))
         for p in share.failing_rows[:MAX_IDS]
     ]
     if len(share.failing_rows) > MAX_IDS:
-        lines.append(f"and {len(share.failing_rows) - MAX_IDS} more forbidden pairs")
+        lines.append(say("summary.forbidden_more", count=len(share.failing_rows) - MAX_IDS))
     return lines
 
 
 def _funding_summary(inst: Instance, c: int, share: Share) -> list[str]:
-    example = f"e.g. {inst.columns.placement_id[share.example]}: "
-    example += funding_gap(inst, c, share.example)
+    example = say(
+        "summary.funding_example",
+        placement=inst.columns.placement_id[share.example],
+        gap=funding_gap(inst, c, share.example),
+    )
     if share.universal:
-        return [f"no funding pool can pay for any reachable placement ({example})"]
-    return [f"{share.text} cannot be paid by any funding pool ({example})"]
+        return [say("summary.funding_all", example=example)]
+    return [say("summary.funding_some", share=share.text, example=example)]
 
 
 # Table order is the order build_pairs applies them (commute after the others: it needs the travel
@@ -348,7 +373,6 @@ PAIR_RULES: tuple[PairRule, ...] = (
     PairRule(
         "queue",
         fz.queue_ok,
-        "the client is already in a placement",
         "the client has no `current_placement` (such a client stays there and takes none of the "
         "free seats).",
         _queue,
@@ -356,7 +380,6 @@ PAIR_RULES: tuple[PairRule, ...] = (
     PairRule(
         "seats",
         fz.seats_ok,
-        "the placement has no free seats this week",
         "the placement has seats > 0, or the pair is locked (a lock then takes one of the free "
         "seats).",
         _seats,
@@ -364,7 +387,6 @@ PAIR_RULES: tuple[PairRule, ...] = (
     PairRule(
         "age",
         fz.age_ok,
-        "age outside the allowed range",
         "`age.min` ≤ age ≤ `age.max`.",
         _age,
         type_level=True,
@@ -372,7 +394,6 @@ PAIR_RULES: tuple[PairRule, ...] = (
     PairRule(
         "consent",
         fz.consent_ok,
-        "the client has not consented to this type of placement",
         "the placement's type is in the client's `consents`.",
         _consent,
         type_level=True,
@@ -380,7 +401,6 @@ PAIR_RULES: tuple[PairRule, ...] = (
     PairRule(
         "months",
         fz.months_ok,
-        "the client has used the maximum months of this type",
         "`months_used` of the type is below `max_months` of the type.",
         _months,
         type_level=True,
@@ -388,7 +408,6 @@ PAIR_RULES: tuple[PairRule, ...] = (
     PairRule(
         "organiser",
         fz.organiser_ok,
-        "the client has used the maximum months of this type with this organiser",
         "`months_by_provider` at the placement's provider is below `organiser_max_months` of the "
         "type (a type without an entry has no such limit).",
         _organiser,
@@ -397,7 +416,6 @@ PAIR_RULES: tuple[PairRule, ...] = (
     PairRule(
         "participation",
         fz.participation_ok,
-        "participation needs enough benefit days or a young age",
         "≥ `participation.min_benefit_days` benefit days, or age below `participation.youth_age`.",
         _participation,
         type_level=True,
@@ -405,7 +423,6 @@ PAIR_RULES: tuple[PairRule, ...] = (
     PairRule(
         "ability",
         fz.ability_ok,
-        "work ability below the placement's minimum",
         "`work_ability` ≥ `min_work_ability`.",
         _ability,
         _ability_summary,
@@ -413,7 +430,6 @@ PAIR_RULES: tuple[PairRule, ...] = (
     PairRule(
         "language",
         fz.language_ok,
-        "no common language",
         "the placement's `language` is one of the client's `languages`.",
         _language,
         _language_summary,
@@ -421,7 +437,6 @@ PAIR_RULES: tuple[PairRule, ...] = (
     PairRule(
         "needs",
         fz.needs_ok,
-        "the placement does not offer what the client needs",
         "every one of the client's `needs` is in the placement's `features`.",
         _needs,
         _needs_summary,
@@ -429,7 +444,6 @@ PAIR_RULES: tuple[PairRule, ...] = (
     PairRule(
         "demands",
         fz.demands_ok,
-        "the work demands more than the client's ability profile",
         "every `demands` level ≤ the client's `abilities` level (a key the client lacks counts as "
         "their `work_ability`).",
         _demands,
@@ -438,7 +452,6 @@ PAIR_RULES: tuple[PairRule, ...] = (
     PairRule(
         "forbidden",
         fz.not_forbidden,
-        "the pair was rejected (forbidden)",
         "the pair has no `forbid` decision.",
         _forbidden,
         _forbidden_summary,
@@ -446,14 +459,12 @@ PAIR_RULES: tuple[PairRule, ...] = (
     PairRule(
         "commute",
         fz.commute_ok,
-        "commute longer than the client accepts",
         "travel minutes (below, rounded to 0.1) ≤ `max_commute_min`.",
         _commute,
     ),
     PairRule(
         "funding",
         fz.funding_ok,
-        "no funding pool covers and can pay for this pair",
         "the pair costs 0, or one of the placement's `funding_pools` covers it (its `types` "
         "include the type, its `municipalities` the client's, and, if it lists `groups`, the "
         "client is in one; an empty list means all) and its whole budget could pay the cost.",

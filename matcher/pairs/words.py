@@ -1,35 +1,25 @@
 """Plain words for figures, placement types and transport modes, shared by the rule table and the
-explanations (so a rule's reason and an explanation name things the same way)."""
+explanations (so a rule's reason and an explanation name things the same way); the words come
+from the message catalogue in the current language."""
 
 from __future__ import annotations
 
-TYPE_WORDS: dict[str, str] = {
-    "work_trial": "work trial",
-    "wage_subsidy": "wage-subsidy post",
-    "coaching": "coaching",
-    "participation": "participation",
-}
-TYPE_ADJECTIVES: dict[str, str] = {
-    "work_trial": "work-trial",
-    "wage_subsidy": "wage-subsidy",
-    "coaching": "coaching",
-    "participation": "participation",
-}
-MODE_WORDS: dict[str, str] = {
-    "car": "by car",
-    "transit": "by public transport",
-    "none": "on foot/bike",
-}
+from matcher.messages import CATALOGUE, words
 
 
 def type_words(key: str) -> str:
     """A placement type in words; a type declared in the rules is shown by its key."""
-    return TYPE_WORDS.get(key, key)
+    return words(f"type.{key}") if f"type.{key}" in CATALOGUE else key
+
+
+def type_adjective(key: str) -> str:
+    """A placement type as the first part of a compound ('work-trial pool')."""
+    return words(f"type_adj.{key}") if f"type_adj.{key}" in CATALOGUE else key
 
 
 def mode_words(key: str) -> str:
     """A transport mode in words ('by public transport')."""
-    return MODE_WORDS.get(key, key)
+    return words(f"mode.{key}") if f"mode.{key}" in CATALOGUE else key
 
 
 def num(x: float) -> str:

@@ -121,16 +121,26 @@ async function selectRun(id) {
 }
 
 async function loadResults() {
-  const [alloc, decisions, mapData, summary] = await Promise.all([
+  const [alloc, decisions, mapData, summary, left] = await Promise.all([
     api(`/runs/${S.run.id}/allocation`),
     api(`/runs/${S.run.id}/decisions`),
     api(`/instances/${S.instance.id}/map`),
     api(`/runs/${S.run.id}/summary`),
+    api(`/runs/${S.run.id}/unassigned?lang=${currentLang()}`),
   ]);
-  S.alloc = alloc;
+  S.alloc = { ...alloc, unassigned: left.unassigned };
   S.period = summary.period;
   S.decisions = decisions;
   S.mapData = mapData;
+  renderAll();
+  if (S.client) await explainClient(S.client.client_id, false);
+}
+
+/** The reasons in the page's language (the allocation stores them in English). */
+async function reloadReasons() {
+  if (!S.run || S.run.status !== "done" || !S.alloc) return;
+  const left = await api(`/runs/${S.run.id}/unassigned?lang=${currentLang()}`);
+  S.alloc = { ...S.alloc, unassigned: left.unassigned };
   renderAll();
   if (S.client) await explainClient(S.client.client_id, false);
 }
@@ -467,7 +477,8 @@ async function explainClient(clientId, scroll = true) {
   }
   $("#client-search").value = clientId;
   try {
-    S.client = await api(`/runs/${S.run.id}/clients/${encodeURIComponent(clientId)}`);
+    S.client = await api(
+      `/runs/${S.run.id}/clients/${encodeURIComponent(clientId)}?lang=${currentLang()}`);
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) {
       S.client = null;
@@ -723,6 +734,7 @@ async function main() {
     }
     renderAll();
     renderClient();
+    guard(reloadReasons());
     document.title = t("coord.title");
   });
   await guard(loadInstances());

@@ -24,6 +24,7 @@ import pytest
 from api.auth import create_token
 from tests.api.server import Server, pairs_of
 from tests.api.web.pages import REGION, attr_values, new_page, sign_in, texts
+from tests.factories import english_in
 
 pytestmark = pytest.mark.browser
 
@@ -93,14 +94,17 @@ def test_week_through_the_pages(
     )  # something is drawn
     rows = coord.locator("#unassigned-table tbody tr")
     expect(rows).to_have_count(min(150, len(alloc["unassigned"])))
-    left = alloc["unassigned"][0]
+    left = api.get(f"/runs/{first}/unassigned", params={"lang": "fi"}).json()["unassigned"][0]
     expect(rows.first).to_contain_text(left["reasons"][0][:40])
+    assert english_in(texts(coord, "#unassigned-table tbody tr")) == []  # Finnish page
 
     # --- a client's explanation from the search box
     coord.fill("#client-search", left["client_id"])
     coord.press("#client-search", "Enter")
     expect(coord.locator("#client-outcome")).to_have_text(f"{left['client_id']}: jäi jonoon")
     expect(coord.locator("#client-reasons li")).to_have_count(len(left["reasons"]))
+    expect(coord.locator("#client-reasons li").first).to_have_text(left["reasons"][0])
+    assert english_in(texts(coord, "#client-reasons li")) == []
     assert canvas.get_attribute("data-focus") == left["client_id"]
 
     # --- pin one proposal (from the explanation's button) and forbid another (typed in the form)

@@ -1,0 +1,57 @@
+"""The message catalogue: every key in every language with the same format fields."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from matcher.messages import (
+    CATALOGUE,
+    LANGS,
+    LanguageError,
+    current,
+    from_accept_language,
+    language,
+    say,
+)
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+@pytest.mark.parametrize("key", sorted(CATALOGUE))
+def test_every_key_has_every_language_with_the_same_fields(key: str) -> None:
+    entry = CATALOGUE[key]
+    assert set(entry) == set(LANGS)
+    assert all(entry[lang].strip() for lang in LANGS)
+    assert _fields(entry["fi"]) == _fields(entry["en"])
+
+
+def test_language_switches_inside_the_block_only() -> None:
+    assert current() == "en"
+    with language("fi"):
+        assert say("reason.ability", have=2, need=3).startswith("työkyky 2")
+    assert say("reason.ability", have=2, need=3) == "work ability 2 is below its minimum 3"
+
+
+def test_an_unknown_language_is_refused_by_name() -> None:
+    with pytest.raises(LanguageError, match="'sv' is not one of en, fi"):
+        with language("sv"):
+            pass
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        ("fi-FI,fi;q=0.9,en;q=0.8", "fi"),
+        ("en-GB,en;q=0.9", "en"),
+        ("sv;q=1, fi;q=0.5", "fi"),
+        ("en;q=0.2, fi;q=0.7", "fi"),
+        ("de", None),
+        (None, None),
+    ],
+)
+def test_accept_language_picks_the_best_language_we_have(header: str | None, lang: str) -> None:
+    assert from_accept_language(header) == lang
