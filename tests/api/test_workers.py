@@ -52,7 +52,6 @@ def test_two_processes_claiming_at_once_never_take_the_same_run(db_url):
         p.join(timeout=30)
     claimed = got[0] + got[1]
     assert sorted(claimed) == sorted(queued)  # every run once, none twice
-    assert all(got), "both processes took runs (the claims did interleave)"
     assert all(r.attempts == 1 and r.status == "running" for r in store.list_runs())
 
 
