@@ -43,6 +43,7 @@ class Settings:
     progress_seconds: float = 0.5  # at most one progress write per this many seconds
     cache_instances: int = 4  # parsed instances kept in memory per process
     max_weight: float = 1e6  # every objective weight within ±this (scores stay exact integers)
+    db_lock_timeout: float = 30.0  # seconds a statement waits for a lock before it fails
 
     def zip_limits(self) -> ZipLimits:
         """The unzip bounds for uploads."""
@@ -83,6 +84,7 @@ class Settings:
             ("POLKU_MAX_TIME_LIMIT", "max_time_limit"),
             ("POLKU_DEFAULT_TIME_LIMIT", "default_time_limit"),
             ("POLKU_MAX_WEIGHT", "max_weight"),
+            ("POLKU_DB_LOCK_TIMEOUT", "db_lock_timeout"),
         ):
             raw = env.get(var)
             if raw:
@@ -90,6 +92,10 @@ class Settings:
                     values[name] = float(raw)
                 except ValueError as exc:
                     raise SettingsError(f"{var}: expected a number, got {raw!r}") from exc
+        if float(values.get("db_lock_timeout", base.db_lock_timeout)) <= 0:  # type: ignore[arg-type]
+            raise SettingsError(
+                "POLKU_DB_LOCK_TIMEOUT: expected seconds > 0 (0 would wait forever)"
+            )
         if env.get("POLKU_DOCS"):
             values["docs"] = env["POLKU_DOCS"].strip().lower() in ("1", "true", "yes", "on")
         settings = replace(base, **values)  # type: ignore[arg-type]

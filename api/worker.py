@@ -182,7 +182,7 @@ def worker_main(db: str, settings: dict[str, Any]) -> None:
     _die_with_parent()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     conf = Settings(**settings)
-    store = open_store(db)
+    store = open_store(db, conf.db_lock_timeout)
     # import the engine now, so the first run does not wait for it
     import api.decisions  # noqa: F401
     import api.uploads  # noqa: F401

@@ -45,18 +45,19 @@ __all__ = [
 ]
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, lock_timeout: float = 30.0) -> Store:
     """The store for `url`: a file path or `sqlite:///path` → SQLite, `postgresql://…` (or
-    `postgres://`, `postgresql+psycopg://`) → PostgreSQL; other schemes are named in the error."""
+    `postgres://`, `postgresql+psycopg://`) → PostgreSQL; other schemes are named in the error.
+    `lock_timeout`: seconds a statement waits for a lock (another writer) before it fails."""
     if re.match(r"postgres(ql)?(\+psycopg)?://", url):
-        from api.store.postgres import PostgresStore  # SQLAlchemy only loaded when used
+        from api.store.postgres import PostgresStore  # psycopg only loaded when used
 
-        return PostgresStore(url)
+        return PostgresStore(url, lock_timeout)
     if url.startswith("sqlite:///"):
-        return SqliteStore(url[len("sqlite:///") :])
+        return SqliteStore(url[len("sqlite:///") :], lock_timeout)
     if "://" in url:
         scheme = url.split("://", 1)[0]
         raise StoreError(
             f"database URL scheme {scheme!r} is not supported (use a SQLite path or postgresql://…)"
         )
-    return SqliteStore(url)
+    return SqliteStore(url, lock_timeout)

@@ -16,6 +16,7 @@ BLOB becomes BYTEA.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -32,6 +33,8 @@ _WRITE_LOCK = 0x504F4C4B55  # "POLKU"
 _MIGRATE_LOCK = _WRITE_LOCK + 1
 _RUN_LOCKS = 0x504F  # advisory-lock class of "run N is being solved by a live worker"
 
+log = logging.getLogger("polku.store")
+
 
 def postgres_ddl(script: str) -> str:
     """One migration's portable SQL in PostgreSQL's words: `id INTEGER PRIMARY KEY` → an
@@ -42,6 +45,14 @@ def postgres_ddl(script: str) -> str:
         script,
     )
     return re.sub(r"\bBLOB\b", "BYTEA", script)
+
+
+def session_options(lock_timeout: float) -> str:
+    """libpq `options` for every connection of the store: a statement waits at most
+    `lock_timeout` s for a lock, and a session left inside a transaction (the store never
+    leaves one open between calls) is ended after 10 × that, so nothing can wait forever."""
+    ms = max(1, int(lock_timeout * 1000))
+    return f"-c lock_timeout={ms} -c idle_in_transaction_session_timeout={10 * ms}"
 
 
 class _Row(tuple):
@@ -99,16 +110,23 @@ class PostgresStore(SqliteStore):
     _LOCK_ROW = " FOR UPDATE"
     _SKIP_LOCKED = " FOR UPDATE SKIP LOCKED"
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, lock_timeout: float = 30.0):
         try:
+            import psycopg  # noqa: F401
             import sqlalchemy
         except ImportError as exc:  # the optional extra is missing
             raise StoreError(
-                "a postgresql:// database needs SQLAlchemy and psycopg: pip install 'polku[postgres]'"
+                "a postgresql:// database needs psycopg: pip install 'polku[postgres]'"
             ) from exc
         self.path = re.sub(r"//[^/@]*@", "//…@", url)  # for messages: no password
+        self.lock_timeout = lock_timeout
         driver_url = re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+psycopg://", url)
-        self.engine = sqlalchemy.create_engine(driver_url, pool_pre_ping=True, pool_size=4)
+        self.engine = sqlalchemy.create_engine(
+            driver_url,
+            pool_pre_ping=True,
+            pool_size=4,
+            connect_args={"options": session_options(lock_timeout)},
+        )
         self._holder: tuple[int, Any] | None = None  # (pid, connection) holding run locks
 
     def _holder_conn(self) -> Any:
@@ -123,17 +141,22 @@ class PostgresStore(SqliteStore):
     def close(self) -> None:
         """Close this process's connections (its run locks go with them), as its end would."""
         if self._holder is not None and self._holder[0] == os.getpid():
+            self._holder[1].invalidate()  # the session itself ends, not back to the pool
             self._holder[1].close()
         self._holder = None
         self.engine.dispose()
 
     def _claimed(self, run_id: int) -> None:
         """Inside the claim transaction: this process's session lock on the run, taken before
-        the claim commits (no moment when the run is 'running' and unlocked)."""
-        self._holder_conn().exec_driver_sql(
-            "SELECT pg_advisory_lock(CAST(%s AS INTEGER), CAST(%s AS INTEGER))",
+        the claim commits (no moment when the run is 'running' and unlocked). Never waited
+        for: if another session still holds it (a stale worker), the claim token alone
+        guards the run and that session's end frees it."""
+        got = self._holder_conn().exec_driver_sql(
+            "SELECT pg_try_advisory_lock(CAST(%s AS INTEGER), CAST(%s AS INTEGER))",
             (_RUN_LOCKS, run_id),
         )
+        if not got.scalar():
+            log.warning("run %s: another session still holds its worker lock", run_id)
 
     def _release(self, run_id: int) -> None:
         if self._holder is not None and self._holder[0] == os.getpid():
@@ -181,9 +204,10 @@ class PostgresStore(SqliteStore):
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[Any]:
-        with self.engine.connect() as conn:
+        """A read in its own transaction, ended (committed, or rolled back on an error) before
+        the call returns: no connection goes back to the pool inside a transaction."""
+        with self.engine.begin() as conn:
             yield _Conn(conn)
-            conn.rollback()
 
     @contextlib.contextmanager
     def _begin(self, lock: int | None) -> Iterator[Any]:

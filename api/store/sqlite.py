@@ -58,8 +58,9 @@ class SqliteStore:
     """`Store` over one SQLite file (WAL journal, a connection per operation: thread-safe and
     usable from the worker processes at the same time)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, lock_timeout: float = 30.0):
         self.path = str(path)
+        self.lock_timeout = lock_timeout  # seconds a write waits for another writer
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
 
@@ -71,10 +72,10 @@ class SqliteStore:
     _SKIP_LOCKED = ""
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        conn = sqlite3.connect(self.path, timeout=self.lock_timeout, isolation_level=None)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute(f"PRAGMA busy_timeout = {int(self.lock_timeout * 1000)}")
         return conn
 
     @contextlib.contextmanager
@@ -106,6 +107,12 @@ class SqliteStore:
 
     def close(self) -> None:
         """Let go of what this process holds (nothing here: a connection per operation)."""
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _claimed(self, run_id: int) -> None:
         """Called inside the claim transaction: nothing here (a worker's liveness is its pid)."""

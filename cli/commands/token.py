@@ -14,7 +14,7 @@ import os
 import sys
 
 from api.settings import DEFAULT_DB
-from api.store import ROLES
+from api.store import ROLES, Store
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -65,7 +65,12 @@ def run(args: argparse.Namespace) -> int:
             return 2
         print(token)
         return 0
-    store = open_store(db)
+    with open_store(db) as store:
+        return _list_or_revoke(store, args)
+
+
+def _list_or_revoke(store: Store, args: argparse.Namespace) -> int:
+    """`polku token list` / `revoke` on an open store."""
     store.migrate()
     if args.action == "list":
         for t in store.list_tokens():

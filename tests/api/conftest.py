@@ -1,15 +1,17 @@
 """Fixtures of the API tests: `api`, the app over a fresh temporary database with a token per
-role (tests.api.support.Api), closed after the test; `db_url`, a fresh empty database. A test
-module with `BOTH_BACKENDS = True` runs its tests that use either on SQLite and on PostgreSQL
+role (tests.api.support.Api), closed after the test; `db_url`, a fresh empty database;
+`open_db`, stores on it that are closed after the test. A test module with
+`BOTH_BACKENDS = True` runs its tests that use either on SQLite and on PostgreSQL
 (tests/api/postgres.py: one server per session, skipped without PostgreSQL, failing in CI)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from api.store import Store, open_store
 from tests.api.postgres import fresh_database, start_server
 from tests.api.support import Api, open_api
 
@@ -37,6 +39,22 @@ def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     if backend == "postgresql":
         return fresh_database(request.getfixturevalue("pg_server"))
     return str(tmp_path / "polku.sqlite")
+
+
+@pytest.fixture
+def open_db(db_url: str) -> Iterator[Callable[..., Store]]:
+    """`open_db()` a store on the test's database (or `open_db(url)`), as a separate process
+    would; every one is closed after the test, so none holds a connection into the next."""
+    opened: list[Store] = []
+
+    def open_(url: str | None = None) -> Store:
+        store = open_store(url or db_url)
+        opened.append(store)
+        return store
+
+    yield open_
+    for store in opened:
+        store.close()
 
 
 @pytest.fixture

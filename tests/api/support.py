@@ -255,8 +255,11 @@ def make_api(tmp_path: Path, **settings: Any) -> Api:
 def open_api(tmp_path: Path, **settings: Any) -> Iterator[Api]:
     """Body of each test module's `api` fixture: an Api, closed after the test."""
     a = make_api(tmp_path, **settings)
-    yield a
-    a.client.close()
+    try:
+        yield a
+    finally:
+        a.client.close()
+        a.store.close()  # its connections too (PostgreSQL: none left into the next test)
 
 
 def body(response: Any) -> Any:

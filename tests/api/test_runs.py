@@ -9,8 +9,6 @@ import io
 
 import pytest
 
-from api.store import open_store
-
 BOTH_BACKENDS = True  # the api fixture runs these on SQLite and PostgreSQL (conftest.py)
 
 
@@ -110,10 +108,10 @@ def test_queue_cancel_and_restart(api):
     assert api.post(f"/runs/{first['id']}/restart").status_code == 409  # done
 
 
-def test_running_run_is_interrupted_by_a_restart_and_can_be_restarted(api):
+def test_running_run_is_interrupted_by_a_restart_and_can_be_restarted(api, open_db):
     iid = api.upload_week()
     run = api.post(f"/instances/{iid}/runs", json={"time_limit": 2}).json()
-    worker = open_store(api.settings.db)  # the worker process's own store
+    worker = open_db(api.settings.db)  # the worker process's own store
     claimed = worker.claim_next_run("claim-1", 4242)
     assert claimed.id == run["id"] and api.get(f"/runs/{run['id']}").json()["status"] == "running"
     # a running run's cancel is a request the supervisor carries out

@@ -40,16 +40,16 @@ def test_migrations_are_versioned_and_idempotent(tmp_path):
         open_store("mysql://db/polku")
 
 
-def test_migrations_on_either_backend_are_versioned_and_idempotent(db_url):
-    store = open_store(db_url)
+def test_migrations_on_either_backend_are_versioned_and_idempotent(open_db):
+    store = open_db()
     assert store.migrate() == 3 and store.migrate() == 3
     store.ping_write()
     inst = store.add_instance(new_instance())
     assert store.instance_data(inst.id) == b"zip" and store.list_instances()[0].id == inst.id
 
 
-def test_claims_are_exclusive_and_stale_workers_cannot_finish(db_url):
-    store = open_store(db_url)
+def test_claims_are_exclusive_and_stale_workers_cannot_finish(open_db):
+    store = open_db()
     store.migrate()
     inst = store.add_instance(new_instance())
     r1 = store.add_run(inst.id, {"time_limit": 1, "weights": {}}, "t")
@@ -136,8 +136,8 @@ def test_create_token_checks_roles(tmp_path):
         create_token(str(tmp_path / "x.sqlite"), "admin", region="savo")
 
 
-def test_tokens_expire(db_url):
-    store = open_store(db_url)
+def test_tokens_expire(open_db):
+    store = open_db()
     store.migrate()
     store.add_token("old", "admin", None, (), "h-old", "2020-01-01T00:00:00.000Z")
     store.add_token("new", "admin", None, (), "h-new", "2999-01-01T00:00:00.000Z")
