@@ -3,8 +3,8 @@
 `SqliteStore` is the `Store` (api.store.protocol) implementation over the standard library's sqlite3 (one file). Every write is one
 transaction (`BEGIN IMMEDIATE` … `COMMIT`), and the rules that must hold under concurrency (an
 instance is frozen once a run of it is published; a run is finished only by the worker that
-claimed it) are checked inside that transaction. The schema is versioned in `schema_version`
-and upgraded by `MIGRATIONS` on start-up.
+claimed it) are checked inside that transaction. The schema is Alembic's (`migrations.py`),
+upgraded on start-up.
 
 Blobs live in the database: an instance is stored as the zip of its FORMAT.md folder
 (`instance_files.data`, BLOB) and a finished run's allocation.json as text
@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from api.store.migrations import MIGRATIONS
+from api.store.migrations import sqlite_transaction, upgrade
 from api.store.protocol import Conflict, NotFound, TooMany
 from api.store.publish import STOPPED, publish_conflict
 from api.store.rows import (
@@ -118,43 +118,28 @@ class SqliteStore:
         """Called inside the claim transaction: nothing here (a worker's liveness is its pid)."""
 
     def migrate(self) -> int:
-        """Create or upgrade the schema; returns the version now in force."""
+        """Create or upgrade the schema (Alembic: api/store/migrations.py); the revision now."""
+        with self.migration_transaction() as conn:
+            return upgrade(conn)
+
+    def migration_transaction(self) -> contextlib.AbstractContextManager[Any]:
+        """The SQLAlchemy connection migrations run on, in one write transaction."""
         conn = self._connect()
         try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-                row = conn.execute("SELECT MAX(version) AS v FROM schema_version").fetchone()
-                current = row["v"] or 0
-                for version, script in enumerate(MIGRATIONS, start=1):
-                    if version <= current:
-                        continue
-                    for statement in script.split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
-                    conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
-                    current = version
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            return current
+            conn.execute("PRAGMA journal_mode = WAL")  # persistent; not inside a transaction
         finally:
             conn.close()
+        return sqlite_transaction(self.path, self.lock_timeout)
 
     def ping(self) -> None:
         with self._read() as conn:
             conn.execute("SELECT 1").fetchone()
 
     def ping_write(self) -> None:
-        """A real committed write (the schema version rewritten unchanged): raises when the
+        """A real committed write (the schema revision rewritten unchanged): raises when the
         database is read-only, locked for long or its disk is full."""
         with self._tx() as conn:
-            conn.execute(
-                "UPDATE schema_version SET version = version "
-                "WHERE version = (SELECT MAX(version) FROM schema_version)"
-            )
+            conn.execute("UPDATE alembic_version SET version_num = version_num")
 
     # ------------------------------------------------------------------ tokens
     def add_token(

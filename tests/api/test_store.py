@@ -31,18 +31,18 @@ def new_instance(name: str = "savo-2026-W48") -> NewInstance:
 
 def test_migrations_are_versioned_and_idempotent(tmp_path):
     store = open_store(str(tmp_path / "a.sqlite"))
-    assert store.migrate() == 3
-    assert store.migrate() == 3
-    rows = sqlite3.connect(tmp_path / "a.sqlite").execute("SELECT version FROM schema_version")
-    assert [r[0] for r in rows] == [1, 2, 3]
-    assert open_store(f"sqlite:///{tmp_path / 'b.sqlite'}").migrate() == 3
+    assert store.migrate() == 4
+    assert store.migrate() == 4
+    rows = sqlite3.connect(tmp_path / "a.sqlite").execute("SELECT version_num FROM alembic_version")
+    assert [r[0] for r in rows] == ["0004"]
+    assert open_store(f"sqlite:///{tmp_path / 'b.sqlite'}").migrate() == 4
     with pytest.raises(StoreError, match="'mysql' is not supported"):
         open_store("mysql://db/polku")
 
 
 def test_migrations_on_either_backend_are_versioned_and_idempotent(open_db):
     store = open_db()
-    assert store.migrate() == 3 and store.migrate() == 3
+    assert store.migrate() == 4 and store.migrate() == 4
     store.ping_write()
     inst = store.add_instance(new_instance())
     assert store.instance_data(inst.id) == b"zip" and store.list_instances()[0].id == inst.id
