@@ -1,8 +1,11 @@
-"""Fixtures of the API tests: `api`, the app over a fresh temporary database with a token per
-role (tests.api.support.Api), closed after the test; `db_url`, a fresh empty database;
-`open_db`, stores on it that are closed after the test. A test module with
-`BOTH_BACKENDS = True` runs its tests that use either on SQLite and on PostgreSQL
-(tests/api/postgres.py: one server per session, skipped without PostgreSQL, failing in CI)."""
+"""Fixtures of the API tests: `api`, the app over a fresh database with a token per role
+(tests.api.support.Api), closed after the test; `custom_api(**settings)`, more such apps on the
+same database; `db_url`, a fresh empty database; `open_db`, stores on it closed after the test.
+
+Every test that reaches a database through these runs twice, `[sqlite]` and `[postgres]`
+(tests/api/postgres.py: one throw-away server per session; without PostgreSQL the postgres
+variants skip with the reason, with CI=true they fail). A test parametrised on `backend`
+itself keeps its own choice."""
 
 from __future__ import annotations
 
@@ -15,12 +18,15 @@ from api.store import Store, open_store
 from tests.api.postgres import fresh_database, start_server
 from tests.api.support import Api, open_api
 
-BACKENDS = ("sqlite", "postgresql")
+BACKENDS = ("sqlite", "postgres")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Both backends for the tests of a BOTH_BACKENDS module that reach a database fixture."""
-    if "backend" in metafunc.fixturenames and getattr(metafunc.module, "BOTH_BACKENDS", False):
+    """Both backends for every test that reaches a database fixture (unless it chose)."""
+    chosen = any(
+        "backend" in str(m.args[0]) for m in metafunc.definition.iter_markers("parametrize")
+    )
+    if "backend" in metafunc.fixturenames and not chosen:
         metafunc.parametrize("backend", BACKENDS, indirect=True)
 
 
@@ -36,7 +42,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    if backend == "postgresql":
+    if backend == "postgres":
         return fresh_database(request.getfixturevalue("pg_server"))
     return str(tmp_path / "polku.sqlite")
 
@@ -60,3 +66,19 @@ def open_db(db_url: str) -> Iterator[Callable[..., Store]]:
 @pytest.fixture
 def api(tmp_path: Path, db_url: str) -> Iterator[Api]:
     yield from open_api(tmp_path, db=db_url)
+
+
+@pytest.fixture
+def custom_api(tmp_path: Path, db_url: str) -> Iterator[Callable[..., Api]]:
+    """`custom_api(max_queued_runs=2, …)`: an Api with those settings on the test's database,
+    closed after the test."""
+    opened: list[Iterator[Api]] = []
+
+    def make(**settings: object) -> Api:
+        body = open_api(tmp_path, db=db_url, **settings)
+        opened.append(body)
+        return next(body)
+
+    yield make
+    for body in opened:
+        next(body, None)  # runs its closing

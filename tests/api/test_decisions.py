@@ -8,8 +8,6 @@ import pytest
 
 from tests.api.support import PROPOSAL_FIELDS, SENSITIVE
 
-BOTH_BACKENDS = True  # the api fixture runs these on SQLite and PostgreSQL (conftest.py)
-
 COORDINATOR_RUN_ROUTES = [
     ("get", "/runs/{run}/allocation"),
     ("get", "/runs/{run}/allocation?format=csv"),

@@ -14,8 +14,6 @@ from api.store import NewInstance, StoreError, open_store
 from api.store.migrations import HEAD, downgrade
 from tests.api.legacy_schema import legacy_sqlite
 
-BOTH_BACKENDS = True  # the tests taking db_url/open_db run on SQLite and PostgreSQL
-
 
 def _instance() -> NewInstance:
     return NewInstance("w", "2026-W48", "savo", "upload", "t", b"zip", "x", ("v1",))

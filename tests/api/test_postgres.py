@@ -15,7 +15,7 @@ from api.store import NewInstance, open_store
 from api.store.postgres import _RUN_LOCKS, _WRITE_LOCK
 from tests.api.postgres import SERVER_TIMEOUTS, fresh_database
 
-ON_POSTGRES = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+ON_POSTGRES = pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 
 
 def _raw(url: str) -> sqlalchemy.engine.Engine:

@@ -9,8 +9,6 @@ import io
 
 import pytest
 
-BOTH_BACKENDS = True  # the api fixture runs these on SQLite and PostgreSQL (conftest.py)
-
 
 def test_run_lifecycle_and_reading_the_result(api):
     iid = api.upload_week()

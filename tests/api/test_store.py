@@ -13,8 +13,6 @@ from api.settings import Settings, SettingsError
 from api.store import Conflict, NewInstance, StoreError, open_store
 from cli.main import main as polku
 
-BOTH_BACKENDS = True  # the tests taking db_url run on SQLite and PostgreSQL (conftest.py)
-
 
 def new_instance(name: str = "savo-2026-W48") -> NewInstance:
     return NewInstance(

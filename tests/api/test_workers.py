@@ -18,7 +18,7 @@ from instances.generate import generate_instance
 from instances.write import write_instance
 from tests.api.server import Server
 
-ON_POSTGRES = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+ON_POSTGRES = pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 
 
 def _claim_all(db: str, name: str, start: Any, out: Any) -> None:
