@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from api.errors import BodyLimit, install_handlers
 from api.lookups import AllocationCache, RunInstanceCache
-from api.routes import decisions, health, instances, pages, runs, shortlists, views
+from api.routes import decisions, health, instances, pages, reports, runs, shortlists, views
 from api.schemas import ERRORS
 from api.security import DiskGuard, SecurityHeaders
 from api.settings import Settings
@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None, start_worker: bool = True) -> F
     )
     app.add_middleware(DiskGuard, db=settings.db, min_free=settings.min_free_bytes)
     app.add_middleware(SecurityHeaders)  # outermost: every answer, even a 413 or 507
-    for module in (health, instances, runs, decisions, shortlists, views, pages):
+    for module in (health, instances, runs, decisions, shortlists, views, reports, pages):
         app.include_router(module.router)
     return app
 

@@ -43,6 +43,7 @@ class Settings:
     progress_seconds: float = 0.5  # at most one progress write per this many seconds
     cache_instances: int = 4  # parsed instances kept in memory per process
     max_weight: float = 1e6  # every objective weight within ±this (scores stay exact integers)
+    max_report_weeks: int = 53  # GET /reports covers at most this many weeks (a year)
     db_lock_timeout: float = 30.0  # seconds a statement waits for a lock before it fails
 
     def zip_limits(self) -> ZipLimits:
@@ -68,6 +69,7 @@ class Settings:
             "POLKU_MAX_UNZIPPED_MB": ("max_unzipped_bytes", 1024 * 1024),
             "POLKU_MAX_QUEUED_RUNS": ("max_queued_runs", 1),
             "POLKU_MIN_FREE_MB": ("min_free_bytes", 1024 * 1024),
+            "POLKU_MAX_REPORT_WEEKS": ("max_report_weeks", 1),
         }
         for var, (name, unit) in numeric.items():
             raw = env.get(var)

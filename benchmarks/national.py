@@ -68,7 +68,13 @@ class PeakMemory:
         self._thread.join()
 
 
-def run_one(inst: Any, method: str, time_limit: float) -> dict[str, Any]:
+def run_one(
+    inst: Any,
+    method: str,
+    time_limit: float,
+    split: str = "region",
+    max_part_clients: int | None = None,
+) -> dict[str, Any]:
     """Solve `inst` with `method` ("one", "ray1", "ray2") and return its figures."""
     from matcher.allocation.result import to_allocation
     from matcher.allocation.solve import SolveOptions, solve
@@ -83,7 +89,13 @@ def run_one(inst: Any, method: str, time_limit: float) -> dict[str, Any]:
             wall = time.perf_counter() - t0
             alloc = to_allocation(inst, result, explain=False)
         else:
-            options = NationalOptions(time_limit=time_limit, workers=int(method[-1]), explain=False)
+            options = NationalOptions(
+                time_limit=time_limit,
+                workers=int(method[-1]),
+                split=split,
+                max_part_clients=max_part_clients,
+                explain=False,
+            )
             national = solve_national(inst, options, use_ray=True)
             wall = time.perf_counter() - t0
             result = national.result
@@ -91,6 +103,8 @@ def run_one(inst: Any, method: str, time_limit: float) -> dict[str, Any]:
     violations = len(check_allocation(inst, alloc))
     return {
         "method": method,
+        "split": "" if method == "one" else split,
+        "max_part_clients": "" if method == "one" else (max_part_clients or ""),
         "pairs": result.stats.get("pairs"),
         "objective": result.objective,
         "bound": result.bound,
@@ -112,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--placements", type=int, help="override placements (0 = default)")
     parser.add_argument("--time-limit", type=float, default=300.0)
     parser.add_argument("--only", nargs="+", choices=METHODS, default=list(METHODS))
+    parser.add_argument("--split", choices=("region", "area"), default="region")
+    parser.add_argument("--max-part-clients", type=int, default=None)
     parser.add_argument("--cache", type=Path, default=Path("benchmarks/.instances"))
     parser.add_argument("--out", type=Path, default=Path("benchmarks/national.csv"))
     args = parser.parse_args(argv)
@@ -133,17 +149,31 @@ def main(argv: list[str] | None = None) -> int:
         row = {
             "instance": size.folder_name,
             "time_limit": args.time_limit,
-            **run_one(inst, method, args.time_limit),
+            **run_one(inst, method, args.time_limit, args.split, args.max_part_clients),
         }
         print(row, flush=True)
         rows.append(row)
-        new = not args.out.exists()
-        with open(args.out, "a", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(row))
-            if new:
-                writer.writeheader()
-            writer.writerow(row)
+        append_row(args.out, row)
     return 0
+
+
+def append_row(path: Path, row: dict[str, Any]) -> None:
+    """Add `row` to the CSV at `path`; columns new to the file widen its header (old rows get
+    empty cells), written atomically."""
+    from instances.atomic import atomic_path
+
+    old: list[dict[str, Any]] = []
+    fields = list(row)
+    if path.exists():
+        with open(path, newline="") as fh:
+            reader = csv.DictReader(fh)
+            old = list(reader)
+            have = list(reader.fieldnames or [])
+        fields = have + [f for f in row if f not in have]
+    with atomic_path(path, suffix=".csv") as tmp, open(tmp, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, restval="")
+        writer.writeheader()
+        writer.writerows([*old, row])
 
 
 if __name__ == "__main__":

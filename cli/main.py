@@ -19,10 +19,12 @@ COMMANDS: dict[str, str] = {
     "check": "Check an allocation against its instance, independently",
     "explain": "Explain an allocation for a client or a placement",
     "shortlist": "Build employer shortlists",
+    "next-week": "Build next week's snapshot from a published week and its allocation",
     "simulate": "Simulate a year of weekly allocations under a pacing policy",
     "bench": "Run the solver benchmarks",
     "serve": "Start the API service",
     "token": "Manage API tokens",
+    "report": "Period report over a chain of published weeks",
 }
 
 
@@ -33,9 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
         try:
-            module = importlib.import_module(f"cli.commands.{name}")
+            module = importlib.import_module(f"cli.commands.{name.replace('-', '_')}")
         except ModuleNotFoundError as exc:
-            if exc.name != f"cli.commands.{name}":
+            if exc.name != f"cli.commands.{name.replace('-', '_')}":
                 raise
             continue
         cmd = sub.add_parser(name, help=help_text, description=help_text)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from instances.lifecycle_checks import check_history, check_placement_lifecycle
 from instances.problems import WARNING, Problem, ProblemLog
 from models.instance import Instance
 from models.rules import PROVIDER_KINDS, TRANSPORT_MODES, WAGE_SUBSIDY
@@ -99,6 +100,8 @@ def check_instance(
     check_providers(t["providers.csv"], log)
     check_pools(t["funding.csv"], types, groups, log)
     check_decisions(t["decisions.csv"], t["clients.csv"], t["placements.csv"], log)
+    check_placement_lifecycle(t["placements.csv"], inst.week, log)
+    check_history(t["outcomes.csv"], t["followups.csv"], inst.rules, log)
     warn_unusable(t, inst, log)
 
 

@@ -40,6 +40,7 @@ def _num(value: Any) -> str:
 
 
 TEXT_KINDS = (None, "str", "list")
+LIFECYCLE_FILES = ("outcomes.csv", "followups.csv")
 
 
 def frame_to_csv(frame: pd.DataFrame, filename: str, columns: list[str] | None = None) -> str:
@@ -113,6 +114,8 @@ def instance_files(inst: Instance) -> dict[str, str]:
     for filename in FILES:
         if filename == "decisions.csv" and not inst.has_decisions_file and inst.decisions.empty:
             continue
+        if filename in LIFECYCLE_FILES and inst.table(filename).empty:
+            continue  # an instance without ended placements has no history files
         files[filename] = frame_to_csv(
             inst.table(filename), filename, inst.columns_in_file.get(filename)
         )

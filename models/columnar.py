@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from models.lifecycle import charged_weeks
 from models.rules import PROVIDER_KINDS, TRANSPORT_MODES
 
 if TYPE_CHECKING:
@@ -152,6 +153,7 @@ class Columns:
     p_features: np.ndarray
     p_sector: np.ndarray
     p_duration: np.ndarray
+    p_charged_weeks: np.ndarray  # weeks of cost: duration pro rata days a week (models.lifecycle)
     p_weekly_cost: np.ndarray
     p_pool_ptr: np.ndarray
     p_pool_idx: np.ndarray
@@ -325,6 +327,7 @@ def build_columns(inst: Instance) -> Columns:
         p_features=features.mask(pl["features"]),
         p_sector=sectors.code(pl["sector"].to_numpy()),
         p_duration=pl["duration_weeks"].to_numpy(dtype=np.int64),
+        p_charged_weeks=charged_weeks(pl, inst.week, rules),
         p_weekly_cost=pl["weekly_cost"].to_numpy(dtype=np.float64),
         p_pool_ptr=pool_ptr,
         p_pool_idx=np.asarray(pool_flat, dtype=np.int64),

@@ -55,6 +55,8 @@ class Placement:
     weekly_cost: float
     funding_pools: tuple[str, ...]
     demands: dict[str, float] = field(default_factory=dict)
+    start_week: str | None = None  # ISO week or week number; empty = this week (issue 17)
+    days_per_week: int | None = None  # 1..5; empty = a full week
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,9 @@ class Instance:
     providers: pd.DataFrame
     pools: pd.DataFrame
     decisions: pd.DataFrame = field(default_factory=lambda: empty_frame("decisions.csv"))
+    # the history of ended placements and their follow-ups (issue 17, models/outcomes.py)
+    outcomes: pd.DataFrame = field(default_factory=lambda: empty_frame("outcomes.csv"))
+    followups: pd.DataFrame = field(default_factory=lambda: empty_frame("followups.csv"))
     format_version: int = FORMAT_VERSION
     meta: dict[str, Any] = field(default_factory=dict)
     columns_in_file: dict[str, list[str]] = field(default_factory=dict)
@@ -64,6 +67,8 @@ class Instance:
             "providers.csv": self.providers,
             "funding.csv": self.pools,
             "decisions.csv": self.decisions,
+            "outcomes.csv": self.outcomes,
+            "followups.csv": self.followups,
         }[filename]
 
     def with_decisions(self, decisions: pd.DataFrame) -> Instance:
@@ -78,6 +83,8 @@ class Instance:
             providers=self.providers,
             pools=self.pools,
             decisions=decisions.reset_index(drop=True),
+            outcomes=self.outcomes,
+            followups=self.followups,
             format_version=self.format_version,
             meta=dict(self.meta),
             columns_in_file=dict(self.columns_in_file),
@@ -121,7 +128,10 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
             value = None
         elif hasattr(value, "item") and not isinstance(value, (tuple, dict, str)):
             value = value.item()
-        if key in ("max_subsidised", "weeks_since_activation") and value is not None:
+        if (
+            key in ("max_subsidised", "weeks_since_activation", "days_per_week")
+            and value is not None
+        ):
             value = int(value)
         out[key] = value
     return out

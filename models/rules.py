@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,22 @@ DEFAULT_RULES: dict[str, Any] = {
         "swedish": {"language": "sv"},
     },
     "fairness.floor": 0.0,
+    # issue 17: a seat's cost is pro rata its days a week over a full week's days …
+    "pro_rata.week_days": 5,
+    # … and, when the budget's period ends at a known ISO week, only the placement's weeks up to
+    # and including it are charged (null: the whole duration, as before)
+    "pro_rata.period_end_week": None,
+    # what became of a client when a placement ended (seed 001's result categories)
+    "outcome_categories": [
+        "open_labour_market",
+        "wage_subsidy_work",
+        "training",
+        "job_search",
+        "other",
+        "dropped_out",
+    ],
+    # follow-ups after an ended placement ("still employed?"), months after the end
+    "followup.months": [3, 6],
 }
 
 # Rules whose value is a mapping merged key by key over the default.
@@ -79,6 +96,8 @@ GROUP_CONDITIONS = {
     "municipality_in": list,
 }
 WAGE_RATE_KEYS = ("default", "partial_work_ability", "third_sector_long_term")
+ISO_WEEK_RE = re.compile(r"^\d{4}-W\d{2}$")
+KEY_RE = re.compile(r"^[a-z0-9_]+$")
 
 
 class RulesError(ValueError):
@@ -109,6 +128,10 @@ class Rules:
     liability_daily_benefit: float
     groups: dict[str, dict[str, Any]]
     fairness_floor: float
+    week_days: int = 5
+    period_end_week: str | None = None
+    outcome_categories: tuple[str, ...] = ()
+    followup_months: tuple[int, ...] = ()
     given: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -186,6 +209,10 @@ class Rules:
             "liability.daily_benefit": self.liability_daily_benefit,
             "groups": copy.deepcopy(self.groups),
             "fairness.floor": self.fairness_floor,
+            "pro_rata.week_days": self.week_days,
+            "pro_rata.period_end_week": self.period_end_week,
+            "outcome_categories": list(self.outcome_categories),
+            "followup.months": list(self.followup_months),
         }
 
 
@@ -361,4 +388,45 @@ def _check_values(v: dict[str, Any], problems: list[str]) -> dict[str, Any]:
         groups[str(name)] = clean
     out["groups"] = groups
     out["fairness_floor"] = share("fairness.floor", v["fairness.floor"])
+    _check_lifecycle(v, out, problems)
     return out
+
+
+def _check_lifecycle(v: dict[str, Any], out: dict[str, Any], problems: list[str]) -> None:
+    """The lifecycle rules (issue 17): pro-rata days and period end, outcomes, follow-ups."""
+    days = v["pro_rata.week_days"]
+    if not (_number(days) and int(days) == days and 1 <= days <= 7):
+        problems.append(f"rules.pro_rata.week_days: expected a whole number 1..7, got {days!r}")
+        days = 5
+    out["week_days"] = int(days)
+    end = v["pro_rata.period_end_week"]
+    if end is not None and not (isinstance(end, str) and ISO_WEEK_RE.match(end)):
+        problems.append(
+            f"rules.pro_rata.period_end_week: expected an ISO week like 2026-W52 or null, got {end!r}"
+        )
+        end = None
+    out["period_end_week"] = end
+    cats = v["outcome_categories"]
+    if not (
+        isinstance(cats, list)
+        and cats
+        and all(isinstance(c, str) and KEY_RE.match(c) for c in cats)
+        and len(set(cats)) == len(cats)
+    ):
+        problems.append(
+            "rules.outcome_categories: expected a non-empty list of distinct keys "
+            f"(lower-case letters, digits, _), got {cats!r}"
+        )
+        cats = list(DEFAULT_RULES["outcome_categories"])
+    out["outcome_categories"] = tuple(cats)
+    months = v["followup.months"]
+    if not (
+        isinstance(months, list)
+        and all(_number(m) and int(m) == m and 1 <= m <= 60 for m in months)
+        and len(set(months)) == len(months)
+    ):
+        problems.append(
+            f"rules.followup.months: expected a list of distinct whole months 1..60, got {months!r}"
+        )
+        months = list(DEFAULT_RULES["followup.months"])
+    out["followup_months"] = tuple(int(m) for m in months)

@@ -63,6 +63,10 @@ PLACEMENT_COLUMNS = _cols(
     Column("weekly_cost", "float"),
     Column("funding_pools", "list", allow_empty=True),
     Column("demands", "kv", required=False, allow_empty=True),
+    # lifecycle (issue 17): when the seat starts (ISO week or week number; empty = this week)
+    # and how many days a week it runs (1..5, empty = 5); see models/lifecycle.py
+    Column("start_week", "str", required=False, allow_empty=True),
+    Column("days_per_week", "opt_int", required=False, allow_empty=True),
 )
 
 PROVIDER_COLUMNS = _cols(
@@ -91,12 +95,58 @@ DECISION_COLUMNS = _cols(
     Column("at", "str", required=False, allow_empty=True),
 )
 
+# The history of ended placements (issue 17), one row per placement that ended, written by
+# next-week and carried forward week to week; README "Outcomes and follow-up".
+OUTCOME_COLUMNS = _cols(
+    Column("client_id", "str"),
+    Column("placement_id", "str"),
+    Column("provider_id", "str"),
+    Column("type", "str"),
+    Column("municipality", "str", allow_empty=True),
+    Column("groups", "list", allow_empty=True),
+    Column("start_week", "str", allow_empty=True),
+    Column("end_week", "str"),
+    Column("weeks", "int"),
+    Column("ended", "str"),
+    Column("end_reason", "str", allow_empty=True),
+    Column("ended_by", "str", allow_empty=True),
+    Column("ended_at", "str", allow_empty=True),
+    Column("outcome", "str", allow_empty=True),
+    Column("note", "str", allow_empty=True),
+    Column("by", "str", allow_empty=True),
+    Column("at", "str", allow_empty=True),
+)
+
+# Follow-ups of ended placements: "still employed?" some months after the end.
+FOLLOWUP_COLUMNS = _cols(
+    Column("client_id", "str"),
+    Column("placement_id", "str"),
+    Column("end_week", "str"),
+    Column("months_after", "int"),
+    Column("still_employed", "str"),
+    Column("date", "str"),
+    Column("by", "str", allow_empty=True),
+    Column("at", "str", allow_empty=True),
+)
+
+# Early ends given to `polku next-week --ends ends.csv` (the API records them instead).
+END_COLUMNS = _cols(
+    Column("client_id", "str"),
+    Column("placement_id", "str"),
+    Column("end_week", "str"),
+    Column("reason", "str"),
+    Column("by", "str", required=False, allow_empty=True),
+    Column("at", "str", required=False, allow_empty=True),
+)
+
 FILES: dict[str, tuple[Column, ...]] = {
     "clients.csv": CLIENT_COLUMNS,
     "placements.csv": PLACEMENT_COLUMNS,
     "providers.csv": PROVIDER_COLUMNS,
     "funding.csv": POOL_COLUMNS,
     "decisions.csv": DECISION_COLUMNS,
+    "outcomes.csv": OUTCOME_COLUMNS,
+    "followups.csv": FOLLOWUP_COLUMNS,
 }
-OPTIONAL_FILES = ("decisions.csv",)
+OPTIONAL_FILES = ("decisions.csv", "outcomes.csv", "followups.csv")
 DECISION_KINDS = ("lock", "forbid")

@@ -1,4 +1,4 @@
-"""The two web pages (coordinator, liaison) and the log-in page, served as static files.
+"""The web pages (coordinator, period report, liaison) and the log-in page, as static files.
 
 Plain HTML, CSS and JavaScript modules from api/static (nothing is built, nothing is fetched
 from the internet); every piece of data comes from the JSON routes with the bearer token the
@@ -14,7 +14,12 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
-PAGES = {"": "index.html", "coordinator": "coordinator.html", "liaison": "liaison.html"}
+PAGES = {
+    "": "index.html",
+    "coordinator": "coordinator.html",
+    "liaison": "liaison.html",
+    "report": "report.html",
+}
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; "
@@ -45,6 +50,12 @@ def index_page() -> FileResponse:
 def coordinator_page() -> FileResponse:
     """The coordinator's page (admins use it too)."""
     return _page("coordinator")
+
+
+@router.get("/report")
+def report_page() -> FileResponse:
+    """The coordinator's period report: charts and tables of GET /reports, XLSX and CSV."""
+    return _page("report")
 
 
 @router.get("/liaison")

@@ -13,6 +13,8 @@ import json
 import sys
 from pathlib import Path
 
+from cli.commands.common import add_lang_argument, read_instance_or_report, run_in_language
+
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
 
@@ -31,26 +33,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print the explanation as JSON instead of text"
     )
-    parser.add_argument(
-        "--lang",
-        choices=("en", "fi"),
-        default="en",
-        help="language of the reasons and explanations: en (default) or fi",
-    )
+    add_lang_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Explain in the chosen language, reasons and explanations in `--lang`."""
-    from matcher.messages import language
-
-    with language(getattr(args, "lang", None)):
-        return _run(args)
+    return run_in_language(args, _run)
 
 
 def _run(args: argparse.Namespace) -> int:
     """Read both inputs, explain the client or placement, print text (or JSON)."""
-    from instances.problems import InstanceError
-    from instances.read import read_instance
     from matcher.explain.formatting import format_client, format_placement
     from matcher.explain.views import explain_client, explain_placement
     from matcher.explain.words import ExplainError
@@ -67,15 +59,9 @@ def _run(args: argparse.Namespace) -> int:
         alloc = Allocation.from_dict(raw)
     except AllocationError as exc:
         return _fail(f"{path}: {exc}")
-    try:
-        inst = read_instance(args.instance)
-    except InstanceError as exc:
-        print(f"polku explain: {args.instance} is not a valid instance:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+    inst = read_instance_or_report("explain", args.instance)
+    if inst is None:
         return EXIT_BAD_INPUT
-    except (OSError, ValueError) as exc:
-        return _fail(f"{args.instance}: {exc}")
     if alloc.instance and alloc.instance != inst.name:
         print(
             f"polku explain: warning: {path} was made for instance {alloc.instance!r}, "

@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cli.commands.common import add_lang_argument, read_instance_or_report, run_in_language
 from cli.terminal import progress_printer
 
 if TYPE_CHECKING:
@@ -49,28 +50,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="objective bonus per seat with at least one candidate (default: weights.placed)",
     )
     parser.add_argument("--out", required=True, help="shortlists.json to write")
-    parser.add_argument(
-        "--lang",
-        choices=("en", "fi"),
-        default="en",
-        help="language of the reasons: en (default) or fi",
-    )
+    add_lang_argument(parser, "the reasons")
     parser.add_argument("--no-explain", action="store_true", help="skip the why/reasons texts")
     parser.add_argument("--quiet", action="store_true", help="no live progress")
 
 
 def run(args: argparse.Namespace) -> int:
     """Build and write the shortlists, reasons in `--lang`."""
-    from matcher.messages import language
-
-    with language(getattr(args, "lang", None)):
-        return _run(args)
+    return run_in_language(args, _run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from instances.atomic import write_text_atomic
-    from instances.problems import InstanceError
-    from instances.read import read_instance
     from matcher.allocation.constraints import InfeasibleLockError
     from matcher.shortlists.solve import ShortlistError, ShortlistOptions, shortlist, to_shortlists
 
@@ -87,12 +78,8 @@ def _run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"polku shortlist: {exc}", file=sys.stderr)
         return 2
-    try:
-        inst = read_instance(args.instance)
-    except InstanceError as exc:
-        print(f"polku shortlist: {args.instance} is not a valid instance:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+    inst = read_instance_or_report("shortlist", args.instance)
+    if inst is None:
         return 2
     read_seconds = time.perf_counter() - t0
     on_progress = None if args.quiet else progress_printer()

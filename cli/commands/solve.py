@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cli.commands.common import add_lang_argument, read_instance_or_report, run_in_language
 from cli.terminal import print_summary, progress_printer
 
 if TYPE_CHECKING:
@@ -46,37 +47,30 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--split", choices=("region", "area"), default="region", help="how --ray splits the queue"
     )
     parser.add_argument(
-        "--lang",
-        choices=("en", "fi"),
-        default="en",
-        help="language of the reasons and explanations: en (default) or fi",
+        "--max-part-clients",
+        type=int,
+        default=None,
+        metavar="N",
+        help="--ray: cut parts above N clients into spatial blocks (default: no limit)",
     )
+    add_lang_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Solve and write allocation.json, reasons and explanations in `--lang`."""
-    from matcher.messages import language
-
-    with language(getattr(args, "lang", None)):
-        return _run(args)
+    return run_in_language(args, _run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from instances.atomic import write_text_atomic
-    from instances.problems import InstanceError
-    from instances.read import read_instance
     from matcher.allocation.constraints import InfeasibleLockError
     from matcher.allocation.result import to_allocation
     from matcher.allocation.solve import SolveOptions, solve
     from matcher.pairs.table import write_pairs_csv
 
     t0 = time.perf_counter()
-    try:
-        inst = read_instance(args.instance)
-    except InstanceError as exc:
-        print(f"polku solve: {args.instance} is not a valid instance:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+    inst = read_instance_or_report("solve", args.instance)
+    if inst is None:
         return 2
     try:
         options = SolveOptions(
@@ -131,6 +125,7 @@ def _solve_on_ray(
             time_limit=args.time_limit,
             workers=args.ray_workers,
             split=args.split,
+            max_part_clients=args.max_part_clients,
             seed=args.seed,
             explain=not args.no_explain,
         )

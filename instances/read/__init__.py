@@ -92,6 +92,8 @@ def read_instance_files(
         providers=tables["providers.csv"].frame,
         pools=tables["funding.csv"].frame,
         decisions=tables["decisions.csv"].frame,
+        outcomes=tables["outcomes.csv"].frame,
+        followups=tables["followups.csv"].frame,
         format_version=header.format_version,
         meta=header.meta,
         columns_in_file={f: t.header for f, t in tables.items() if not t.is_missing},

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from models.entities import Client, FundingPool, Placement, Provider
@@ -29,7 +30,7 @@ EARTH_RADIUS_KM = 6371.0
 
 CAR = "car"
 
-OPTIONAL_INTS = ("weeks_since_activation", "max_subsidised")
+OPTIONAL_INTS = ("weeks_since_activation", "max_subsidised", "days_per_week")
 
 COST_TOL = 0.01  # € per stated cost and per pool budget
 
@@ -70,6 +71,7 @@ class Facts:
     pools: dict[str, FundingPool]
     locks: list[tuple[str, str]]
     forbids: set[tuple[str, str]]
+    week: str = ""
     _groups: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -92,6 +94,7 @@ class Facts:
             pools={f.id: f for f in inst.pool_records()},
             locks=locks,
             forbids=forbids,
+            week=inst.week,
         )
 
     def groups_of(self, client: Client) -> frozenset[str]:
@@ -210,10 +213,40 @@ def pair_rate(
 
 
 def pair_cost(facts: Facts, client: Client, placement: Placement) -> float:
-    """weekly_cost × rate × duration_weeks, in €."""
+    """weekly_cost × rate × charged weeks, in € (README "Placement lifecycle": the duration pro
+    rata days a week, only the weeks up to the rules' period end when one is set)."""
     provider = facts.providers.get(placement.provider_id)
     rate = pair_rate(client, placement, provider, facts.rules)
-    return placement.weekly_cost * rate * placement.duration_weeks
+    weeks = float(placement.duration_weeks)
+    end = facts.rules.period_end_week
+    if end and facts.week:
+        start = _monday(facts.week)
+        given = str(placement.start_week or "").strip()
+        if given:
+            start = max(start, _start_monday(given, facts.week))
+        weeks = min(weeks, max((_monday(end) - start).days // 7 + 1, 0))
+    days = placement.days_per_week or facts.rules.week_days
+    return placement.weekly_cost * rate * (weeks * days / facts.rules.week_days)
+
+
+def _monday(week: str) -> date:
+    return date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
+
+
+def _start_monday(given: str, this_week: str) -> date:
+    """A start_week cell's Monday: an ISO week, or week N on or after this week."""
+    if "-W" in given:
+        return _monday(given)
+    now = _monday(this_week)
+    year = now.isocalendar()[0]
+    for y in (year, year + 1):
+        try:
+            monday = date.fromisocalendar(y, int(given), 1)
+        except ValueError:
+            continue
+        if monday >= now:
+            return monday
+    return now
 
 
 def pool_covers(

@@ -41,11 +41,14 @@ class NationalError(ValueError):
 @dataclass(frozen=True)
 class NationalOptions:
     """Time limit (s, pair building included), workers (one Ray actor or in-process worker
-    each), how to split, the share of the time for pricing, the most price rounds, and the seed."""
+    each), how to split (and the most clients a part may have: larger parts are cut into
+    spatial blocks; None = no limit), the share of the time for pricing, the most price rounds,
+    and the seed."""
 
     time_limit: float = 60.0
     workers: int = 2
     split: str = "region"
+    max_part_clients: int | None = None
     price_share: float = 0.35
     max_rounds: int = 40
     seed: int = 0
@@ -59,6 +62,8 @@ class NationalOptions:
             raise ValueError(f"time limit must be positive, got {self.time_limit}")
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1, got {self.workers}")
+        if self.max_part_clients is not None and self.max_part_clients < 1:
+            raise ValueError(f"max_part_clients must be at least 1, got {self.max_part_clients}")
         if not 0.0 < self.price_share < 1.0:
             raise ValueError(f"price_share must be within 0..1, got {self.price_share}")
 
@@ -171,7 +176,7 @@ def solve_national(
     check_servable(inst)
     t0 = time.perf_counter()
     history, report = recorder(on_progress)
-    parts = split_clients(inst, options.split)
+    parts = split_clients(inst, options.split, options.max_part_clients)
     groups = pack([len(p.clients) for p in parts], options.workers)
     part_groups = [[parts[k] for k in g] for g in groups]
     executor: Executor = (
@@ -214,7 +219,8 @@ def _run(
     last_use: list[np.ndarray] = [np.zeros(len(b)) for _ in parts]
     rounds, since_best, delta, held = 0, 0, options.first_step, False
     # without coupling rows the parts are independent: their own final bounds are the bound
-    while len(b) and rounds < options.max_rounds and elapsed() < price_end:
+    # one round at least: the bound of a coupled run needs one Lagrangian evaluation
+    while len(b) and rounds < options.max_rounds and (rounds == 0 or elapsed() < price_end):
         lam = mu / np.maximum(bf, 1.0)
         evals: list[PriceEval] = _flatten(
             executor.call("price", [(lam, max(1.0, price_end - elapsed()))] * nw)

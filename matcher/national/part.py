@@ -18,12 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from matcher.allocation.colgen import solve_lp_columns
+from matcher.allocation.colgen import dual_bound, solve_lp_columns
 from matcher.allocation.constraints import Rows, build_rows
 from matcher.allocation.flow import flow_net
 from matcher.allocation.solve import SolveOptions, SolveResult, solve_columns
+from matcher.national.memory import release, return_freed_memory
 from matcher.national.split import Part
-from matcher.pairs.candidates import build_pairs
+from matcher.pairs.compact import CompactPairs, build_compact, with_components
 from matcher.pairs.table import PairTable
 from models.instance import Instance
 
@@ -80,36 +81,51 @@ class PartOutcome:
 
 @dataclass
 class _State:
-    """A built part held by its worker between the master's calls."""
+    """A built part held by its worker between the master's calls: only its compact pair table
+    (≈ 28 B a triple); rows, network and LP are rebuilt per call and freed after it."""
 
     part: Part
-    pairs: PairTable
-    rows: Rows
+    pairs: CompactPairs
+    pos: np.ndarray  # positions of its shareable rows (row order is the same on every open)
+    keys: np.ndarray  # … and their keys
+    need: np.ndarray  # … and what its locked pairs take of them at least
+    sel: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # pos → local
+    active: np.ndarray | None = None  # the last priced LP's columns (warm start of the next)
     local: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # row index
     glob: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # coupling id
-    chosen: np.ndarray | None = None
+    chosen: np.ndarray | None = None  # indices of the chosen triples
     share: np.ndarray | None = None
 
 
 class PartWorker:
-    """The parts of one worker (a Ray actor, or a plain object for the in-process executor)."""
+    """The parts of one worker (a Ray actor, or a plain object for the in-process executor).
+    Every part's compact table stays resident; one part at a time is opened (full table and
+    rows) for a call, so a worker's peak is its compact tables plus its largest open part."""
 
     def __init__(self, inst: Instance, parts: list[Part], explain: bool = True) -> None:
+        return_freed_memory()
         self.inst = inst
         self.parts = parts
         self.explain = explain
         self.states: list[_State] = []
         self.n_coupling = 0
 
+    def _open(self, s: _State, components: bool = False) -> tuple[PairTable, Rows]:
+        """The part's full pair table and rows (same order on every call: both are deterministic)."""
+        pairs = s.pairs.table(self.inst, components)
+        return pairs, build_rows(self.inst, pairs, s.part.clients)
+
     def build(self) -> list[PartInfo]:
-        """Build each part's pair table and rows; report its shareable rows."""
+        """Build each part's pair table (compact) and rows; report its shareable rows."""
         out = []
         for part in self.parts:
             t0 = time.perf_counter()
-            pairs = build_pairs(self.inst, clients=part.clients)
+            compact = build_compact(self.inst, clients=part.clients)
+            pairs = compact.table(self.inst)
             rows = build_rows(self.inst, pairs, part.clients)
-            self.states.append(_State(part, pairs, rows))
             pos, keys = row_keys(rows)
+            need = rows.matrix[pos] @ _lock_choice(rows).astype(np.float64)
+            self.states.append(_State(part, compact, pos, keys, need))
             out.append(
                 PartInfo(
                     part.name,
@@ -120,31 +136,33 @@ class PartWorker:
                     time.perf_counter() - t0,
                 )
             )
+            del pairs, rows
+            release()
         return out
 
     def couple(self, coupling: np.ndarray) -> None:
         """Learn the coupling rows (sorted keys): which of each part's rows they are."""
         self.n_coupling = len(coupling)
         for s in self.states:
-            pos, keys = row_keys(s.rows)
-            at = np.clip(np.searchsorted(coupling, keys), 0, max(len(coupling) - 1, 0))
-            hit = (coupling[at] == keys) if len(coupling) else np.zeros(len(keys), dtype=bool)
-            s.local, s.glob = pos[hit], at[hit]
+            at = np.clip(np.searchsorted(coupling, s.keys), 0, max(len(coupling) - 1, 0))
+            hit = (coupling[at] == s.keys) if len(coupling) else np.zeros(len(s.keys), dtype=bool)
+            s.sel = np.flatnonzero(hit)
+            s.local, s.glob = s.pos[hit], at[hit]
 
-    def _use(self, s: _State, x: np.ndarray) -> np.ndarray:
+    def _use(self, s: _State, rows: Rows, x: np.ndarray) -> np.ndarray:
         """A choice's (or LP solution's) activity on each coupling row, in global order."""
         use = np.zeros(self.n_coupling)
         if len(s.local):
-            use[s.glob] = s.rows.matrix[s.local] @ np.asarray(x, dtype=np.float64)
+            use[s.glob] = rows.matrix[s.local] @ np.asarray(x, dtype=np.float64)
         return use
 
-    def _relaxed(self, s: _State) -> Rows:
+    def _relaxed(self, s: _State, rows: Rows) -> Rows:
         """The part's rows with every coupling row out of reach (its hi ≥ the row's full sum)."""
-        hi = s.rows.hi.copy()
+        hi = rows.hi.copy()
         if len(s.local):
-            full = np.asarray(s.rows.matrix[s.local].sum(axis=1)).ravel().astype(np.int64)
+            full = np.asarray(rows.matrix[s.local].sum(axis=1)).ravel().astype(np.int64)
             hi[s.local] = np.maximum(hi[s.local], full)
-        return replace(s.rows, hi=hi)
+        return replace(rows, hi=hi)
 
     def price(self, lam: np.ndarray, time_limit: float) -> list[PriceEval]:
         """Each part's LP at coupling prices `lam` (score per unit of the row) within the time."""
@@ -155,28 +173,31 @@ class PartWorker:
             t0 = time.perf_counter()
             budget = max(1.0, (t_end - t0) * len(s.pairs) / max(total, 1))
             total -= len(s.pairs)
-            objective = s.pairs.score.astype(np.float64)
+            pairs, rows = self._open(s)
+            objective = pairs.score.astype(np.float64)
             if len(s.local):
-                objective = objective - s.rows.matrix[s.local].T @ lam[s.glob]
-            net = flow_net(self._relaxed(s), objective)
-            lp = solve_lp_columns(net, objective, time_limit=budget)
+                objective = objective - rows.matrix[s.local].T @ lam[s.glob]
+            net = flow_net(self._relaxed(s, rows), objective)
+            lp = solve_lp_columns(net, objective, time_limit=budget, initial=s.active)
+            s.active = lp.active.astype(np.int32)
             # nothing worth taking at these prices (and no lock): the part's maximum is 0
-            idle = not (objective > 0).any() and not len(s.rows.of("lock"))
+            idle = not (objective > 0).any() and not len(rows.of("lock"))
             bound = 0.0 if idle else lp.bound
-            out.append(PriceEval(bound, self._use(s, lp.x), lp.status, time.perf_counter() - t0))
+            if bound is None:  # no restricted LP solved in time: the bound at zero row prices
+                bound = dual_bound(net, objective, np.zeros(len(rows.hi)))[0]
+            use = self._use(s, rows, lp.x)
+            out.append(PriceEval(bound, use, lp.status, time.perf_counter() - t0))
+            del pairs, rows, net, lp, objective
+            release()
         return out
 
     def lock_need(self) -> list[np.ndarray]:
         """Per part, what its locked pairs take of each coupling row at least (cheapest triple)."""
         out = []
         for s in self.states:
-            x = np.zeros(len(s.pairs))
-            lock_rows = s.rows.matrix[s.rows.of("lock")].tocsr()
-            for r in range(lock_rows.shape[0]):
-                cols = lock_rows.indices[lock_rows.indptr[r] : lock_rows.indptr[r + 1]]
-                if len(cols):
-                    x[cols[np.argmin(s.rows.cost_cents[cols])]] = 1.0
-            out.append(self._use(s, x))
+            use = np.zeros(self.n_coupling)
+            use[s.glob] = s.need[s.sel]
+            out.append(use)
         return out
 
     def finish(
@@ -191,35 +212,48 @@ class PartWorker:
             t0 = time.perf_counter()
             if shares[k] is not None:
                 s.share = np.asarray(shares[k], dtype=np.int64)
-            hi = s.rows.hi.copy()
+            pairs, all_rows = self._open(s, components=self.explain)
+            hi = all_rows.hi.copy()
             if len(s.local) and s.share is not None:
                 hi[s.local] = np.minimum(hi[s.local], s.share[s.glob])
-            rows = replace(s.rows, hi=hi)
+            rows = replace(all_rows, hi=hi)
             left = t_end - time.perf_counter()
             budget = max(1.0, left * len(s.pairs) / max(total, 1))
             total -= len(s.pairs)
             stats: dict[str, Any] = {}
-            if shares[k] is None and s.chosen is not None:
-                chosen, status, bound = s.chosen, "FEASIBLE", None
+            before = None
+            if s.chosen is not None:
+                before = np.zeros(len(pairs), dtype=bool)
+                before[s.chosen] = True
+            if shares[k] is None and before is not None:
+                chosen, status, bound = before, "FEASIBLE", None
             else:
                 options = SolveOptions(time_limit=budget, workers=1, seed=seed)
                 chosen, status, bound = solve_columns(
-                    s.pairs,
+                    pairs,
                     rows,
-                    s.pairs.score,
+                    pairs.score,
                     options,
                     time.perf_counter(),
                     lambda _p: None,
                     stats,
-                    start_from=s.chosen,
+                    start_from=before,
                 )
-            s.chosen = chosen
-            out.append(self._outcome(s, chosen, status, bound, time.perf_counter() - t0, stats))
+            s.chosen = np.flatnonzero(chosen)
+            out.append(
+                self._outcome(
+                    s, pairs, rows, chosen, status, bound, time.perf_counter() - t0, stats
+                )
+            )
+            del pairs, rows, all_rows, chosen, before
+            release()
         return out
 
     def _outcome(
         self,
         s: _State,
+        pairs: PairTable,
+        rows: Rows,
         chosen: np.ndarray,
         status: str,
         bound: float | None,
@@ -227,28 +261,39 @@ class PartWorker:
         stats: dict[str, Any],
     ) -> PartOutcome:
         """The part's choice as a small table, with explanations computed from its own pairs."""
-        objective = float(s.pairs.score[chosen].sum())
+        objective = float(pairs.score[chosen].sum())
         alternatives: dict[int, list[dict]] = {}
         reasons: dict[int, list[str]] = {}
         if self.explain:
             from matcher.explain.alternatives import alternatives_for_assigned
             from matcher.explain.unassigned import reasons_for_unassigned
 
-            result = SolveResult(s.pairs, chosen, status, objective, bound, seconds)
+            result = SolveResult(pairs, chosen, status, objective, bound, seconds)
             alternatives = alternatives_for_assigned(self.inst, result, limit=3)
             placed = np.zeros(self.inst.columns.n_clients, dtype=bool)
-            placed[s.pairs.client[chosen]] = True
+            placed[pairs.client[chosen]] = True
             left = s.part.clients[~placed[s.part.clients]]
             reasons = reasons_for_unassigned(self.inst, result, left)
         return PartOutcome(
             s.part.name,
-            s.pairs.take(np.flatnonzero(chosen)),
+            with_components(self.inst, pairs.take(np.flatnonzero(chosen))),
             objective,
             bound,
-            self._use(s, chosen),
+            self._use(s, rows, chosen),
             status,
             seconds,
             stats,
             alternatives,
             reasons,
         )
+
+
+def _lock_choice(rows: Rows) -> np.ndarray:
+    """Per triple 1 for the cheapest triple of each locked pair, else 0."""
+    x = np.zeros(rows.matrix.shape[1])
+    lock_rows = rows.matrix[rows.of("lock")].tocsr()
+    for r in range(lock_rows.shape[0]):
+        cols = lock_rows.indices[lock_rows.indptr[r] : lock_rows.indptr[r + 1]]
+        if len(cols):
+            x[cols[np.argmin(rows.cost_cents[cols])]] = 1.0
+    return x

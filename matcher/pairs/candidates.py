@@ -44,7 +44,7 @@ class CandidateError(ValueError):
 
 
 @dataclass
-class _Batch:
+class Batch:
     """Feasible triples of one chunk of clients, ordered by (client, placement, pool order)."""
 
     client: np.ndarray
@@ -201,7 +201,7 @@ def _query(
 
 def _evaluate(
     inst: Instance, ci: np.ndarray, pi: np.ndarray, cap: float | None, skip: tuple[str, ...] = ()
-) -> _Batch:
+) -> Batch:
     """The feasible triples among candidate pairs: every rule of PAIR_RULES holds (those in
     `skip` are known to hold already), expanded to one row per pool that may pay."""
     keep = np.ones(len(ci), dtype=bool)
@@ -216,10 +216,10 @@ def _evaluate(
     ci, pi, travel = ci[order], pi[order], travel[order]
     cost = pair_cost(inst, ci, pi)
     pair, pool = pool_triples(inst, ci, pi, cost)
-    return _Batch(ci[pair], pi[pair], pool, cost[pair], travel[pair])
+    return Batch(ci[pair], pi[pair], pool, cost[pair], travel[pair])
 
 
-def _assemble(inst: Instance, batches: list[_Batch]) -> PairTable:
+def _assemble(inst: Instance, batches: list[Batch]) -> PairTable:
     """One table from the batches (emptying the list as it goes), scored in slices of rows."""
 
     def cat(name: str, dtype: type) -> np.ndarray:
@@ -254,6 +254,14 @@ def build_pairs(
     `max_commute_cap` (minutes) lowers every client's commute limit to at most that value.
     `clients` (row indices) limits the table to those queue clients (one part of a national run).
     """
+    return _assemble(inst, list(feasible_batches(inst, max_commute_cap, clients)))
+
+
+def feasible_batches(
+    inst: Instance, max_commute_cap: float | None = None, clients: np.ndarray | None = None
+) -> Iterator[Batch]:
+    """The feasible triples of `build_pairs` chunk by chunk, in its row order, unscored: a
+    caller can store each chunk compactly without a full-width intermediate."""
     cols = inst.columns
     queue = np.flatnonzero(cols.c_queue)
     if clients is not None:
@@ -273,7 +281,6 @@ def build_pairs(
         full &= np.isin(lock_c, queue)
     lock_c, lock_p = lock_c[full], lock_p[full]
     pending = np.ones(len(lock_c), dtype=bool)
-    batches = []
     for ci, pi in spatial_candidates(inst, clients, open_seats, max_commute_cap, type_ok=type_ok):
         batch = _evaluate(inst, ci, pi, max_commute_cap, skip=TYPE_RULES)
         if pending.any():
@@ -282,18 +289,17 @@ def build_pairs(
                 pending &= ~mine
                 batch = _merge(batch, _evaluate(inst, lock_c[mine], lock_p[mine], max_commute_cap))
         if len(batch.client):
-            batches.append(batch)
+            yield batch
     if pending.any():
-        batches.append(_evaluate(inst, lock_c[pending], lock_p[pending], max_commute_cap))
-    return _assemble(inst, batches)
+        yield _evaluate(inst, lock_c[pending], lock_p[pending], max_commute_cap)
 
 
-def _merge(a: _Batch, b: _Batch) -> _Batch:
+def _merge(a: Batch, b: Batch) -> Batch:
     """The rows of two batches in (client, placement) order (b's pairs are not in a)."""
     n_cols = int(max(a.placement.max(initial=0), b.placement.max(initial=0))) + 1
     key = np.concatenate([a.client * n_cols + a.placement, b.client * n_cols + b.placement])
     order = np.argsort(key, kind="stable")  # keeps each pair's pool order
-    return _Batch(
+    return Batch(
         *(
             np.concatenate([getattr(a, f), getattr(b, f)])[order]
             for f in ("client", "placement", "pool", "cost", "travel")

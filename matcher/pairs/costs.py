@@ -1,7 +1,8 @@
 """What a pair costs the public side and which funding pools may pay it (FORMAT.md rules).
 
-Cost = weekly_cost × rate × duration_weeks; the rate is `cost_rate[type]`, or for wage subsidy
-the highest applicable `wage_subsidy.rate`. A pool covers a pair when it is in the placement's
+Cost = weekly_cost × rate × charged weeks (duration_weeks pro rata days a week,
+models.lifecycle); the rate is `cost_rate[type]`, or for wage subsidy the highest applicable
+`wage_subsidy.rate`. A pool covers a pair when it is in the placement's
 `funding_pools` and its type, municipality and group scopes admit the pair (empty = all).
 """
 
@@ -58,11 +59,12 @@ def pair_rate(inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray)
 
 
 def pair_cost(inst: Instance, client_idx: np.ndarray, placement_idx: np.ndarray) -> np.ndarray:
-    """€ charged to the pool per pair: weekly_cost × rate × duration_weeks."""
+    """€ charged to the pool per pair: weekly_cost × rate × charged weeks (the duration pro
+    rata days a week, clipped to `pro_rata.period_end_week`; README "Placement lifecycle")."""
     cols = inst.columns
     pi = np.asarray(placement_idx, dtype=np.int64)
     rate = pair_rate(inst, client_idx, pi)
-    return formulas.pair_cost(cols.p_weekly_cost[pi], rate, cols.p_duration[pi])
+    return formulas.pair_cost(cols.p_weekly_cost[pi], rate, cols.p_charged_weeks[pi])
 
 
 def cost_cents(cost: np.ndarray) -> np.ndarray:

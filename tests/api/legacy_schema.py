@@ -91,11 +91,60 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE tokens ADD COLUMN expires_at TEXT;
     """,
+    # version 4: the placement lifecycle (issue 17): early ends, outcomes and follow-ups of
+    # ended placements, each with who and when; the latest row of a key counts, history is kept
+    """
+    CREATE TABLE placement_ends (
+        id INTEGER PRIMARY KEY,
+        instance_id INTEGER NOT NULL REFERENCES instances(id),
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        client_id TEXT NOT NULL,
+        placement_id TEXT NOT NULL,
+        provider_id TEXT NOT NULL,
+        end_week TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        by_name TEXT NOT NULL,
+        by_token INTEGER,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX placement_ends_by_instance ON placement_ends (instance_id, id);
+    CREATE TABLE outcomes (
+        id INTEGER PRIMARY KEY,
+        instance_id INTEGER NOT NULL REFERENCES instances(id),
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        client_id TEXT NOT NULL,
+        placement_id TEXT NOT NULL,
+        provider_id TEXT NOT NULL,
+        end_week TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        by_name TEXT NOT NULL,
+        by_token INTEGER,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX outcomes_by_instance ON outcomes (instance_id, id);
+    CREATE TABLE followups (
+        id INTEGER PRIMARY KEY,
+        instance_id INTEGER NOT NULL REFERENCES instances(id),
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        client_id TEXT NOT NULL,
+        placement_id TEXT NOT NULL,
+        provider_id TEXT NOT NULL,
+        end_week TEXT NOT NULL,
+        months_after INTEGER NOT NULL,
+        still_employed TEXT NOT NULL CHECK (still_employed IN ('yes', 'no', 'unknown')),
+        followup_date TEXT NOT NULL,
+        by_name TEXT NOT NULL,
+        by_token INTEGER,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX followups_by_instance ON followups (instance_id, id);
+    """,
 )
 
 
 def legacy_sqlite(path: Path) -> None:
-    """A database file exactly as main's `SqliteStore.migrate` made it (versions 1–3)."""
+    """A database file exactly as main's `SqliteStore.migrate` made it (versions 1–4)."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("BEGIN IMMEDIATE")

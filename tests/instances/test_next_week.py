@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
 from instances.build import build_instance, frame_from_records
@@ -14,7 +15,9 @@ from instances.next_week import (
     next_week,
     weeks_between,
 )
+from instances.read import read_instance
 from instances.validate import validate_instance
+from instances.write import write_instance
 from models.allocation import Allocation, Assignment
 from tests import factories
 
@@ -205,3 +208,96 @@ def test_period_view_reads_the_columns_and_names_bad_cells():
     pools["period_spent"] = ["lots", ""]
     with pytest.raises(PeriodError, match="line 2, column period_spent"):
         read_period(inst)
+
+
+def test_an_ended_placement_is_written_to_the_history_and_read_back(tmp_path):
+    inst, alloc = week()
+    new = next_week(inst, alloc)
+    rows = new.outcomes.to_dict("records")
+    assert len(rows) == 1  # d's coaching ended on time: W41 + 8 weeks → last week W48
+    (d,) = rows
+    assert (d["client_id"], d["placement_id"], d["provider_id"], d["type"]) == (
+        "d",
+        "p2",
+        "v1",
+        "coaching",
+    )
+    assert (d["start_week"], d["end_week"], d["weeks"], d["ended"]) == (
+        "2026-W41",
+        "2026-W48",
+        8,
+        "on_time",
+    )
+    assert d["outcome"] == "" and d["groups"] == ()  # 35 years, 400 days: in no group
+    write_instance(new, tmp_path / "w49")
+    back = read_instance(tmp_path / "w49")
+    assert back.outcomes.to_dict("records") == rows
+    # the history travels: a week later d's row is still there
+    nobody = Allocation(instance=back.name, status="OPTIMAL", objective=0, bound=0, solve_seconds=0)
+    later = next_week(back, nobody)
+    assert later.outcomes["client_id"].tolist() == ["d"]
+
+
+def test_an_early_end_frees_the_seat_and_returns_the_client_with_what_was_used():
+    inst, alloc = week()
+    ends = pd.DataFrame(
+        [
+            # e has been in p1 since W47 and attended only W47
+            {"client_id": "e", "placement_id": "p1", "end_week": "2026-W47", "reason": "=moved"},
+            # a, placed this week, attends W48 and stops
+            {"client_id": "a", "placement_id": "p1", "end_week": "2026-W48", "reason": "ill"},
+        ]
+    )
+    new = next_week(inst, alloc, ends=ends)
+    c = by_id(new.clients)
+    assert c["e"]["current_placement"] == "" and c["a"]["current_placement"] == ""
+    assert c["e"]["months_used"] == {"work_trial": 0.23}  # W47 only: nothing more this week
+    assert c["e"]["months_by_provider"] == {}  # W47's month was never at an organiser here
+    assert c["a"]["months_used"] == {"work_trial": 0.23} and c["a"]["months_by_provider"] == {
+        "v1": 0.23
+    }
+    assert c["e"]["benefit_days"] == 405 and c["e"]["weeks_since_activation"] == 1  # W48 waited
+    assert c["a"]["benefit_days"] == 400 and c["a"]["weeks_since_activation"] == 0
+    seats = dict(zip(new.placements["id"], new.placements["seats"], strict=True))
+    assert seats["p1"] == 3  # 2 free − 1 (a placed) + 1 (e ends) + 1 (a ends)
+    rows = {r["client_id"]: r for r in new.outcomes.to_dict("records")}
+    assert set(rows) == {"a", "d", "e"}
+    assert (rows["e"]["ended"], rows["e"]["weeks"], rows["e"]["end_reason"]) == (
+        "early",
+        1,
+        "=moved",
+    )
+    assert (rows["a"]["start_week"], rows["a"]["end_week"], rows["a"]["weeks"]) == (
+        "2026-W48",
+        "2026-W48",
+        1,
+    )
+    assert rows["d"]["ended"] == "on_time"
+
+
+@pytest.mark.parametrize(
+    "end, message",
+    [
+        ({"client_id": "c", "placement_id": "p1", "end_week": "2026-W48"}, "in no placement"),
+        ({"client_id": "e", "placement_id": "p2", "end_week": "2026-W48"}, "is in p1"),
+        ({"client_id": "e", "placement_id": "p1", "end_week": "2026-W49"}, "not before"),
+        ({"client_id": "e", "placement_id": "p1", "end_week": "49"}, "not an ISO week"),
+        ({"client_id": "zz", "placement_id": "p1", "end_week": "2026-W48"}, "no such client"),
+    ],
+)
+def test_an_early_end_that_cannot_be_is_an_error_naming_it(end, message):
+    inst, alloc = week()
+    with pytest.raises(NextWeekError, match=message):
+        next_week(inst, alloc, ends=pd.DataFrame([{**end, "reason": "x"}]))
+
+
+def test_a_seat_starting_later_is_held_from_its_start_and_uses_no_months_before():
+    inst, alloc = week()
+    inst.placements["start_week"] = ["2026-W50", ""]  # p1's seats begin in W50
+    new = next_week(inst, alloc)
+    c = by_id(new.clients)
+    assert c["a"]["current_placement"] == "p1" and c["a"]["placement_start_week"] == "2026-W50"
+    assert c["a"]["months_used"] == {} and c["a"]["months_by_provider"] == {}
+    nobody = Allocation(instance=new.name, status="OPTIMAL", objective=0, bound=0, solve_seconds=0)
+    later = next_week(new, nobody, weeks=3)  # W49, W50 and W51 pass; the seat ran W50 and W51
+    assert by_id(later.clients)["a"]["months_used"] == {"work_trial": 0.46}

@@ -108,3 +108,24 @@ def test_cli_refuses_pairs_out_with_ray(tmp_path, capsys):
     assert code == 2
     assert "--pairs-out" in capsys.readouterr().err
     assert not (tmp_path / "a.json").exists()
+
+
+def test_large_parts_are_cut_into_compact_blocks(week):
+    whole = split_clients(week, "area")
+    cut = split_clients(week, "area", max_clients=100)
+    assert max(len(p.clients) for p in cut) <= 100 < max(len(p.clients) for p in whole)
+    clients = np.concatenate([p.clients for p in cut])
+    assert np.array_equal(np.sort(clients), np.flatnonzero(week.columns.c_queue))
+    assert any("#" in p.name for p in cut)
+    with pytest.raises(ValueError, match="max_clients"):
+        split_clients(week, "area", max_clients=0)
+
+
+def test_cut_parts_share_seats_and_stay_feasible(week):
+    one = solve(week, SolveOptions(time_limit=5))
+    nat = solve_national(
+        week, NationalOptions(time_limit=8, workers=2, split="area", max_part_clients=150)
+    )
+    assert len(nat.result.stats["parts"]) > len(split_clients(week, "area"))
+    _check(week, nat, one.objective)
+    assert nat.result.objective >= 0.6 * one.objective

@@ -17,7 +17,7 @@ from tests.api.support import KUOPIO, NEAR, Api, week_records
 # ---------------------------------------------------------------- pages and files
 
 
-@pytest.mark.parametrize("path", ["/", "/coordinator", "/liaison"])
+@pytest.mark.parametrize("path", ["/", "/coordinator", "/liaison", "/report"])
 def test_pages_are_served_with_a_strict_policy(api: Api, path: str) -> None:
     r = api.client.get(path)
     assert r.status_code == 200

@@ -1,0 +1,134 @@
+"""The period report as files: one CSV per table, one XLSX workbook (a sheet per table) and a
+Markdown summary, headings in the report's language from the message catalogue; every text cell
+spreadsheet-safe (models/csvsafe.py) and every file written atomically."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+from instances.atomic import atomic_path, write_text_atomic
+from matcher.messages import CATALOGUE, language, say, words
+from matcher.report.figures import Cell, Report, Table
+from models.csvsafe import neutralise
+
+XLSX_FILE = "report.xlsx"
+MARKDOWN_FILE = "report.md"
+SHEET_NAME_MAX = 31  # Excel's limit on a sheet name
+
+
+class ExportError(RuntimeError):
+    """A report file cannot be made (openpyxl missing for the workbook)."""
+
+
+def headings(table: Table, lang: str) -> list[str]:
+    """The column headings of `table` in `lang`."""
+    with language(lang):
+        return [words(f"report.col.{key}") for key in table.columns]
+
+
+def title(table: Table, lang: str) -> str:
+    """The table's title in `lang` (also its sheet name)."""
+    with language(lang):
+        return words(f"report.table.{table.name}")
+
+
+def safe(cell: Cell) -> Cell:
+    """A cell as written: text neutralised against formulas, numbers as they are, None empty."""
+    if cell is None:
+        return ""
+    return neutralise(cell) if isinstance(cell, str) else cell
+
+
+def csv_text(table: Table, lang: str) -> str:
+    """One table as CSV text (comma-separated, headings in `lang` first)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([neutralise(h) for h in headings(table, lang)])
+    writer.writerows([safe(c) for c in row] for row in table.rows)
+    return buf.getvalue()
+
+
+def xlsx_bytes(report: Report) -> bytes:
+    """The workbook: one sheet per table, headings in bold, numbers as numbers."""
+    try:
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+    except ModuleNotFoundError as exc:
+        raise ExportError("the XLSX workbook needs openpyxl: pip install 'polku[report]'") from exc
+    book = Workbook()
+    book.remove(book.active)
+    for table in report.tables:
+        heads = headings(table, report.lang)
+        sheet = book.create_sheet(title(table, report.lang)[:SHEET_NAME_MAX])
+        sheet.append([neutralise(h) for h in heads])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in table.rows:
+            sheet.append([None if c is None else safe(c) for c in row])
+        for k, head in enumerate(heads, start=1):
+            sheet.column_dimensions[sheet.cell(1, k).column_letter].width = max(10, len(head) + 2)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def csv_zip_bytes(report: Report) -> bytes:
+    """Every table's CSV in one zip (the API's `format=csv` without `table`)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for table in report.tables:
+            z.writestr(f"{table.name}.csv", csv_text(table, report.lang))
+    return buf.getvalue()
+
+
+def _md_cell(cell: Cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, float):
+        return f"{cell:,.2f}".replace(",", " ") if abs(cell) >= 1000 else f"{cell:g}"
+    return str(cell).replace("|", "\\|")
+
+
+def markdown(report: Report, names: tuple[str, ...] | None = None) -> str:
+    """The report (or the tables named) as Markdown: a heading per table, then its rows."""
+    with language(report.lang):
+        return _markdown(report, names)
+
+
+def _markdown(report: Report, names: tuple[str, ...] | None) -> str:
+    lines = [f"# {say('report.title', first=report.first, last=report.last)}", ""]
+    lines.append(say("report.weeks_found", weeks=", ".join(report.weeks)))
+    if report.missing:
+        lines.append(say("report.weeks_missing", weeks=", ".join(report.missing)))
+    for table in report.tables:
+        if names is not None and table.name not in names:
+            continue
+        lines += ["", f"## {title(table, report.lang)}", ""]
+        if not table.rows:
+            key = f"report.empty.{table.name}"
+            lines.append(words(key if key in CATALOGUE else "report.empty"))
+            continue
+        lines.append("| " + " | ".join(headings(table, report.lang)) + " |")
+        lines.append("|" + "---|" * len(table.columns))
+        lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in table.rows]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(report: Report, out: str | Path) -> list[Path]:
+    """Write every table's CSV, the workbook and report.md into `out`, each atomically; the paths."""
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for table in report.tables:
+        path = folder / f"{table.name}.csv"
+        write_text_atomic(path, csv_text(table, report.lang))
+        paths.append(path)
+    with atomic_path(folder / XLSX_FILE, ".xlsx") as tmp:
+        tmp.write_bytes(xlsx_bytes(report))
+    paths.append(folder / XLSX_FILE)
+    write_text_atomic(folder / MARKDOWN_FILE, markdown(report))
+    paths.append(folder / MARKDOWN_FILE)
+    return paths

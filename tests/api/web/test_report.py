@@ -1,0 +1,71 @@
+"""The period report page in headless Chromium: a coordinator follows the link from the
+coordinator page over two published weeks (W48 and the W49 built from it) and reads the
+figures GET /reports gives, in Finnish by default, with charts drawn and the workbook loaded."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api.server import Server
+from tests.api.web.pages import new_page, sign_in, texts
+
+pytestmark = pytest.mark.browser
+
+
+def solved_and_published(api: httpx.Client, instance_id: int) -> int:
+    """Queue a 2-second run of the instance, wait for it, publish it; the run id."""
+    run = api.post(f"/instances/{instance_id}/runs", json={"time_limit": 2}).json()
+    deadline = time.monotonic() + 90
+    while run["status"] in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.3)
+        run = api.get(f"/runs/{run['id']}").json()
+    assert run["status"] == "done", run
+    assert api.post(f"/runs/{run['id']}/publish").status_code == 200
+    return run["id"]
+
+
+def test_the_report_page_shows_two_published_weeks(
+    browser: Any, server: Server, week: dict[str, Any]
+) -> None:
+    from playwright.sync_api import expect
+
+    api = httpx.Client(
+        base_url=server.url, timeout=60, headers={"Authorization": f"Bearer {week['coordinator']}"}
+    )
+    with open(week["zip"], "rb") as f:
+        first = api.post("/instances", files={"file": ("week.zip", f, "application/zip")}).json()
+    run1 = solved_and_published(api, first["id"])
+    second = api.post(f"/runs/{run1}/next-week").json()
+    solved_and_published(api, second["id"])
+    weeks = [first["week"], second["week"]]
+    want = api.get("/reports", params={"from": weeks[0], "to": weeks[1], "lang": "fi"}).json()
+
+    page = new_page(browser)
+    sign_in(page, server.url, week["coordinator"], "/coordinator")
+    page.click("#report-link")
+    page.wait_for_url("**/report")
+    page.wait_for_selector("body[data-ready]")
+    expect(page.locator("html")).to_have_attribute("lang", "fi")
+    expect(page.locator("#from-week")).to_have_value(weeks[0])
+    expect(page.locator("#to-week")).to_have_value(weeks[1])
+    expect(page.locator("#weeks-line")).to_contain_text(
+        f"Julkaistut viikot: {weeks[0]}, {weeks[1]}"
+    )
+    bars = page.locator("#chart-weeks .bar-row")
+    expect(bars).to_have_count(2)
+    placed = [int(v) for v in [bars.nth(i).get_attribute("data-value") for i in range(2)]]
+    assert placed == [w["placed"] for w in want["tables"]["weeks"][:2]]
+    expect(page.locator("#tables caption").first).to_have_text("Viikot")
+    assert "Yhteensä" in texts(page, "[data-table=weeks] tbody tr:last-child td")[0]
+    assert page.locator("#chart-pools .bar-row").count() == len(want["tables"]["pools"])
+
+    page.click("button[data-lang=en]")
+    expect(page.locator("#tables caption").first).to_have_text("Weeks")
+    with page.expect_download() as download:
+        page.click("#xlsx-btn")
+    assert download.value.suggested_filename == f"kausiraportti-{weeks[0]}-{weeks[1]}.xlsx"
+    assert page.errors == [] and page.failed == []  # type: ignore[attr-defined]
