@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/polku bench --out benchmarks
 	$(BIN)/python -m benchmarks.gap_suite benchmarks/.instances/gap
 	$(BIN)/polku bench --gap-dir benchmarks/.instances/gap --time-limit 60
+	$(BIN)/polku bench --gap-dir benchmarks/gapdata --best-known benchmarks/gapdata/best_known.csv --time-limit 10
 
 # The same checks as .pre-commit-config.yaml; any finding fails.
 lint: $(STAMP)

@@ -15,7 +15,18 @@ from fastapi import FastAPI
 
 from api.errors import BodyLimit, install_handlers
 from api.lookups import AllocationCache, RunInstanceCache
-from api.routes import decisions, health, instances, pages, reports, runs, shortlists, views
+from api.routes import (
+    decisions,
+    health,
+    instances,
+    lifecycle,
+    pages,
+    reports,
+    runs,
+    shortlists,
+    views,
+)
+from api.routes.health import HealthProbe
 from api.schemas import ERRORS
 from api.security import DiskGuard, SecurityHeaders
 from api.settings import Settings
@@ -45,6 +56,7 @@ def create_app(settings: Settings | None = None, start_worker: bool = True) -> F
             log.warning(
                 "%d run(s) were running when the server stopped: marked interrupted", interrupted
             )
+        app.state.health.start()
         supervisor = None
         if start_worker:
             supervisor = Supervisor(store, settings.db, settings)
@@ -53,6 +65,7 @@ def create_app(settings: Settings | None = None, start_worker: bool = True) -> F
         try:
             yield
         finally:
+            app.state.health.stop()
             if supervisor is not None:
                 supervisor.stop()
             store.close()  # its connections (a later call opens new ones)
@@ -72,13 +85,24 @@ def create_app(settings: Settings | None = None, start_worker: bool = True) -> F
     app.state.instances = InstanceCache(settings.cache_instances)
     app.state.allocations = AllocationCache()
     app.state.run_instances = RunInstanceCache()
+    app.state.health = HealthProbe(store, settings.db)
     install_handlers(app)
     app.add_middleware(
         BodyLimit, upload_bytes=settings.max_upload_bytes, json_bytes=settings.max_json_bytes
     )
     app.add_middleware(DiskGuard, db=settings.db, min_free=settings.min_free_bytes)
     app.add_middleware(SecurityHeaders)  # outermost: every answer, even a 413 or 507
-    for module in (health, instances, runs, decisions, shortlists, views, reports, pages):
+    for module in (
+        health,
+        instances,
+        runs,
+        decisions,
+        lifecycle,
+        shortlists,
+        views,
+        reports,
+        pages,
+    ):
         app.include_router(module.router)
     return app
 

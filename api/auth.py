@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -119,8 +119,8 @@ def create_token(
     return token
 
 
-def get_store(request: Request) -> Store:
-    """The application's store (dependency)."""
+async def get_store(request: Request) -> Store:
+    """The application's store (dependency; async, as it never waits: no threadpool hop)."""
     return request.app.state.store
 
 
@@ -144,11 +144,11 @@ def current_user(request: Request, store: Annotated[Store, Depends(get_store)]) 
     return Principal(row.id, row.name, row.role, row.region, frozenset(row.providers))
 
 
-def require_role(*roles: str) -> Callable[[Principal], Principal]:
+def require_role(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     """Dependency: the caller, if their role is one of `roles`; 403 otherwise (decided before
     any lookup, so the answer tells nothing about which ids exist)."""
 
-    def dependency(user: Annotated[Principal, Depends(current_user)]) -> Principal:
+    async def dependency(user: Annotated[Principal, Depends(current_user)]) -> Principal:
         if user.role not in roles:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,

@@ -11,8 +11,8 @@ from api.settings import Settings
 from api.store import Store
 
 
-def get_settings(request: Request) -> Settings:
-    """The application's settings (dependency)."""
+async def get_settings(request: Request) -> Settings:
+    """The application's settings (dependency; async, as it never waits: no threadpool hop)."""
     return request.app.state.settings
 
 
@@ -29,7 +29,7 @@ InstanceId = Annotated[int, Path(ge=1, le=MAX_ID, description="an instance id")]
 ClientId = Annotated[str, Path(min_length=1, max_length=200, description="a client id")]
 
 
-def request_lang(
+async def request_lang(
     request: Request,
     lang: Annotated[
         Literal["en", "fi"] | None,

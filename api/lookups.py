@@ -140,3 +140,14 @@ def placements_by_id(inst: Instance) -> pd.DataFrame:
 def clients_by_id(inst: Instance) -> pd.DataFrame:
     """The clients indexed by their id (as text)."""
     return inst.clients.set_index(inst.clients["id"].astype(str), drop=False)
+
+
+def stored_view(store: Store, run: RunRow, name: str) -> bytes | None:
+    """A done run's precomputed answer `name` as JSON bytes (api/precompute.py), or None when
+    it is not stored (yet): the route then computes it."""
+    from api.precompute import unpack
+
+    if run.status != "done" or not run.finished_at:
+        return None
+    data = store.run_view(run.id, name, run.finished_at)
+    return None if data is None else unpack(data)

@@ -32,14 +32,17 @@ class Settings:
     max_zip_ratio: float = 200.0  # unpacked / packed size of one file (zip bombs: ~1000)
     max_json_depth: int = 32  # nesting of any JSON body
     max_json_containers: int = 1_000_000  # objects and lists in a JSON upload
+    parse_in_child_bytes: int = 32 * 1024 * 1024  # a zip declaring more unpacked: parsed in a child
     max_queued_runs: int = 5  # queued or running runs per user (token name) at once
     min_free_bytes: int = 64 * 1024 * 1024  # below this free on the database's disk: 507
     docs: bool = False  # the interactive /docs page (its assets come from a CDN)
     worker_processes: int = 1  # solver processes consuming the run queue
     solver_threads: int = 2  # CP-SAT workers per run unless the request asks for fewer
+    worker_nice: int = 10  # solver processes run this many nice levels below the server
     default_time_limit: float = 60.0
     max_time_limit: float = 3600.0
     poll_seconds: float = 0.5  # how often an idle worker looks at the queue
+    failure_retry_seconds: float = 600.0  # a run's failure on a full disk: retried this long
     progress_seconds: float = 0.5  # at most one progress write per this many seconds
     cache_instances: int = 4  # parsed instances kept in memory per process
     max_weight: float = 1e6  # every objective weight within ±this (scores stay exact integers)
@@ -69,6 +72,8 @@ class Settings:
             "POLKU_MAX_UNZIPPED_MB": ("max_unzipped_bytes", 1024 * 1024),
             "POLKU_MAX_QUEUED_RUNS": ("max_queued_runs", 1),
             "POLKU_MIN_FREE_MB": ("min_free_bytes", 1024 * 1024),
+            "POLKU_WORKER_NICE": ("worker_nice", 1),
+            "POLKU_PARSE_IN_CHILD_MB": ("parse_in_child_bytes", 1024 * 1024),
             "POLKU_MAX_REPORT_WEEKS": ("max_report_weeks", 1),
         }
         for var, (name, unit) in numeric.items():
@@ -79,8 +84,10 @@ class Settings:
                 number = int(raw)
             except ValueError as exc:
                 raise SettingsError(f"{var}: expected a whole number, got {raw!r}") from exc
-            if number < 1:
-                raise SettingsError(f"{var}: expected a number ≥ 1, got {raw!r}")
+            low, high = (0, 19) if name == "worker_nice" else (1, None)
+            if number < low or (high is not None and number > high):
+                bounds = f"from {low} to {high}" if high is not None else f"≥ {low}"
+                raise SettingsError(f"{var}: expected a number {bounds}, got {raw!r}")
             values[name] = number * unit
         for var, name in (
             ("POLKU_MAX_TIME_LIMIT", "max_time_limit"),

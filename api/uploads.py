@@ -44,6 +44,8 @@ JSON_TABLES: dict[str, str] = {
     "providers": "providers.csv",
     "funding": "funding.csv",
     "decisions": "decisions.csv",
+    "outcomes": "outcomes.csv",
+    "followups": "followups.csv",
 }
 WEEK_SUFFIX = re.compile(r"^(?P<region>.*?)[-_ ]*(?P<week>\d{4}-W\d{2})$")
 _JSON_KIND = {
@@ -206,7 +208,8 @@ def table_csv(filename: str, records: Any, problems: list[Problem]) -> bytes:
 
 def files_from_json(payload: Any) -> dict[str, bytes]:
     """Instance files from the JSON upload shape {"instance": {…instance.json…}, "clients": […],
-    "placements": […], "providers": […], "funding": […], "decisions": […]}."""
+    "placements": […], "providers": […], "funding": […], "decisions": […], "outcomes": […],
+    "followups": […]} (the last three optional, as their files are in a zip)."""
     problems: list[Problem] = []
     if not isinstance(payload, dict):
         raise UploadError(
@@ -215,7 +218,7 @@ def files_from_json(payload: Any) -> dict[str, bytes]:
                     "upload",
                     message=f"is a JSON {_JSON_KIND.get(type(payload), '?')}",
                     expected="an object with instance, clients, placements, "
-                    "providers, funding and optionally decisions",
+                    "providers, funding and optionally decisions, outcomes, followups",
                 )
             ]
         )

@@ -21,6 +21,7 @@ import json
 import logging
 import multiprocessing
 import os
+import queue
 import signal
 import threading
 import time
@@ -29,28 +30,25 @@ import uuid
 from dataclasses import asdict
 from typing import Any
 
+from api.errors import disk_full
+from api.precompute import json_default
 from api.settings import Settings
 from api.store import RunRow, Store, open_store
 
 log = logging.getLogger("polku.worker")
 
 
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
 def allocation_json(alloc_dict: dict[str, Any]) -> str:
     """allocation.json text (numpy scalars made plain)."""
-    return json.dumps(alloc_dict, default=_json_default, ensure_ascii=False)
+    return json.dumps(alloc_dict, default=json_default, ensure_ascii=False)
 
 
-def solve_run(store: Store, run: RunRow, settings: Settings) -> str:
-    """Solve a claimed run and record the outcome; returns the final status."""
+def solve_run(store: Store, run: RunRow, settings: Settings, background: bool = False) -> str:
+    """Solve a claimed run and record the outcome; returns the final status. Its answers are
+    then precomputed (api/precompute.py) here, or with `background` on the worker's
+    precompute thread, so the next queued run does not wait for them."""
     from api.decisions import run_instance
+    from api.precompute import store_views
     from api.uploads import load_stored
     from matcher.allocation.result import to_allocation
     from matcher.allocation.solve import SolveOptions, solve
@@ -103,13 +101,70 @@ def solve_run(store: Store, run: RunRow, settings: Settings) -> str:
             "time_limit": time_limit,
             "status": result.status,
         }
-        store.finish_run(run.id, claim, "done", allocation_json(alloc), None, final)
+        text = allocation_json(alloc)
+        if store.finish_run(run.id, claim, "done", text, None, final):
+            if background:
+                PRECOMPUTE.submit(store, run.id, inst, json.loads(text))
+            else:
+                store_views(store, run.id, inst, json.loads(text))
         return "done"
     except Exception as exc:  # any failure of a run is recorded on the run
         log.error("run %s failed:\n%s", run.id, traceback.format_exc())
-        message = str(exc) or type(exc).__name__
-        store.finish_run(run.id, claim, "failed", None, f"{type(exc).__name__}: {message}")
+        if disk_full(exc):
+            message = (
+                "the server's disk is full, so the run could not be stored; "
+                "restart it once space is freed"
+            )
+        else:
+            message = f"{type(exc).__name__}: {str(exc) or type(exc).__name__}"
+        record_failure(store, run.id, claim, message, settings.failure_retry_seconds)
         return "failed"
+
+
+class Precomputer:
+    """One background thread per worker process that stores finished runs' answers in turn
+    (CP-SAT releases the GIL, so the next run solves meanwhile)."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[tuple[Any, ...]] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, store: Store, run_id: int, inst: Any, alloc: dict[str, Any]) -> None:
+        self._jobs.put((store, run_id, inst, alloc))
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, daemon=True, name="polku-precompute"
+                )
+                self._thread.start()
+
+    def _loop(self) -> None:
+        from api.precompute import store_views
+
+        while True:
+            store, run_id, inst, alloc = self._jobs.get()
+            store_views(store, run_id, inst, alloc)  # logs its own failures
+
+
+PRECOMPUTE = Precomputer()
+
+
+def record_failure(store: Store, run_id: int, claim: str, message: str, retry: float) -> None:
+    """Mark a claimed run failed with `message`. On a full disk that small write may fail too:
+    it is retried every second for up to `retry` seconds (space may come back), so the run does
+    not stay `running` for good; after that the error is raised (the run is then interrupted
+    when the server restarts, restartable either way)."""
+    deadline = time.monotonic() + retry
+    while True:
+        try:
+            store.finish_run(run_id, claim, "failed", None, message)
+            return
+        except Exception as exc:
+            if not disk_full(exc) or time.monotonic() >= deadline:
+                raise
+            log.warning("run %s: cannot record its failure yet (%s); retrying", run_id, exc)
+            time.sleep(1.0)
 
 
 def _shortlist_run(store: Store, run: RunRow, inst: Any, options: Any, on_progress: Any) -> str:
@@ -148,13 +203,15 @@ def _shortlist_run(store: Store, run: RunRow, inst: Any, options: Any, on_progre
     return "done"
 
 
-def run_one(store: Store, settings: Settings, pid: int | None = None) -> int | None:
+def run_one(
+    store: Store, settings: Settings, pid: int | None = None, background: bool = False
+) -> int | None:
     """Claim and solve the oldest queued run in this process; its id, or None if none waits.
     (The worker loop, and tests that want a run solved without a process.)"""
     run = store.claim_next_run(uuid.uuid4().hex, os.getpid() if pid is None else pid)
     if run is None:
         return None
-    solve_run(store, run, settings)
+    solve_run(store, run, settings, background)
     return run.id
 
 
@@ -177,9 +234,30 @@ def _exit_with_parent(parent: multiprocessing.process.BaseProcess) -> None:
     os._exit(3)
 
 
+def _lower_priority(increment: int) -> None:
+    """Run this solver process `increment` nice levels below the web server, so a long solve
+    takes only the CPU the server leaves (reads stay fast on a small machine)."""
+    if increment > 0:
+        try:
+            os.nice(increment)
+        except OSError as exc:  # not allowed here: the solve still runs, at the same priority
+            log.warning("could not lower the solver's priority: %s", exc)
+
+
+def exit_with_server() -> None:
+    """In a process started through `worker_context`: end it as soon as the server that
+    started it ends (a background thread waits for that)."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(
+            target=_exit_with_parent, args=(parent,), daemon=True, name="polku-parent-watch"
+        ).start()
+
+
 def worker_main(db: str, settings: dict[str, Any]) -> None:
     """Entry point of a worker process: solve queued runs until the parent goes away."""
     _die_with_parent()
+    _lower_priority(settings.get("worker_nice", 0))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     conf = Settings(**settings)
     store = open_store(db, conf.db_lock_timeout)
@@ -190,14 +268,11 @@ def worker_main(db: str, settings: dict[str, Any]) -> None:
     import matcher.allocation.solve  # noqa: F401
     import matcher.explain.views  # noqa: F401
 
+    exit_with_server()
     parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(
-            target=_exit_with_parent, args=(parent,), daemon=True, name="polku-parent-watch"
-        ).start()
     while parent is None or parent.is_alive():
         try:
-            if run_one(store, conf) is None:
+            if run_one(store, conf, background=True) is None:
                 time.sleep(conf.poll_seconds)
         except Exception:  # a database hiccup must not end the worker
             log.error("worker loop: %s", traceback.format_exc())
@@ -208,6 +283,7 @@ PRELOAD = [
     "api.worker",
     "api.decisions",
     "api.uploads",
+    "api.precompute",
     "matcher.allocation.solve",
     "matcher.allocation.result",
     "matcher.explain.views",

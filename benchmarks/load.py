@@ -91,7 +91,14 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(5)
 
 
-def prepare(url: str, db: Path, tmp: Path, clients: int) -> dict:
+def precomputed(log: Path) -> str:
+    """The server log's lines saying a run's answers are stored."""
+    return "".join(
+        line for line in log.read_text().splitlines(True) if "answers precomputed" in line
+    )
+
+
+def prepare(url: str, db: Path, tmp: Path, clients: int, log: Path) -> dict:
     """Upload a generated week, solve it once (the run the users read), start a long solve."""
     inst = generate_instance(REGION, clients, seed=14, name=f"{REGION}-2026-W48")
     path = write_instance(inst, tmp / "week.zip")
@@ -106,6 +113,11 @@ def prepare(url: str, db: Path, tmp: Path, clients: int) -> dict:
             time.sleep(0.5)
         alloc = c.get(f"/runs/{run}/allocation").json()
         solving = c.post(f"/instances/{iid}/runs", json={"time_limit": 120}).json()["id"]
+    # the worker precomputes the first run's answers (api/precompute.py) while the long solve
+    # starts: measure once they are stored (the server log says so), at most 10 minutes
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and f"run {run}: " not in precomputed(log):
+        time.sleep(1.0)
     by_provider: dict[str, list[dict]] = defaultdict(list)
     placements = {
         str(p): str(v)
@@ -227,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         url = f"http://127.0.0.1:{port}"
         proc = start_server(db, tmp / "server.log", port)
         try:
-            ctx = prepare(url, db, tmp, args.clients)
+            ctx = prepare(url, db, tmp, args.clients, tmp / "server.log")
             t0 = time.monotonic()
             times, errors = asyncio.run(load(url, ctx, args.users, args.seconds, args.max_requests))
             wall = time.monotonic() - t0

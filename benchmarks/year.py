@@ -26,23 +26,37 @@ CSV = HERE / "year.csv"
 RUNS = HERE / "year"
 FIELDS = (
     "region", "seed", "clients", "weeks", "time_limit", "policy", "objective",
-    "pct_of_hindsight", "placed", "wait_mean", "wait_p90", "worst_municipality_mean",
+    "pct_of_hindsight", "pct_of_lp_bound", "lp_bound", "placed", "wait_mean", "wait_p90", "worst_municipality_mean",
     "worst_group_mean", "liability_saved", "money_left", "money_left_share",
     "week_of_90_percent_spent", "seconds",
 )  # fmt: skip
 
 
-def run_year(region: str, seed: int, clients: int, weeks: int, time_limit: float) -> list[dict]:
-    """Every policy on one year; rows for the CSV (full figures saved beside)."""
+def run_year(
+    region: str,
+    seed: int,
+    clients: int,
+    weeks: int,
+    time_limit: float,
+    hindsight_limit: float = 900.0,
+) -> list[dict]:
+    """Every policy on one year; rows for the CSV (full figures saved beside). % of hindsight is
+    against the integer hindsight (replayed), % of LP bound against the time-indexed LP's bound."""
     year = year_population(region, YearSettings(weeks=weeks, queue=clients), seed=seed)
-    results = {p: figures(year, simulate(year, p, time_limit=time_limit)) for p in POLICIES}
+    results = {
+        p: figures(year, simulate(year, p, time_limit=time_limit, hindsight_limit=hindsight_limit))
+        for p in POLICIES
+    }
     bound = results["hindsight"]["objective"]
+    lp_bound = results["hindsight"]["lp_bound"]
     rows = []
     for policy, f in results.items():
         row: dict[str, Any] = {
             "region": region, "seed": seed, "clients": clients, "weeks": weeks,
             "time_limit": time_limit, "policy": policy, "objective": f["objective"],
             "pct_of_hindsight": round(100 * f["objective"] / bound, 2) if bound else "",
+            "pct_of_lp_bound": round(100 * f["objective"] / lp_bound, 2) if lp_bound else "",
+            "lp_bound": lp_bound if policy == "hindsight" else "",
             "placed": f["placed"], "seconds": f["seconds"],
         }  # fmt: skip
         if "wait" in f:
@@ -137,6 +151,25 @@ def plot_pools(runs: dict[str, dict], policies: tuple[str, ...], target: Path) -
     plt.close(fig)
 
 
+def wait_table(runs: list[dict[str, dict]], key: str) -> list[str]:
+    """Markdown: per group or municipality (`key` is wait_by_group or wait_by_municipality) and
+    policy the mean / p90 waiting weeks, the median over the year runs that have it."""
+    import numpy as np
+
+    policies = [p for p in POLICIES if any(key in r.get(p, {}) for r in runs)]
+    names = sorted({n for r in runs for p in policies for n in r[p].get(key, {})})
+    lines = ["| | " + " | ".join(policies) + " |", "|" + "---|" * (len(policies) + 1)]
+    for n in names:
+        cells = []
+        for p in policies:
+            got = [r[p][key][n] for r in runs if n in r[p].get(key, {})]
+            mean = float(np.median([g["mean"] for g in got])) if got else float("nan")
+            p90 = float(np.median([g["p90"] for g in got])) if got else float("nan")
+            cells.append(f"{mean:.1f} / {p90:.0f}")
+        lines.append(f"| {n} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def render(csv_paths: list[Path], out: Path = HERE / "YEAR.md") -> None:
     """Copy the rows into year.csv, draw the plots of each year run and write the table."""
     rows = [r for p in csv_paths for r in _read(p)]
@@ -144,28 +177,41 @@ def render(csv_paths: list[Path], out: Path = HERE / "YEAR.md") -> None:
         writer = csv.DictWriter(fh, fieldnames=FIELDS)
         writer.writeheader()
         writer.writerows(rows)
-    lines = ["| region | seed | clients | policy | % of hindsight | placed | wait mean / p90 "
-             "(weeks) | worst municipality mean | worst group mean | liability saved € | "
-             "money left | 90 % spent by week | s |", "|" + "---|" * 13]  # fmt: skip
+    lines = ["| region | seed | clients | policy | % of hindsight | % of LP bound | placed | "
+             "wait mean / p90 (weeks) | worst municipality mean | worst group mean | liability "
+             "saved € | money left | 90 % spent by week | s |", "|" + "---|" * 14]  # fmt: skip
     for r in rows:
         lines.append(
             f"| {r['region']} | {r['seed']} | {r['clients']} | {r['policy']} | "
-            f"{r['pct_of_hindsight']} | {r['placed']} | {r['wait_mean']} / {r['wait_p90']} | "
+            f"{r['pct_of_hindsight']} | {r['pct_of_lp_bound']} | {r['placed']} | "
+            f"{r['wait_mean']} / {r['wait_p90']} | "
             f"{r['worst_municipality_mean']} | {r['worst_group_mean']} | {r['liability_saved']} | "
             f"{r['money_left']} ({r['money_left_share']}) | {r['week_of_90_percent_spent']} | "
             f"{r['seconds']} |"
         )
     plots = []
+    every: list[dict[str, dict]] = []
     for path in sorted(RUNS.glob("*.json")):
         runs = json.loads(path.read_text(encoding="utf-8"))
+        every.append(runs)
         png = HERE / f"year-{path.stem}.png"
         plot_spending(runs, path.stem, png)
         pools_png = HERE / f"year-{path.stem}-pools.png"
-        plot_pools(runs, ("myopic", "even", "dual"), pools_png)
+        plot_pools(runs, ("myopic", "even", "dual", "hindsight"), pools_png)
         plots += [png.name, pools_png.name]
     text = out.read_text(encoding="utf-8") if out.exists() else "# A year of weekly allocations\n"
     head = text.split("<!-- table -->")[0].rstrip()
-    body = "\n".join(lines) + "\n\n" + "\n".join(f"![{p}]({p})" for p in plots) + "\n"
+    waits = [
+        "",
+        "Waiting weeks mean / p90 by client group (median over the year runs):",
+        "",
+        *wait_table(every, "wait_by_group"),
+        "",
+        "Waiting weeks mean / p90 by municipality (median over the year runs):",
+        "",
+        *wait_table(every, "wait_by_municipality"),
+    ]
+    body = "\n".join(lines + waits) + "\n\n" + "\n".join(f"![{p}]({p})" for p in plots) + "\n"
     with atomic_path(out, suffix=".md") as tmp:
         Path(tmp).write_text(f"{head}\n\n<!-- table -->\n{body}", encoding="utf-8")
 
@@ -178,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=3000)
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument("--time-limit", type=float, default=2.0)
+    parser.add_argument(
+        "--hindsight-limit", type=float, default=900.0, help="s for the hindsight LP's rounds"
+    )
     parser.add_argument("--csv", type=Path, default=CSV, help="rows file (default year.csv)")
     parser.add_argument("--render", nargs="*", type=Path, help="CSV files to report, no runs")
     args = parser.parse_args(argv)
@@ -187,11 +236,16 @@ def main(argv: list[str] | None = None) -> int:
     for region in args.regions:
         for seed in args.seeds:
             t0 = time.perf_counter()
-            rows = run_year(region, seed, args.clients, args.weeks, args.time_limit)
+            rows = run_year(
+                region, seed, args.clients, args.weeks, args.time_limit, args.hindsight_limit
+            )
             append_rows(rows, args.csv)
             print(f"{region} seed {seed}: {time.perf_counter() - t0:.0f} s", flush=True)
             for r in rows:
-                print(f"  {r['policy']:9s} {r['pct_of_hindsight']}% placed {r['placed']}")
+                print(
+                    f"  {r['policy']:9s} {r['pct_of_hindsight']}% (LP bound "
+                    f"{r['pct_of_lp_bound']}%) placed {r['placed']}"
+                )
     return 0
 
 

@@ -1,8 +1,12 @@
 """`make demo`: a real weekly allocation on a generated region, shown command by command.
 
 Generates a 3 000-client Pohjois-Savo week, validates it, solves it (60 s at most), checks the
-allocation independently, explains one placed and one unplaced client, and then starts the
-service with printed tokens (until Ctrl-C on a terminal; a quick start-and-stop otherwise).
+allocation independently, explains one placed and one unplaced client, builds employer
+shortlists; then the service (cli/demo_service.py) with printed tokens runs a two-week chain
+through the API — week 48 solved and published, one placement ended early and its outcome
+recorded, week 49 built, solved and published — prints the period report of the two weeks
+(`polku report --db`, its CSV, XLSX and Markdown files in OUT/report) and serves until Ctrl-C on
+a terminal (a quick start-and-stop otherwise; `--no-serve` skips the service and the chain).
 """
 
 from __future__ import annotations
@@ -111,7 +115,12 @@ def main(argv: list[str] | None = None) -> int:
             from cli.demo_service import run_service_demo
         except ModuleNotFoundError:
             return 0
-        return run_service_demo(inst, out / "polku.sqlite", interactive=sys.stdin.isatty())
+        return run_service_demo(
+            inst,
+            out / "polku.sqlite",
+            interactive=sys.stdin.isatty(),
+            report_dir=out / "report",
+        )
     return 0
 
 

@@ -3,7 +3,8 @@
 `generate_instance` draws everything from `instances.distributions` (where every distribution is
 documented) over the municipalities of `instances.regions`, vectorised with numpy so that a
 300 000-client national instance takes seconds, and deterministic per seed: each part (region,
-placements, clients, links, pools, decisions, organiser history) has its own random stream, spawned from the seed.
+placements, clients, links, pools, decisions, organiser history, later starts) has its own
+random stream, spawned from the seed.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from instances import distributions as d
+from instances import placement_distributions as pdist
 from instances.generator.clients import (
     link_clients,
     make_clients,
@@ -59,12 +61,13 @@ def generate_instance(
     week = week or DEFAULT_WEEK
     year, _ = parse_week(week)
     # a new stream is spawned last, so the streams before it (and what they draw) stay the same
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7)]
-    r_region, r_place, r_client, r_link, r_pool, r_decide, r_history = streams
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
+    r_region, r_place, r_client, r_link, r_pool, r_decide, r_history, r_start = streams
     reg = resolve_region(region, r_region)
     rules = Rules.from_dict({})
     geo = region_arrays(reg)
     P = make_placements(geo, m, r_place)
+    P.start_offset = pdist.sample_start_offsets(r_start, m)
     C = make_clients(geo, clients, r_client, rules)
     tree, lat_ref = placement_tree(P)
     link_clients(C, P, tree, lat_ref, r_link, rules)
@@ -81,7 +84,7 @@ def generate_instance(
         rules=rules,
         weights=Weights.from_dict({}),
         clients=client_frame,
-        placements=placements_frame(P, F, geo),
+        placements=placements_frame(P, F, geo, week),
         providers=providers_frame(P, geo, r_place),
         pools=pools_frame(F),
         decisions=decisions,

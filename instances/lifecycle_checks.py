@@ -106,14 +106,17 @@ def check_history(outcomes: TableLike, followups: TableLike, rules: Rules, log: 
     _member(outcomes, "ended", ENDED_KINDS, "is not how a placement ended", log, False)
     _weeks(outcomes, "start_week", log)
     _weeks(outcomes, "end_week", log)
-    _member(
-        followups,
-        "months_after",
-        rules.followup_months,
-        "is not a follow-up month of the rules (followup.months)",
-        log,
-        False,
-    )
+    if "months_after" in followups.frame.columns and len(followups.frame):
+        months = pd.to_numeric(followups.frame["months_after"], errors="coerce").to_numpy()
+        ok = np.isin(months, np.asarray(rules.followup_months, dtype=np.float64))
+        _bad_rows(
+            followups,
+            "months_after",
+            ~ok & ~np.isnan(months),  # unreadable numbers are reported by the reader
+            "is not a follow-up month of the rules (followup.months)",
+            "one of " + ", ".join(map(str, rules.followup_months)),
+            log,
+        )
     _member(followups, "still_employed", STILL_EMPLOYED, "is not an answer", log, False)
     _weeks(followups, "end_week", log)
     if "date" in followups.frame.columns and len(followups.frame):

@@ -31,6 +31,7 @@ from instances.distributions import (
     WORK_TRIAL,
 )
 from models.formulas import wage_subsidy_rate
+from models.lifecycle import FULL_WEEK_DAYS
 
 # ---------------------------------------------------------------------------------------------
 # Placements
@@ -101,20 +102,27 @@ DURATION: dict[int, tuple[tuple[int, ...], tuple[float, ...]]] = {
 EXPENSE_ALLOWANCE_PER_DAY = 9.0  # kulukorvaus, € per day of a work trial or participation
 
 
-def sample_weekly_cost(rng: np.random.Generator, ptype: np.ndarray, kind: np.ndarray) -> np.ndarray:
-    """€ per week to the public side before type rules.
+def sample_weekly_cost(
+    rng: np.random.Generator, ptype: np.ndarray, kind: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """€ per full (5-day) week to the public side before type rules, and the days a week each
+    placement runs (placements.csv `days_per_week`; a pair is charged pro rata, days / 5).
 
-    Work trial: the 9 €/day expense allowance, 4 or 5 days a week (36 or 45 €). Wage subsidy:
+    Work trial: the 9 €/day expense allowance (45 € a full week), 4 days a week in 30 % of the
+    offers and 5 in the rest, so a pair costs 36 or 45 € a week as before. Wage subsidy:
     the gross pay cost, 520–800 €/week full time at companies and municipalities (≈ 2 250–3 450
     €/month), 380–560 € at associations and foundations (the 100 % subsidy allows ≤ 65 % working
-    time), 450–700 € at social enterprises. Coaching: the bought service, 150–400 €/week per
-    client (≈ 30–80 €/day). Participation: 2–4 days a week × (organiser fee 12–28 €/day + the
-    9 €/day allowance), ≈ 40–150 €/week.
+    time), 450–700 € at social enterprises (full weeks). Coaching: the bought service, 150–400 €/week
+    per client (≈ 30–80 €/day, full weeks). Participation (by law 1–4 days a week): 2, 3 or 4
+    days a week (35 / 40 / 25 %) × (organiser fee 12–28 €/day + the 9 €/day allowance); the
+    file carries 5 × the day rate as the full-week cost, so a pair costs ≈ 40–150 €/week.
     """
     m = len(ptype)
     cost = np.zeros(m)
+    days = np.full(m, float(FULL_WEEK_DAYS))
     wt = ptype == WORK_TRIAL
-    cost[wt] = EXPENSE_ALLOWANCE_PER_DAY * np.where(rng.random(m) < 0.3, 4, 5)[wt]
+    days[wt] = np.where(rng.random(m) < 0.3, 4.0, 5.0)[wt]
+    cost[wt] = EXPENSE_ALLOWANCE_PER_DAY * FULL_WEEK_DAYS
     ws = ptype == WAGE_SUBSIDY
     third = (kind == ASSOCIATION) | (kind == FOUNDATION)
     pay = np.where(
@@ -126,9 +134,24 @@ def sample_weekly_cost(rng: np.random.Generator, ptype: np.ndarray, kind: np.nda
     co = ptype == COACHING
     cost[co] = np.rint(rng.uniform(150, 400, m)[co] / 5) * 5
     pa = ptype == PARTICIPATION
-    days = rng.choice((2, 3, 4), size=m, p=(0.35, 0.40, 0.25))
-    cost[pa] = np.rint(days * (EXPENSE_ALLOWANCE_PER_DAY + rng.uniform(12, 28, m)))[pa]
-    return cost
+    pa_days = rng.choice((2, 3, 4), size=m, p=(0.35, 0.40, 0.25))
+    day_cost = EXPENSE_ALLOWANCE_PER_DAY + rng.uniform(12, 28, m)
+    cost[pa] = np.rint(FULL_WEEK_DAYS * day_cost)[pa]
+    days[pa] = pa_days[pa]
+    return cost, days
+
+
+# Placements whose seats start later than the instance's week (placements.csv `start_week`):
+# 10 % of the offers, 1–4 weeks ahead (an employer who can take someone from next month).
+LATER_START_SHARE = 0.10
+START_DELAY_WEEKS: tuple[tuple[int, ...], tuple[float, ...]] = ((1, 2, 3, 4), (0.4, 0.3, 0.2, 0.1))
+
+
+def sample_start_offsets(rng: np.random.Generator, m: int) -> np.ndarray:
+    """Weeks from the instance's week to each placement's start (0 = this week)."""
+    later = rng.random(m) < LATER_START_SHARE
+    delay = rng.choice(np.asarray(START_DELAY_WEEKS[0]), size=m, p=START_DELAY_WEEKS[1])
+    return np.where(later, delay, 0).astype(np.int64)
 
 
 # Features offered (probability) by type and by provider kind; the larger of the two applies.

@@ -78,7 +78,9 @@ def frame_to_csv(frame: pd.DataFrame, filename: str, columns: list[str] | None =
             else pd.Series([None] * len(frame), index=frame.index)
         )
         if kind is None:
-            texts = values.fillna("").astype(str).tolist()
+            # to objects before blanking missing cells: fillna("") on a float or nullable column
+            # warns (Pandas4Warning) or raises; the texts are the same as before for the rest
+            texts = values.astype(object).where(values.notna(), "").astype(str).tolist()
         else:
             texts = [format_cell(v, kind) for v in values]
         # free text (ids, names, reasons, lists, extra columns) is made safe for spreadsheets

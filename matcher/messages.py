@@ -1,6 +1,8 @@
-"""The message catalogue: every reason and explanation text in English and Finnish, keyed, with
-the figures as format fields (messages.json); the language is chosen per call with `language()`
-so the rule table and the explain modules need no language argument threaded through them."""
+"""The message catalogue: every reason and explanation text and every page label in English and
+Finnish, keyed, with the figures as format fields (messages.json); the language is chosen per call
+with `language()` so the rule table and the explain modules need no language argument threaded
+through them. The pages' labels are the `page.*` keys plus the families both sides show
+(`PAGE_SHARED`); `page_labels()` gives them in the shape the pages' i18n.js fetches."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ DEFAULT_LANG = "en"
 CATALOGUE: dict[str, dict[str, str]] = json.loads(
     Path(__file__).with_name("messages.json").read_text(encoding="utf-8")
 )
+PAGE_PREFIX = "page."
+PAGE_SHARED: tuple[str, ...] = ("outcome.",)
 _LANG: ContextVar[str] = ContextVar("polku_lang", default=DEFAULT_LANG)
 
 
@@ -52,6 +56,22 @@ def say(key: str, /, **fields: object) -> str:
 def words(key: str) -> str:
     """A fixed word or phrase (a message without fields)."""
     return CATALOGUE[key][_LANG.get()]
+
+
+def page_labels() -> dict[str, dict[str, str]]:
+    """The pages' labels per language ({"en": {key: text}, "fi": …}): every `page.<key>` as
+    `<key>`, and the shared families (outcome categories) under their own keys."""
+    labels: dict[str, dict[str, str]] = {lang: {} for lang in LANGS}
+    for key, entry in CATALOGUE.items():
+        if key.startswith(PAGE_PREFIX):
+            name = key.removeprefix(PAGE_PREFIX)
+        elif key.startswith(PAGE_SHARED):
+            name = key
+        else:
+            continue
+        for lang in LANGS:
+            labels[lang][name] = entry[lang]
+    return labels
 
 
 def from_accept_language(header: str | None) -> str | None:

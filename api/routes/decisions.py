@@ -7,17 +7,27 @@ is answered 404, the same as an id that does not exist.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+import json
+
+from fastapi import APIRouter, Query, Request, Response
 
 from api.decisions import pair_states
 from api.deps import AnyUser, RunId, StoreDep
-from api.lookups import allocation_dict, load_instance, placements_by_id, providers_for, visible_run
+from api.lookups import (
+    allocation_dict,
+    load_instance,
+    providers_for,
+    stored_view,
+    visible_run,
+)
 from api.outputs import decision_out
-from api.schemas import DecisionOut, DecisionRequest, Proposal, ProposalsOut, errors_with
+from api.precompute import ALL_PROPOSALS, proposals_by_provider, proposals_name
+from api.schemas import DecisionOut, DecisionRequest, ProposalsOut, errors_with
 from api.services.decisions import record_decision
-from models.instance import Instance
+from api.store import RunRow, Store
 
 router = APIRouter(tags=["decisions"])
+MANY_PROVIDERS = 8  # above this, a request's proposals are read from the run's one whole view
 ERRORS = errors_with(
     **{
         "404": "no such run, provider or proposal for this caller",
@@ -27,37 +37,20 @@ ERRORS = errors_with(
 )
 
 
-def build_proposals(
-    inst: Instance, alloc: dict, providers: set[str], states: dict[tuple[str, str], str]
-) -> list[Proposal]:
-    """The run's assignments at `providers`' placements, as a liaison may see them."""
-    placements = placements_by_id(inst)
-    clients = inst.clients.set_index(inst.clients["id"].astype(str), drop=False)
-    out = []
-    for a in alloc.get("assignments", []):
-        pid, cid = str(a["placement_id"]), str(a["client_id"])
-        if pid not in placements.index or cid not in clients.index:
-            continue
-        p = placements.loc[pid]
-        if str(p["provider_id"]) not in providers:
-            continue
-        c = clients.loc[cid]
-        features = set(p["features"] or ())
-        out.append(
-            Proposal(
-                client_id=cid,
-                municipality=str(c["municipality"]),
-                languages=list(c["languages"] or ()),
-                interests=list(c["interests"] or ()),
-                accommodations=[n for n in (c["needs"] or ()) if n in features],
-                travel_min=float(a.get("travel_min", 0.0)),
-                placement_id=pid,
-                placement_type=str(p["type"]),
-                provider_id=str(p["provider_id"]),
-                decision=states.get((cid, pid), "pending"),  # type: ignore[arg-type]
-            )
-        )
-    return out
+def stored_proposals(store: Store, run: RunRow, providers: list[str]) -> list[dict] | None:
+    """The precomputed proposal rows of `providers` (one view each, or the whole run's view
+    filtered when there are many), or None when the run's proposals are not stored."""
+    if len(providers) > MANY_PROVIDERS:
+        data = stored_view(store, run, ALL_PROPOSALS)
+        wanted = set(providers)
+        return None if data is None else [r for r in json.loads(data) if r["provider_id"] in wanted]
+    rows: list[dict] = []
+    for provider in providers:
+        data = stored_view(store, run, proposals_name(provider))
+        if data is None:
+            return None
+        rows += json.loads(data)
+    return rows
 
 
 @router.get("/runs/{run_id}/proposals", response_model=ProposalsOut, responses=ERRORS)
@@ -67,22 +60,30 @@ def get_proposals(
     user: AnyUser,
     store: StoreDep,
     provider_id: str | None = Query(None, max_length=200),
-) -> ProposalsOut:
+) -> Response:
     """The proposals of a done run for the caller's providers (or the one asked for): client
     id, municipality, languages, interests, the accommodations the placement must give, travel
     minutes, the placement, and the decision taken so far — nothing else about the client."""
     run, row = visible_run(store, user, run_id)
-    providers = providers_for(user, row, provider_id)
-    alloc = allocation_dict(request, store, run)
+    providers = sorted(providers_for(user, row, provider_id))
     inst = load_instance(request, store, row)
+    rows = stored_proposals(store, run, providers)
+    if rows is None:  # not precomputed (yet): the same rows from the allocation
+        by_provider = proposals_by_provider(inst, allocation_dict(request, store, run))
+        rows = [r for v in providers for r in by_provider.get(v, [])]
     states = pair_states(inst, store.decisions(row.id))
-    return ProposalsOut(
-        run_id=run.id,
-        instance_id=row.id,
-        week=row.week,
-        providers=sorted(providers),
-        proposals=build_proposals(inst, alloc, providers, states),
-    )
+    rows.sort(key=lambda r: r["at"])
+    for r in rows:
+        del r["at"]
+        r["decision"] = states.get((r["client_id"], r["placement_id"]), "pending")
+    out = {
+        "run_id": run.id,
+        "instance_id": row.id,
+        "week": row.week,
+        "providers": providers,
+        "proposals": rows,
+    }
+    return Response(json.dumps(out, ensure_ascii=False).encode(), media_type="application/json")
 
 
 @router.post(

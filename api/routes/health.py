@@ -3,44 +3,80 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 from fastapi import APIRouter, Request, Response
 
-from api.deps import AnyUser, SettingsDep, StoreDep
+from api.deps import AnyUser, SettingsDep
 from api.schemas import Health
 from api.security import free_bytes
 from api.store import Store
 
 router = APIRouter(tags=["health"])
-WRITE_CHECK_SECONDS = 1.0  # the database write is tried at most this often
-_last_write: dict[str, tuple[float, str]] = {}
+WRITE_CHECK_SECONDS = 1.0  # the database write and the free disk are probed this often
 
 
-def database_state(store: Store, db: str) -> str:
-    """'ok' when a real write to the database succeeds (tried at most once a second, so a
-    monitor polling /health under load adds no write contention), else the error."""
-    at, state = _last_write.get(db, (-1e9, ""))
-    if time.monotonic() - at < WRITE_CHECK_SECONDS:
-        return state
-    try:
-        store.ping_write()
-        state = "ok"
-    except Exception as exc:  # reported, not raised: this is the health check
-        state = f"error: {type(exc).__name__}: {exc}"
-    _last_write[db] = (time.monotonic(), state)
-    return state
+class HealthProbe:
+    """The health figures, probed off the event loop: a background thread tries a real database
+    write and reads the free disk every `interval` seconds, so /health only reads the latest
+    figures and answers at once even while the database or the disk is slow. Without the
+    thread (an app whose lifespan has not started) /health probes itself, at most that often."""
+
+    def __init__(self, store: Store, db: str, interval: float = WRITE_CHECK_SECONDS):
+        self.store = store
+        self.db = db
+        self.interval = interval
+        self._latest: tuple[float, str, int | None] | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def probe(self) -> tuple[float, str, int | None]:
+        """Try a database write and read the free disk now."""
+        try:
+            self.store.ping_write()
+            database = "ok"
+        except Exception as exc:  # reported, not raised: this is the health check
+            database = f"error: {type(exc).__name__}: {exc}"
+        self._latest = (time.monotonic(), database, free_bytes(self.db))
+        return self._latest
+
+    def current(self) -> tuple[str, int | None]:
+        """(database state, free bytes) as last probed; probed now when no thread keeps them
+        fresh."""
+        latest = self._latest
+        running = self._thread is not None and self._thread.is_alive()
+        if latest is None or (not running and time.monotonic() - latest[0] >= self.interval):
+            latest = self.probe()
+        return latest[1], latest[2]
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.probe()
+            except Exception as exc:  # the probe must keep going
+                self._latest = (time.monotonic(), f"error: {exc}", None)
+            self._stop.wait(self.interval)
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="polku-health", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
 
 
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})
-async def health(
-    request: Request, response: Response, store: StoreDep, settings: SettingsDep
-) -> Health:
+async def health(request: Request, response: Response, settings: SettingsDep) -> Health:
     """Is the service up: can it write its database, how much disk is free, how many solver
     processes are alive. 503 (status `degraded`) when a write fails or the disk is nearly full.
-    Answered on the event loop (not behind busy worker threads): it only costs a write a second."""
-    database = database_state(store, settings.db)
-    free = free_bytes(settings.db)
+    Answered on the event loop from the figures a background thread probes every second."""
+    probe: HealthProbe = request.app.state.health
+    database, free = probe.current()
     disk_ok = free is None or free >= settings.min_free_bytes
     supervisor = getattr(request.app.state, "supervisor", None)
     workers = supervisor.alive() if supervisor is not None else None

@@ -17,6 +17,7 @@ from api.deps import Coordinator, InstanceId, SettingsDep, StoreDep
 from api.limits import bounded_json
 from api.lookups import load_instance, visible_instance
 from api.outputs import run_out
+from api.parse_child import Prepared, goes_to_child, prepare_in_child
 from api.schemas import (
     ERRORS,
     ClientsAdded,
@@ -69,15 +70,14 @@ def _looks_like_json(head: bytes) -> bool:
     return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
 
 
-def _files_from_upload(upload: UploadFile, settings: Settings) -> tuple[dict[str, bytes], bool]:
-    """Instance files of a multipart upload (a zip, or a .json in the JSON shape); (files, is_json)."""
-    with tempfile.TemporaryDirectory(prefix="polku-upload-") as tmp:
-        path = _spool(upload, Path(tmp))
-        head = path.open("rb").read(64)
-        if head.startswith(b"PK"):
-            return files_from_zip(path, settings.zip_limits()), False
-        if _looks_like_json(head):
-            return files_from_json(_json_payload(path.read_bytes(), settings)), True
+def _files_from_path(path: Path, settings: Settings) -> tuple[dict[str, bytes], bool]:
+    """Instance files of a spooled upload (a zip, or a .json in the JSON shape); (files, is_json)."""
+    with path.open("rb") as f:
+        head = f.read(64)
+    if head.startswith(b"PK"):
+        return files_from_zip(path, settings.zip_limits()), False
+    if _looks_like_json(head):
+        return files_from_json(_json_payload(path.read_bytes(), settings)), True
     raise UploadError(
         [
             Problem(
@@ -89,8 +89,9 @@ def _files_from_upload(upload: UploadFile, settings: Settings) -> tuple[dict[str
     )
 
 
-def _check_region(user: Principal, inst: Instance) -> str:
-    region = region_of(inst)
+def _check_region(user: Principal, inst: Instance | str) -> str:
+    """The instance's region (or `inst` itself, a region); 403 when the coordinator's differs."""
+    region = inst if isinstance(inst, str) else region_of(inst)
     if user.role == "coordinator" and not same_region(user.region, region):
         raise HTTPException(
             403,
@@ -123,6 +124,23 @@ def _store_instance(
     )
     request.app.state.instances.put((row.id, row.sha256), stored)
     return row, stored
+
+
+def _store_prepared(store: Store, prepared: Prepared, user: Principal) -> InstanceRow:
+    """Store an upload a child process has made ready (api/parse_child.py)."""
+    return store.add_instance(
+        NewInstance(
+            name=prepared.name,
+            week=prepared.week,
+            region=_check_region(user, prepared.region),
+            source="upload",
+            created_by=user.name,
+            data=prepared.data,
+            sha256=prepared.sha256,
+            providers=prepared.providers,
+            counts=prepared.counts,
+        )
+    )
 
 
 @router.post(
@@ -161,7 +179,15 @@ async def create_instance(
             raise HTTPException(422, "multipart field 'file' is missing (the instance zip)")
         if upload.filename:
             default_name = safe_name(Path(upload.filename).stem)
-        files, is_json = await run_in_threadpool(_files_from_upload, upload, settings)
+        with tempfile.TemporaryDirectory(prefix="polku-upload-") as tmp:
+            path = await run_in_threadpool(_spool, upload, Path(tmp))
+            if await run_in_threadpool(
+                goes_to_child, path, settings.parse_in_child_bytes, settings.max_unzipped_bytes
+            ):
+                prepared = await prepare_in_child(path, settings.zip_limits(), default_name)
+                row = await run_in_threadpool(_store_prepared, store, prepared, user)
+                return _created(row, prepared.warnings, False)
+            files, is_json = await run_in_threadpool(_files_from_path, path, settings)
         request.state.json_upload = is_json
     elif ctype.startswith("application/json"):
         request.state.json_upload = True
@@ -173,7 +199,11 @@ async def create_instance(
         )
     inst, warnings = await run_in_threadpool(parse_files, files, default_name)
     row, _ = await run_in_threadpool(_store_instance, store, request, inst, user)
-    is_json = bool(getattr(request.state, "json_upload", False))
+    return _created(row, warnings, bool(getattr(request.state, "json_upload", False)))
+
+
+def _created(row: InstanceRow, warnings: list[Problem], is_json: bool) -> InstanceCreated:
+    """The answer to an upload: the stored instance and the warnings its reading gave."""
     return InstanceCreated(
         id=row.id,
         name=row.name,

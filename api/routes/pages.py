@@ -8,10 +8,14 @@ scripts, styles and requests to this server only.
 
 from __future__ import annotations
 
+import json
+from functools import cache
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
+
+from matcher.messages import page_labels
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 PAGES = {
@@ -62,6 +66,24 @@ def report_page() -> FileResponse:
 def liaison_page() -> FileResponse:
     """The employer liaison's page: proposals, accept / reject, decision history."""
     return _page("liaison")
+
+
+@cache
+def _i18n_body() -> bytes:
+    """The pages' labels from the message catalogue, made once per process (the catalogue is
+    read at import and never changes while the service runs)."""
+    return json.dumps(page_labels(), ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+@router.get("/static/i18n.json")
+def i18n_labels() -> Response:
+    """The pages' labels in Finnish and English, built from matcher/messages.json (one catalogue
+    for the engine's texts and the pages'; there is no i18n.json file)."""
+    return Response(
+        _i18n_body(),
+        media_type="application/json",
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"},
+    )
 
 
 @router.get("/static/{path:path}")

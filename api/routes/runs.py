@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
@@ -12,15 +13,29 @@ from fastapi.responses import JSONResponse
 
 from api.decisions import decisions_frame, effective_records
 from api.deps import AnyUser, ClientId, Coordinator, Lang, RunId, SettingsDep, StoreDep
-from api.lookups import allocation_dict, allocation_text, load_instance, visible_run
+from api.lookups import (
+    allocation_dict,
+    allocation_text,
+    load_instance,
+    stored_view,
+    visible_run,
+)
 from api.outputs import decision_out, run_out
-from api.schemas import ERRORS, ClientOut, ClientState, NextWeekOut, NextWeekRequest, RunOut
+from api.precompute import (
+    SUMMARY,
+    ClientAnswers,
+    client_name,
+    summary_of,
+    unassigned_name,
+    unassigned_of,
+)
+from api.schemas import ERRORS, ClientOut, NextWeekOut, NextWeekRequest, RunOut
+from api.services.lifecycle import ends_frame, with_recorded
 from api.store import NewInstance
 from api.uploads import counts_of, instance_zip, load_stored, provider_ids, sha256
 from instances.next_week import NextWeekError, next_week
 from models.allocation import Allocation
 from models.csvsafe import neutralise_all
-from models.period import PeriodError, period_summary, read_period
 
 router = APIRouter(tags=["runs"])
 
@@ -127,64 +142,30 @@ def get_allocation(
 
 
 @router.get("/runs/{run_id}/summary", responses=ERRORS)
-def get_summary(
-    run_id: RunId, request: Request, user: Coordinator, store: StoreDep
-) -> JSONResponse:
+def get_summary(run_id: RunId, request: Request, user: Coordinator, store: StoreDep) -> Response:
     """The headline figures: status, objective, bound, gap, placed vs queue by type, municipality
-    and group, pool use, fairness."""
+    and group, pool use, fairness (precomputed when the run finished)."""
     run, row = visible_run(store, user, run_id)
+    stored = stored_view(store, run, SUMMARY)
+    if stored is not None:
+        return Response(stored, media_type="application/json")
     alloc = allocation_dict(request, store, run)
-    keys = (
-        "instance",
-        "status",
-        "objective",
-        "bound",
-        "gap",
-        "solve_seconds",
-        "pools",
-        "fairness",
-        "summary",
-    )
-    out = {k: alloc.get(k) for k in keys}
-    out.update(
-        {
-            "run_id": run.id,
-            "assigned": len(alloc.get("assignments", [])),
-            "unassigned": len(alloc.get("unassigned", [])),
-            "period": _period_view(load_instance(request, store, row), alloc),
-        }
-    )
-    return JSONResponse(out)
-
-
-def _period_view(inst: Any, alloc: dict[str, Any]) -> dict[str, Any] | None:
-    """The run's period view (models.period) when its week has period budgets, else None."""
-    try:
-        period = read_period(inst)
-    except PeriodError as exc:
-        return {"error": str(exc)}
-    if period is None:
-        return None
-    used = {p["pool_id"]: float(p.get("used", 0.0)) for p in alloc.get("pools") or []}
-    return period_summary(period, inst.week, used)
+    return JSONResponse(summary_of(load_instance(request, store, row), alloc, run.id))
 
 
 @router.get("/runs/{run_id}/unassigned", responses=ERRORS)
 def get_unassigned(
     run_id: RunId, request: Request, user: Coordinator, store: StoreDep, lang: Lang
-) -> JSONResponse:
+) -> Response:
     """The queue clients left out, each with the reasons, most specific first (as stored at solve
     time in English; recomputed from the data in another `lang`)."""
     run, row = visible_run(store, user, run_id)
+    stored = stored_view(store, run, unassigned_name(lang))
+    if stored is not None:
+        return Response(stored, media_type="application/json")
     alloc = allocation_dict(request, store, run)
-    left = alloc.get("unassigned", [])
-    if lang != "en" and left:
-        from matcher.explain.views import unassigned_reasons
-
-        inst = request.app.state.run_instances.get(request, store, run, row)
-        ids = [str(u["client_id"]) for u in left]
-        texts = unassigned_reasons(inst, Allocation.from_dict(alloc), ids, lang)
-        left = [{**u, "reasons": texts[i]} for i, u in zip(ids, left, strict=True)]
+    inst = request.app.state.run_instances.get(request, store, run, row) if lang != "en" else None
+    left = unassigned_of(inst, alloc, lang) if inst is not None else alloc.get("unassigned", [])
     return JSONResponse({"run_id": run.id, "unassigned": left})
 
 
@@ -196,38 +177,26 @@ def get_client(
     user: Coordinator,
     store: StoreDep,
     lang: Lang,
-) -> ClientOut:
+) -> Response | ClientOut:
     """One client in this run: the assignment (with score and alternatives) or the reasons left
     out, the decisions on their pairs, and the explanation computed from the data."""
     from matcher.explain.views import explain_client
 
     run, row = visible_run(store, user, run_id)
+    decided = [decision_out(d) for d in store.decisions(row.id) if d.client_id == client_id]
+    stored = stored_view(store, run, client_name(lang, client_id))
+    if stored is not None:  # the stored answer with today's decisions spliced in
+        plain = [d.model_dump(mode="json") for d in decided]
+        head = json.dumps({"decisions": plain}, ensure_ascii=False).encode()
+        return Response(head[:-1] + b"," + stored[1:], media_type="application/json")
     alloc_raw = allocation_dict(request, store, run)
     base = load_instance(request, store, row)
-    ids = base.clients["id"].astype(str)
-    if client_id not in set(ids):
+    if client_id not in set(base.clients["id"].astype(str)):
         raise HTTPException(404, f"client {client_id!r} is not in this run's instance")
     inst = request.app.state.run_instances.get(request, store, run, row)
-    alloc = Allocation.from_dict(alloc_raw)
-    explanation = explain_client(inst, alloc, client_id, lang=lang)
-    assignment = next((a for a in alloc_raw["assignments"] if a["client_id"] == client_id), None)
-    left = next((u for u in alloc_raw["unassigned"] if u["client_id"] == client_id), None)
-    current = str(base.clients.loc[ids == client_id, "current_placement"].iloc[0] or "")
-    state: ClientState = (
-        "assigned" if assignment else "in_current_placement" if current else "unassigned"
-    )
-    decided = [decision_out(d) for d in store.decisions(row.id) if d.client_id == client_id]
-    return ClientOut(
-        run_id=run.id,
-        client_id=client_id,
-        state=state,
-        assignment=assignment,
-        reasons=(list(explanation.get("reasons", [])) if lang != "en" else list(left["reasons"]))
-        if left
-        else [],
-        decisions=decided,
-        explanation=explanation,
-    )
+    explanation = explain_client(inst, Allocation.from_dict(alloc_raw), client_id, lang=lang)
+    answer = ClientAnswers(base, alloc_raw).answer(run.id, client_id, explanation, lang)
+    return ClientOut(**answer, decisions=decided)
 
 
 @router.post("/runs/{run_id}/publish", response_model=RunOut, responses=ERRORS)
@@ -265,10 +234,13 @@ def create_next_week(
     base = load_instance(request, store, row)
     alloc = Allocation.from_dict(allocation_dict(request, store, run))
     carried = decisions_frame(effective_records(base, store.decisions(row.id)))
+    ends = ends_frame(store.lifecycle("end", row.id))
     try:
-        new = next_week(base, alloc, weeks=weeks, decisions=carried)
+        new = next_week(base, alloc, weeks=weeks, decisions=carried, ends=ends)
     except NextWeekError as exc:
         raise HTTPException(422, str(exc)) from exc
+    # the outcomes and follow-ups recorded in this week travel in the snapshot
+    new.outcomes, new.followups = with_recorded(store, row, new.outcomes, base.followups)
     blob = instance_zip(new)
     stored = load_stored(blob, new.name)
     new_row, created = store.add_next_week(

@@ -1,5 +1,7 @@
 """The period report over a region's published runs in the store: for each week of the range
-the published run of that week's instance (the latest published when a week was uploaded twice)."""
+the published run of that week's instance (the latest published when a week was uploaded twice),
+with the early ends, outcomes and follow-ups recorded in that week (api/services/lifecycle.py)
+joined to the history its snapshot carries."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import json
 from collections.abc import Callable
 
 from api.auth import same_region
+from api.services.lifecycle import ended_view
 from api.store import InstanceRow, Store
 from api.uploads import load_stored
 from matcher.report.chain import Week
@@ -46,5 +49,7 @@ def published_weeks(
             continue
         inst = load(row) if load else stored_instance(store, row)
         alloc = Allocation.from_dict(json.loads(text))
-        out.append(Week(week, inst, alloc, f"run {run_id} (instance {row.id} {row.name})"))
+        outcomes, followups = ended_view(store, inst, row)  # with the week's recorded ends
+        source = f"run {run_id} (instance {row.id} {row.name})"
+        out.append(Week(week, inst, alloc, source, outcomes, followups))
     return out

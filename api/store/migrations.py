@@ -2,8 +2,8 @@
 `Store.migrate` at open on SQLite and PostgreSQL alike, inside the store's one transaction.
 
 A database made before Alembic carries the numbered `schema_version` table instead (versions
-1–4, the same schema as revisions 0001–0004): it is stamped with the matching revision first,
-then upgraded in place (revision 0005 drops the old table)."""
+1–5, the same schema as revisions 0001–0005): it is stamped with the matching revision first,
+then upgraded in place (revision 0006 drops the old table)."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ from sqlalchemy import event, inspect, text
 
 from api.store.protocol import StoreError
 
-HEAD = "0005"
+HEAD = "0006"
 # schema_version of a database made before Alembic → the revision with the same schema
-LEGACY = {1: "0001", 2: "0002", 3: "0003", 4: "0004"}
+LEGACY = {1: "0001", 2: "0002", 3: "0003", 4: "0004", 5: "0005"}
 
 
 def _config(connection: Any) -> Config:

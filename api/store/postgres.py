@@ -90,6 +90,10 @@ class _Conn:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> _Cursor:
         return _Cursor(self.conn.exec_driver_sql(sql.replace("?", "%s"), tuple(params)))
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.conn.exec_driver_sql(sql.replace("?", "%s"), [tuple(r) for r in rows])
+
 
 class PostgresStore(SqliteStore):
     """`Store` over a PostgreSQL database (`postgresql://user@host:port/db`)."""

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from api.store.lifecycle import LifecycleStore
 from api.store.migrations import sqlite_transaction, upgrade
 from api.store.protocol import Conflict, NotFound, TooMany
 from api.store.publish import STOPPED, publish_conflict
@@ -41,6 +42,7 @@ from api.store.rows import (
     run_row,
     token_row,
 )
+from api.store.run_views import RunViewsMixin
 
 _INTERRUPTED = "status = 'interrupted', finished_at = ?, error = ?"
 
@@ -54,7 +56,7 @@ def _insert(conn: sqlite3.Connection, table: str, **values: Any) -> int:
     return int(cur.lastrowid or 0)
 
 
-class SqliteStore:
+class SqliteStore(LifecycleStore, RunViewsMixin):
     """`Store` over one SQLite file (WAL journal, a connection per operation: thread-safe and
     usable from the worker processes at the same time)."""
 

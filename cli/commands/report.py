@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-SUMMARY_TABLES = ("weeks", "by_type", "by_group", "pools", "fairness")
+SUMMARY_TABLES = ("weeks", "by_type", "by_group", "pools", "outcomes", "fairness")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

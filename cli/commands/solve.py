@@ -1,6 +1,6 @@
 """`polku solve INSTANCE --time-limit S [--workers W] [--seed K] --out allocation.json
 [--pairs-out pairs.csv] [--mode weighted|lexicographic] [--ray [ADDRESS] [--ray-workers N]
-[--split region|area]]`: solve, write, summarise."""
+[--split region|area] [--max-part-clients N]]`: solve, write, summarise."""
 
 from __future__ import annotations
 

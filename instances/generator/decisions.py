@@ -75,7 +75,7 @@ def _pair_cost(C: ClientArrays, P: PlacementArrays, rules: Rules, i: int, j: int
         rate = wage_subsidy_rate(
             rules.wage_subsidy_rate, C.partial[[i]], np.array([third and long_term])
         )
-    return float(pair_cost(P.weekly_cost[[j]], rate, P.duration[[j]])[0])
+    return float(pair_cost(P.week_cost()[[j]], rate, P.duration[[j]])[0])
 
 
 def make_decisions(

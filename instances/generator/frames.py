@@ -10,6 +10,7 @@ import pandas as pd
 from instances import distributions as d
 from instances.build import typed_frame
 from instances.generator.state import ClientArrays, Geo, PlacementArrays, PoolArrays
+from models.lifecycle import FULL_WEEK_DAYS, advance_week
 from models.rules import TRANSPORT_MODES
 
 
@@ -94,7 +95,16 @@ def clients_frame(C: ClientArrays, P: PlacementArrays, geo: Geo) -> pd.DataFrame
     return typed_frame(frame, "clients.csv")
 
 
-def placements_frame(P: PlacementArrays, F: PoolArrays, geo: Geo) -> pd.DataFrame:
+def _start_cells(P: PlacementArrays, week: str) -> np.ndarray:
+    """`start_week` cells: the ISO week of a later start, empty for this week."""
+    offsets = P.start_offset if P.start_offset is not None else np.zeros(len(P.ptype), np.int64)
+    cells = np.full(len(offsets), "", dtype=object)
+    for k in np.unique(offsets[offsets > 0]).tolist():
+        cells[offsets == k] = advance_week(week, int(k))
+    return cells
+
+
+def placements_frame(P: PlacementArrays, F: PoolArrays, geo: Geo, week: str) -> pd.DataFrame:
     m = len(P.ptype)
     assert P.pools is not None
     pool_ids = np.asarray(F.ids, dtype=object)
@@ -116,6 +126,9 @@ def placements_frame(P: PlacementArrays, F: PoolArrays, geo: Geo) -> pd.DataFram
             "weekly_cost": P.weekly_cost.astype(float),
             "funding_pools": object_series(funding),
             "demands": object_series(_kv_cells(P.demand, d.ABILITY_KEYS)),
+            "start_week": _start_cells(P, week),
+            # a full week is the default, so only part-time placements say their days
+            "days_per_week": np.where(P.days < FULL_WEEK_DAYS, P.days, np.nan),
         }
     )
     return typed_frame(frame, "placements.csv")

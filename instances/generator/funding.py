@@ -15,6 +15,7 @@ from instances import placement_distributions as pdist
 from instances.generator.state import ClientArrays, Geo, PlacementArrays, PoolArrays
 from models.formulas import LONG_TERM_MONTHS, pair_cost
 from models.instance import Instance
+from models.lifecycle import days_per_week
 from models.rules import THIRD_SECTOR_KINDS, Rules
 
 TYPE_ABBR = {"work_trial": "tk", "wage_subsidy": "pt", "coaching": "tv", "participation": "ktt"}
@@ -48,11 +49,11 @@ def _seat_cost(P: PlacementArrays, C: ClientArrays, rules: Rules) -> np.ndarray:
     )[P.ptype]
     ws = P.ptype == d.WAGE_SUBSIDY
     rate = np.where(ws, _wage_rate_by_kind(C, rules)[P.v_kind[P.provider]], rate)
-    return pair_cost(P.weekly_cost, rate, P.duration)
+    return pair_cost(P.week_cost(), rate, P.duration)
 
 
 def full_seat_costs(inst: Instance, default_rate: bool = False) -> np.ndarray:
-    """Per placement: seats × weekly_cost × rate × duration_weeks ("filling every seat").
+    """Per placement: seats × weekly_cost × days/5 × rate × duration_weeks ("filling every seat").
 
     The wage-subsidy rate is the queue's typical mix per provider kind (as the generator sizes
     its budgets), or the rules' default rate with `default_rate`.
@@ -73,7 +74,8 @@ def full_seat_costs(inst: Instance, default_rate: bool = False) -> np.ndarray:
     rate = np.where(
         pl["type"] == "wage_subsidy", ws, [rules.cost_rate.get(t, 1.0) for t in pl["type"]]
     )
-    seat = pair_cost(pl["weekly_cost"].to_numpy(), rate, pl["duration_weeks"].to_numpy())
+    week_cost = pl["weekly_cost"].to_numpy() * days_per_week(pl, rules.week_days) / rules.week_days
+    seat = pair_cost(week_cost, rate, pl["duration_weeks"].to_numpy())
     return pl["seats"].to_numpy() * seat
 
 

@@ -71,6 +71,7 @@ def make_placements(geo: Geo, m: int, rng: np.random.Generator) -> PlacementArra
     has_demand, demand_key, demand_level = pdist.sample_demands(rng, sector, min_wa)
     demand = np.zeros((m, len(d.ABILITY_KEYS)), dtype=np.int64)
     demand[np.flatnonzero(has_demand), demand_key[has_demand]] = demand_level[has_demand]
+    weekly_cost, days = pdist.sample_weekly_cost(rng, ptype, kind)
     return PlacementArrays(
         ptype=ptype,
         muni=muni,
@@ -83,7 +84,8 @@ def make_placements(geo: Geo, m: int, rng: np.random.Generator) -> PlacementArra
         features=pdist.sample_features(rng, ptype, kind),
         sector=sector,
         duration=duration,
-        weekly_cost=pdist.sample_weekly_cost(rng, ptype, kind),
+        weekly_cost=weekly_cost,
+        days=days,
         demand=demand,
         v_muni=v_muni,
         v_kind=v_kind,

@@ -12,6 +12,7 @@ from datetime import date
 import numpy as np
 
 from models.formulas import EARTH_RADIUS_KM
+from models.lifecycle import FULL_WEEK_DAYS
 
 KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180.0  # km per degree of latitude
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -50,13 +51,19 @@ class PlacementArrays:
     features: np.ndarray
     sector: np.ndarray
     duration: np.ndarray
-    weekly_cost: np.ndarray
+    weekly_cost: np.ndarray  # € per full (5-day) week
+    days: np.ndarray  # days a week the placement runs (float, 5 = full)
     demand: np.ndarray  # (m, 3) level per ability key, 0 = no demand
     v_muni: np.ndarray
     v_kind: np.ndarray
     v_sector: np.ndarray
     v_cap: np.ndarray  # float, NaN = no cap
     pools: np.ndarray | None = None  # (m, K) pool codes, -1 padded
+    start_offset: np.ndarray | None = None  # weeks to each placement's start, 0 = this week
+
+    def week_cost(self) -> np.ndarray:
+        """€ a week a pair at each placement is charged (the full-week cost pro rata)."""
+        return self.weekly_cost * self.days / FULL_WEEK_DAYS
 
 
 @dataclass

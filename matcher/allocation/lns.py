@@ -36,6 +36,8 @@ from matcher.allocation.primal import row_use
 MAX_COLUMNS = 1_500  # columns of one neighbourhood (the highest reduced profit kept)
 STEP_SECONDS = 1.0  # solver time per neighbourhood (it usually proves the part optimal sooner)
 ENGINE = "highs"
+GROUP_POOLS = (3, 8)  # pools freed together in a group neighbourhood: first, most
+GROUP_BATCH = 16  # group neighbourhoods drawn per pass
 
 
 @dataclass
@@ -57,6 +59,7 @@ class Neighbourhood:
     name: str
     seats: np.ndarray
     loss: float
+    inside: bool = False  # free the clients' columns into `seats` only (a closed sub-problem)
 
 
 class Context:
@@ -187,17 +190,67 @@ def pool_neighbourhoods(ctx: Context, duals: np.ndarray) -> list[Neighbourhood]:
     return out
 
 
+def group_neighbourhoods(
+    ctx: Context,
+    chosen: np.ndarray,
+    reduced: np.ndarray,
+    rng: np.random.Generator,
+    pools: int,
+    count: int,
+) -> list[Neighbourhood]:
+    """`count` closed neighbourhoods of `pools` budget pools each: a random seed pool and the
+    pools its clients would move to most readily (highest reduced profit of their columns into
+    them, with Gumbel noise so that repeated draws differ). Their clients are re-packed among
+    these pools' placements only — an ejection chain across several pools solved exactly."""
+    net = ctx.net
+    keys = np.array(sorted(ctx.pool_seats), dtype=np.int64)
+    if len(keys) < 2:
+        return []
+    pools = min(pools, len(keys))
+    out: list[Neighbourhood] = []
+    for seed in rng.choice(keys, size=min(count, len(keys)), replace=False).tolist():
+        cols = ctx.columns_of_seats(ctx.pool_seats[seed])
+        sitting = distinct(net.client_row[cols[chosen[cols]]], ctx.n_rows)
+        theirs = ctx.columns_of_clients(sitting)
+        to = net.budget_row[theirs]
+        ok = (to >= 0) & (to != seed)
+        link = np.full(ctx.n_rows, -np.inf)
+        np.maximum.at(link, to[ok], reduced[theirs[ok]])
+        cand = np.flatnonzero(np.isfinite(link))
+        cand = cand[np.isin(cand, keys)]
+        if not len(cand):
+            cand = keys[keys != seed]
+            link[cand] = 0.0
+        spread = float(np.std(link[cand])) or 1.0
+        noisy = link[cand] + spread * rng.gumbel(size=len(cand))
+        group = [seed, *cand[np.argsort(-noisy)[: pools - 1]].tolist()]
+        seats = distinct(np.concatenate([ctx.pool_seats[f] for f in group]), ctx.n_rows)
+        name = "pools:" + "+".join(str(int(ctx.rows.owner[f])) for f in group)
+        out.append(Neighbourhood(name, seats, 0.0, inside=True))
+    return out
+
+
 def around(
-    ctx: Context, chosen: np.ndarray, reduced: np.ndarray, seats: np.ndarray, max_columns: int
+    ctx: Context,
+    chosen: np.ndarray,
+    reduced: np.ndarray,
+    seats: np.ndarray,
+    max_columns: int,
+    inside_only: bool = False,
 ) -> np.ndarray:
     """Free columns around the seats rows `seats`: every column into them of a client who is
-    unassigned or sits in one of them, plus those clients' other columns; the chosen ones always,
-    then the highest reduced profit up to `max_columns`."""
+    unassigned or sits in one of them, plus those clients' other columns (only those into `seats`
+    when `inside_only`); the chosen ones always, then the highest reduced profit up to
+    `max_columns`."""
     net = ctx.net
     into = ctx.columns_of_seats(seats)
     taken = into[chosen[into]]
     inside = distinct(net.client_row[taken], ctx.n_rows)  # clients sitting in `seats`
-    theirs = ctx.columns_of_clients(inside)
+    theirs = (
+        into[np.isin(net.client_row[into], inside)]
+        if inside_only
+        else (ctx.columns_of_clients(inside))
+    )
     free_client = ctx.use[net.client_row[into]] == 0
     idx = distinct(np.concatenate([into[free_client], theirs]), net.n)
     keep = chosen[idx]
@@ -223,10 +276,14 @@ def search(
     max_columns: int = MAX_COLUMNS,
     engine: str = ENGINE,
     step_seconds: float = STEP_SECONDS,
+    group_pools: tuple[int, int] = GROUP_POOLS,
+    stall: float | None = None,
     on_improve: Callable[[float], None] | None = None,
 ) -> LnsResult:
     """Visit pool and empty-seat neighbourhoods (worst loss first, again while any improves; wider
-    after a pass without gain) until `time_limit` or the objective reaches floor(bound).
+    after a pass without gain), then groups of `group_pools` (first, most) pools re-packed among
+    themselves (`group_neighbourhoods`; (0, 0) turns them off), until `time_limit` or the
+    objective reaches floor(bound), or `stall` seconds have passed without a gain.
 
     `workers` threads solve neighbourhoods at the same time when they share no row (HiGHS runs
     without Python's lock); each part is then independent of the other, so their results add up.
@@ -241,6 +298,7 @@ def search(
         "steps": 0,
         "improved": 0,
         "gained": 0,
+        "last_gain": t0,
     }
     log: list[dict[str, float | str]] = []
     target = None if bound is None else math.floor(bound + 1e-6)
@@ -249,7 +307,8 @@ def search(
         return time_limit - (time.perf_counter() - t0)
 
     def stop() -> bool:
-        return time_left() <= 0.05 or (target is not None and state["value"] >= target)
+        stalled = stall is not None and time.perf_counter() - state["last_gain"] > stall
+        return time_left() <= 0.05 or stalled or (target is not None and state["value"] >= target)
 
     def work(queue: deque[Neighbourhood], size: int) -> None:
         waits = 0
@@ -258,7 +317,9 @@ def search(
                 if stop() or not queue:
                     return
                 hood = queue.popleft()
-                free = distinct(around(ctx, best, reduced, hood.seats, size), ctx.net.n)
+                free = distinct(
+                    around(ctx, best, reduced, hood.seats, size, hood.inside), ctx.net.n
+                )
                 touched = distinct(ctx.csc[:, free].indices, ctx.n_rows) if len(free) else free
                 if busy[touched].any():  # overlaps a part in flight: later
                     queue.append(hood)
@@ -302,6 +363,7 @@ def search(
                         state["value"] += gain
                         state["improved"] += 1
                         state["gained"] += 1
+                        state["last_gain"] = time.perf_counter()
                         entry["gain"] = gain
                         if on_improve:
                             on_improve(state["value"])
@@ -309,10 +371,20 @@ def search(
 
     size = max_columns
     threads = max(1, int(workers))
+    rng = np.random.default_rng(seed)
+    first, most = group_pools
+    pools = first
+    grouped = False  # single pools and empty seats first; groups once they stop paying
     while not stop():
-        hoods = pool_neighbourhoods(ctx, duals)
+        if grouped:
+            hoods = group_neighbourhoods(ctx, best, reduced, rng, pools, GROUP_BATCH)
+        else:
+            hoods = pool_neighbourhoods(ctx, duals)
         if not hoods:
-            break
+            if grouped or most < 2:
+                break
+            grouped = True
+            continue
         state["gained"] = 0
         queue = deque(hoods)
         if threads == 1:
@@ -321,10 +393,18 @@ def search(
             with ThreadPoolExecutor(max_workers=threads) as pool:
                 for future in [pool.submit(work, queue, size) for _ in range(threads)]:
                     future.result()
-        if not state["gained"]:
+        if state["gained"]:
+            continue
+        if grouped:
+            pools = first + (pools - first + 1) % (most - first + 1)  # vary the group size
+            if pools == first:
+                size = min(2 * size, 16 * max_columns)  # a whole cycle without gain: wider
+        elif most >= 2:
+            grouped = True
+        elif size < 16 * max_columns:
             size *= 2  # nothing moved at this size: look wider
-            if size > 16 * max_columns:
-                break
+        else:
+            break
     return LnsResult(
         best,
         state["value"],

@@ -83,10 +83,12 @@ def solve_mip(
     start: np.ndarray | None = None,
     stop_at: float | None = None,
     on_improve: Callable[[float], None] | None = None,
+    should_stop: Callable[[float], bool] | None = None,
     log: bool = False,
 ) -> MipResult:
     """Maximise score·x over 0/1 x on `columns` (all when None), within `rows`; `start` (bool over
-    all triples) must be feasible and inside `columns`."""
+    all triples) must be feasible and inside `columns`; `should_stop(dual bound)` is asked now and
+    then (e.g. whether a search running alongside has reached the bound)."""
     t0 = time.perf_counter()
     n = rows.matrix.shape[1]
     score = np.asarray(score, dtype=np.float64)
@@ -108,6 +110,7 @@ def solve_mip(
         start=None if start is None else np.asarray(start, dtype=bool)[cols].astype(np.float64),
         stop_at=stop_at,
         on_improve=on_improve,
+        should_stop=should_stop,
         log=log,
     )
     chosen = np.zeros(n, dtype=bool)
@@ -146,6 +149,7 @@ def run_highs(
     start: np.ndarray | None = None,
     stop_at: float | None = None,
     on_improve: Callable[[float], None] | None = None,
+    should_stop: Callable[[float], bool] | None = None,
     log: bool = False,
     rel_gap: float = 1e-9,
     options: dict[str, Any] | None = None,
@@ -153,7 +157,7 @@ def run_highs(
     """Maximise objective·x subject to row_lo ≤ matrix·x ≤ row_hi and col_lo ≤ x ≤ col_hi (x
     integer where `integer`), with HiGHS branch-and-cut from `start` (a feasible x, or None).
     Improving solutions are reported as they come; the search stops at the time limit or once
-    the objective reaches floor(stop_at)."""
+    the objective reaches floor(stop_at) or `should_stop(dual bound)` says so."""
     t0 = time.perf_counter()
     module, highs_cls = _highs_module()
     h = highs_cls()
@@ -206,7 +210,8 @@ def run_highs(
                 on_improve(float(out.objective_function_value))
         elif ctype == cb_types.kCallbackMipInterrupt:
             reached = target is not None and found["best"] >= target - 1e-6
-            if reached or time.perf_counter() > deadline:
+            asked = should_stop is not None and should_stop(float(out.mip_dual_bound))
+            if reached or asked or time.perf_counter() > deadline:
                 inp.user_interrupt = True
 
     h.setCallback(callback, None)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,8 +30,9 @@ from matcher.allocation import lns
 from matcher.allocation.colgen import highs_available, solve_lp_columns
 from matcher.allocation.constraints import Rows, build_rows
 from matcher.allocation.cpsat import run_cpsat
+from matcher.allocation.cuts import tighten
 from matcher.allocation.fairness import FairnessUnits, fairness_units, shortfall
-from matcher.allocation.flow import flow_net
+from matcher.allocation.flow import FlowNet, flow_net
 from matcher.allocation.lp import solve_lp
 from matcher.allocation.mip import solve_mip
 from matcher.allocation.model import build_cp_model
@@ -45,6 +47,8 @@ MODES = ("weighted", "lexicographic")
 METHODS = ("auto", "columns", "cpsat")
 SMALL_TABLE = 20_000  # up to this many triples the whole-table MIP gets all the time after rounding
 FULL_MIP_COLUMNS = 300_000  # up to this many, LNS first, then the whole-table MIP (valid bound)
+CUT_SHARE = 0.15  # at most this share of the time for cover-cut rounds on the whole-table LP
+LNS_STALL_SHARE = 0.3  # the LNS hands over to the whole-table MIP after this share without gain
 RESERVE_SECONDS = 1.5  # kept for the last LNS step's overrun and writing the result
 LEXICOGRAPHIC_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("priority", ("priority",)),
@@ -60,7 +64,12 @@ class SolveOptions:
     mode, LP use and its share of the time, and the method: "auto" (column generation + LNS +
     MIP when no fairness floor is set, else the CP-SAT path), "columns" or "cpsat". `mip_share`
     is the share of the time after rounding given to the whole-table MIP when the table is small
-    enough for one (the rest goes to LNS first)."""
+    enough for one, kept for it whatever the LNS does; the LNS first has the rest and hands over
+    to the MIP early once it has gone `LNS_STALL_SHARE` of the time without a gain. With
+    `parallel_mip` and two or more workers, a table between SMALL_TABLE and
+    FULL_MIP_COLUMNS triples runs the whole-table MIP (one thread) alongside the LNS (the other
+    workers) for all the time instead, and `mip_share` is not used. `cuts`: cover cuts on the
+    budget rows (`matcher.allocation.cuts`) tighten the LP bound and go into the whole-table MIP."""
 
     time_limit: float = 60.0
     workers: int = 2
@@ -71,6 +80,8 @@ class SolveOptions:
     log: bool = False
     method: str = "auto"
     mip_share: float = 0.65
+    parallel_mip: bool = False
+    cuts: bool = True
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -255,47 +266,94 @@ def solve_columns(
         return bound is not None and value >= math.floor(bound + 1e-6)
 
     exact_mip = n <= FULL_MIP_COLUMNS
+    mip_rows = rows
+    if exact_mip and options.cuts and not done():
+        cut = tighten(rows, score, time_limit=CUT_SHARE * _remaining(options, start))
+        stats.update(cut_seconds=round(cut.seconds, 3), cuts=cut.cuts, cut_rounds=cut.rounds)
+        if cut.bound is not None and cut.rounds:
+            stats["cut_bound"] = cut.bound
+            bound = cut.bound if bound is None else min(bound, cut.bound)
+            report(Progress(elapsed(), value, bound, "cuts"))
+        mip_rows = cut.rows
     left = _remaining(options, start) - RESERVE_SECONDS
-    lns_time = 0.0 if n <= SMALL_TABLE else (left * (1 - options.mip_share) if exact_mip else left)
-    if not done() and lns_time > 0.5 and lp.value is not None:
+    can_lns = n > SMALL_TABLE and lp.value is not None
+    shared = {"value": value}
+
+    def lns_improved(v: float) -> None:
+        shared["value"] = v
+        report(Progress(elapsed(), v, bound, "lns"))
+
+    def run_lns(time_limit: float, workers: int, stall: float | None) -> None:
         res = lns.search(
             lns.Context(net, score),
             chosen,
             lp.reduced,
             lp.duals,
-            time_limit=lns_time,
+            time_limit=time_limit,
             bound=bound,
-            workers=options.workers,
+            workers=workers,
             seed=options.seed,
-            on_improve=lambda v: report(Progress(elapsed(), v, bound, "lns")),
+            stall=stall,
+            on_improve=lns_improved,
         )
         stats.update(
             lns_seconds=round(res.seconds, 3), lns_steps=res.steps, lns_improved=res.improved
         )
-        if res.objective > value and not len(violated_rows(net, res.chosen)):
-            chosen, value = res.chosen, res.objective
-    left = _remaining(options, start) - RESERVE_SECONDS
-    if exact_mip and not done() and left > 0.5:
+        found.append(res.chosen)
+
+    def run_mip(time_limit: float, begin: np.ndarray, alongside: bool) -> None:
         mip = solve_mip(
-            rows,
+            mip_rows,
             score,
-            time_limit=left,
-            start=chosen,
+            time_limit=time_limit,
+            start=begin,
             stop_at=bound,
-            on_improve=lambda v: report(Progress(elapsed(), v, bound, "mip")),
+            on_improve=lambda v: report(Progress(elapsed(), max(v, shared["value"]), bound, "mip")),
+            should_stop=(
+                (lambda b: math.isfinite(b) and shared["value"] >= math.floor(b + 1e-6))
+                if alongside
+                else None
+            ),
             log=options.log,
         )
         stats.update(mip_seconds=round(mip.seconds, 3), mip_status=mip.status, mip_bound=mip.bound)
-        if (
-            mip.objective is not None
-            and mip.objective > value
-            and not len(violated_rows(net, mip.chosen))
-        ):
-            chosen, value = mip.chosen, mip.objective
+        if mip.objective is not None:
+            found.append(mip.chosen)
         if mip.bound is not None:  # every column was in: a valid bound, tightened by its cuts
-            bound = mip.bound if bound is None else min(bound, mip.bound)
+            bounds.append(mip.bound)
+
+    found: list[np.ndarray] = []
+    bounds: list[float] = []
+    if done() or left <= 0.5:
+        pass
+    elif exact_mip and can_lns and options.parallel_mip and options.workers >= 2:
+        stats["parallel_mip"] = True
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            job = pool.submit(run_mip, left, chosen.copy(), True)
+            run_lns(left, options.workers - 1, None)
+            job.result()
+    else:
+        lns_time = left if not exact_mip else left * (1 - options.mip_share)
+        if can_lns and lns_time > 0.5:
+            run_lns(lns_time, options.workers, left * LNS_STALL_SHARE if exact_mip else None)
+            chosen, value = _best_of(net, score, [chosen, *found])
+        left = _remaining(options, start) - RESERVE_SECONDS
+        if exact_mip and not done() and left > 0.5:
+            run_mip(left, chosen, False)
+    chosen, value = _best_of(net, score, [chosen, *found])
+    if bounds:
+        bound = min(bounds) if bound is None else min(bound, *bounds)
     status = "OPTIMAL" if done() else "FEASIBLE"
     return chosen, status, bound
+
+
+def _best_of(
+    net: FlowNet, score: np.ndarray, candidates: list[np.ndarray]
+) -> tuple[np.ndarray, float]:
+    """The feasible candidate of highest score (the first is feasible) and its score."""
+    ok = [c for c in candidates if not len(violated_rows(net, c))]
+    best = max(ok, key=lambda c: float(score[c].sum()))
+    return best, float(score[best].sum())
 
 
 def _solve_weighted(

@@ -4,6 +4,7 @@ feasible pairs and who holds them, near misses, decisions and envy, as dicts.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -115,16 +116,28 @@ def explain_client(
 ) -> dict:
     """One client's explanation in `lang` (en, fi; None: the current language)."""
     with language(lang):
-        return _explain_client(inst, alloc, client_id)
+        result, warnings = result_from_allocation(inst, alloc)
+        return _explain_client(outcome_of(inst, result), warnings, alloc, client_id)
 
 
-def _explain_client(inst: Instance, alloc: Allocation, client_id: str) -> dict:
-    """Everything about one client under an allocation: facts and priority, the placement or the
-    reasons (recomputed), alternatives, feasible placements and who holds them, near misses,
-    decisions, and envy. Pairs are re-derived with build_pairs; nothing is solved."""
-    c = _client_index(inst, client_id)
+def explain_clients(
+    inst: Instance, alloc: Allocation, client_ids: Iterable[str], lang: str | None = None
+) -> Iterator[tuple[str, dict]]:
+    """(id, explanation) for each of `client_ids`, as `explain_client` gives them, with the pairs
+    re-derived once for all (the API precomputes a run's explanations with this)."""
     result, warnings = result_from_allocation(inst, alloc)
     o = outcome_of(inst, result)
+    for client_id in client_ids:
+        with language(lang):
+            yield str(client_id), _explain_client(o, list(warnings), alloc, client_id)
+
+
+def _explain_client(o: Outcome, warnings: list[str], alloc: Allocation, client_id: str) -> dict:
+    """Everything about one client under an allocation: facts and priority, the placement or the
+    reasons (recomputed), alternatives, feasible placements and who holds them, near misses,
+    decisions, and envy, over the outcome `o` read back from it; nothing is solved."""
+    inst = o.inst
+    c = _client_index(inst, client_id)
     pairs = o.pairs
     cols = inst.columns
     out: dict[str, Any] = {

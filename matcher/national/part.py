@@ -186,6 +186,11 @@ class PartWorker:
             if bound is None:  # no restricted LP solved in time: the bound at zero row prices
                 bound = dual_bound(net, objective, np.zeros(len(rows.hi)))[0]
             use = self._use(s, rows, lp.x)
+            if lp.value is None and len(s.local):
+                # no restricted LP solved in time: a part that did not answer would get no share
+                # of the rows it reaches, so it asks for each reachable row's whole capacity
+                reach = np.asarray(rows.matrix[s.local].sum(axis=1)).ravel()
+                use[s.glob] = np.minimum(reach, rows.hi[s.local]).astype(np.float64)
             out.append(PriceEval(bound, use, lp.status, time.perf_counter() - t0))
             del pairs, rows, net, lp, objective
             release()

@@ -1,8 +1,8 @@
 """The fluid LP of a stretch of weeks: clients (weighted), seat-weeks per placement, pool budgets.
 
-Shared by the `dual` policy's prices (the expected remaining year) and the `hindsight` bound (the
-whole year known). Variables are pair-table rows x ∈ [0, 1]; rows: each client Σx ≤ weight, each
-placement Σ x·weeks held ≤ seat-weeks available, each pool Σ cost·x ≤ budget. HiGHS (scipy).
+The `dual` policy's prices come from it (the expected rest of the year). Variables are pair-table
+rows x ∈ [0, the client's weight] (a weighted client stands for that many); rows: each client
+Σx ≤ weight, each placement Σ x·weeks held ≤ seat-weeks available, each pool Σ cost·x ≤ budget. HiGHS (scipy).
 """
 
 from __future__ import annotations
@@ -45,8 +45,9 @@ def solve_fluid(
     a_seat = sp.csr_matrix((seat_use.astype(float), (pairs.placement, cols)), shape=(n_p, n))
     a_pool = sp.csr_matrix((pairs.cost[paid], (pairs.pool[paid], cols[paid])), shape=(n_pools, n))
     a = sp.vstack([a_client, a_seat, a_pool]).tocsr()
+    bounds = np.column_stack([np.zeros(n), np.asarray(client_weight, dtype=float)[pairs.client]])
     b = np.concatenate([client_weight, np.maximum(seat_weeks, 0), np.maximum(budgets, 0)])
-    res = linprog(-np.asarray(value, dtype=float), A_ub=a, b_ub=b, bounds=(0, 1), method="highs")
+    res = linprog(-np.asarray(value, dtype=float), A_ub=a, b_ub=b, bounds=bounds, method="highs")
     if res.status != 0 or res.x is None:
         return FluidResult(0.0, np.zeros(n), np.zeros(n_pools), f"FAILED: {res.message}")
     duals = -np.asarray(res.ineqlin.marginals)[n_c + n_p :]

@@ -1,46 +1,281 @@
-"""The hindsight bound: the whole year known, one fluid LP over every client and placement.
+"""The hindsight optimum of a year: a time-indexed model of the whole year known in advance.
 
-Every client stands as in the last week they could wait (benefit days only grow, so every pair a
-policy can take is in this table), valued with the year value (score with the priority frozen at
-arrival, as the simulator counts it). A pair needs the placement's open weeks and the client's
-waiting weeks to meet. Seats become seat-weeks: a client placed in p holds it for at least
-min(weeks completed, weeks from the latest possible start to p's end), and p offers seats × its
-open weeks. Budgets are the appropriations. Provider caps are dropped. Each dropped or relaxed
-constraint only raises the LP, so its value bounds every policy's year objective from above.
+A column is (pair, start week s): the client is placed in the placement in week s, paid by the
+pair's pool, and holds the seat in weeks s .. s+held−1 (held = the completed share of the
+placement's duration, early ends known). Rows: each client at most once over the year; each
+placement's seats in each week it is open (Σ holders ≤ seats, week by week — exact, no blocks);
+each pool's appropriation over the year. A pair may start in a week where the client has
+arrived and not left and the placement is open. Its value is the simulator's (the score with the
+priority frozen at arrival), so the same for every start week.
+
+The pair table is built with each client as in the last week they could wait (benefit days only
+grow, so it holds every pair a policy can take; the 0.6 % of pairs that become eligible only
+while waiting are allowed from arrival — a relaxation). Provider caps are left out of the LP
+(another relaxation) and kept by the integer plan's replay.
+
+Solved by column generation: the restricted LP (HiGHS) over columns found so far, priced over
+every (pair, start week) with numpy (a start's seat cost is a prefix-sum difference of the
+week-seat duals). Any duals give the Lagrangian bound Σ b·y + Σ_clients max(0, best reduced
+value), so `bound` is a valid upper bound on every policy even when stopped early; at the LP
+optimum it equals the LP value. The integer hindsight is the LP rounded (columns by LP value,
+then value per seat-week) and filled greedily, replayed through the simulator
+(`matcher.pacing.simulate`) so it is counted exactly like every policy.
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+
 import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linprog
 
 from instances.arrivals import Year, grown_clients
-from matcher.pacing.fluid import FluidResult, solve_fluid
 from matcher.pacing.state import week_instance
 from matcher.pairs.candidates import build_pairs
 from matcher.pairs.score import priority
+from matcher.pairs.table import PairTable
+
+CHUNK = 40_000  # pairs priced at once (× weeks floats)
 
 
-def hindsight(year: Year) -> FluidResult:
-    """The LP bound on the year's objective (module doc)."""
+@dataclass(frozen=True)
+class YearPairs:
+    """Every pair of the year with its value, seat-holding weeks and start window."""
+
+    pairs: PairTable
+    value: np.ndarray  # year value per pair
+    held: np.ndarray  # weeks the seat is held from the start (≥ 1)
+    first: np.ndarray  # earliest start week
+    last: np.ndarray  # latest start week
+    end: np.ndarray  # per placement: first week it is closed (≤ weeks)
+    seats: np.ndarray  # per placement
+    weeks: int
+    n_clients: int
+
+
+@dataclass(frozen=True)
+class HindsightLP:
+    """The time-indexed LP: bound (valid), LP value of the columns found, the columns and x."""
+
+    bound: float
+    value: float
+    row: np.ndarray  # pair row per column
+    start: np.ndarray  # start week per column
+    x: np.ndarray
+    rounds: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An integer hindsight allocation: per client the pair row and start week (−1 = none)."""
+
+    row: np.ndarray
+    start: np.ndarray
+    value: float
+
+
+def year_pairs(year: Year) -> YearPairs:
+    """The year's pairs (module doc) with value, held weeks and start windows."""
     base = year.base
-    last = np.minimum(year.leave, year.weeks) - 1
+    stay_last = np.minimum(year.leave, year.weeks) - 1
     seats = base.placements["seats"].to_numpy(dtype=np.int64)
     inst = week_instance(year, 0, base.clients, year.arrival, seats, year.appropriation)
-    inst.clients = grown_clients(base.clients, year.arrival, last)
+    inst.clients = grown_clients(base.clients, year.arrival, stay_last)
     pairs = build_pairs(inst)
-    end = np.minimum(year.closes, year.weeks)
+    end = np.minimum(year.closes, year.weeks).astype(np.int64)
     c, p = pairs.client, pairs.placement
     first = np.maximum(year.arrival[c], year.opens[p])
-    t_last = np.minimum(last[c], end[p] - 1)
-    meet = first <= t_last
-    pairs = pairs.take(np.flatnonzero(meet))
-    c, p, t_last = pairs.client, pairs.placement, t_last[meet]
+    last = np.minimum(stay_last[c], end[p] - 1)
+    meet = np.flatnonzero(first <= last)
+    pairs = pairs.take(meet)
+    c, p = pairs.client, pairs.placement
     duration = base.placements["duration_weeks"].to_numpy(dtype=np.float64)
-    held = np.maximum(np.ceil(year.completes[c] * duration[p]), 1.0)
-    use = np.maximum(np.minimum(held, end[p] - t_last), 1.0)
-    arrived = priority(base)
-    value = pairs.score - pairs.components["priority"] + arrived[c]
-    seat_weeks = seats * (end - year.opens).astype(np.float64)
-    return solve_fluid(
-        pairs, value, np.ones(len(base.clients)), use, seat_weeks, year.appropriation
+    held = np.maximum(np.ceil(year.completes[c] * duration[p]), 1).astype(np.int64)
+    value = (pairs.score - pairs.components["priority"] + priority(base)[c]).astype(np.float64)
+    return YearPairs(
+        pairs, value, held, first[meet], last[meet], end, seats, year.weeks, len(base.clients)
     )
+
+
+def _held_span(yp: YearPairs, rows: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Weeks a column holds its seat inside the placement's open weeks: s .. stop−1."""
+    return np.minimum(start + yp.held[rows], yp.end[yp.pairs.placement[rows]])
+
+
+def price(yp: YearPairs, y_seat: np.ndarray, y_pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair: the best start week at these duals and its value less seat and budget prices."""
+    w = yp.weeks
+    prefix = np.zeros((len(yp.seats), w + 1))
+    prefix[:, 1:] = np.cumsum(y_seat.reshape(len(yp.seats), w), axis=1)
+    n = len(yp.pairs)
+    best_start = np.zeros(n, dtype=np.int64)
+    best = np.zeros(n)
+    pool = yp.pairs.pool
+    budget_cost = np.where(pool >= 0, y_pool[np.maximum(pool, 0)] * yp.pairs.cost, 0.0)
+    weeks = np.arange(w)
+    for lo in range(0, n, CHUNK):
+        sl = slice(lo, min(lo + CHUNK, n))
+        p = yp.pairs.placement[sl]
+        s = np.broadcast_to(weeks, (len(p), w))
+        stop = np.minimum(s + yp.held[sl, None], yp.end[p, None])
+        rows = p[:, None]
+        seat_cost = prefix[rows, np.maximum(stop, s)] - prefix[rows, s]
+        ok = (s >= yp.first[sl, None]) & (s <= yp.last[sl, None])
+        seat_cost = np.where(ok, seat_cost, np.inf)
+        k = np.argmin(seat_cost, axis=1)
+        best_start[sl] = k
+        best[sl] = yp.value[sl] - budget_cost[sl] - seat_cost[np.arange(len(p)), k]
+    return best_start, best
+
+
+def _master(
+    yp: YearPairs, rows: np.ndarray, start: np.ndarray, budgets: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The restricted LP over these columns: value, x, client, week-seat and pool duals."""
+    w, n_p = yp.weeks, len(yp.seats)
+    n = len(rows)
+    p = yp.pairs.placement[rows]
+    stop = _held_span(yp, rows, start)
+    length = np.maximum(stop - start, 1)
+    col = np.repeat(np.arange(n), length)
+    offset = np.arange(int(length.sum())) - np.repeat(np.cumsum(length) - length, length)
+    seat_row = np.repeat(p * w + start, length) + offset
+    used_rows, seat_idx = np.unique(seat_row, return_inverse=True)
+    n_c = yp.n_clients
+    paid = yp.pairs.pool[rows] >= 0
+    a_client = sp.csr_matrix((np.ones(n), (yp.pairs.client[rows], np.arange(n))), shape=(n_c, n))
+    a_seat = sp.csr_matrix((np.ones(len(col)), (seat_idx, col)), shape=(len(used_rows), n))
+    a_pool = sp.csr_matrix(
+        (yp.pairs.cost[rows][paid], (yp.pairs.pool[rows][paid], np.arange(n)[paid])),
+        shape=(len(budgets), n),
+    )
+    a = sp.vstack([a_client, a_seat, a_pool]).tocsr()
+    b = np.concatenate(
+        [np.ones(n_c), yp.seats[used_rows // w].astype(float), np.maximum(budgets, 0)]
+    )
+    res = linprog(-yp.value[rows], A_ub=a, b_ub=b, bounds=(0, 1), method="highs")
+    if res.status != 0 or res.x is None:
+        raise RuntimeError(f"hindsight LP failed: {res.message}")
+    duals = np.maximum(-np.asarray(res.ineqlin.marginals), 0.0)
+    y_seat = np.zeros(n_p * w)
+    y_seat[used_rows] = duals[n_c : n_c + len(used_rows)]
+    return float(-res.fun), res.x, duals[:n_c], y_seat, duals[n_c + len(used_rows) :]
+
+
+def lagrangian_bound(
+    yp: YearPairs, budgets: np.ndarray, y_seat: np.ndarray, y_pool: np.ndarray, best: np.ndarray
+) -> float:
+    """Σ seats·y + Σ budget·y + Σ_clients max(0, best reduced value): valid for any y ≥ 0."""
+    w = yp.weeks
+    open_week = np.arange(w)[None, :] < yp.end[:, None]
+    seat_term = float((y_seat.reshape(-1, w) * open_week * yp.seats[:, None]).sum())
+    per_client = np.zeros(yp.n_clients)
+    np.maximum.at(per_client, yp.pairs.client, np.maximum(best, 0.0))
+    return seat_term + float(np.maximum(budgets, 0) @ y_pool) + float(per_client.sum())
+
+
+def solve_lp(
+    year: Year,
+    yp: YearPairs | None = None,
+    rounds: int = 30,
+    gap: float = 0.002,
+    time_limit: float = 900.0,
+    log=None,
+) -> HindsightLP:
+    """Column generation until the bound is within `gap` of the LP, `rounds` or `time_limit`."""
+    t0 = time.perf_counter()
+    yp = yp or year_pairs(year)
+    budgets = year.appropriation
+    n = len(yp.pairs)
+    # start: each client's 3 best pairs by value, at the earliest start
+    order = np.lexsort((-yp.value, yp.pairs.client))
+    rank = np.arange(n) - np.searchsorted(yp.pairs.client[order], yp.pairs.client[order])
+    rows = np.sort(order[rank < 3])
+    start = yp.first[rows].copy()
+    seen = set(zip(rows.tolist(), start.tolist(), strict=True))
+    bound, value, x = np.inf, 0.0, np.zeros(0)
+    k = 0
+    for k in range(1, rounds + 1):
+        value, x, _, y_seat, y_pool = _master(yp, rows, start, budgets)
+        best_start, best = price(yp, y_seat, y_pool)
+        bound = min(bound, lagrangian_bound(yp, budgets, y_seat, y_pool, best))
+        if log is not None:
+            log(f"hindsight LP round {k}: {len(rows)} columns, LP {value:.0f}, bound {bound:.0f}")
+        if bound - value <= gap * max(abs(value), 1.0) or time.perf_counter() - t0 > time_limit:
+            break
+        new = _entering(yp, best, best_start, x, rows, seen)
+        if not len(new):
+            break
+        rows = np.concatenate([rows, new])
+        start = np.concatenate([start, best_start[new]])
+    return HindsightLP(bound, value, rows, start, x, k, time.perf_counter() - t0)
+
+
+def _entering(
+    yp: YearPairs,
+    best: np.ndarray,
+    best_start: np.ndarray,
+    x: np.ndarray,
+    rows: np.ndarray,
+    seen: set[tuple[int, int]],
+) -> np.ndarray:
+    """Pairs to add at their best start: per client its best 3 columns of positive reduced value
+    (the client's dual is taken as its best column's, so only columns near it enter)."""
+    cand = np.flatnonzero(best > 1e-6)
+    if not len(cand):
+        return cand
+    c = yp.pairs.client[cand]
+    order = cand[np.lexsort((-best[cand], c))]
+    c = yp.pairs.client[order]
+    rank = np.arange(len(order)) - np.searchsorted(c, c)
+    pick = order[rank < 3]
+    keep = [r for r in pick.tolist() if (r, int(best_start[r])) not in seen]
+    for r in keep:
+        seen.add((r, int(best_start[r])))
+    return np.array(keep, dtype=np.int64)
+
+
+def round_plan(year: Year, yp: YearPairs, lp: HindsightLP) -> Plan:
+    """An integer allocation: LP columns by x then value per seat-week, then every other pair
+    at its earliest start with a free seat, each kept while seats and the appropriation hold."""
+    w = yp.weeks
+    taken = np.zeros(yp.n_clients, dtype=bool)
+    holders = np.zeros((len(yp.seats), w), dtype=np.int64)
+    left = year.appropriation.astype(np.float64).copy()
+    plan_row = np.full(yp.n_clients, -1, dtype=np.int64)
+    plan_start = np.full(yp.n_clients, -1, dtype=np.int64)
+    pairs = yp.pairs
+    per_week = yp.value / np.maximum(yp.held, 1)
+
+    def try_take(r: int, s: int) -> bool:
+        c, p, pool = int(pairs.client[r]), int(pairs.placement[r]), int(pairs.pool[r])
+        if taken[c] or (pool >= 0 and pairs.cost[r] > left[pool] + 1e-6):
+            return False
+        stop = min(s + int(yp.held[r]), int(yp.end[p]))
+        if holders[p, s:stop].max(initial=0) >= yp.seats[p]:
+            return False
+        taken[c] = True
+        holders[p, s:stop] += 1
+        if pool >= 0:
+            left[pool] -= pairs.cost[r]
+        plan_row[c], plan_start[c] = r, s
+        return True
+
+    lp_order = np.lexsort((-per_week[lp.row], -lp.x))
+    for j in lp_order[lp.x[lp_order] > 1e-6].tolist():
+        try_take(int(lp.row[j]), int(lp.start[j]))
+    for r in np.lexsort((-yp.value, -per_week)).tolist():
+        c, p = int(pairs.client[r]), int(pairs.placement[r])
+        pool = int(pairs.pool[r])
+        if taken[c] or (pool >= 0 and pairs.cost[r] > left[pool] + 1e-6):
+            continue
+        lo, hi = int(yp.first[r]), int(yp.last[r])
+        full = holders[p, lo : hi + 1] >= yp.seats[p]
+        for s in (lo + np.flatnonzero(~full)).tolist():
+            if try_take(r, s) or taken[c]:
+                break
+    value = float(yp.value[plan_row[plan_row >= 0]].sum())
+    return Plan(plan_row, plan_start, value)

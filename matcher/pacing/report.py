@@ -32,7 +32,7 @@ def waiting_weeks(year: Year, result: YearResult) -> np.ndarray:
 
 
 def figures(year: Year, result: YearResult) -> dict[str, Any]:
-    """The report's row for one policy's year (hindsight: objective and fluid placed only)."""
+    """The report's row for one policy's year (hindsight also: its LP bound and LP value)."""
     out: dict[str, Any] = {
         "region": year.region,
         "seed": year.seed,
@@ -40,9 +40,14 @@ def figures(year: Year, result: YearResult) -> dict[str, Any]:
         "objective": round(result.objective, 1),
         "seconds": round(result.seconds, 1),
     }
+    if result.lp_bound is not None:
+        out.update(
+            lp_bound=round(result.lp_bound, 1),
+            lp_value=round(result.lp_value or 0.0, 1),
+            lp_seconds=round(result.lp_seconds or 0.0, 1),
+        )
     if result.state is None:
-        out["placed"] = round(result.placed_fluid or 0.0, 1)
-        return out
+        raise ValueError("a year's figures need the simulated state (YearResult.state)")
     s = result.state
     wait = waiting_weeks(year, result)
     placed = s.placed_week >= 0

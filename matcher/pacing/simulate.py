@@ -5,7 +5,9 @@ seats minus the clients holding one (none when it is not open); the policy sets 
 budgets (and for `dual` the prices) and chooses; each assignment commits its whole cost to its
 pool and holds the seat for the completed share of the placement's duration. The year's
 objective is Σ over assignments of the pair's score with the client's priority as at arrival
-(waiting never adds value); `hindsight` is the LP bound over the whole year instead.
+(waiting never adds value). `hindsight` solves the time-indexed model of the whole year
+(`matcher.pacing.hindsight`) and replays its integer plan week by week through the same loop, so
+its objective is counted like every policy's; its LP bound and LP value ride along.
 """
 
 from __future__ import annotations
@@ -17,18 +19,32 @@ from functools import partial
 import numpy as np
 
 from instances.arrivals import Year
+from matcher.allocation.constraints import build_rows
+from matcher.allocation.repair import greedy
 from matcher.allocation.solve import SolveOptions
+from matcher.pacing.forecast import DualSettings
 from matcher.pacing.forecast import prices as forecast_prices
-from matcher.pacing.hindsight import hindsight
+from matcher.pacing.hindsight import Plan, YearPairs, round_plan, solve_lp, year_pairs
 from matcher.pacing.policies import POLICIES, WeekContext, choose, week_budget
 from matcher.pacing.state import SimState, week_instance
 from matcher.pairs.candidates import build_pairs
 from matcher.pairs.score import liability_per_week, priority
 
 
-def _record_prices(year: Year, state: SimState, week: int, out: list[np.ndarray]) -> np.ndarray:
-    """The forecast's prices for `week`, kept in `out` for the report."""
-    out.append(forecast_prices(year, state, week))
+def _record_prices(
+    year: Year,
+    state: SimState,
+    week: int,
+    queue: np.ndarray,
+    dual: DualSettings,
+    last: list[np.ndarray],
+    out: list[np.ndarray],
+) -> np.ndarray:
+    """The forecast's prices for `week` (re-priced every `dual.reprice_every` weeks and in the
+    last week, else the last ones), kept in `out` for the report."""
+    if not last or week % dual.reprice_every == 0 or week + 1 >= year.weeks:
+        last[:] = [forecast_prices(year, state, week, queue, dual)]
+    out.append(last[0])
     return out[-1]
 
 
@@ -42,25 +58,48 @@ class YearResult:
     prices: list[np.ndarray] = field(default_factory=list)
     liability_saved: float = 0.0
     seconds: float = 0.0
-    placed_fluid: float | None = None  # hindsight: Σ x of the LP
+    lp_bound: float | None = None  # hindsight: the time-indexed LP's valid upper bound
+    lp_value: float | None = None  # hindsight: the LP value of the columns generated
+    lp_seconds: float | None = None
+
+
+def planned_rows(
+    yp: YearPairs, plan: Plan, queue: np.ndarray, inst, pairs, week: int
+) -> np.ndarray:
+    """The rows of this week's `pairs` the hindsight plan starts now, kept while every row of
+    the week's constraints (seats, budgets, provider caps) holds."""
+    c = queue[pairs.client]
+    r = plan.row[c]
+    due = np.flatnonzero((plan.start[c] == week) & (r >= 0))
+    due = due[yp.pairs.placement[r[due]] == pairs.placement[due]]
+    if not len(due):
+        return due
+    same_pool = yp.pairs.pool[r[due]] == pairs.pool[due]
+    order = due[np.lexsort((~same_pool,))]  # the planned pool first, another one if it must
+    sub = pairs.take(order)
+    chosen = greedy(build_rows(inst, sub), np.arange(len(order)))
+    return np.sort(order[chosen])
 
 
 def simulate(
-    year: Year, policy: str, time_limit: float = 5.0, workers: int = 1, log=None
+    year: Year,
+    policy: str,
+    time_limit: float = 5.0,
+    workers: int = 1,
+    log=None,
+    hindsight_limit: float = 900.0,
+    dual: DualSettings | None = None,
 ) -> YearResult:
-    """Run `policy` over `year`; `time_limit` is each weekly solve's (seconds)."""
+    """Run `policy` over `year`; `time_limit` is each weekly solve's (seconds),
+    `hindsight_limit` the hindsight LP's column generation's."""
     if policy not in POLICIES:
         raise ValueError(f"policy must be one of {', '.join(POLICIES)}, got {policy!r}")
     start = time.perf_counter()
+    plan = yp = lp = None
     if policy == "hindsight":
-        res = hindsight(year)
-        return YearResult(
-            policy,
-            res.value,
-            None,
-            seconds=time.perf_counter() - start,
-            placed_fluid=float(res.x.sum()),
-        )
+        yp = year_pairs(year)
+        lp = solve_lp(year, yp, time_limit=hindsight_limit, log=log)
+        plan = round_plan(year, yp, lp)
     base = year.base
     state = SimState.start(year)
     arrived_priority = priority(base)
@@ -69,6 +108,8 @@ def simulate(
     n_p = len(seats)
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=year.seed)
     used_prices: list[np.ndarray] = []
+    last_prices: list[np.ndarray] = []
+    dual = dual or DualSettings()
     saved = 0.0
     for t in range(year.weeks):
         queue = np.flatnonzero((year.arrival <= t) & (state.placed_week < 0) & (year.leave > t))
@@ -81,8 +122,11 @@ def simulate(
         )
         pairs = build_pairs(inst)
         week_prices: list[np.ndarray] = []
-        price_fn = partial(_record_prices, year, state, t, week_prices)
-        rows = choose(policy, inst, pairs, options, prices=price_fn)
+        price_fn = partial(_record_prices, year, state, t, queue, dual, last_prices, week_prices)
+        if plan is not None and yp is not None:
+            rows = planned_rows(yp, plan, queue, inst, pairs, t)
+        else:
+            rows = choose(policy, inst, pairs, options, prices=price_fn)
         used_prices.append(week_prices[0] if week_prices else np.zeros(len(state.left)))
         who = queue[pairs.client[rows]]
         where = pairs.placement[rows]
@@ -111,4 +155,7 @@ def simulate(
                 f"left {state.left.sum():,.0f} €"
             )
     objective = float(state.value[state.placed_week >= 0].sum())
-    return YearResult(policy, objective, state, used_prices, saved, time.perf_counter() - start)
+    out = YearResult(policy, objective, state, used_prices, saved, time.perf_counter() - start)
+    if lp is not None:
+        out.lp_bound, out.lp_value, out.lp_seconds = lp.bound, lp.value, lp.seconds
+    return out

@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from models.allocation import Allocation, AllocationError
 from models.instance import Instance
 
@@ -19,12 +21,23 @@ class ReportError(ValueError):
 
 @dataclass(frozen=True)
 class Week:
-    """One published week: its ISO week, the instance as published, its allocation, where from."""
+    """One published week: its ISO week, the instance as published, its allocation, where from,
+    and — when the service knows more than the snapshot (ends and outcomes recorded in the week)
+    — the week's outcome and follow-up history to use instead of the instance's."""
 
     week: str
     instance: Instance
     allocation: Allocation
     source: str
+    outcomes: pd.DataFrame | None = None
+    followups: pd.DataFrame | None = None
+
+    def history(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The week's outcomes.csv and followups.csv rows (the service's view when given)."""
+        return (
+            self.instance.outcomes if self.outcomes is None else self.outcomes,
+            self.instance.followups if self.followups is None else self.followups,
+        )
 
 
 def week_index(week: str, what: str = "week") -> int:

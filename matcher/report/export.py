@@ -23,10 +23,21 @@ class ExportError(RuntimeError):
     """A report file cannot be made (openpyxl missing for the workbook)."""
 
 
+def heading(key: str) -> str:
+    """A column heading in the current language: `report.col.<key>`, or for an outcome
+    category's count (`n:<category>`) and share (`share:<category>`) the category's name
+    (`outcome.<category>`, shared with the pages; a category the catalogue lacks shows as its key)."""
+    kind, _, category = key.partition(":")
+    if not category:
+        return words(f"report.col.{key}")
+    name = f"outcome.{category}"
+    return say(f"report.col.{kind}_of", category=words(name) if name in CATALOGUE else category)
+
+
 def headings(table: Table, lang: str) -> list[str]:
     """The column headings of `table` in `lang`."""
     with language(lang):
-        return [words(f"report.col.{key}") for key in table.columns]
+        return [heading(key) for key in table.columns]
 
 
 def title(table: Table, lang: str) -> str:

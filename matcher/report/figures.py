@@ -385,30 +385,3 @@ def fairness_table(weeks: list[Week]) -> Table:
             [unit, floors[unit], int(s[0]), int(s[1]), int(s[2]), round(s[3], 2), int(s[4])]
         )
     return t
-
-
-def build_report(weeks: list[Week], first: str, last: str, asked: list[str], total: str) -> Report:
-    """The report's tables over `weeks` (the published weeks of `asked`, in order); `total` is
-    the label of the weeks table's total row (from the catalogue, in the report's language)."""
-    from matcher.messages import current
-
-    facts = [week_facts(w) for w in weeks]
-    waits = waiting_weeks(facts)
-    pools, pools_by_week = pool_tables(weeks, facts)
-    found = [w.week for w in weeks]
-    return Report(
-        first=first,
-        last=last,
-        weeks=found,
-        missing=[w for w in asked if w not in found],
-        tables=[
-            weeks_table(weeks, facts, total),
-            type_table(weeks, facts),
-            municipality_table(facts, waits),
-            group_table(facts, waits),
-            pools,
-            pools_by_week,
-            fairness_table(weeks),
-        ],
-        lang=current(),
-    )

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from matcher.allocation.mip import run_highs
+from matcher.allocation.mip import HighsRun, run_highs
 from matcher.shortlists.lp import CooRows
 from matcher.shortlists.problem import ListProblem, list_lengths, objective_value, pair_groups
 
@@ -57,6 +57,7 @@ class LevelModel:
     g_rank: list[np.ndarray]  # per group: class rank of each member (0 = costliest)
     capped: np.ndarray  # capped list placements (binding caps)
     offsets: dict[str, int]
+    client_rows: tuple[int, np.ndarray]  # first client row and each row's client (or −1 none)
 
 
 def _compositions(n_classes: int, seats: int) -> np.ndarray:
@@ -75,8 +76,11 @@ def _compositions(n_classes: int, seats: int) -> np.ndarray:
     return np.array(out, dtype=np.int64).reshape(-1, n_classes)
 
 
-def build_level_model(prob: ListProblem, relax_y: bool = False) -> LevelModel:
-    """The level model of `prob` (see the module docstring)."""
+def build_level_model(
+    prob: ListProblem, relax_y: bool = False, client_rows: bool = True
+) -> LevelModel:
+    """The level model of `prob` (see the module docstring); without `client_rows` (Σ y ≤ L per
+    client, once per list) for the Lagrangian subproblem that prices them instead."""
     m, n_pl = prob.m, len(prob.seats)
     K, L = prob.per_seat, prob.max_lists
     s = prob.seats
@@ -172,9 +176,12 @@ def build_level_model(prob: ListProblem, relax_y: bool = False) -> LevelModel:
         prob.budget[bp].astype(np.float64) * scale,
     )
     # clients: Σ y ≤ L (and once per list when L > 1)
-    cl, c_row = np.unique(prob.c_client, return_inverse=True)
-    rows.add(c_row, np.arange(m), np.ones(m), np.full(len(cl), float(L)))
-    r, jj = pair_groups(prob)
+    first_client_row = rows.n
+    cl = np.zeros(0, dtype=np.int64)
+    if client_rows:
+        cl, c_row = np.unique(prob.c_client, return_inverse=True)
+        rows.add(c_row, np.arange(m), np.ones(m), np.full(len(cl), float(L)))
+    r, jj = pair_groups(prob) if client_rows else (np.zeros(0, np.int64), np.zeros(0, np.int64))
     if len(jj):
         nr = int(r.max()) + 1
         rows.add(r, jj, np.ones(len(jj)), np.ones(nr))
@@ -258,6 +265,7 @@ def build_level_model(prob: ListProblem, relax_y: bool = False) -> LevelModel:
         g_rank,
         capped,
         {"lv": o_lv, "w": o_w, "z": o_z, "u": o_u, "mm": o_mm},
+        (first_client_row, cl),
     )
 
 
@@ -287,6 +295,21 @@ def start_vector(prob: ListProblem, lm: LevelModel, y: np.ndarray, z: np.ndarray
     return x
 
 
+def run_level_model(lm: LevelModel, time_limit: float, **kwargs: Any) -> HighsRun:
+    """HiGHS on the level model `lm` (keyword arguments as matcher.allocation.mip.run_highs)."""
+    return run_highs(
+        lm.matrix,
+        lm.row_lo,
+        lm.row_hi,
+        lm.objective,
+        np.zeros(len(lm.objective)),
+        lm.col_hi,
+        lm.integer,
+        time_limit=time_limit,
+        **kwargs,
+    )
+
+
 def solve_list_mip(
     prob: ListProblem,
     time_limit: float,
@@ -307,15 +330,9 @@ def solve_list_mip(
     if y0 is not None:
         z = np.zeros(len(prob.lock_triples), dtype=bool) if z0 is None else z0
         start = start_vector(prob, lm, y0, z)
-    run = run_highs(
-        lm.matrix,
-        lm.row_lo,
-        lm.row_hi,
-        lm.objective,
-        np.zeros(len(lm.objective)),
-        lm.col_hi,
-        lm.integer,
-        time_limit=max(0.1, time_limit - (time.perf_counter() - t0)),
+    run = run_level_model(
+        lm,
+        max(0.1, time_limit - (time.perf_counter() - t0)),
         start=start,
         stop_at=stop_at,
         on_improve=on_improve,

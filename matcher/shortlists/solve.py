@@ -8,8 +8,9 @@ that, unlike the LP, knows a pool funds whole seats), `mip` (the level model for
 (greedy, min-cost flow, repair), `picks` (the check of an employer's pick). `shortlist` runs them: greedy lists; on small
 instances the exact LP, the Lagrangian bound, whose funding plans become lists, then CP-SAT on the
 whole model; on large ones two HiGHS runs of the level model side by side (every candidate for
-the bound, each client's best candidates for the lists). The reported bound is the smallest one
-proved. Here too: the JSON output (`to_shortlists`).
+the bound, each client's best candidates for the lists); on the largest (a 10 000-client region)
+`price` — clients priced, the rest solved exactly per price, each plan turned into lists. The
+reported bound is the smallest one proved. Here too: the JSON output (`to_shortlists`).
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from matcher.allocation.cpsat import run_cpsat
 from matcher.pairs.candidates import build_pairs
 from matcher.pairs.table import PairTable
 from matcher.progress import Progress, ProgressFn, recorder, relative_gap
-from matcher.shortlists.bound import lagrangian_bound
 from matcher.shortlists.lp import solve_list_lp
 from matcher.shortlists.mip import ListMipResult, prune, solve_list_mip
 from matcher.shortlists.model import CPSAT_PARAMS, build_list_model
+from matcher.shortlists.price import price_search
 from matcher.shortlists.problem import (
     ListProblem,
     ShortlistError,
@@ -89,7 +90,7 @@ FINISH_SECONDS = 3.0
 # before the limit, and HiGHS may overrun its limit by a cut round, which the share absorbs.
 BOUND_SHARE = 0.5
 # Above this many candidates HiGHS does not finish the level model's root LP in a minute; the
-# bound then comes from the Lagrangian relaxation (matcher.shortlists.bound), weaker but finite.
+# bound and lists then come from pricing the clients (matcher.shortlists.price).
 LEVEL_BOUND_MAX_CANDIDATES = 300_000
 # HiGHS on the level model: presolve probing and strong branching spend the time for little;
 # pseudo-costs from the start (mip_pscost_minreliable 0) find better lists in the same time
@@ -226,6 +227,11 @@ def shortlist(
         status, bound = "OPTIMAL", 0.0
     elif bound is not None and locks_fit and value >= math.floor(bound + 1e-6):
         status = "OPTIMAL"
+    elif left() > 0.5 and locks_fit and levels and prob.m > LEVEL_BOUND_MAX_CANDIDATES:
+        y, value, bound = price_search(
+            prob, y, z, left() - FINISH_SECONDS, score_order, report, start, stats, PRUNE_PER_CLIENT
+        )
+        status = "OPTIMAL" if relative_gap(value, bound) == 0.0 else "FEASIBLE"
     elif left() > 0.5 and locks_fit and levels:
         # keep back what the greedy took: rounding and refilling the lists costs about as much
         refill = stats["first_feasible_seconds"] - stats["pairs_seconds"]
@@ -293,15 +299,9 @@ def _levels_search(
     sub, sel = prune(prob, PRUNE_PER_CLIENT, keep=y)
     stats["pruned_candidates"] = sub.m
     runs: dict[str, ListMipResult] = {}
-    lagrange: list[float] = []
 
     def run(name: str, p: ListProblem, y0: np.ndarray) -> None:
         limit = seconds * (BOUND_SHARE if name == "bound" and sub.m < prob.m else 1.0)
-        if name == "bound" and prob.m > LEVEL_BOUND_MAX_CANDIDATES:
-            t0 = time.perf_counter()
-            lagrange.append(lagrangian_bound(prob, float(value), limit, z=z))
-            stats["lagrange_seconds"] = round(time.perf_counter() - t0, 3)
-            return
         runs[name] = solve_list_mip(
             p, limit, y0, z, relax_y=True, options=LEVEL_OPTIONS, log=options.log
         )
@@ -312,11 +312,7 @@ def _levels_search(
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         for future in [pool.submit(run, *job) for job in jobs]:
             future.result()
-    if lagrange:  # the bound job took the Lagrangian instead of HiGHS
-        bound: float | None = lagrange[0]
-        stats["lagrange_bound"] = round(lagrange[0], 3)
-    else:
-        bound = runs["bound"].bound
+    bound = runs["bound"].bound
     for name, res in runs.items():
         stats[f"levels_{name}_status"] = res.status
         stats[f"levels_{name}_seconds"] = round(res.seconds, 3)

@@ -140,11 +140,21 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX followups_by_instance ON followups (instance_id, id);
     """,
+    # version 5: a done run's precomputed answers (api/store/run_views.py), served as stored
+    """
+    CREATE TABLE run_views (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        name TEXT NOT NULL,
+        stamp TEXT NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (run_id, name)
+    );
+    """,
 )
 
 
 def legacy_sqlite(path: Path) -> None:
-    """A database file exactly as main's `SqliteStore.migrate` made it (versions 1–4)."""
+    """A database file exactly as main's `SqliteStore.migrate` made it (versions 1–5)."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("BEGIN IMMEDIATE")

@@ -1,6 +1,7 @@
 """A full disk (a small tmpfs mounted for the test; skipped where mounting is not allowed):
 write routes answer 507 with a message, /health says degraded (503), and the service writes
-again once space is back. (A run whose worker hits the full disk is not covered here yet.)"""
+again once space is back; a run whose worker hits the full disk is failed with a message and
+restarts once space is back; below the free-space limit every write route of the schema is 507."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ import contextlib
 import errno
 import os
 import subprocess
+import threading
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from fastapi.testclient import TestClient
 
+from api import uploads as api_uploads
 from tests.api.support import make_api, week_records
 
 
@@ -60,3 +64,60 @@ def test_full_disk_is_507_with_a_message_and_health_degraded(small_disk):
     filler.unlink()
     fresh = make_api(small_disk, min_free_bytes=0)  # new connections once space is back
     assert fresh.post("/instances", json=rec).status_code == 201
+
+
+def test_a_run_that_hits_a_full_disk_fails_and_restarts_once_space_is_back(small_disk):
+    api = make_api(small_disk, min_free_bytes=0, failure_retry_seconds=60)
+    iid = api.upload_week()
+    r = api.post(f"/instances/{iid}/runs", json={"time_limit": 5})
+    assert r.status_code == 201, r.text
+    run = r.json()["id"]
+    real_load = api_uploads.load_stored
+    timers = []
+
+    def load_then_fill(*args, **kw):
+        """The disk fills up once the worker has claimed the run; space comes back 3 s later
+        (a failure that cannot be written at once is retried meanwhile)."""
+        filler = fill_up(small_disk)
+        timers.append(threading.Timer(3.0, lambda: filler.unlink(missing_ok=True)))
+        timers[-1].start()
+        return real_load(*args, **kw)
+
+    with mock.patch("api.uploads.load_stored", side_effect=load_then_fill):
+        api.solve_queued()
+    timers[0].join()
+    failed = api.get(f"/runs/{run}").json()
+    assert failed["status"] == "failed" and "disk is full" in failed["error"], failed
+    restarted = api.post(f"/runs/{run}/restart")
+    assert restarted.status_code == 200 and restarted.json()["status"] == "queued", restarted.text
+    api.solve_queued()
+    assert api.get(f"/runs/{run}").json()["status"] == "done"
+    assert api.get(f"/runs/{run}/summary").json()["assigned"] == 3
+
+
+def write_routes(api) -> list[tuple[str, str]]:
+    """Every write route of the served schema: (method, path template)."""
+    schema = api.client.get("/openapi.json").json()
+    return [
+        (method.upper(), path)
+        for path, ops in schema["paths"].items()
+        for method in ops
+        if method.upper() in ("POST", "PUT", "PATCH", "DELETE")
+    ]
+
+
+def test_every_write_route_is_507_below_the_free_space_limit(small_disk):
+    ready = make_api(small_disk, min_free_bytes=0)
+    iid = ready.upload_week()
+    run = ready.solved_run(iid)
+    # the same database with a limit above the whole 8 MiB disk: nothing may be written
+    full = make_api(small_disk, min_free_bytes=64 * 2**20)
+    full.headers = ready.headers
+    routes = write_routes(full)
+    assert len(routes) >= 9
+    for method, path in routes:
+        url = path.replace("{instance_id}", str(iid)).replace("{run_id}", str(run))
+        r = full.client.request(method, url, headers=full.as_("coord"), json={})
+        assert r.status_code == 507, (method, path, r.status_code, r.text)
+        assert "disk is full" in r.json()["detail"] and "MiB free" in r.json()["detail"]
+    assert full.get(f"/runs/{run}").status_code == 200  # reads still work

@@ -30,6 +30,18 @@ BODIES = {
     "/runs/{run_id}/decisions": {"client_id": "c1", "placement_id": "p1", "decision": "accept"},
     "/runs/{run_id}/picks": {"placement_id": "p1", "client_ids": ["c1"]},
     "/instances/{instance_id}/clients": {"clients": []},
+    "/runs/{run_id}/placements/{placement_id}/end": {
+        "client_ids": ["c4"],
+        "reason": "x",
+        "end_week": "2026-W48",
+    },
+    "/runs/{run_id}/placements/{placement_id}/outcome": {"client_id": "c4", "outcome": "other"},
+    "/runs/{run_id}/placements/{placement_id}/followup": {
+        "client_id": "c4",
+        "months_after": 3,
+        "still_employed": "yes",
+        "date": "2027-03-01",
+    },
 }
 
 
@@ -38,6 +50,7 @@ def fill(path: str, instance_id: int, run_id: int) -> str:
         path.replace("{instance_id}", str(instance_id))
         .replace("{run_id}", str(run_id))
         .replace("{client_id}", "c1")
+        .replace("{placement_id}", "p2")
     )
 
 

@@ -244,3 +244,66 @@ def test_json_records_are_not_mutated(api):
     before = copy.deepcopy(rec)
     api.upload_week(rec)
     assert rec == before
+
+
+def _history(outcome: str) -> dict[str, list[dict[str, object]]]:
+    """An ended placement with its outcome and a follow-up, as JSON records."""
+    end = {"client_id": "c9", "placement_id": "p4", "provider_id": "v3", "type": "work_trial"}
+    return {
+        "outcomes": [
+            {**end, "municipality": "Kuopio", "groups": ["youth"], "start_week": "2026-W40",
+             "end_week": "2026-W47", "weeks": 8, "ended": "on_time", "outcome": outcome,
+             "note": "=aloitti opinnot", "by": "maija", "at": "2026-11-20T10:00:00+00:00"}
+        ],
+        "followups": [
+            {"client_id": "c9", "placement_id": "p4", "end_week": "2026-W47",
+             "months_after": 3, "still_employed": "yes", "date": "2027-02-20"}
+        ],
+    }  # fmt: skip
+
+
+def _stored(api, instance_id: int, name: str) -> str:
+    data = api.get(f"/instances/{instance_id}/download").content
+    return zipfile.ZipFile(io.BytesIO(data)).read(name).decode("utf-8")
+
+
+def test_json_upload_carries_outcomes_and_followups_like_the_zip(api):
+    first = api.upload_week({**week_records(), **_history("training")})
+    outcomes = _stored(api, first, "outcomes.csv")
+    followups = _stored(api, first, "followups.csv")
+    assert "training" in outcomes and "'=aloitti opinnot" in outcomes  # neutralised on write
+    assert "2027-02-20" in followups and ",3," in followups
+    # the same week as a zip stores the same history files
+    blob = api.get(f"/instances/{first}/download").content
+    r = api.post("/instances", files={"file": ("savo-2026-W48.zip", blob, ZIP)})
+    assert r.status_code == 201, r.text
+    assert _stored(api, r.json()["id"], "outcomes.csv") == outcomes
+    assert _stored(api, r.json()["id"], "followups.csv") == followups
+
+
+def test_json_outcomes_are_validated_as_the_zips_are(api):
+    bad = {**week_records(), **_history("lottery")}
+    bad["followups"][0]["still_employed"] = "maybe"
+    r = api.post("/instances", json=bad)
+    assert r.status_code == 422, r.text
+    found = {(p["file"], p["column"], p.get("index")) for p in r.json()["problems"]}
+    assert ("outcomes.csv", "outcome", 0) in found
+    assert ("followups.csv", "still_employed", 0) in found
+    # the zip of the same rows gives the same problems (by line instead of index)
+    good = api.upload_week({**week_records(), **_history("training")})
+    blob = api.get(f"/instances/{good}/download").content
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(blob)) as src, zipfile.ZipFile(buf, "w") as dst:
+        for name in src.namelist():
+            text = src.read(name).decode("utf-8")
+            if name == "outcomes.csv":
+                text = text.replace(",training,", ",lottery,")
+            if name == "followups.csv":
+                text = text.replace(",yes,", ",maybe,")
+            dst.writestr(name, text)
+    z = api.post("/instances", files={"file": ("w.zip", buf.getvalue(), ZIP)})
+    assert z.status_code == 422, z.text
+    zfound = {(p["file"], p["column"], p.get("line")) for p in z.json()["problems"]}
+    assert zfound == {(f, c, 2) for f, c, _ in found}
+    strip = lambda ps: sorted((p["file"], p["column"], p["message"]) for p in ps)  # noqa: E731
+    assert strip(z.json()["problems"]) == strip(r.json()["problems"])

@@ -43,7 +43,7 @@ def _schema(path) -> dict[str, object]:
 
 def test_a_sqlite_file_from_before_alembic_upgrades_in_place(tmp_path):
     old = tmp_path / "main.sqlite"
-    legacy_sqlite(old)  # what the service made before: schema_version 1–4
+    legacy_sqlite(old)  # what the service made before: schema_version 1–5
     conn = sqlite3.connect(old)
     conn.execute(
         "INSERT INTO tokens (name, role, token_hash, created_at, expires_at) "
@@ -80,9 +80,9 @@ def test_revisions_downgrade_and_upgrade_again(open_db):
     assert store.migrate() == int(HEAD)
     inst = store.add_instance(_instance())
     with store.migration_transaction() as conn:  # type: ignore[attr-defined]
-        assert downgrade(conn, "0004") == 4  # the schema the service had before Alembic
+        assert downgrade(conn, "0005") == 5  # the schema the service had before Alembic
         rows = conn.execute(text("SELECT version FROM schema_version ORDER BY version"))
-        assert [r[0] for r in rows] == [1, 2, 3, 4]
+        assert [r[0] for r in rows] == [1, 2, 3, 4, 5]
     assert store.migrate() == int(HEAD)
     assert store.get_instance(inst.id).name == "w"  # rows survive the round trip
     with store.migration_transaction() as conn:  # type: ignore[attr-defined]

@@ -101,3 +101,26 @@ def test_csv_and_xlsx(chain) -> None:
     json_weeks = report(api, lang="fi").json()["tables"]["weeks"]
     sheet = [list(r) for r in book["Viikot"].iter_rows(values_only=True)]
     assert [r[2] for r in sheet[1:]] == [w["placed"] for w in json_weeks]
+
+
+def test_a_liaisons_early_end_and_outcome_reach_the_report(tmp_path) -> None:
+    api = make_api(tmp_path)
+    run = api.solved_run(api.upload_week())
+    assert api.post(f"/runs/{run}/publish").status_code == 200
+    end = {"client_ids": ["c4"], "reason": "motivaatio loppui", "end_week": "2026-W48"}
+    assert api.post(f"/runs/{run}/placements/p2/end", "liaison_a", json=end).status_code == 201
+    outcome = {"client_id": "c4", "outcome": "training"}
+    r = api.post(f"/runs/{run}/placements/p2/outcome", "liaison_a", json=outcome)
+    assert r.status_code == 201, r.text
+
+    def overall():
+        rows = report(api, lang="fi").json()["tables"]["outcomes"]
+        return rows[0], {(x["by"], x["unit"]) for x in rows[1:]}
+
+    row, units = overall()  # recorded in the store, not yet in any snapshot
+    assert (row["ended"], row["early"], row["recorded"], row["n:training"]) == (1, 1, 1, 1)
+    assert row["share:training"] == 1.0 and ("järjestäjä", "v2") in units
+    second = api.post(f"/runs/{run}/next-week").json()["id"]  # the snapshot carries it now
+    assert api.post(f"/runs/{api.solved_run(second)}/publish").status_code == 200
+    assert overall()[0]["ended"] == 1  # the same end once, though two weeks hold it
+    api.client.close()

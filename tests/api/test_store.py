@@ -29,18 +29,18 @@ def new_instance(name: str = "savo-2026-W48") -> NewInstance:
 
 def test_migrations_are_versioned_and_idempotent(tmp_path):
     store = open_store(str(tmp_path / "a.sqlite"))
-    assert store.migrate() == 5
-    assert store.migrate() == 5
+    assert store.migrate() == 6
+    assert store.migrate() == 6
     rows = sqlite3.connect(tmp_path / "a.sqlite").execute("SELECT version_num FROM alembic_version")
-    assert [r[0] for r in rows] == ["0005"]
-    assert open_store(f"sqlite:///{tmp_path / 'b.sqlite'}").migrate() == 5
+    assert [r[0] for r in rows] == ["0006"]
+    assert open_store(f"sqlite:///{tmp_path / 'b.sqlite'}").migrate() == 6
     with pytest.raises(StoreError, match="'mysql' is not supported"):
         open_store("mysql://db/polku")
 
 
 def test_migrations_on_either_backend_are_versioned_and_idempotent(open_db):
     store = open_db()
-    assert store.migrate() == 5 and store.migrate() == 5
+    assert store.migrate() == 6 and store.migrate() == 6
     store.ping_write()
     inst = store.add_instance(new_instance())
     assert store.instance_data(inst.id) == b"zip" and store.list_instances()[0].id == inst.id

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.gap import GapFormatError, parse_gap, read_gap, to_engine
+from benchmarks.gap import SINGLE, GapFormatError, parse_gap, read_gap, to_engine
 from cli.main import main
 from matcher.allocation.solve import SolveOptions, solve
 
@@ -248,3 +248,27 @@ def test_generated_suite_reads_back_as_single_problem_files(tmp_path: Path):
     for name in ("c801600", "d801600", "e801600"):
         (problem,) = read_gap(tmp_path / name)
         assert (problem.form, problem.agents, problem.jobs) == ("single-problem", 80, 1600)
+
+
+PUBLIC = Path(__file__).resolve().parents[2] / "benchmarks" / "gapdata"
+
+
+def test_public_yagiura_files_read_as_single_problems_with_their_optima():
+    from benchmarks.gap_suite import gap_files, read_best_known
+
+    known = read_best_known(PUBLIC / "best_known.csv")
+    files = gap_files(PUBLIC)
+    assert {f.name for f in files} == set(known) == {"c05100", "d05100", "e05100"}
+    for f in files:
+        (p,) = read_gap(f)
+        assert p.form == SINGLE and (p.agents, p.jobs) == (5, 100)
+
+
+def test_engine_on_a_public_file_never_beats_its_proven_optimum():
+    from benchmarks.gap_suite import read_best_known, run_polku
+
+    optimum = read_best_known(PUBLIC / "best_known.csv")["c05100"]
+    (p,) = read_gap(PUBLIC / "c05100")
+    run = run_polku(p, time_limit=8)
+    assert run.cost is not None and run.bound is not None
+    assert run.bound <= optimum <= run.cost <= optimum * 1.01

@@ -55,3 +55,21 @@ def test_bad_input_is_a_message_and_exit_2(tmp_path, capsys) -> None:
     shutil.rmtree(root / "2026-W48")
     assert polku(["report", str(root), "--from", "2026-W48", "--to", "2026-W49"]) == 2
     assert "copy/allocation.json: not valid JSON" in capsys.readouterr().err
+
+
+def test_report_from_the_services_database(tmp_path, capsys) -> None:
+    from tests.api.support import make_api
+
+    api = make_api(tmp_path)
+    run = api.solved_run(api.upload_week())
+    assert api.post(f"/runs/{run}/publish").status_code == 200
+    placed = len(api.get(f"/runs/{run}/allocation").json()["assignments"])
+    api.client.close()
+    db = str(tmp_path / "polku.sqlite")
+    args = ["report", "--db", db, "--region", "savo", "--from", "2026-W48", "--to", "2026-W48"]
+    assert polku([*args, "--out", str(tmp_path / "rep")]) == 0
+    assert f"| 2026-W48 | 4 | {placed} |" in capsys.readouterr().out  # c1, c2, c3 and c5
+    assert polku([*args[:4], "kainuu", *args[5:]]) == 2
+    assert "no published run of region 'kainuu'" in capsys.readouterr().err
+    assert polku(["report", "--db", db, "--from", "2026-W48", "--to", "2026-W48"]) == 2
+    assert "--db needs --region" in capsys.readouterr().err

@@ -27,6 +27,7 @@ from instances.regions import (
     resolve_region,
 )
 from instances.write import instance_files, write_instance
+from matcher.pairs.candidates import build_pairs
 from models.formulas import haversine_km, travel_minutes
 from models.instance import Instance
 from models.rules import TRANSPORT_MODES
@@ -238,10 +239,12 @@ def test_placement_types_costs_and_durations(ps5000: Instance) -> None:
     pl = ps5000.placements
     assert set(pl["type"]) == set(d.TYPES)
     by = pl.groupby("type")
-    assert set(by.get_group("work_trial")["weekly_cost"]) <= {36.0, 45.0}
+    charged = pl["weekly_cost"] * pl["days_per_week"].fillna(5) / 5  # a pair's € a week
+    assert set(by.get_group("work_trial")["weekly_cost"]) == {45.0}  # 9 €/day, a full week
+    assert set(charged[pl["type"] == "work_trial"]) == {36.0, 45.0}
     assert by.get_group("wage_subsidy")["weekly_cost"].between(380, 800).all()
     assert by.get_group("coaching")["weekly_cost"].between(150, 400).all()
-    assert by.get_group("participation")["weekly_cost"].between(40, 150).all()
+    assert charged[pl["type"] == "participation"].between(40, 150).all()
     assert by.get_group("work_trial")["duration_weeks"].max() <= 26
     assert by.get_group("wage_subsidy")["duration_weeks"].between(26, 52).all()
     assert by.get_group("participation")["duration_weeks"].between(13, 52).all()
@@ -510,3 +513,39 @@ def test_some_clients_carry_months_at_an_organiser(ps5000: Instance) -> None:
     assert check_pairs(ps5000, cols.d_client[locks], cols.d_placement[locks])["organiser"].all()
     at_limit = [max(c.values()) >= 6 for c in history[with_history]]
     assert any(at_limit)
+
+
+def test_start_weeks_and_days_a_week_follow_the_documented_rates(ps5000: Instance) -> None:
+    pl = ps5000.placements
+    days = pl["days_per_week"]
+    by_type = {t: set(days[pl["type"] == t].dropna()) for t in d.TYPES}
+    assert by_type == {"work_trial": {4.0}, "wage_subsidy": set(), "coaching": set(),
+                       "participation": {2.0, 3.0, 4.0}}  # fmt: skip
+    assert days[pl["type"] == "participation"].notna().all()  # by law 1–4 days, never full
+    assert 0.2 < days[pl["type"] == "work_trial"].notna().mean() < 0.4  # 30 % at 4 days
+    later = pl["start_week"] != ""
+    assert 0.07 < later.mean() < 0.13  # 10 % start 1–4 weeks ahead
+    assert set(pl.loc[later, "start_week"]) <= {f"2026-W{w}" for w in (49, 50, 51, 52)}
+
+
+def test_generated_lifecycle_columns_read_back_and_are_charged_pro_rata(tmp_path: Path) -> None:
+    inst = generate_instance("pohjois-savo", 1500, seed=4)
+    again = generate_instance("pohjois-savo", 1500, seed=4)
+    pd.testing.assert_frame_equal(inst.placements, again.placements)  # deterministic per seed
+    write_instance(inst, tmp_path / "w")
+    back = read_instance(tmp_path / "w")
+    for col in ("start_week", "days_per_week"):
+        pd.testing.assert_series_equal(
+            back.placements[col].reset_index(drop=True),
+            inst.placements[col].reset_index(drop=True),
+            check_dtype=False,
+        )
+    pairs = build_pairs(back)
+    pl = back.placements
+    part = pl["days_per_week"].notna().to_numpy()[pairs.placement] & (pairs.cost > 0)
+    assert part.sum() > 50
+    j = pairs.placement[part]
+    rate = pairs.cost[part] / (pl["weekly_cost"].to_numpy()[j] * pl["duration_weeks"].to_numpy()[j])
+    days = pl["days_per_week"].to_numpy()[j]
+    type_rate = np.asarray([back.rules.cost_rate.get(t, 1.0) for t in pl["type"].to_numpy()[j]])
+    np.testing.assert_allclose(rate, type_rate * days / 5)  # work trials, participation

@@ -7,13 +7,17 @@ write must leave nothing half-written.
 
 from __future__ import annotations
 
+import csv
+import io
+import warnings
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from instances.read import read_instance
-from instances.write import write_instance
+from instances.write import frame_to_csv, write_instance
 from tests.instances.cases import valid_instance
 
 
@@ -169,3 +173,19 @@ def test_values_in_a_column_the_file_lacked_are_not_dropped(tmp_path: Path) -> N
     assert read_instance(out).clients["wishes"].tolist() == [("p1",), ()]
     # an optional column that is still empty stays out
     assert "abilities" not in header
+
+
+def test_extra_columns_of_any_dtype_write_the_same_text_without_warnings() -> None:
+    frame = valid_instance().placements.iloc[:3].reset_index(drop=True)
+    frame["period_share"] = [0.5, float("nan"), 1.0]  # float with a gap (the period columns)
+    frame["period_weeks"] = pd.Series([2, None, 4], dtype="Int64")  # nullable int
+    frame["note"] = pd.Series(["a", None, "=b"], dtype=object)
+    frame["flag"] = [True, False, True]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Pandas4Warning and FutureWarning alike
+        text = frame_to_csv(frame, "placements.csv")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["period_share"] for r in rows] == ["0.5", "", "1.0"]  # the bytes fillna gave
+    assert [r["period_weeks"] for r in rows] == ["2", "", "4"]
+    assert [r["note"] for r in rows] == ["a", "", "'=b"]
+    assert [r["flag"] for r in rows] == ["True", "False", "True"]

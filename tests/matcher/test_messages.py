@@ -9,10 +9,12 @@ import pytest
 from matcher.messages import (
     CATALOGUE,
     LANGS,
+    PAGE_SHARED,
     LanguageError,
     current,
     from_accept_language,
     language,
+    page_labels,
     say,
 )
 
@@ -55,3 +57,14 @@ def test_an_unknown_language_is_refused_by_name() -> None:
 )
 def test_accept_language_picks_the_best_language_we_have(header: str | None, lang: str) -> None:
     assert from_accept_language(header) == lang
+
+
+def test_the_page_section_has_one_key_per_label_in_both_languages() -> None:
+    labels = page_labels()
+    assert set(labels) == set(LANGS)
+    assert set(labels["fi"]) == set(labels["en"]) and len(labels["fi"]) > 300
+    page = {k.removeprefix("page.") for k in CATALOGUE if k.startswith("page.")}
+    shared = {k for k in CATALOGUE if k.startswith(PAGE_SHARED)}
+    assert not page & shared, "a page.* key shadows a shared engine key"
+    assert set(labels["fi"]) == page | shared
+    assert labels["fi"]["outcome.job_search"] == CATALOGUE["outcome.job_search"]["fi"]

@@ -129,3 +129,23 @@ def test_cut_parts_share_seats_and_stay_feasible(week):
     assert len(nat.result.stats["parts"]) > len(split_clients(week, "area"))
     _check(week, nat, one.objective)
     assert nat.result.objective >= 0.6 * one.objective
+
+
+def test_a_part_whose_price_lp_did_not_finish_asks_for_its_reach(week, monkeypatch):
+    import matcher.national.part as part_module
+    from matcher.national.executor import InProcess
+    from matcher.national.master import _coupling
+
+    ex = InProcess(week, [split_clients(week, "area")], explain=False)
+    keys, b = _coupling(ex.workers[0].build())
+    ex.call("couple", [(keys,)])
+    real = part_module.solve_lp_columns
+    # a time limit no LP can meet: every part answers with the capacity it can reach
+    monkeypatch.setattr(
+        part_module, "solve_lp_columns", lambda net, obj, **kw: real(net, obj, time_limit=0.0)
+    )
+    evals = ex.workers[0].price(np.zeros(len(b)), 1.0)
+    for e in evals:
+        assert e.bound is not None  # the zero-price dual bound
+        assert np.all(e.use <= b + 1e-9)
+    assert sum(float(e.use.sum()) for e in evals) > 0

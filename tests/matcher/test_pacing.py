@@ -2,48 +2,70 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from instances.arrivals import Population, Year, YearSettings, year_population
 from instances.build import build_instance
+from matcher.pacing.forecast import DualSettings, prices
+from matcher.pacing.hindsight import round_plan, solve_lp, year_pairs
 from matcher.pacing.policies import POLICIES, WeekContext, week_budget
 from matcher.pacing.simulate import simulate
+from matcher.pacing.state import SimState
 from tests.matcher.cases import client, placement
+
+
+def tiny_year(
+    clients: list[dict],
+    placement_row: dict,
+    budget: float,
+    arrival: list[int],
+    leave: list[int],
+    history: list[tuple[dict, int]],
+    weeks: int,
+) -> Year:
+    """A hand-made year: one placement open all year paid by one pool with `budget` for the
+    year, these clients arriving and leaving, last year's clients with their arrival weeks."""
+    inst = build_instance(
+        clients=clients,
+        placements=[placement_row],
+        providers=[{"id": "v1", "name": "V", "kind": "company", "municipality": "Kuopio"}],
+        pools=[{"id": "f1", "name": "F", "budget": budget, "types": [], "municipalities": []}],
+        name="tiny-2026-W01",
+        week="2026-W01",
+    )
+    hist = build_instance(
+        clients=[c for c, _ in history], placements=[], providers=[], pools=[], week="2026-W01"
+    ).clients
+    n, h = len(clients), len(history)
+    return Year(
+        base=inst,
+        arrival=np.array(arrival),
+        leave=np.array(leave),
+        completes=np.ones(n),
+        opens=np.array([0]),
+        closes=np.array([weeks]),
+        appropriation=np.array([budget]),
+        history=Population(hist, np.array([w for _, w in history]), np.full(h, weeks), np.ones(h)),
+        settings=YearSettings(weeks=weeks, queue=1),
+        region="tiny",
+        seed=0,
+    )
 
 
 def two_week_year() -> Year:
     """One pool that pays one placement; a cheap-to-wait client in week 1, an urgent one in
     week 2; last year two urgent clients arrived in week 2."""
-    inst = build_instance(
-        clients=[client("a", 20), client("b", 1400)],
-        placements=[
-            placement("p1", type="work_trial", seats=2, duration_weeks=2, weekly_cost=1000.0)
-        ],
-        providers=[{"id": "v1", "name": "V", "kind": "company", "municipality": "Kuopio"}],
-        pools=[{"id": "f1", "name": "F", "budget": 2000.0, "types": [], "municipalities": []}],
-        name="tiny-2026-W01",
-        week="2026-W01",
-    )
-    hist = build_instance(
-        clients=[client("h1", 1400), client("h2", 1400)],
-        placements=[],
-        providers=[],
-        pools=[],
-        week="2026-W01",
-    ).clients
-    return Year(
-        base=inst,
-        arrival=np.array([0, 1]),
-        leave=np.array([2, 2]),
-        completes=np.ones(2),
-        opens=np.array([0]),
-        closes=np.array([2]),
-        appropriation=np.array([2000.0]),
-        history=Population(hist, np.array([1, 1]), np.array([2, 2]), np.ones(2)),
-        settings=YearSettings(weeks=2, queue=1),
-        region="tiny",
-        seed=0,
+    return tiny_year(
+        [client("a", 20), client("b", 1400)],
+        placement("p1", type="work_trial", seats=2, duration_weeks=2, weekly_cost=1000.0),
+        2000.0,
+        arrival=[0, 1],
+        leave=[2, 2],
+        history=[(client("h1", 1400), 1), (client("h2", 1400), 1)],
+        weeks=2,
     )
 
 
@@ -55,9 +77,9 @@ def test_myopic_spends_in_week_one_dual_keeps_the_budget_for_the_urgent_client()
     assert list(dual.state.placed_week) == [-1, 1]  # a waits, b is placed in week 2
     assert dual.prices[0][0] > 0 and dual.prices[1][0] == 0  # priced, then spent at 0
     assert dual.objective > myopic.objective
-    bound = simulate(year, "hindsight").objective
-    assert bound >= dual.objective - 1e-6
-    assert bound == pytest.approx(dual.objective)  # dual is optimal here
+    hindsight = simulate(year, "hindsight")
+    assert hindsight.lp_bound >= dual.objective - 1e-6
+    assert hindsight.objective == pytest.approx(dual.objective)  # dual is optimal here
 
 
 def test_even_spreads_what_is_left():
@@ -85,8 +107,11 @@ def test_the_year_is_deterministic_per_seed(small_year):
 
 
 def test_hindsight_bounds_every_policy(small_year):
-    bound = simulate(small_year, "hindsight").objective
-    for policy in POLICIES[:-1]:
+    hindsight = simulate(small_year, "hindsight")
+    bound = hindsight.lp_bound
+    assert hindsight.lp_value <= bound + 1e-6
+    assert hindsight.objective <= bound + 1e-6  # the integer plan, replayed
+    for policy in POLICIES:
         result = simulate(small_year, policy, time_limit=2)
         assert result.objective > 0
         assert bound >= result.objective - 1e-6, policy
@@ -115,3 +140,58 @@ def test_polku_simulate_writes_the_year(tmp_path, capsys):
     assert set(row["wait_by_group"]) >= {"youth", "long_term"}
     assert main(["simulate", "--region", "atlantis", "--policy", "dual", "--quiet"]) == 2
     assert "atlantis" in capsys.readouterr().err
+
+
+def one_seat_year() -> Year:
+    """One seat held two weeks, three weeks: a can start only in week 1, c only in week 2, b in
+    week 2 or 3; c is the most urgent, but a then b fill the seat with two clients."""
+    return tiny_year(
+        [client("a", 600), client("b", 600), client("c", 900)],
+        placement("p1", type="work_trial", seats=1, duration_weeks=2, weekly_cost=10.0),
+        1000.0,
+        arrival=[0, 1, 1],
+        leave=[1, 3, 2],
+        history=[(client("h1", 600), 1)],
+        weeks=3,
+    )
+
+
+def test_hindsight_schedules_the_seat_week_by_week():
+    year = one_seat_year()
+    yp = year_pairs(year)
+    lp = solve_lp(year, yp)
+    plan = round_plan(year, yp, lp)
+    assert list(plan.start) == [0, 2, -1]  # a in week 1, b in week 3 after a's two weeks
+    assert lp.bound == pytest.approx(lp.value) == pytest.approx(plan.value)  # interval rows
+    result = simulate(year, "hindsight")
+    assert list(result.state.placed_week) == [0, 2, -1]  # the replay keeps the plan
+    assert result.objective == pytest.approx(plan.value)
+    assert result.lp_bound == pytest.approx(plan.value)
+    for policy in POLICIES[:-1]:
+        assert simulate(year, policy, time_limit=2).objective <= result.objective + 1e-6
+
+
+def test_a_stale_price_in_the_last_week_would_leave_the_urgent_client_out():
+    year = two_week_year()
+    dual = simulate(year, "dual", time_limit=2, dual=DualSettings(reprice_every=2))
+    # week 1's price kept into week 2 would drop b (score − price·cost ≤ 0): re-priced to 0
+    assert dual.prices[0][0] > 0 and dual.prices[1][0] == 0
+    assert list(dual.state.placed_week) == [-1, 1]
+
+
+def test_the_forecast_prices_the_queue_against_the_budget_left():
+    year = two_week_year()
+    state = SimState.start(year)
+    no_future = replace(
+        year,
+        history=Population(
+            year.history.clients.iloc[:0],
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0, dtype=np.int64),
+            np.ones(0),
+        ),
+    )
+    # nobody expected later and the queue (a) fits the budget: a € kept back is worth nothing
+    assert prices(no_future, state, 0, np.array([0]))[0] == 0
+    # urgent arrivals expected in week 2 that the budget cannot all pay: a positive price
+    assert prices(year, state, 0, np.array([0]))[0] > 0

@@ -5,6 +5,8 @@
 import { ApiError, api } from "./api.js";
 import { bulletBars, columns, lineChart } from "./charts.js";
 import { currentLang, dateTime, eur, label, num, pct, shortTime, t } from "./i18n.js";
+import { loadLifecycle, loadOutcomeSummary, renderLifecycle, renderOutcomeSummary }
+  from "./lifecycle.js";
 import { createMap } from "./map.js";
 import { $, badge, boot, clear, el, message, problemLines, showError, table } from "./ui.js";
 
@@ -24,6 +26,9 @@ const S = {
   live: [],
   poller: null,
   client: null,
+  life: null, // issue 17: the week's placements in progress, ended ones, outcomes
+  lifeSummary: null,
+  lifeState: { open: null },
 };
 
 let map;
@@ -110,6 +115,7 @@ async function selectRun(id) {
   }
   if (S.run.status === "done" && S.run.request.kind === "shortlist") {
     S.decisions = await api(`/runs/${S.run.id}/decisions`);
+    await loadLife();
     renderAll();
     message(t("coord.shortlist_done", { id: S.run.id }), "ok");
   } else if (S.run.status === "done") {
@@ -128,12 +134,31 @@ async function loadResults() {
     api(`/runs/${S.run.id}/summary`),
     api(`/runs/${S.run.id}/unassigned?lang=${currentLang()}`),
   ]);
+  await loadLife();
   S.alloc = { ...alloc, unassigned: left.unassigned };
   S.period = summary.period;
   S.decisions = decisions;
   S.mapData = mapData;
   renderAll();
   if (S.client) await explainClient(S.client.client_id, false);
+}
+
+async function loadLife() {
+  [S.life, S.lifeSummary] = await Promise.all([
+    loadLifecycle(S.run.id), loadOutcomeSummary(S.instance.id),
+  ]);
+}
+
+async function reloadLife() {
+  await loadLife();
+  renderLife();
+}
+
+function renderLife() {
+  const done = Boolean(S.run && S.run.status === "done");
+  renderLifecycle($("#lifecycle-panel"), done ? S.life : null, { runId: S.run?.id,
+    week: S.instance?.week || "", state: S.lifeState, after: reloadLife, rerender: renderLife });
+  renderOutcomeSummary($("#outcome-summary"), done ? S.lifeSummary : null);
 }
 
 /** The reasons in the page's language (the allocation stores them in English). */
@@ -217,6 +242,7 @@ function renderAll() {
   renderFairness();
   renderUnassigned();
   renderDecisions();
+  renderLife();
 }
 
 function renderButtons() {

@@ -1,4 +1,5 @@
-// Finnish and English labels from /static/i18n.json. Finnish is the default; the choice is
+// Finnish and English labels from /static/i18n.json (served from the page.* keys of
+// matcher/messages.json, the one message catalogue). Finnish is the default; the choice is
 // kept in localStorage. Static text carries data-i18n* attributes; dynamic parts re-render on
 // the "polku:lang" event.
 

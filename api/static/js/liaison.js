@@ -6,6 +6,7 @@
 
 import { ApiError, api } from "./api.js";
 import { currentLang, dateTime, label, num, shortTime, t } from "./i18n.js";
+import { loadLifecycle, renderLifecycle } from "./lifecycle.js";
 import { $, badge, boot, clear, el, message, showError, table } from "./ui.js";
 
 const ctx = {
@@ -18,6 +19,8 @@ const ctx = {
   rejecting: null, // the proposal whose reject box is open: "client|placement"
   lists: [], // the shortlists of a shortlist run for the caller's providers
   declining: null, // the candidate whose decline box is open: "client|placement"
+  life: null, // the week's placements in progress and ended ones (issue 17)
+  lifeState: { open: null }, // the lifecycle form that is open
   refresh: () => refresh(),
   rerender: () => renderPanels(),
 };
@@ -274,8 +277,21 @@ async function pick(list, c, body) {
   }
 }
 
+// Issue 17: end a placement early, record the outcome and the follow-ups.
+const lifecyclePanel = {
+  id: "lifecycle",
+  title: () => t("life.title"),
+  async load() {
+    ctx.life = await loadLifecycle(ctx.run.id);
+  },
+  render(host) {
+    renderLifecycle(host, ctx.life, { runId: ctx.run.id, week: ctx.run.week,
+      state: ctx.lifeState, after: () => refresh(), rerender: () => renderPanels() });
+  },
+};
+
 /** The panels in page order. */
-export const PANELS = [proposalsPanel, shortlistsPanel, historyPanel];
+export const PANELS = [proposalsPanel, shortlistsPanel, lifecyclePanel, historyPanel];
 
 // ------------------------------------------------------------------ page
 

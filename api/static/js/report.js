@@ -56,6 +56,7 @@ function render() {
     text: `${pct(m.placed_share)} (${num(m.placed)} / ${num(m.clients)})`,
   })), { ariaLabel: t("report.chart_munis"), empty: t("report.empty"), ownScale: true,
     textWidth: 120 });
+  renderOutcomes(r);
   const host = clear($("#tables"));
   for (const [name, rows] of Object.entries(tb)) {
     const cols = Object.keys(r.headings[name]);
@@ -66,6 +67,20 @@ function render() {
       rows.length ? table(r.titles[name], cols.map((c) => r.headings[name][c]), cells, { numeric })
         : el("p", { class: "empty" }, `${r.titles[name]}: ${t("report.empty")}`)));
   }
+}
+
+function renderOutcomes(r) {
+  const first = r.tables.outcomes[0];
+  const all = first && !first.unit ? first : null; // the overall row comes first
+  const shares = all ? Object.keys(r.headings.outcomes).filter((c) => c.startsWith("share:")) : [];
+  bulletBars($("#chart-outcomes"), shares.map((c) => ({
+    label: r.headings.outcomes[c].replace(/, [^,]+$/, ""), value: all[c] ?? 0, ref: 1,
+    text: `${pct(all[c])} (${num(all[`n:${c.slice(6)}`])})`,
+  })), { ariaLabel: t("report.chart_outcomes"), empty: t("report.no_ends"), ownScale: true,
+    labelWidth: 150 });
+  $("#outcomes-line").textContent = all
+    ? t("report.outcomes_line", { ended: all.ended, early: all.early, recorded: all.recorded })
+    : "";
 }
 
 function cell(column, value) {

@@ -29,7 +29,7 @@ from tests.factories import english_in
 pytestmark = pytest.mark.browser
 
 RUN_SECONDS = 2
-LIAISON_ROUTES = re.compile(r"^/(me|runs|runs/\d+|runs/\d+/(proposals|decisions))$")
+LIAISON_ROUTES = re.compile(r"^/(me|runs|runs/\d+|runs/\d+/(proposals|decisions|outcomes))$")
 
 
 def test_week_through_the_pages(

@@ -40,7 +40,7 @@ def test_the_report_page_shows_two_published_weeks(
         first = api.post("/instances", files={"file": ("week.zip", f, "application/zip")}).json()
     run1 = solved_and_published(api, first["id"])
     second = api.post(f"/runs/{run1}/next-week").json()
-    solved_and_published(api, second["id"])
+    run2 = solved_and_published(api, second["id"])
     weeks = [first["week"], second["week"]]
     want = api.get("/reports", params={"from": weeks[0], "to": weeks[1], "lang": "fi"}).json()
 
@@ -68,4 +68,34 @@ def test_the_report_page_shows_two_published_weeks(
     with page.expect_download() as download:
         page.click("#xlsx-btn")
     assert download.value.suggested_filename == f"kausiraportti-{weeks[0]}-{weeks[1]}.xlsx"
+
+    # a liaison ends a placement of week 49 (the latest) early and records the outcome (their
+    # page does the same through these routes, tests/api/web/test_lifecycle.py); the report
+    # page shows it
+    held = api.get(f"/runs/{run2}/outcomes").json()["holding"][0]
+    liaison = httpx.Client(
+        base_url=server.url,
+        timeout=60,
+        headers={"Authorization": "Bearer " + liaison_token(week, held["provider_id"])},
+    )
+    where = f"/runs/{run2}/placements/{held['placement_id']}"
+    end = {"client_ids": [held["client_id"]], "reason": "motivaatio hiipui", "end_week": weeks[1]}
+    r = liaison.post(f"{where}/end", json=end)
+    assert r.status_code == 201, r.text
+    outcome = {"client_id": held["client_id"], "outcome": "training"}
+    assert liaison.post(f"{where}/outcome", json=outcome).status_code == 201
+    page.click("button[data-lang=fi]")
+    page.click("#show-btn")
+    expect(page.locator("#outcomes-line")).to_contain_text("tulos kirjattu 1")
+    bar = page.locator("#chart-outcomes .bar-row[data-label='koulutus tai opinnot']")
+    expect(bar).to_have_attribute("data-value", "1")
+    expect(page.locator("[data-table=outcomes]")).to_contain_text(held["provider_id"])
     assert page.errors == [] and page.failed == []  # type: ignore[attr-defined]
+
+
+def liaison_token(week: dict[str, Any], provider: str) -> str:
+    """A liaison of `provider` in the week's region, in the server's database."""
+    from api.auth import create_token
+    from tests.api.web.pages import REGION
+
+    return create_token(week["db"], "liaison", region=REGION, providers=[provider], name="Leena")

@@ -1,7 +1,8 @@
 """The routes behind the web pages (no browser): the pages and their files are served with a strict
 Content-Security-Policy and nothing outside api/static; the map gives coordinators the coordinates
 and nobody else; the run list shows a liaison only the runs of their providers' weeks; every label
-exists in Finnish and in English, and no page loads anything from the internet.
+exists in Finnish and in English (served from the one message catalogue), and no page loads
+anything from the internet.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 import pytest
 
 from api.routes.pages import STATIC
+from matcher.messages import CATALOGUE, page_labels
 from tests.api.support import KUOPIO, NEAR, Api, week_records
 
 # ---------------------------------------------------------------- pages and files
@@ -50,7 +52,18 @@ def test_no_asset_comes_from_the_internet() -> None:
 
 
 def _i18n() -> dict[str, dict[str, str]]:
-    return json.loads((STATIC / "i18n.json").read_text(encoding="utf-8"))
+    return page_labels()
+
+
+def test_the_served_labels_are_the_catalogues_page_section(api: Api) -> None:
+    r = api.client.get("/static/i18n.json")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+    served = json.loads(r.content.decode("utf-8"))
+    assert served == page_labels()
+    assert served["fi"]["coord.title"] == CATALOGUE["page.coord.title"]["fi"]
+    assert served["en"]["outcome.training"] == CATALOGUE["outcome.training"]["en"]  # shared
+    assert "reason.ability" not in served["fi"]  # engine-only texts stay on the server
+    assert not (STATIC / "i18n.json").exists()  # one source: no second file to drift
 
 
 def test_every_label_exists_in_finnish_and_english() -> None:

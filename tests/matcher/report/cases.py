@@ -4,10 +4,13 @@ pool g) while b waits and d holds p1 from before; W49 (next_week of W48) places 
 
 from __future__ import annotations
 
+import pandas as pd
+
 from instances.build import build_instance
 from instances.next_week import next_week
 from matcher.report.chain import Week
 from models.allocation import Allocation, Assignment
+from models.outcomes import add_followups, apply_outcomes
 from tests import factories
 
 SIILINJARVI = (63.07, 27.66)
@@ -68,5 +71,22 @@ def chain(reason: str = "") -> list[Week]:
     """Both weeks: W48 and the W49 that next_week builds from it, with b placed at p1."""
     w1 = first_week(reason)
     inst2 = next_week(w1.instance, w1.allocation)
+    alloc2 = _alloc(inst2.name, [("b", "p1", "f", 1000.0)])
+    return [w1, Week(inst2.week, inst2, alloc2, "w49")]
+
+
+def chain_with_an_end() -> list[Week]:
+    """The chain where a leaves p1 early after W48 (its only week) and their outcome, the open
+    labour market, is recorded in W49 with a follow-up at 3 months: still employed."""
+    w1 = first_week()
+    ends = pd.DataFrame(
+        [{"client_id": "a", "placement_id": "p1", "end_week": "2026-W48", "reason": "job found"}]
+    )
+    inst2 = next_week(w1.instance, w1.allocation, ends=ends)
+    key = {"client_id": "a", "placement_id": "p1", "end_week": "2026-W48"}
+    inst2.outcomes = apply_outcomes(inst2.outcomes, [{**key, "outcome": "open_labour_market"}])
+    inst2.followups = add_followups(
+        inst2.followups, [{**key, "months_after": 3, "still_employed": "yes", "date": "2027-03-01"}]
+    )
     alloc2 = _alloc(inst2.name, [("b", "p1", "f", 1000.0)])
     return [w1, Week(inst2.week, inst2, alloc2, "w49")]

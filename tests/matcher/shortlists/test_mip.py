@@ -9,6 +9,7 @@ import dataclasses
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from matcher.check.shortlists import check_shortlists
 from matcher.pairs.candidates import build_pairs
@@ -106,13 +107,17 @@ def test_level_model_is_exact_and_its_lists_hold_for_every_pick(
 
 
 @pytest.mark.oracle
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(small_instances())
-def test_the_large_instance_path_keeps_every_rule(case: tuple[Instance, int, int]) -> None:
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_instances(), st.booleans())
+def test_the_large_instance_path_keeps_every_rule(
+    case: tuple[Instance, int, int], priced: bool
+) -> None:
     inst, per_seat, max_lists = case
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(shortlist_module, "EXACT_LP_MAX_CANDIDATES", -1)  # every instance is "large"
         mp.setattr(shortlist_module, "PRUNE_PER_CLIENT", 1)  # and the lists run sees a pruned one
+        if priced:  # the largest: clients priced (matcher.shortlists.price)
+            mp.setattr(shortlist_module, "LEVEL_BOUND_MAX_CANDIDATES", -1)
         result = shortlist(
             inst, ShortlistOptions(per_seat=per_seat, max_lists=max_lists, time_limit=5.0)
         )
@@ -163,7 +168,7 @@ def test_prune_keeps_each_clients_best_candidates() -> None:
     assert np.array_equal(prob.cand[sel], sub.cand)
 
 
-def test_the_largest_instances_take_the_lagrangian_bound_beside_the_lists_run() -> None:
+def test_the_largest_instances_price_the_clients_instead_of_the_level_runs() -> None:
     clients = [client(f"c{i}", days=600 + 10 * i) for i in range(8)]
     inst = make(clients, [placement("p1", seats=2), placement("p2", seats=1)], budget=2500.0)
     with pytest.MonkeyPatch.context() as mp:
@@ -171,7 +176,7 @@ def test_the_largest_instances_take_the_lagrangian_bound_beside_the_lists_run() 
         mp.setattr(shortlist_module, "LEVEL_BOUND_MAX_CANDIDATES", -1)
         mp.setattr(shortlist_module, "PRUNE_PER_CLIENT", 1)
         result = shortlist(inst, ShortlistOptions(time_limit=5.0))
-    assert "lagrange_bound" in result.stats and "levels_bound_status" not in result.stats
+    assert "price_bound" in result.stats and "levels_bound_status" not in result.stats
     assert result.bound is not None and result.bound >= result.objective
     lists = to_shortlists(inst, result)
     assert check_shortlists(inst, lists) == []

@@ -101,4 +101,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("decisions", "allocations", "runs", "instance_files", "instances", "tokens"):
         op.drop_table(table)
-    op.execute("DROP TABLE IF EXISTS schema_version")  # brought back below 0005
+    op.execute("DROP TABLE IF EXISTS schema_version")  # brought back below 0006

@@ -19,7 +19,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if "schema_version" in sa.inspect(op.get_bind()).get_table_names():  # below 0005
+    if "schema_version" in sa.inspect(op.get_bind()).get_table_names():  # below 0006
         op.execute("DELETE FROM schema_version WHERE version = 3")
     # SQLite rebuilds the table, and does not carry an unnamed CHECK over by itself
     role = sa.CheckConstraint("role IN ('admin', 'coordinator', 'liaison')")

@@ -67,7 +67,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if "schema_version" in sa.inspect(op.get_bind()).get_table_names():  # below 0005
+    if "schema_version" in sa.inspect(op.get_bind()).get_table_names():  # below 0006
         op.execute("DELETE FROM schema_version WHERE version = 4")
     for table in reversed(TABLES):
         op.drop_table(table)

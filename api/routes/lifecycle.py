@@ -1,0 +1,270 @@
+"""The placement lifecycle: end a placement early, record its outcome and follow-ups, list the
+week's ended placements, and the outcome report of the region (README "Placement lifecycle
+and outcomes"). Liaisons act on their providers' placements, coordinators on the region's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+
+from api.auth import can_see_instance, visible_providers
+from api.deps import MAX_ID, AnyUser, Coordinator, RunId, StoreDep
+from api.lifecycle_schemas import (
+    EndedOut,
+    EndOut,
+    EndRequest,
+    FollowupOut,
+    FollowupRequest,
+    HoldingOut,
+    OutcomeRequest,
+    OutcomesOut,
+    OutcomeSummaryOut,
+)
+from api.lookups import allocation_dict, load_instance, visible_instance, visible_run
+from api.schemas import errors_with
+from api.services.lifecycle import (
+    FieldProblem,
+    check_end,
+    check_followup,
+    check_outcome,
+    ended_view,
+    find_ended,
+    holding,
+    provider_of,
+)
+from api.store import Conflict
+from models.outcomes import outcome_summary
+
+router = APIRouter(tags=["lifecycle"])
+ERRORS = errors_with(
+    **{
+        "404": "no such run, placement, client or ended placement for this caller",
+        "409": "the client does not hold the placement, it is ended already, the run is not "
+        "done, or the week already has its next week",
+        "422": "a field the rules refuse (named in `errors`)",
+    }
+)
+PlacementId = Path(min_length=1, max_length=200, description="a placement id")
+
+
+def _field(exc: FieldProblem) -> RequestValidationError:
+    return RequestValidationError(
+        [{"loc": ("body", exc.field), "msg": exc.message, "type": "value_error"}]
+    )
+
+
+def _end_out(r: dict[str, Any]) -> EndOut:
+    return EndOut(
+        id=r["id"],
+        run_id=r["run_id"],
+        client_id=r["client_id"],
+        placement_id=r["placement_id"],
+        provider_id=r["provider_id"],
+        end_week=r["end_week"],
+        reason=r["reason"],
+        by=r["by_name"],
+        at=r["at"],
+    )
+
+
+def _allocation_or_none(request: Request, store: Any, run: Any) -> dict[str, Any]:
+    """The run's allocation.json, or nothing for a run without one (a shortlist run, a run
+    not done): then only the week's current holders hold placements."""
+    if run.status != "done" or store.allocation(run.id) is None:
+        return {}
+    return allocation_dict(request, store, run)
+
+
+@router.post(
+    "/runs/{run_id}/placements/{placement_id}/end",
+    response_model=list[EndOut],
+    status_code=201,
+    responses=ERRORS,
+)
+def end_placement(
+    run_id: RunId,
+    body: EndRequest,
+    request: Request,
+    user: AnyUser,
+    store: StoreDep,
+    placement_id: str = PlacementId,
+) -> list[EndOut]:
+    """End a placement early for the given clients (reason and last week attended): next week
+    frees the seat and returns them to the queue with the months actually used."""
+    run, row = visible_run(store, user, run_id)
+    inst = load_instance(request, store, row)
+    provider = provider_of(inst, user, row, placement_id)
+    if run.status != "done":
+        raise Conflict(f"run {run.id} is {run.status}; record this on a done run")
+    alloc = _allocation_or_none(request, store, run)
+    ended = {str(r["client_id"]) for r in store.lifecycle("end", row.id)}
+    try:
+        check_end(inst, alloc, run, placement_id, list(body.client_ids), body.end_week, ended)
+    except FieldProblem as exc:
+        raise _field(exc) from exc
+    out = []
+    for cid in dict.fromkeys(body.client_ids):
+        values = {
+            "client_id": cid,
+            "placement_id": placement_id,
+            "provider_id": provider,
+            "end_week": body.end_week,
+            "reason": body.reason.strip(),
+        }
+        out.append(_end_out(store.add_lifecycle("end", run.id, values, user.name, user.token_id)))
+    return out
+
+
+def _ended_out(rec: dict[str, Any], followups: list[dict[str, Any]], user: Any) -> EndedOut:
+    """One ended placement; a liaison does not get the client's groups (they tell benefit days,
+    age and partial work ability, which an employer may not see)."""
+    key = (rec["client_id"], rec["placement_id"], rec["end_week"])
+    return EndedOut(
+        **{
+            k: str(rec[k])
+            for k in EndedOut.model_fields
+            if k not in ("groups", "weeks", "followups")
+        },
+        groups=[] if user.role == "liaison" else list(rec["groups"] or ()),
+        weeks=int(rec["weeks"]),
+        followups=[
+            FollowupOut(
+                months_after=int(f["months_after"]),
+                still_employed=str(f["still_employed"]),
+                date=str(f["date"]),
+                by=str(f["by"]),
+                at=str(f["at"]),
+            )
+            for f in followups
+            if (f["client_id"], f["placement_id"], f["end_week"]) == key
+        ],
+    )
+
+
+@router.get("/runs/{run_id}/outcomes", response_model=OutcomesOut, responses=ERRORS)
+def list_outcomes(run_id: RunId, request: Request, user: AnyUser, store: StoreDep) -> OutcomesOut:
+    """The week's ended placements (earlier weeks' history and this week's early ends) with
+    their outcomes and follow-ups; a liaison sees their providers' only."""
+    run, row = visible_run(store, user, run_id)
+    inst = load_instance(request, store, row)
+    ended, followups = ended_view(store, inst, row)
+    mine = visible_providers(user, row)
+    rows = [r for r in ended.to_dict("records") if str(r["provider_id"]) in mine]
+    fups = followups.to_dict("records")
+    alloc = _allocation_or_none(request, store, run)
+    ends = {str(r["client_id"]) for r in store.lifecycle("end", row.id)}
+    return OutcomesOut(
+        holding=[HoldingOut(**h) for h in holding(inst, alloc, run, ends, mine)],
+        run_id=run.id,
+        instance_id=row.id,
+        week=row.week,
+        categories=list(inst.rules.outcome_categories),
+        followup_months=list(inst.rules.followup_months),
+        ended=[_ended_out(r, fups, user) for r in rows],
+    )
+
+
+@router.post(
+    "/runs/{run_id}/placements/{placement_id}/outcome",
+    response_model=EndedOut,
+    status_code=201,
+    responses=ERRORS,
+)
+def record_outcome(
+    run_id: RunId,
+    body: OutcomeRequest,
+    request: Request,
+    user: AnyUser,
+    store: StoreDep,
+    placement_id: str = PlacementId,
+) -> EndedOut:
+    """Record what became of the client when the placement ended (a category of the rules'
+    `outcome_categories`) with an optional note; the latest record counts."""
+    run, row = visible_run(store, user, run_id)
+    inst = load_instance(request, store, row)
+    provider = provider_of(inst, user, row, placement_id)
+    try:
+        check_outcome(inst, body.outcome)
+    except FieldProblem as exc:
+        raise _field(exc) from exc
+    ended, _ = ended_view(store, inst, row)
+    target = find_ended(ended, body.client_id, placement_id, body.end_week)
+    values = {
+        "client_id": body.client_id,
+        "placement_id": placement_id,
+        "provider_id": provider,
+        "end_week": target["end_week"],
+        "outcome": body.outcome,
+        "note": body.note.strip(),
+    }
+    store.add_lifecycle("outcome", run.id, values, user.name, user.token_id)
+    ended, followups = ended_view(store, inst, row)
+    rec = find_ended(ended, body.client_id, placement_id, target["end_week"])
+    return _ended_out(rec, followups.to_dict("records"), user)
+
+
+@router.post(
+    "/runs/{run_id}/placements/{placement_id}/followup",
+    response_model=EndedOut,
+    status_code=201,
+    responses=ERRORS,
+)
+def record_followup(
+    run_id: RunId,
+    body: FollowupRequest,
+    request: Request,
+    user: AnyUser,
+    store: StoreDep,
+    placement_id: str = PlacementId,
+) -> EndedOut:
+    """Record a follow-up of an ended placement: still employed yes/no/unknown, on a date, some
+    months (`followup.months`) after the end; the latest answer per month counts."""
+    run, row = visible_run(store, user, run_id)
+    inst = load_instance(request, store, row)
+    provider = provider_of(inst, user, row, placement_id)
+    ended, _ = ended_view(store, inst, row)
+    target = find_ended(ended, body.client_id, placement_id, body.end_week)
+    try:
+        check_followup(
+            inst, str(target["end_week"]), body.months_after, body.still_employed, body.date
+        )
+    except FieldProblem as exc:
+        raise _field(exc) from exc
+    values = {
+        "client_id": body.client_id,
+        "placement_id": placement_id,
+        "provider_id": provider,
+        "end_week": target["end_week"],
+        "months_after": body.months_after,
+        "still_employed": body.still_employed,
+        "followup_date": body.date,
+    }
+    store.add_lifecycle("followup", run.id, values, user.name, user.token_id)
+    ended, followups = ended_view(store, inst, row)
+    rec = find_ended(ended, body.client_id, placement_id, str(target["end_week"]))
+    return _ended_out(rec, followups.to_dict("records"), user)
+
+
+@router.get("/outcomes/summary", response_model=OutcomeSummaryOut, responses=ERRORS)
+def get_outcome_summary(
+    request: Request,
+    user: Coordinator,
+    store: StoreDep,
+    instance_id: int | None = Query(None, ge=1, le=MAX_ID),
+) -> OutcomeSummaryOut:
+    """The outcome report of the region's latest week (or `instance_id`'s): ended placements,
+    outcomes recorded and the share of each category overall and per provider, placement type,
+    municipality and group, and the follow-ups' share still employed."""
+    if instance_id is not None:
+        row = visible_instance(store, user, instance_id)
+    else:
+        rows = [r for r in store.list_instances() if can_see_instance(user, r)]
+        if not rows:
+            raise HTTPException(404, "no instance of your region yet")
+        row = max(rows, key=lambda r: (r.week, r.id))
+    inst = load_instance(request, store, row)
+    ended, followups = ended_view(store, inst, row)
+    summary = outcome_summary(ended, inst.rules.outcome_categories, followups)
+    return OutcomeSummaryOut(instance_id=row.id, week=row.week, summary=summary)

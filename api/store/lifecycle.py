@@ -1,0 +1,75 @@
+"""The store's part for the placement lifecycle (issue 17): early ends, outcomes and follow-ups
+of ended placements, each row with who and when (migration 4). The latest row of a key counts;
+every row is kept as history. Mixed into `SqliteStore`; the SQL is the portable subset."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from typing import TYPE_CHECKING, Any
+
+from api.store.protocol import Conflict, NotFound
+from api.store.rows import now
+
+# kind → (table, the columns a caller gives); names from this module only, never from input
+LIFECYCLE: dict[str, tuple[str, tuple[str, ...]]] = {
+    "end": ("placement_ends", ("end_week", "reason")),
+    "outcome": ("outcomes", ("end_week", "outcome", "note")),
+    "followup": ("followups", ("end_week", "months_after", "still_employed", "followup_date")),
+}
+COMMON = ("client_id", "placement_id", "provider_id")
+
+
+class LifecycleStore:
+    """Lifecycle records of a week, written on one of its done runs while the week has no
+    next week yet (after that they could no longer travel with the snapshot: 409)."""
+
+    if TYPE_CHECKING:
+
+        def _tx(self) -> contextlib.AbstractContextManager[sqlite3.Connection]: ...
+        def _read(self) -> contextlib.AbstractContextManager[sqlite3.Connection]: ...
+        @staticmethod
+        def _insert(conn: Any, table: str, **values: Any) -> int: ...
+
+    def add_lifecycle(
+        self, kind: str, run_id: int, values: dict[str, Any], by_name: str, by_token: int | None
+    ) -> dict[str, Any]:
+        """Record one end / outcome / follow-up on `run_id`; the stored row as a dict."""
+        table, columns = LIFECYCLE[kind]
+        with self._tx() as conn:
+            run = conn.execute(
+                "SELECT id, instance_id, status FROM runs WHERE id = ?", (run_id,)
+            ).fetchone()
+            if run is None:
+                raise NotFound(f"run {run_id} not found")
+            if run["status"] != "done":
+                raise Conflict(f"run {run_id} is {run['status']}; record this on a done run")
+            later = conn.execute(
+                "SELECT id, week FROM instances WHERE parent_instance_id = ? ORDER BY id LIMIT 1",
+                (run["instance_id"],),
+            ).fetchone()
+            if later is not None:
+                raise Conflict(
+                    f"next week ({later['week']}, instance {later['id']}) is already built from "
+                    "this week; record it in the latest week"
+                )
+            names = ("instance_id", "run_id", *COMMON, *columns, "by_name", "by_token", "at")
+            row = {
+                "instance_id": run["instance_id"],
+                "run_id": run_id,
+                **{c: values[c] for c in (*COMMON, *columns)},
+                "by_name": by_name,
+                "by_token": by_token,
+                "at": now(),
+            }
+            new = self._insert(conn, table, **{n: row[n] for n in names})  # the store's INSERT
+            return {"id": new, **row}
+
+    def lifecycle(self, kind: str, instance_id: int) -> list[dict[str, Any]]:
+        """Every `kind` record of an instance's week, oldest first."""
+        table, _ = LIFECYCLE[kind]
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT * FROM {table} WHERE instance_id = ? ORDER BY id", (instance_id,)
+            )
+            return [{k: r[k] for k in r.keys()} for r in rows]
