@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, start_worker: bool = True) -> F
     """The service over `settings.db`; with `start_worker`, solver processes start with the app
     (tests that solve runs in-process pass False and call `api.worker.run_one`)."""
     settings = settings or Settings.from_env()
-    store = open_store(settings.db)
+    store = open_store(settings.db, settings.db_lock_timeout)
     store.migrate()
 
     @contextlib.asynccontextmanager
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, start_worker: bool = True) -> F
             app.state.health.stop()
             if supervisor is not None:
                 supervisor.stop()
+            store.close()  # its connections (a later call opens new ones)
 
     app = FastAPI(
         title="Polku",

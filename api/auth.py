@@ -105,21 +105,17 @@ def create_token(
     if expires_in <= timedelta(0) or expires_in > MAX_EXPIRY:
         raise TokenError(f"a token lives between 1 s and {MAX_EXPIRY.days} days")
     expires_at = (datetime.now(UTC) + expires_in).isoformat(timespec="milliseconds")
-    store = open_store(str(db)) if isinstance(db, (str, Path)) else db
-    if isinstance(db, (str, Path)):
-        store.migrate()
     token = new_token()
     label = name or (
         f"{role}-{region}" if region else f"{role}-{'-'.join(providers)}" if providers else role
     )
-    store.add_token(
-        label,
-        role,
-        region or None,
-        providers,
-        hash_token(token),
-        expires_at.replace("+00:00", "Z"),
-    )
+    row = (label, role, region or None, providers, hash_token(token))
+    if not isinstance(db, (str, Path)):
+        db.add_token(*row, expires_at.replace("+00:00", "Z"))
+        return token
+    with open_store(str(db)) as store:  # opened here, so closed here
+        store.migrate()
+        store.add_token(*row, expires_at.replace("+00:00", "Z"))
     return token
 
 

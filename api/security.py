@@ -30,6 +30,8 @@ def content_disposition(filename: str) -> str:
 
 def free_bytes(db: str) -> int | None:
     """Free bytes on the filesystem holding the SQLite file `db` (None for a non-file URL)."""
+    if "://" in db and not db.startswith("sqlite:///"):
+        return None  # e.g. PostgreSQL: its disk is the database server's
     path = Path(db.removeprefix("sqlite:///"))
     folder = path.parent if str(path.parent) else Path(".")
     try:

@@ -1,6 +1,6 @@
 """Settings of the API service, read from the environment in one place (POLKU_* variables).
 
-`POLKU_DB` names the database (a SQLite file path, or a `sqlite:///path` URL); the other
+`POLKU_DB` names the database (a SQLite file path, a `sqlite:///path` or a `postgresql://…` URL); the other
 variables tune limits and the solver worker. Everything has a default, so `polku serve` works
 with no environment at all.
 """
@@ -47,6 +47,7 @@ class Settings:
     cache_instances: int = 4  # parsed instances kept in memory per process
     max_weight: float = 1e6  # every objective weight within ±this (scores stay exact integers)
     max_report_weeks: int = 53  # GET /reports covers at most this many weeks (a year)
+    db_lock_timeout: float = 30.0  # seconds a statement waits for a lock before it fails
 
     def zip_limits(self) -> ZipLimits:
         """The unzip bounds for uploads."""
@@ -92,6 +93,7 @@ class Settings:
             ("POLKU_MAX_TIME_LIMIT", "max_time_limit"),
             ("POLKU_DEFAULT_TIME_LIMIT", "default_time_limit"),
             ("POLKU_MAX_WEIGHT", "max_weight"),
+            ("POLKU_DB_LOCK_TIMEOUT", "db_lock_timeout"),
         ):
             raw = env.get(var)
             if raw:
@@ -99,6 +101,10 @@ class Settings:
                     values[name] = float(raw)
                 except ValueError as exc:
                     raise SettingsError(f"{var}: expected a number, got {raw!r}") from exc
+        if float(values.get("db_lock_timeout", base.db_lock_timeout)) <= 0:  # type: ignore[arg-type]
+            raise SettingsError(
+                "POLKU_DB_LOCK_TIMEOUT: expected seconds > 0 (0 would wait forever)"
+            )
         if env.get("POLKU_DOCS"):
             values["docs"] = env["POLKU_DOCS"].strip().lower() in ("1", "true", "yes", "on")
         settings = replace(base, **values)  # type: ignore[arg-type]

@@ -260,7 +260,7 @@ def worker_main(db: str, settings: dict[str, Any]) -> None:
     _lower_priority(settings.get("worker_nice", 0))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     conf = Settings(**settings)
-    store = open_store(db)
+    store = open_store(db, conf.db_lock_timeout)
     # import the engine now, so the first run does not wait for it
     import api.decisions  # noqa: F401
     import api.uploads  # noqa: F401

@@ -71,6 +71,7 @@ def prepare(instance_dir: Path, db_path: Path) -> dict[str, str]:
         ),
         "admin": create_token(store, "admin", name="Demo admin"),
     }
+    store.close()
     return tokens
 
 

@@ -1,11 +1,13 @@
 """Storage of the API service: tokens, instances, runs, allocations and decisions.
 
 Callers import from here: the `Store` protocol, its errors, the row classes and `open_store`,
-which picks the implementation for a database URL (SQLite today; a PostgreSQL store plugs in
-beside `sqlite.py` and gets its branch in `open_store`).
+which picks the implementation for a database URL (a SQLite file by default, PostgreSQL for a
+`postgresql://` URL: `postgres.py`, needing the `polku[postgres]` extra).
 """
 
 from __future__ import annotations
+
+import re
 
 from api.store.protocol import Conflict, NotFound, Store, StoreError, TooMany
 from api.store.rows import (
@@ -43,12 +45,19 @@ __all__ = [
 ]
 
 
-def open_store(url: str) -> Store:
-    """The store for `url`: a file path or `sqlite:///path` → SQLite; other schemes are named
-    in the error (a PostgreSQL store would be added here)."""
+def open_store(url: str, lock_timeout: float = 30.0) -> Store:
+    """The store for `url`: a file path or `sqlite:///path` → SQLite, `postgresql://…` (or
+    `postgres://`, `postgresql+psycopg://`) → PostgreSQL; other schemes are named in the error.
+    `lock_timeout`: seconds a statement waits for a lock (another writer) before it fails."""
+    if re.match(r"postgres(ql)?(\+psycopg)?://", url):
+        from api.store.postgres import PostgresStore  # psycopg only loaded when used
+
+        return PostgresStore(url, lock_timeout)
     if url.startswith("sqlite:///"):
-        return SqliteStore(url[len("sqlite:///") :])
+        return SqliteStore(url[len("sqlite:///") :], lock_timeout)
     if "://" in url:
         scheme = url.split("://", 1)[0]
-        raise StoreError(f"database URL scheme {scheme!r} is not supported yet (use a SQLite path)")
-    return SqliteStore(url)
+        raise StoreError(
+            f"database URL scheme {scheme!r} is not supported (use a SQLite path or postgresql://…)"
+        )
+    return SqliteStore(url, lock_timeout)

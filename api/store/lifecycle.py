@@ -28,6 +28,8 @@ class LifecycleStore:
 
         def _tx(self) -> contextlib.AbstractContextManager[sqlite3.Connection]: ...
         def _read(self) -> contextlib.AbstractContextManager[sqlite3.Connection]: ...
+        @staticmethod
+        def _insert(conn: Any, table: str, **values: Any) -> int: ...
 
     def add_lifecycle(
         self, kind: str, run_id: int, values: dict[str, Any], by_name: str, by_token: int | None
@@ -60,11 +62,8 @@ class LifecycleStore:
                 "by_token": by_token,
                 "at": now(),
             }
-            cur = conn.execute(
-                f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                tuple(row[n] for n in names),
-            )
-            return {"id": int(cur.lastrowid or 0), **row}
+            new = self._insert(conn, table, **{n: row[n] for n in names})  # the store's INSERT
+            return {"id": new, **row}
 
     def lifecycle(self, kind: str, instance_id: int) -> list[dict[str, Any]]:
         """Every `kind` record of an instance's week, oldest first."""

@@ -1,151 +1,95 @@
-"""The database schema as numbered migrations, applied in order on start-up (`schema_version`).
+"""The schema's migrations (issue 18): Alembic revisions in `api/store/alembic/versions`, run by
+`Store.migrate` at open on SQLite and PostgreSQL alike, inside the store's one transaction.
 
-Each entry is one version's SQL in the portable subset (no SQLite-only functions), so another
-store can run the same scripts."""
+A database made before Alembic carries the numbered `schema_version` table instead (versions
+1–5, the same schema as revisions 0001–0005): it is stamped with the matching revision first,
+then upgraded in place (revision 0006 drops the old table)."""
 
 from __future__ import annotations
 
-MIGRATIONS: tuple[str, ...] = (
-    # version 1: the whole schema
-    """
-    CREATE TABLE tokens (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL,
-        role TEXT NOT NULL CHECK (role IN ('admin', 'coordinator', 'liaison')),
-        region TEXT,
-        providers TEXT NOT NULL DEFAULT '[]',
-        token_hash TEXT NOT NULL UNIQUE,
-        created_at TEXT NOT NULL,
-        revoked_at TEXT
-    );
-    CREATE TABLE instances (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL,
-        week TEXT NOT NULL,
-        region TEXT NOT NULL,
-        source TEXT NOT NULL,
-        parent_instance_id INTEGER REFERENCES instances(id),
-        parent_run_id INTEGER,
-        created_at TEXT NOT NULL,
-        created_by TEXT NOT NULL,
-        updated_at TEXT,
-        sha256 TEXT NOT NULL,
-        size INTEGER NOT NULL,
-        providers TEXT NOT NULL,
-        counts TEXT NOT NULL
-    );
-    CREATE TABLE instance_files (
-        instance_id INTEGER PRIMARY KEY REFERENCES instances(id),
-        data BLOB NOT NULL
-    );
-    CREATE TABLE runs (
-        id INTEGER PRIMARY KEY,
-        instance_id INTEGER NOT NULL REFERENCES instances(id),
-        status TEXT NOT NULL,
-        request TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        created_by TEXT NOT NULL,
-        started_at TEXT,
-        finished_at TEXT,
-        progress TEXT,
-        error TEXT,
-        cancel_requested INTEGER NOT NULL DEFAULT 0,
-        claim TEXT,
-        worker_pid INTEGER,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        decisions_upto INTEGER,
-        published_at TEXT,
-        published_by TEXT
-    );
-    CREATE INDEX runs_by_status ON runs (status, id);
-    CREATE INDEX runs_by_instance ON runs (instance_id, id);
-    CREATE TABLE allocations (
-        run_id INTEGER PRIMARY KEY REFERENCES runs(id),
-        data TEXT NOT NULL
-    );
-    CREATE TABLE decisions (
-        id INTEGER PRIMARY KEY,
-        instance_id INTEGER NOT NULL REFERENCES instances(id),
-        run_id INTEGER NOT NULL REFERENCES runs(id),
-        client_id TEXT NOT NULL,
-        placement_id TEXT NOT NULL,
-        provider_id TEXT NOT NULL,
-        decision TEXT NOT NULL CHECK (decision IN ('accept', 'reject')),
-        reason TEXT NOT NULL DEFAULT '',
-        by_name TEXT NOT NULL,
-        by_token INTEGER,
-        at TEXT NOT NULL
-    );
-    CREATE INDEX decisions_by_instance ON decisions (instance_id, id);
-    """,
-    # version 2: a shortlist run's shortlists.json (issue 8), beside allocations
-    """
-    CREATE TABLE shortlists (
-        run_id INTEGER PRIMARY KEY REFERENCES runs(id),
-        data TEXT NOT NULL
-    );
-    """,
-    # version 3: token expiry (issue 14); tokens made before it have none (NULL)
-    """
-    ALTER TABLE tokens ADD COLUMN expires_at TEXT;
-    """,
-    # version 4: the placement lifecycle (issue 17): early ends, outcomes and follow-ups of
-    # ended placements, each with who and when; the latest row of a key counts, history is kept
-    """
-    CREATE TABLE placement_ends (
-        id INTEGER PRIMARY KEY,
-        instance_id INTEGER NOT NULL REFERENCES instances(id),
-        run_id INTEGER NOT NULL REFERENCES runs(id),
-        client_id TEXT NOT NULL,
-        placement_id TEXT NOT NULL,
-        provider_id TEXT NOT NULL,
-        end_week TEXT NOT NULL,
-        reason TEXT NOT NULL,
-        by_name TEXT NOT NULL,
-        by_token INTEGER,
-        at TEXT NOT NULL
-    );
-    CREATE INDEX placement_ends_by_instance ON placement_ends (instance_id, id);
-    CREATE TABLE outcomes (
-        id INTEGER PRIMARY KEY,
-        instance_id INTEGER NOT NULL REFERENCES instances(id),
-        run_id INTEGER NOT NULL REFERENCES runs(id),
-        client_id TEXT NOT NULL,
-        placement_id TEXT NOT NULL,
-        provider_id TEXT NOT NULL,
-        end_week TEXT NOT NULL,
-        outcome TEXT NOT NULL,
-        note TEXT NOT NULL DEFAULT '',
-        by_name TEXT NOT NULL,
-        by_token INTEGER,
-        at TEXT NOT NULL
-    );
-    CREATE INDEX outcomes_by_instance ON outcomes (instance_id, id);
-    CREATE TABLE followups (
-        id INTEGER PRIMARY KEY,
-        instance_id INTEGER NOT NULL REFERENCES instances(id),
-        run_id INTEGER NOT NULL REFERENCES runs(id),
-        client_id TEXT NOT NULL,
-        placement_id TEXT NOT NULL,
-        provider_id TEXT NOT NULL,
-        end_week TEXT NOT NULL,
-        months_after INTEGER NOT NULL,
-        still_employed TEXT NOT NULL CHECK (still_employed IN ('yes', 'no', 'unknown')),
-        followup_date TEXT NOT NULL,
-        by_name TEXT NOT NULL,
-        by_token INTEGER,
-        at TEXT NOT NULL
-    );
-    CREATE INDEX followups_by_instance ON followups (instance_id, id);
-    """,
-    # version 5: a done run's precomputed answers (api/store/run_views.py), served as stored
-    """
-    CREATE TABLE run_views (
-        run_id INTEGER NOT NULL REFERENCES runs(id),
-        name TEXT NOT NULL,
-        stamp TEXT NOT NULL,
-        data BLOB NOT NULL,
-        PRIMARY KEY (run_id, name)
-    );
-    """,
-)
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.util.exc import CommandError
+from sqlalchemy import event, inspect, text
+
+from api.store.protocol import StoreError
+
+HEAD = "0006"
+# schema_version of a database made before Alembic → the revision with the same schema
+LEGACY = {1: "0001", 2: "0002", 3: "0003", 4: "0004", 5: "0005"}
+
+
+def _config(connection: Any) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "alembic"))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def current(connection: Any) -> int:
+    """The revision in force as a number (0: no schema yet)."""
+    return int(MigrationContext.configure(connection).get_current_revision() or 0)
+
+
+def _adopt_legacy(connection: Any) -> None:
+    """Stamp a pre-Alembic database with the revision its `schema_version` stands for."""
+    tables = set(inspect(connection).get_table_names())
+    if "schema_version" not in tables or "alembic_version" in tables:
+        return
+    version = connection.execute(text("SELECT MAX(version) FROM schema_version")).scalar() or 0
+    if version not in LEGACY:
+        raise StoreError(
+            f"the database's schema_version {version} is not one this Polku knows "
+            f"({', '.join(map(str, LEGACY))}); is it from a newer version?"
+        )
+    command.stamp(_config(connection), LEGACY[version])
+
+
+def upgrade(connection: Any, target: str = "head") -> int:
+    """Bring the schema on `connection` (an open transaction) to `target`; the revision now."""
+    _adopt_legacy(connection)
+    try:
+        command.upgrade(_config(connection), target)
+    except CommandError as exc:  # e.g. a revision this Polku does not have
+        raise StoreError(
+            f"the database schema cannot be upgraded: {exc} (a newer Polku's?)"
+        ) from exc
+    return current(connection)
+
+
+def downgrade(connection: Any, target: str) -> int:
+    """Take the schema back to revision `target` ("base": nothing); the revision now."""
+    command.downgrade(_config(connection), target)
+    return current(connection)
+
+
+@contextlib.contextmanager
+def sqlite_transaction(path: str, lock_timeout: float) -> Iterator[Any]:
+    """A SQLAlchemy connection to the SQLite file inside one `BEGIN IMMEDIATE` transaction (one
+    migrating process at a time; SQLite's DDL is transactional), committed at the end."""
+    engine = sqlalchemy.create_engine(
+        sqlalchemy.engine.URL.create("sqlite", database=path),
+        poolclass=sqlalchemy.pool.NullPool,
+        connect_args={"timeout": lock_timeout},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_begin(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # the driver's own BEGIN would come too late
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    try:
+        with engine.begin() as conn:
+            yield conn
+    finally:
+        engine.dispose()

@@ -3,8 +3,8 @@
 `SqliteStore` is the `Store` (api.store.protocol) implementation over the standard library's sqlite3 (one file). Every write is one
 transaction (`BEGIN IMMEDIATE` … `COMMIT`), and the rules that must hold under concurrency (an
 instance is frozen once a run of it is published; a run is finished only by the worker that
-claimed it) are checked inside that transaction. The schema is versioned in `schema_version`
-and upgraded by `MIGRATIONS` on start-up.
+claimed it) are checked inside that transaction. The schema is Alembic's (`migrations.py`),
+upgraded on start-up.
 
 Blobs live in the database: an instance is stored as the zip of its FORMAT.md folder
 (`instance_files.data`, BLOB) and a finished run's allocation.json as text
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from api.store.lifecycle import LifecycleStore
-from api.store.migrations import MIGRATIONS
+from api.store.migrations import sqlite_transaction, upgrade
 from api.store.protocol import Conflict, NotFound, TooMany
 from api.store.publish import STOPPED, publish_conflict
 from api.store.rows import (
@@ -60,17 +60,24 @@ class SqliteStore(LifecycleStore, RunViewsMixin):
     """`Store` over one SQLite file (WAL journal, a connection per operation: thread-safe and
     usable from the worker processes at the same time)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, lock_timeout: float = 30.0):
         self.path = str(path)
+        self.lock_timeout = lock_timeout  # seconds a write waits for another writer
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
 
     # ------------------------------------------------------------------ plumbing
+    _insert = staticmethod(_insert)
+    # SQL suffixes for databases with row locks (PostgreSQL); SQLite's IMMEDIATE transactions
+    # already give one writer at a time
+    _LOCK_ROW = ""
+    _SKIP_LOCKED = ""
+
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        conn = sqlite3.connect(self.path, timeout=self.lock_timeout, isolation_level=None)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute(f"PRAGMA busy_timeout = {int(self.lock_timeout * 1000)}")
         return conn
 
     @contextlib.contextmanager
@@ -96,44 +103,45 @@ class SqliteStore(LifecycleStore, RunViewsMixin):
         finally:
             conn.close()
 
+    def _claim_tx(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """The transaction a worker claims a run in (the same as any write here)."""
+        return self._tx()
+
+    def close(self) -> None:
+        """Let go of what this process holds (nothing here: a connection per operation)."""
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _claimed(self, run_id: int) -> None:
+        """Called inside the claim transaction: nothing here (a worker's liveness is its pid)."""
+
     def migrate(self) -> int:
-        """Create or upgrade the schema; returns the version now in force."""
+        """Create or upgrade the schema (Alembic: api/store/migrations.py); the revision now."""
+        with self.migration_transaction() as conn:
+            return upgrade(conn)
+
+    def migration_transaction(self) -> contextlib.AbstractContextManager[Any]:
+        """The SQLAlchemy connection migrations run on, in one write transaction."""
         conn = self._connect()
         try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-                row = conn.execute("SELECT MAX(version) AS v FROM schema_version").fetchone()
-                current = row["v"] or 0
-                for version, script in enumerate(MIGRATIONS, start=1):
-                    if version <= current:
-                        continue
-                    for statement in script.split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
-                    conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
-                    current = version
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            return current
+            conn.execute("PRAGMA journal_mode = WAL")  # persistent; not inside a transaction
         finally:
             conn.close()
+        return sqlite_transaction(self.path, self.lock_timeout)
 
     def ping(self) -> None:
         with self._read() as conn:
             conn.execute("SELECT 1").fetchone()
 
     def ping_write(self) -> None:
-        """A real committed write (the schema version rewritten unchanged): raises when the
+        """A real committed write (the schema revision rewritten unchanged): raises when the
         database is read-only, locked for long or its disk is full."""
         with self._tx() as conn:
-            conn.execute(
-                "UPDATE schema_version SET version = version "
-                "WHERE version = (SELECT MAX(version) FROM schema_version)"
-            )
+            conn.execute("UPDATE alembic_version SET version_num = version_num")
 
     # ------------------------------------------------------------------ tokens
     def add_token(
@@ -146,7 +154,7 @@ class SqliteStore(LifecycleStore, RunViewsMixin):
         expires_at: str | None = None,
     ) -> TokenRow:
         with self._tx() as conn:
-            new = _insert(
+            new = self._insert(
                 conn,
                 "tokens",
                 name=name,
@@ -185,7 +193,7 @@ class SqliteStore(LifecycleStore, RunViewsMixin):
 
     # ------------------------------------------------------------------ instances
     def _insert_instance(self, conn: sqlite3.Connection, new: NewInstance) -> InstanceRow:
-        instance_id = _insert(
+        instance_id = self._insert(
             conn,
             "instances",
             name=new.name,
@@ -201,7 +209,7 @@ class SqliteStore(LifecycleStore, RunViewsMixin):
             providers=json.dumps(list(new.providers)),
             counts=json.dumps(new.counts),
         )
-        _insert(conn, "instance_files", instance_id=instance_id, data=new.data)
+        self._insert(conn, "instance_files", instance_id=instance_id, data=new.data)
         return self._get_instance(conn, instance_id)
 
     @staticmethod
@@ -316,7 +324,7 @@ class SqliteStore(LifecycleStore, RunViewsMixin):
         with self._tx() as conn:
             self._check_not_published(conn, instance_id)
             self._check_active(conn, created_by, max_active)
-            new = _insert(
+            new = self._insert(
                 conn,
                 "runs",
                 instance_id=instance_id,
@@ -343,9 +351,13 @@ class SqliteStore(LifecycleStore, RunViewsMixin):
                 "for one to finish or cancel one"
             )
 
-    @staticmethod
-    def _get_run(conn: sqlite3.Connection, run_id: int | None) -> RunRow:
-        row = conn.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
+    @classmethod
+    def _get_run(cls, conn: sqlite3.Connection, run_id: int | None) -> RunRow:
+        """A run read inside a write transaction (locked for it where the database has row
+        locks: `_LOCK_ROW`)."""
+        row = conn.execute(
+            f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?{cls._LOCK_ROW}", (run_id,)
+        ).fetchone()
         if row is None:
             raise NotFound(f"run {run_id} not found")
         return run_row(row)
@@ -380,9 +392,10 @@ class SqliteStore(LifecycleStore, RunViewsMixin):
     def claim_next_run(self, claim: str, pid: int) -> RunRow | None:
         """Take the oldest queued run for a worker: status → running, the decisions recorded so
         far fixed (decisions_upto), the claim token set so only this worker can finish it."""
-        with self._tx() as conn:
+        with self._claim_tx() as conn:
             row = conn.execute(
                 "SELECT id, instance_id FROM runs WHERE status = 'queued' ORDER BY id LIMIT 1"
+                + self._SKIP_LOCKED
             ).fetchone()
             if row is None:
                 return None
@@ -402,6 +415,7 @@ class SqliteStore(LifecycleStore, RunViewsMixin):
                     row["id"],
                 ),
             )
+            self._claimed(row["id"])
             return self._get_run(conn, row["id"])
 
     def set_progress(self, run_id: int, claim: str, progress: dict[str, Any]) -> bool:
@@ -601,7 +615,7 @@ class SqliteStore(LifecycleStore, RunViewsMixin):
             self._check_not_published(conn, run.instance_id)
             if run.status != "done":
                 raise Conflict(f"run {run_id} is {run.status}; decisions are taken on a done run")
-            new = _insert(
+            new = self._insert(
                 conn,
                 "decisions",
                 instance_id=run.instance_id,

@@ -18,7 +18,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     parser.add_argument(
-        "--db", default=None, help=f"SQLite database file (default $POLKU_DB or {DEFAULT_DB})"
+        "--db",
+        default=None,
+        help=f"SQLite file or postgresql://… URL (default $POLKU_DB or {DEFAULT_DB})",
     )
     parser.add_argument(
         "--workers",

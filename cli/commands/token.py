@@ -14,7 +14,7 @@ import os
 import sys
 
 from api.settings import DEFAULT_DB
-from api.store import ROLES
+from api.store import ROLES, Store
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -38,7 +38,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     revoke.add_argument("id", type=int)
     for p in (create, listing, revoke):
         p.add_argument(
-            "--db", default=None, help=f"SQLite database file (default $POLKU_DB or {DEFAULT_DB})"
+            "--db",
+            default=None,
+            help=f"SQLite file or postgresql://… URL (default $POLKU_DB or {DEFAULT_DB})",
         )
 
 
@@ -63,7 +65,12 @@ def run(args: argparse.Namespace) -> int:
             return 2
         print(token)
         return 0
-    store = open_store(db)
+    with open_store(db) as store:
+        return _list_or_revoke(store, args)
+
+
+def _list_or_revoke(store: Store, args: argparse.Namespace) -> int:
+    """`polku token list` / `revoke` on an open store."""
     store.migrate()
     if args.action == "list":
         for t in store.list_tokens():

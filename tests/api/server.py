@@ -26,7 +26,7 @@ def free_port() -> int:
 class Server:
     """`polku serve` in a subprocess on a free port over one database file."""
 
-    def __init__(self, db: Path, log: Path):
+    def __init__(self, db: Path | str, log: Path):
         self.db = db
         self.log = log
         self.port = free_port()
@@ -48,7 +48,9 @@ class Server:
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.log.read_text()[-3000:]
+            if self.proc.poll() is not None:
+                self.proc = None
+                raise AssertionError("server exited:\n" + self.log.read_text()[-3000:])
             try:
                 # ready to answer; the solver process may still be importing (runs queue)
                 if httpx.get(f"{self.url}/health", timeout=2).json()["status"] == "ok":
@@ -56,6 +58,7 @@ class Server:
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
+        self.stop()  # never left running behind a failed start
         raise AssertionError("server did not start:\n" + self.log.read_text()[-3000:])
 
     def stop(self, sig: int = signal.SIGTERM) -> None:

@@ -229,7 +229,8 @@ class Api:
 
 
 def make_api(tmp_path: Path, **settings: Any) -> Api:
-    conf = Settings(db=str(tmp_path / "polku.sqlite"), **settings)
+    settings.setdefault("db", str(tmp_path / "polku.sqlite"))
+    conf = Settings(**settings)
     app = create_app(conf, start_worker=False)
     store = app.state.store
     tokens = {
@@ -251,11 +252,14 @@ def make_api(tmp_path: Path, **settings: Any) -> Api:
     return Api(TestClient(app), conf, headers)
 
 
-def open_api(tmp_path: Path) -> Iterator[Api]:
+def open_api(tmp_path: Path, **settings: Any) -> Iterator[Api]:
     """Body of each test module's `api` fixture: an Api, closed after the test."""
-    a = make_api(tmp_path)
-    yield a
-    a.client.close()
+    a = make_api(tmp_path, **settings)
+    try:
+        yield a
+    finally:
+        a.client.close()
+        a.store.close()  # its connections too (PostgreSQL: none left into the next test)
 
 
 def body(response: Any) -> Any:

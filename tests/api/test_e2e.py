@@ -28,8 +28,8 @@ REGION = "pohjois-savo"
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    srv = Server(tmp_path / "polku.sqlite", tmp_path / "server.log")
+def server(tmp_path: Path, db_url: str) -> Iterator[Server]:
+    srv = Server(db_url, tmp_path / "server.log")
     yield srv
     srv.stop()
 

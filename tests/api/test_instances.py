@@ -7,7 +7,7 @@ import copy
 import io
 import zipfile
 
-from tests.api.support import make_api, week_instance, week_records, week_zip
+from tests.api.support import week_instance, week_records, week_zip
 
 ZIP = "application/zip"
 
@@ -129,8 +129,8 @@ def test_malformed_requests_are_4xx(api):
     assert api.get("/instances/999").status_code == 404
 
 
-def test_size_limits(tmp_path):
-    small = make_api(tmp_path, max_upload_bytes=2000, max_json_bytes=100)
+def test_size_limits(custom_api):
+    small = custom_api(max_upload_bytes=2000, max_json_bytes=100)
     r = small.post("/instances", files={"file": ("w.zip", week_zip(), ZIP)})
     assert r.status_code == 413
     iid_rec = week_records()

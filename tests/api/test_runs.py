@@ -106,15 +106,17 @@ def test_queue_cancel_and_restart(api):
     assert api.post(f"/runs/{first['id']}/restart").status_code == 409  # done
 
 
-def test_running_run_is_interrupted_by_a_restart_and_can_be_restarted(api):
+def test_running_run_is_interrupted_by_a_restart_and_can_be_restarted(api, open_db):
     iid = api.upload_week()
     run = api.post(f"/instances/{iid}/runs", json={"time_limit": 2}).json()
-    claimed = api.store.claim_next_run("claim-1", 4242)
+    worker = open_db(api.settings.db)  # the worker process's own store
+    claimed = worker.claim_next_run("claim-1", 4242)
     assert claimed.id == run["id"] and api.get(f"/runs/{run['id']}").json()["status"] == "running"
     # a running run's cancel is a request the supervisor carries out
     assert api.post(f"/runs/{run['id']}/cancel").json()["cancel_requested"] is True
     assert [r.id for r in api.store.runs_to_cancel(4242)] == [run["id"]]
-    # the server stops; at the next start-up the run is interrupted
+    # the server stops (its worker with it); at the next start-up the run is interrupted
+    worker.close()
     assert api.store.interrupt_running() == 1
     got = api.get(f"/runs/{run['id']}").json()
     assert got["status"] == "interrupted" and "stopped" in got["error"]

@@ -29,17 +29,25 @@ def new_instance(name: str = "savo-2026-W48") -> NewInstance:
 
 def test_migrations_are_versioned_and_idempotent(tmp_path):
     store = open_store(str(tmp_path / "a.sqlite"))
-    assert store.migrate() == 5
-    assert store.migrate() == 5
-    rows = sqlite3.connect(tmp_path / "a.sqlite").execute("SELECT version FROM schema_version")
-    assert [r[0] for r in rows] == [1, 2, 3, 4, 5]
-    assert open_store(f"sqlite:///{tmp_path / 'b.sqlite'}").migrate() == 5
-    with pytest.raises(StoreError, match="postgresql"):
-        open_store("postgresql://db/polku")
+    assert store.migrate() == 6
+    assert store.migrate() == 6
+    rows = sqlite3.connect(tmp_path / "a.sqlite").execute("SELECT version_num FROM alembic_version")
+    assert [r[0] for r in rows] == ["0006"]
+    assert open_store(f"sqlite:///{tmp_path / 'b.sqlite'}").migrate() == 6
+    with pytest.raises(StoreError, match="'mysql' is not supported"):
+        open_store("mysql://db/polku")
 
 
-def test_claims_are_exclusive_and_stale_workers_cannot_finish(tmp_path):
-    store = open_store(str(tmp_path / "a.sqlite"))
+def test_migrations_on_either_backend_are_versioned_and_idempotent(open_db):
+    store = open_db()
+    assert store.migrate() == 6 and store.migrate() == 6
+    store.ping_write()
+    inst = store.add_instance(new_instance())
+    assert store.instance_data(inst.id) == b"zip" and store.list_instances()[0].id == inst.id
+
+
+def test_claims_are_exclusive_and_stale_workers_cannot_finish(open_db):
+    store = open_db()
     store.migrate()
     inst = store.add_instance(new_instance())
     r1 = store.add_run(inst.id, {"time_limit": 1, "weights": {}}, "t")
@@ -126,8 +134,8 @@ def test_create_token_checks_roles(tmp_path):
         create_token(str(tmp_path / "x.sqlite"), "admin", region="savo")
 
 
-def test_tokens_expire(tmp_path):
-    store = open_store(str(tmp_path / "e.sqlite"))
+def test_tokens_expire(open_db):
+    store = open_db()
     store.migrate()
     store.add_token("old", "admin", None, (), "h-old", "2020-01-01T00:00:00.000Z")
     store.add_token("new", "admin", None, (), "h-new", "2999-01-01T00:00:00.000Z")

@@ -1,5 +1,7 @@
 """Fixtures of the browser tests: headless Chromium (Debian's package) driven by Playwright, a
-generated 300-client week with a coordinator token, and the real server over its database."""
+generated 300-client week with a coordinator token, and the real server over its database,
+once on SQLite and once on PostgreSQL (`web_db`: a database of its own per module, since the
+server outlives single tests; skipped without PostgreSQL, a failure in CI)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import pytest
 from api.auth import create_token
 from instances.generate import generate_instance
 from instances.write import write_instance
+from tests.api.conftest import BACKENDS
+from tests.api.postgres import new_database
 from tests.api.server import Server
 from tests.api.web.pages import REGION
 from tests.factories import ROOT
@@ -53,12 +57,21 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def web_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A fresh database for the module's server: a SQLite file, or a PostgreSQL database."""
+    if request.param == "postgres":
+        server = request.getfixturevalue("pg_server")
+        return new_database(server, f"polku_{request.module.__name__.rsplit('.', 1)[-1]}")
+    return str(tmp_path_factory.mktemp("webdb") / "polku.sqlite")
+
+
 @pytest.fixture(scope="module")
-def week(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def week(tmp_path_factory: pytest.TempPathFactory, web_db: str) -> dict[str, Any]:
     """The generated week, its zip, and a coordinator token in a fresh database."""
     tmp = tmp_path_factory.mktemp("web")
     inst = generate_instance(REGION, 300, seed=3)
-    db = tmp / "polku.sqlite"
+    db = web_db
     return {
         "inst": inst,
         "zip": write_instance(inst, tmp / f"{inst.name}.zip"),
