@@ -25,7 +25,9 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", API.client.app)
     derandomize=True,
 )
 def test_no_5xx_and_answers_follow_the_schema(case):
-    response = case.call(headers=API.headers["coord"])
+    # 60 s instead of schemathesis' 10 s: on a loaded 2-core machine a solved week's reads once
+    # took longer, and a slow answer is not what this test is about (the load benchmark is)
+    response = case.call(headers=API.headers["coord"], timeout=60)
     assert response.status_code < 500, (case.method, case.path, response.text[:300])
     # every check but positive_data_acceptance: some rules of a valid-looking body cannot be
     # written in OpenAPI (a decline names no switch_to, a reject needs a reason, weights are
