@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import TypeAdapter
 
 from api.decisions import pair_states
 from api.deps import AnyUser, RunId, StoreDep
@@ -25,6 +26,8 @@ from api.precompute import ALL_PROPOSALS, proposals_by_provider, proposals_name
 from api.schemas import DecisionOut, DecisionRequest, ProposalsOut, errors_with
 from api.services.decisions import record_decision
 from api.store import RunRow, Store
+
+_DECISION_LIST: TypeAdapter[list[DecisionOut]] = TypeAdapter(list[DecisionOut])
 
 router = APIRouter(tags=["decisions"])
 MANY_PROVIDERS = 8  # above this, a request's proposals are read from the run's one whole view
@@ -108,9 +111,12 @@ def list_decisions(
     user: AnyUser,
     store: StoreDep,
     provider_id: str | None = Query(None, max_length=200),
-) -> list[DecisionOut]:
+) -> Response:
     """The decision history of the run's week (every run of its instance), oldest first; a
-    liaison sees the decisions on their providers' placements only."""
+    liaison sees the decisions on their providers' placements only. Serialised once by
+    pydantic's core (the response_model stays for the schema): FastAPI's re-validation of a
+    long history made this the slowest read under load."""
     run, row = visible_run(store, user, run_id)
     providers = providers_for(user, row, provider_id)
-    return [decision_out(d) for d in store.decisions(row.id) if d.provider_id in providers]
+    items = [decision_out(d) for d in store.decisions(row.id) if d.provider_id in providers]
+    return Response(_DECISION_LIST.dump_json(items), media_type="application/json")
