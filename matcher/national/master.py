@@ -25,12 +25,19 @@ import numpy as np
 
 from matcher.allocation.solve import SolveResult
 from matcher.national.executor import Executor, InProcess, OnRay
-from matcher.national.part import PartInfo, PartOutcome, PriceEval
+from matcher.national.part import (
+    FAMILY_SHIFT,
+    SHARED_FAMILIES,
+    PartInfo,
+    PartOutcome,
+    PriceEval,
+)
 from matcher.national.split import pack, split_clients
 from matcher.pairs.table import PairTable
 from matcher.progress import Progress, ProgressFn, recorder, relative_gap
 from models.instance import Instance
 
+BUDGET_CODE = SHARED_FAMILIES.index("budget")
 REFILLS = 3  # rounds of offering unused shares to the parts that wanted more
 
 
@@ -50,12 +57,19 @@ class NationalOptions:
     split: str = "region"
     max_part_clients: int | None = None
     price_share: float = 0.35
-    max_rounds: int = 40
+    max_rounds: int = 1000
     seed: int = 0
     explain: bool = True
     tolerance: float = 1e-3  # a coupling row holds when use ≤ b·(1 + tolerance)
-    first_step: float = 0.2  # the first Polyak target lies this share below the bound; halved
-    # after two rounds without a better bound
+    first_step: float = 1.0  # Polyak's θ: a step is θ·(bound − best repaired objective)/‖d‖²,
+    # θ halved after `stall_rounds` rounds without a better bound
+    stall_rounds: int = 5
+    min_rounds: int = 50  # price rounds at least (when cheap) …
+    min_rounds_share: float = 0.6  # … unless this share of the time limit is spent
+    repair_every: int = 10
+    average: float = 0.05  # weight of the last round in the averaged use (1/round before)
+    shares_from: str = "average"  # rounds between repairs of the flows' choices (the Polyak target)
+    deflection: float = 0.3  # share of the last direction kept in the next (deflected steps)
 
     def __post_init__(self) -> None:
         if not self.time_limit > 0:
@@ -86,13 +100,16 @@ def check_servable(inst: Instance) -> None:
         )
 
 
-def _coupling(infos: list[PartInfo]) -> tuple[np.ndarray, np.ndarray]:
-    """Keys (sorted) and capacities of the shareable rows that two or more parts reach."""
+def _coupling(infos: list[PartInfo]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keys (sorted) and capacities of the rows the master prices — the shareable rows two or
+    more parts reach and, when there are any, every budget row (the parts' flows cannot hold
+    a budget) — and the keys of the shared ones alone."""
     keys = np.concatenate([i.keys for i in infos]) if infos else np.zeros(0, dtype=np.int64)
     cap = np.concatenate([i.capacity for i in infos]) if infos else np.zeros(0, dtype=np.int64)
     uniq, first, count = np.unique(keys, return_index=True, return_counts=True)
     shared = count >= 2
-    return uniq[shared], cap[first[shared]].astype(np.int64)
+    priced = shared | ((uniq >> FAMILY_SHIFT) == BUDGET_CODE) if shared.any() else shared
+    return uniq[priced], cap[first[priced]].astype(np.int64), uniq[shared]
 
 
 def shares(use: list[np.ndarray], need: list[np.ndarray], capacity: np.ndarray) -> list[np.ndarray]:
@@ -163,6 +180,105 @@ def _split_back(values: list[Any], groups: list[list[int]]) -> list[tuple[Any, .
     return out
 
 
+@dataclass
+class Pricing:
+    """What the price rounds found: the best Lagrangian bound, each part's term in it, the
+    parts' flow use of the priced rows at the best prices, the best repaired (feasible)
+    objective met, and the per-round log."""
+
+    bound: float | None
+    terms: list[float]
+    use: list[np.ndarray]
+    lower: float
+    rounds: int
+    held: bool
+    log: list[dict[str, Any]]
+
+
+def _price(
+    options: NationalOptions,
+    executor: Executor,
+    groups: list[list[int]],
+    need: list[np.ndarray],
+    b: np.ndarray,
+    *,
+    price_end: float,
+    late: float,
+    elapsed: Any,
+    report: ProgressFn,
+    n_parts: int,
+) -> Pricing:
+    """Deflected Polyak subgradient steps on the priced rows until `price_end`: each round every
+    part's exact flow maximum at λ; every `repair_every` rounds the flows' choices are shared out
+    and repaired, a feasible objective that is the Polyak target."""
+    nw, bf = len(groups), b.astype(np.float64)
+    mu = np.zeros(len(b))
+    best_bound, best_mu, best_terms = math.inf, mu, [math.inf] * n_parts
+    rounds, since_best, theta, held, at_best = 0, 0, options.first_step, False, False
+    last_use: list[np.ndarray] = [np.zeros(len(b)) for _ in range(n_parts)]
+    round_seconds, lower, log = 0.0, 0.0, []
+    direction = np.zeros(len(b))
+    # cheap rounds: at least min_rounds while within min_rounds_share of the whole time
+    short = lambda k: k < options.min_rounds and elapsed() + round_seconds < late  # noqa: E731
+    # one round at least: the bound of a coupled run needs one Lagrangian evaluation
+    while (
+        len(b)
+        and rounds < options.max_rounds
+        and (rounds == 0 or elapsed() + round_seconds < price_end or short(rounds))
+    ):
+        t_round = elapsed()
+        lam = mu / np.maximum(bf, 1.0)
+        evals: list[PriceEval] = _flatten(executor.call("price", [(lam,)] * nw))
+        rounds += 1
+        last_use = [e.use for e in evals]
+        use = np.sum(last_use, axis=0)
+        value = float(lam @ bf) + sum(e.bound for e in evals)
+        at_best = value < best_bound - 1e-9
+        if at_best:
+            best_bound, best_mu, since_best = value, mu, 0
+            best_terms = [e.bound for e in evals]
+        else:
+            since_best += 1
+            if since_best >= options.stall_rounds:
+                theta, since_best = theta / 2, 0
+        if rounds % options.repair_every == 1 or options.repair_every == 1:
+            fixed = executor.call("repair", _split_back(shares(last_use, need, b), groups))
+            lower = max(lower, float(sum(v for v, _ in _flatten(fixed))))
+        excess = (use - bf) / np.maximum(bf, 1.0)
+        over = int(np.sum(excess > options.tolerance))
+        round_seconds = elapsed() - t_round
+        log.append(
+            {
+                "round": rounds,
+                "seconds": round(elapsed(), 1),
+                "bound": round(value, 1),
+                "best": round(best_bound, 1),
+                "lower": round(lower, 1),
+                "flow_value": round(sum(e.value for e in evals), 1),
+                "rows_over": over,
+                "flow_rounds": max(e.rounds for e in evals),
+            }
+        )
+        report(Progress(elapsed(), lower or None, best_bound, "price"))
+        held = over == 0 and bool(np.all((excess >= -options.tolerance) | (mu <= 0)))
+        if held:  # the flows hold every row and the priced rows are tight: λ is optimal
+            break
+        step = excess.copy()
+        step[(mu <= 0) & (step < 0)] = 0.0  # a free row at price 0 stays there
+        direction = step + options.deflection * direction  # damps the zig-zag between rounds
+        direction[(mu <= 0) & (direction < 0)] = 0.0
+        norm = float(direction @ direction)
+        if norm <= 0:
+            break
+        gap = max(value - lower, 1e-3 * max(abs(value), 1.0))
+        mu = np.maximum(mu + (theta * gap / norm) * direction, 0.0)
+    if len(b) and rounds and not at_best:  # the parts' flow choices at the best prices
+        lam = best_mu / np.maximum(bf, 1.0)
+        last_use = [e.use for e in _flatten(executor.call("price", [(lam,)] * nw))]
+    bound = None if not math.isfinite(best_bound) else best_bound
+    return Pricing(bound, best_terms, last_use, lower, rounds, held, log)
+
+
 def solve_national(
     inst: Instance,
     options: NationalOptions | None = None,
@@ -207,55 +323,40 @@ def _run(
     nw = len(groups)
     infos: list[PartInfo] = _flatten(executor.call("build", [()] * nw))
     t_build = elapsed()
-    keys, b = _coupling(infos)
+    keys, b, shared = _coupling(infos)
     executor.call("couple", [(keys,)] * nw)
     need: list[np.ndarray] = _flatten(executor.call("lock_need", [()] * nw))
     bf = b.astype(np.float64)
 
-    # --- pricing: subgradient on the coupling rows -------------------------------------------
+    # --- pricing: subgradient on the relaxed rows, each part's maximum by min-cost flow -------
+
     price_end = t_build + (options.time_limit - t_build) * options.price_share
-    mu = np.zeros(len(b))
-    best_bound, best_use, best_terms = math.inf, None, [math.inf] * len(parts)
-    last_use: list[np.ndarray] = [np.zeros(len(b)) for _ in parts]
-    rounds, since_best, delta, held = 0, 0, options.first_step, False
-    # without coupling rows the parts are independent: their own final bounds are the bound
-    # one round at least: the bound of a coupled run needs one Lagrangian evaluation
-    while len(b) and rounds < options.max_rounds and (rounds == 0 or elapsed() < price_end):
-        lam = mu / np.maximum(bf, 1.0)
-        evals: list[PriceEval] = _flatten(
-            executor.call("price", [(lam, max(1.0, price_end - elapsed()))] * nw)
-        )
-        rounds += 1
-        last_use = [e.use for e in evals]
-        use = np.sum(last_use, axis=0) if len(b) else np.zeros(0)
-        if any(e.bound is None for e in evals):
-            break
-        value = float(lam @ bf) + sum(float(e.bound) for e in evals if e.bound is not None)
-        if value < best_bound - 1e-9:
-            best_bound, best_use, since_best = value, last_use, 0
-            best_terms = [float(e.bound) for e in evals]  # type: ignore[arg-type]
-        else:
-            since_best += 1
-            if since_best >= 2:
-                delta, since_best = delta / 2, 0
-        report(Progress(elapsed(), None, best_bound, "price"))
-        excess = (use - bf) / np.maximum(bf, 1.0)
-        held = bool(np.all(excess <= options.tolerance))
-        if held:
-            break
-        step = excess.copy()
-        step[(mu <= 0) & (step < 0)] = 0.0  # a free row at price 0 stays there
-        norm = float(step @ step)
-        if norm <= 0:
-            break
-        target = delta * max(abs(best_bound), 1.0)
-        mu = np.maximum(mu + (target / norm) * step, 0.0)
-    bound = None if not math.isfinite(best_bound) else best_bound
+    pricing = _price(
+        options,
+        executor,
+        groups,
+        need,
+        b,
+        price_end=price_end,
+        late=options.time_limit * options.min_rounds_share,
+        elapsed=elapsed,
+        report=report,
+        n_parts=len(parts),
+    )
+    bound, best_terms, held, rounds = pricing.bound, pricing.terms, pricing.held, pricing.rounds
+    last_use, log = pricing.use, pricing.log
     t_price = elapsed()
 
-    # --- shares, part solves and one refill (the repair) ----------------------------------------
-    wanted = best_use if best_use is not None and not held else last_use
+    # --- shares, repair of the flows' choices, part solves and refills ------------------------
+    # shares follow the use of the very flow choices that are repaired to them (measured: shares
+    # from the flows' use averaged over the rounds lost 7-13 % of the objective)
+    wanted = last_use
     given = shares(wanted, need, b)
+    repaired = 0.0
+    if len(b) and rounds:
+        fixed = _flatten(executor.call("repair", [s for s in _split_back(given, groups)]))
+        repaired = float(sum(v for v, _ in fixed))
+    t_repair = elapsed()
     left = options.time_limit - elapsed()
     outcomes: list[PartOutcome] = _flatten(
         executor.call(
@@ -284,7 +385,7 @@ def _run(
         terms = [o.bound for o in outcomes]
         bound = None if None in terms else float(sum(terms))  # type: ignore[arg-type]
     else:
-        bound = _tightened(bound, best_terms, outcomes, [i.keys for i in infos], keys)
+        bound = _tightened(bound, best_terms, outcomes, [i.keys for i in infos], shared)
     chosen = PairTable.concat([o.chosen for o in outcomes])
     objective = float(chosen.score.sum())
     total_use = np.sum([o.use for o in outcomes], axis=0) if len(b) else np.zeros(0)
@@ -313,10 +414,13 @@ def _run(
         "workers": len(groups),
         "coupling_rows": int(len(b)),
         "price_rounds": rounds,
+        "price_log": log,
+        "repaired_objective": repaired,
         "coupling_held": held,
         "refilled_parts": int(refilled),
         "build_seconds": round(t_build, 3),
         "price_seconds": round(t_price - t_build, 3),
+        "repair_seconds": round(t_repair - t_price, 3),
         "finish_seconds": round(seconds - t_price, 3),
         "gap": relative_gap(objective, bound),
     }

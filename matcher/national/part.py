@@ -2,12 +2,13 @@
 the driver), priced for the master, and finally solved with its share of the coupling rows.
 
 A part's rows are `build_rows` over its own pairs: its clients' rows are its own; the seats,
-budget and cap rows that other parts can also reach are the coupling rows. While pricing they
-are relaxed (their right-hand side raised beyond reach) and their use is charged at the master's
-prices λ; the LP of the priced part (column generation, a valid upper bound even on time-out) is
-its term of the Lagrangian bound. At the end each coupling row's capacity is shared out, the
-part's copy of the row gets its share as right-hand side, and the ordinary column path solves the
-part: shares never sum beyond the capacity, so the union of the parts is feasible.
+budget and cap rows that other parts can also reach are the coupling rows (with them, every
+budget row: the master prices all of them). While pricing they are charged at the master's
+prices λ and the rest of the part, a b-matching, is solved exactly by min-cost flow
+(`matcher.national.flowprice`): its bound is the part's term of the Lagrangian bound. At the end
+each coupling row's capacity is shared out, the part's flow choice is repaired to its shares, and
+the ordinary column path improves it with the shares as right-hand sides: shares never sum beyond
+the capacity, so the union of the parts is feasible.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from matcher.allocation.colgen import dual_bound, solve_lp_columns
 from matcher.allocation.constraints import Rows, build_rows
-from matcher.allocation.flow import flow_net
 from matcher.allocation.solve import SolveOptions, SolveResult, solve_columns
+from matcher.national import flowprice
+from matcher.national.flowprice import PartNet, part_net
 from matcher.national.memory import release, return_freed_memory
 from matcher.national.split import Part
 from matcher.pairs.compact import CompactPairs, build_compact, with_components
@@ -55,11 +56,13 @@ class PartInfo:
 
 @dataclass
 class PriceEval:
-    """One part at prices λ: its LP bound and the LP's use of each coupling row (global order)."""
+    """One part at prices λ: its exact flow bound, the flow's use of each coupling row (global
+    order), the flow's real score, its column-generation rounds and the time."""
 
-    bound: float | None
+    bound: float
     use: np.ndarray
-    status: str
+    value: float
+    rounds: int
     seconds: float
 
 
@@ -89,8 +92,10 @@ class _State:
     pos: np.ndarray  # positions of its shareable rows (row order is the same on every open)
     keys: np.ndarray  # … and their keys
     need: np.ndarray  # … and what its locked pairs take of them at least
+    net: PartNet  # lookups to its rows, for the flow at prices
+    flow: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # last flow x
     sel: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # pos → local
-    active: np.ndarray | None = None  # the last priced LP's columns (warm start of the next)
+    active: np.ndarray | None = None  # the last flow's arcs (warm start of the next)
     local: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # row index
     glob: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # coupling id
     chosen: np.ndarray | None = None  # indices of the chosen triples
@@ -125,7 +130,9 @@ class PartWorker:
             rows = build_rows(self.inst, pairs, part.clients)
             pos, keys = row_keys(rows)
             need = rows.matrix[pos] @ _lock_choice(rows).astype(np.float64)
-            self.states.append(_State(part, compact, pos, keys, need))
+            cols = self.inst.columns
+            net = part_net(rows, compact, cols.n_clients, cols.n_placements, len(cols.f_budget))
+            self.states.append(_State(part, compact, pos, keys, need, net))
             out.append(
                 PartInfo(
                     part.name,
@@ -156,44 +163,44 @@ class PartWorker:
             use[s.glob] = rows.matrix[s.local] @ np.asarray(x, dtype=np.float64)
         return use
 
-    def _relaxed(self, s: _State, rows: Rows) -> Rows:
-        """The part's rows with every coupling row out of reach (its hi ≥ the row's full sum)."""
-        hi = rows.hi.copy()
+    def _local_prices(self, s: _State, lam: np.ndarray) -> np.ndarray:
+        """The master's prices on the part's own rows (0 on the rows the network keeps)."""
+        price = np.zeros(len(s.net.hi))
         if len(s.local):
-            full = np.asarray(rows.matrix[s.local].sum(axis=1)).ravel().astype(np.int64)
-            hi[s.local] = np.maximum(hi[s.local], full)
-        return replace(rows, hi=hi)
+            price[s.local] = lam[s.glob]
+        return price
 
-    def price(self, lam: np.ndarray, time_limit: float) -> list[PriceEval]:
-        """Each part's LP at coupling prices `lam` (score per unit of the row) within the time."""
+    def price(self, lam: np.ndarray) -> list[PriceEval]:
+        """Each part's exact maximum at prices `lam` (score per unit of each coupling row) by
+        min-cost flow, its use of the coupling rows and the flow's real score; the flow's choice
+        is kept for the repair."""
         out = []
-        t_end = time.perf_counter() + time_limit
-        total = sum(len(s.pairs) for s in self.states)
         for s in self.states:
             t0 = time.perf_counter()
-            budget = max(1.0, (t_end - t0) * len(s.pairs) / max(total, 1))
-            total -= len(s.pairs)
-            pairs, rows = self._open(s)
-            objective = pairs.score.astype(np.float64)
+            res, use = flowprice.evaluate(s.net, s.pairs, self._local_prices(s, lam), s.active)
+            s.active = res.active.astype(np.int32) if res.active is not None else None
+            s.flow = np.flatnonzero(res.chosen)
+            glob = np.zeros(self.n_coupling)
+            glob[s.glob] = use[s.local]
+            value = float(s.pairs.score[s.flow].sum())
+            out.append(PriceEval(res.bound, glob, value, res.rounds, time.perf_counter() - t0))
+        return out
+
+    def repair(self, shares: list[np.ndarray]) -> list[tuple[float, np.ndarray]]:
+        """Each part's last flow choice cut down to its share of every coupling row (and within
+        its own budgets): (score, use of the coupling rows) per part; kept as the start of
+        `finish`."""
+        out = []
+        for s, share in zip(self.states, shares, strict=True):
+            limit = s.net.hi.astype(np.float64)
             if len(s.local):
-                objective = objective - rows.matrix[s.local].T @ lam[s.glob]
-            net = flow_net(self._relaxed(s, rows), objective)
-            lp = solve_lp_columns(net, objective, time_limit=budget, initial=s.active)
-            s.active = lp.active.astype(np.int32)
-            # nothing worth taking at these prices (and no lock): the part's maximum is 0
-            idle = not (objective > 0).any() and not len(rows.of("lock"))
-            bound = 0.0 if idle else lp.bound
-            if bound is None:  # no restricted LP solved in time: the bound at zero row prices
-                bound = dual_bound(net, objective, np.zeros(len(rows.hi)))[0]
-            use = self._use(s, rows, lp.x)
-            if lp.value is None and len(s.local):
-                # no restricted LP solved in time: a part that did not answer would get no share
-                # of the rows it reaches, so it asks for each reachable row's whole capacity
-                reach = np.asarray(rows.matrix[s.local].sum(axis=1)).ravel()
-                use[s.glob] = np.minimum(reach, rows.hi[s.local]).astype(np.float64)
-            out.append(PriceEval(bound, use, lp.status, time.perf_counter() - t0))
-            del pairs, rows, net, lp, objective
-            release()
+                limit[s.local] = np.minimum(limit[s.local], share[s.glob])
+            s.share = np.asarray(share, dtype=np.int64)
+            s.chosen = flowprice.repair(s.net, s.pairs, s.flow, limit)
+            use = flowprice.row_use(s.net, flowprice.triple_rows(s.net, s.pairs), s.chosen)
+            glob = np.zeros(self.n_coupling)
+            glob[s.glob] = use[s.local]
+            out.append((float(s.pairs.score[s.chosen].sum()), glob))
         return out
 
     def lock_need(self) -> list[np.ndarray]:

@@ -135,21 +135,36 @@ def test_cut_parts_share_seats_and_stay_feasible(week):
     assert nat.result.objective >= 0.6 * one.objective
 
 
-def test_a_part_whose_price_lp_did_not_finish_asks_for_its_reach(week, monkeypatch):
-    import matcher.national.part as part_module
-    from matcher.national.executor import InProcess
-    from matcher.national.master import _coupling
+@pytest.fixture(scope="module")
+def small():
+    """A coupled week whose whole-instance MIP proves its optimum (101 486) in a few seconds."""
+    inst = generate_instance("national", 600, seed=7)
+    opt = solve(inst, SolveOptions(time_limit=30))
+    assert opt.status == "OPTIMAL"
+    return inst, opt
 
-    ex = InProcess(week, [split_clients(week, "area")], explain=False)
-    keys, b = _coupling(ex.workers[0].build())
-    ex.call("couple", [(keys,)])
-    real = part_module.solve_lp_columns
-    # a time limit no LP can meet: every part answers with the capacity it can reach
-    monkeypatch.setattr(
-        part_module, "solve_lp_columns", lambda net, obj, **kw: real(net, obj, time_limit=0.0)
+
+@pytest.mark.parametrize("use_ray", [False, True], ids=["in-process", "ray"])
+def test_flow_prices_bound_the_optimum_and_the_allocation_is_near_it(small, use_ray):
+    if use_ray:
+        pytest.importorskip("ray", reason="ray is an optional extra: pip install 'polku[ray]'")
+    small, opt = small
+    nat = solve_national(
+        small,
+        NationalOptions(time_limit=10, workers=2, split="area", explain=False),
+        use_ray=use_ray,
     )
-    evals = ex.workers[0].price(np.zeros(len(b)), 1.0)
-    for e in evals:
-        assert e.bound is not None  # the zero-price dual bound
-        assert np.all(e.use <= b + 1e-9)
-    assert sum(float(e.use.sum()) for e in evals) > 0
+    stats = nat.result.stats
+    assert stats["coupling_rows"] > 0 and stats["price_rounds"] >= 2
+    assert nat.result.bound >= opt.objective - 1e-6  # the flows' Lagrangian bound is valid
+    alloc = national_allocation(small, nat)
+    assert check_allocation(small, alloc) == []
+    # measured 94.3-97.3 % of the optimum (10 s, the shared machine under load); a broken
+    # share or repair step loses far more
+    assert nat.result.objective >= 0.93 * opt.objective
+    log = stats["price_log"]
+    best = [r["best"] for r in log]
+    assert best[0] == log[0]["bound"]
+    assert all(b2 <= b1 for b1, b2 in zip(best, best[1:], strict=False))  # best so far: monotone
+    assert best[-1] < best[0]  # the steps lowered the bound
+    assert all(r["lower"] <= opt.objective + 1e-6 for r in log)  # repaired choices are feasible
