@@ -66,9 +66,7 @@ class NationalOptions:
     stall_rounds: int = 5
     min_rounds: int = 50  # price rounds at least (when cheap) …
     min_rounds_share: float = 0.6  # … unless this share of the time limit is spent
-    repair_every: int = 10
-    average: float = 0.05  # weight of the last round in the averaged use (1/round before)
-    shares_from: str = "average"  # rounds between repairs of the flows' choices (the Polyak target)
+    repair_every: int = 10  # rounds between repairs of the flows' choices (the Polyak target)
     deflection: float = 0.3  # share of the last direction kept in the next (deflected steps)
 
     def __post_init__(self) -> None:
@@ -190,6 +188,7 @@ class Pricing:
     terms: list[float]
     use: list[np.ndarray]
     lower: float
+    lower_at: tuple[list[np.ndarray], list[np.ndarray]]  # (flow use, shares) of that repair
     rounds: int
     held: bool
     log: list[dict[str, Any]]
@@ -217,6 +216,7 @@ def _price(
     rounds, since_best, theta, held, at_best = 0, 0, options.first_step, False, False
     last_use: list[np.ndarray] = [np.zeros(len(b)) for _ in range(n_parts)]
     round_seconds, lower, log = 0.0, 0.0, []
+    lower_at: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
     direction = np.zeros(len(b))
     # cheap rounds: at least min_rounds while within min_rounds_share of the whole time
     short = lambda k: k < options.min_rounds and elapsed() + round_seconds < late  # noqa: E731
@@ -242,8 +242,12 @@ def _price(
             if since_best >= options.stall_rounds:
                 theta, since_best = theta / 2, 0
         if rounds % options.repair_every == 1 or options.repair_every == 1:
-            fixed = executor.call("repair", _split_back(shares(last_use, need, b), groups))
-            lower = max(lower, float(sum(v for v, _ in _flatten(fixed))))
+            given = shares(last_use, need, b)
+            fixed = executor.call("repair", _split_back(given, groups))
+            value_fixed = float(sum(v for v, _ in _flatten(fixed)))
+            if value_fixed > lower:
+                lower, lower_at = value_fixed, (last_use, given)
+                executor.call("stash", [()] * nw)
         excess = (use - bf) / np.maximum(bf, 1.0)
         over = int(np.sum(excess > options.tolerance))
         round_seconds = elapsed() - t_round
@@ -276,7 +280,7 @@ def _price(
         lam = best_mu / np.maximum(bf, 1.0)
         last_use = [e.use for e in _flatten(executor.call("price", [(lam,)] * nw))]
     bound = None if not math.isfinite(best_bound) else best_bound
-    return Pricing(bound, best_terms, last_use, lower, rounds, held, log)
+    return Pricing(bound, best_terms, last_use, lower, lower_at, rounds, held, log)
 
 
 def solve_national(
@@ -356,6 +360,9 @@ def _run(
     if len(b) and rounds:
         fixed = _flatten(executor.call("repair", [s for s in _split_back(given, groups)]))
         repaired = float(sum(v for v, _ in fixed))
+        if repaired < pricing.lower:  # an earlier round's repair was better: start from it
+            executor.call("stash", [(True,)] * nw)
+            repaired, (wanted, given) = pricing.lower, pricing.lower_at
     t_repair = elapsed()
     left = options.time_limit - elapsed()
     outcomes: list[PartOutcome] = _flatten(

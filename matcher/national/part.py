@@ -100,6 +100,7 @@ class _State:
     glob: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # coupling id
     chosen: np.ndarray | None = None  # indices of the chosen triples
     share: np.ndarray | None = None
+    best: tuple[Any, Any] = (None, None)  # the stashed (chosen, share) of the best repair
 
 
 class PartWorker:
@@ -202,6 +203,14 @@ class PartWorker:
             glob[s.glob] = use[s.local]
             out.append((float(s.pairs.score[s.chosen].sum()), glob))
         return out
+
+    def stash(self, restore: bool = False) -> None:
+        """Keep each part's repaired choice and shares (the best met so far), or go back to it."""
+        for s in self.states:
+            if restore:
+                s.chosen, s.share = s.best
+            else:
+                s.best = (s.chosen, s.share)
 
     def lock_need(self) -> list[np.ndarray]:
         """Per part, what its locked pairs take of each coupling row at least (cheapest triple)."""

@@ -151,7 +151,7 @@ def test_flow_prices_bound_the_optimum_and_the_allocation_is_near_it(small, use_
     small, opt = small
     nat = solve_national(
         small,
-        NationalOptions(time_limit=10, workers=2, split="area", explain=False),
+        NationalOptions(time_limit=20, workers=2, split="area", explain=False),
         use_ray=use_ray,
     )
     stats = nat.result.stats
@@ -159,8 +159,8 @@ def test_flow_prices_bound_the_optimum_and_the_allocation_is_near_it(small, use_
     assert nat.result.bound >= opt.objective - 1e-6  # the flows' Lagrangian bound is valid
     alloc = national_allocation(small, nat)
     assert check_allocation(small, alloc) == []
-    # measured 94.3-97.3 % of the optimum (10 s, the shared machine under load); a broken
-    # share or repair step loses far more
+    # measured 89.6-97.5 % of the optimum at 10 s on the shared machine under load (few price
+    # rounds), hence 20 s here; a broken share or repair step loses far more
     assert nat.result.objective >= 0.93 * opt.objective
     log = stats["price_log"]
     best = [r["best"] for r in log]
