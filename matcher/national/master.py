@@ -1,16 +1,21 @@
-"""The national master: prices on the coupling rows by subgradient steps, then shares and repair.
+"""The national master: prices on the relaxed rows by subgradient steps, then shares and repair.
 
-For prices λ ≥ 0 on the coupling rows (seats, budgets and caps that several parts reach),
-    L(λ) = Σ_r λ_r·b_r + Σ_parts max { Σ_j (score_j − Σ_r λ_r·a_rj)·x_j : the part's own rows }
-bounds the national optimum from above, and each part's LP bound at λ bounds its inner maximum,
-so Σ part bounds + λ·b is a valid bound at every step; the best one met is reported. Steps are
-Polyak subgradient steps in scaled prices μ_r = λ_r·b_r (the value of a whole row), along the
-rows' relative excess (use − b)/b, towards a target a little below the best bound; they stop when
-the coupling rows hold (every row's use within its capacity) or the pricing time is spent.
+The master prices every row that is not a part's own client, seats or cap row: the seats,
+budgets and caps that two or more parts reach (the coupling rows) and, with them, every budget
+row. For prices λ ≥ 0
+    L(λ) = Σ_r λ_r·b_r + Σ_parts max { Σ_j (score_j − Σ_r λ_r·a_rj)·x_j : the part's network }
+bounds the national optimum from above, and each part's maximum is a b-matching solved exactly
+by min-cost flow (`matcher.national.flowprice`), so every round gives a valid bound (its best
+value is the LP bound of the whole week); the best one met is reported. Steps are deflected
+Polyak steps in scaled prices μ_r = λ_r·b_r (the value of a whole row), along the rows' relative
+excess (use − b)/b, sized by the distance from the round's bound to the best repaired objective;
+they stop when the flows hold every row or the pricing time is spent.
 
-Then each coupling row's capacity is shared out by the parts' last use (locked pairs' needs
-first), every part is solved with its share as a hard row, and capacity left unused by a part is
-offered once more to the parts that wanted more (the repair): shares never sum beyond b, so the
+Every few rounds, and at the best prices at the end, each priced row's capacity is shared out
+by the flows' use (locked pairs' needs first) and each part's flow choice is cut down to its
+shares (`flowprice.repair`): a feasible allocation, the Polyak target. The best one starts the
+part solves (the ordinary column path with the shares as hard rows), and capacity left unused by
+a part is offered to the parts that wanted more (refills): shares never sum beyond b, so the
 union is feasible and is ONE allocation.
 """
 
