@@ -151,7 +151,14 @@ def test_flow_prices_bound_the_optimum_and_the_allocation_is_near_it(small, use_
     small, opt = small
     nat = solve_national(
         small,
-        NationalOptions(time_limit=20, workers=2, split="area", explain=False),
+        NationalOptions(
+            time_limit=20,
+            workers=2,
+            split="area",
+            explain=False,
+            min_rounds=20,
+            min_rounds_share=0.9,
+        ),
         use_ray=use_ray,
     )
     stats = nat.result.stats
