@@ -28,6 +28,10 @@ class TooMany(StoreError):
 class Store(Protocol):
     """The repository interface of the service (one implementation per database kind)."""
 
+    # True when a read takes microseconds (a local file, a connection kept open): the routes
+    # may then read on the event loop instead of paying a thread-pool hop (api/deps.py `quick`)
+    reads_on_loop: bool
+
     def migrate(self) -> int: ...
     def ping(self) -> None: ...
     def ping_write(self) -> None: ...
