@@ -1,7 +1,9 @@
-"""`polku serve [--host 127.0.0.1] [--port 8000] [--db polku.sqlite]`: start the API service.
+"""`polku serve [--host 127.0.0.1] [--port 8000] [--db polku.sqlite] [--processes 1]`: start
+the API service.
 
 The database path defaults to $POLKU_DB, else polku.sqlite; runs are solved in worker processes
-started with the server (POLKU_WORKER_PROCESSES, default 1).
+started with the server (`--workers`, POLKU_WORKER_PROCESSES, default 1); requests are answered
+by `--processes` server processes (POLKU_SERVER_PROCESSES, default 1).
 """
 
 from __future__ import annotations
@@ -28,6 +30,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="solver processes (default $POLKU_WORKER_PROCESSES or 1)",
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="server processes answering requests, each on its own core "
+        "(default $POLKU_SERVER_PROCESSES or 1)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,5 +49,13 @@ def run(args: argparse.Namespace) -> int:
         if args.workers < 1:
             raise ValueError("--workers must be at least 1")
         overrides["worker_processes"] = args.workers
-    serve(db, args.host, args.port, **overrides)
+    processes = args.processes
+    if processes is None:
+        raw = os.environ.get("POLKU_SERVER_PROCESSES", "1")
+        if not raw.isdigit():
+            raise ValueError(f"POLKU_SERVER_PROCESSES: expected a whole number, got {raw!r}")
+        processes = int(raw)
+    if processes < 1:
+        raise ValueError("--processes must be at least 1")
+    serve(db, args.host, args.port, processes, **overrides)
     return 0
