@@ -9,7 +9,8 @@ import threading
 
 import pytest
 
-from api.store import NewInstance, SqliteStore
+from api.store import SqliteStore
+from tests.api.test_store import new_instance
 
 
 def _store(tmp_path) -> SqliteStore:
@@ -19,19 +20,7 @@ def _store(tmp_path) -> SqliteStore:
 
 
 def _instance(store: SqliteStore) -> int:
-    row = store.add_instance(
-        NewInstance(
-            name="savo-2026-W48",
-            week="2026-W48",
-            region="savo",
-            source="upload",
-            created_by="t",
-            data=b"zip",
-            sha256="x",
-            providers=("v1",),
-        )
-    )
-    return row.id
+    return store.add_instance(new_instance()).id
 
 
 def test_a_reused_connection_sees_another_process_commit_at_once(tmp_path):
