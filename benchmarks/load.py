@@ -8,7 +8,7 @@ the load client, the server processes and the solver used meanwhile (they share 
 the load average, then the server's peak memory for a zip bomb.
 
     python -m benchmarks.load [--users 50] [--seconds 30] [--max-requests 20000] [--clients 3000]
-                              [--processes 1]
+                              [--processes N]
 
 Loopback only; the server and its solver are stopped at the end whatever happens.
 """
@@ -88,6 +88,17 @@ def solver_pids(db: Path) -> set[int]:
     return {int(r[0]) for r in rows if r[0]}
 
 
+def server_processes(server: int) -> int:
+    """How many processes answer requests: uvicorn's spawned workers, or the server itself."""
+    spawned = 0
+    for pid in descendants(server):
+        try:
+            spawned += b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            pass
+    return spawned or 1
+
+
 def cpu_split(server: int, db: Path) -> tuple[float, float]:
     """(CPU seconds of the server's processes, of the solver processes) used so far."""
     solvers = solver_pids(db)
@@ -103,10 +114,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-def start_server(db: Path, log: Path, port: int, processes: int = 1) -> subprocess.Popen[bytes]:
+def start_server(
+    db: Path, log: Path, port: int, processes: int | None = None
+) -> subprocess.Popen[bytes]:
     env = {**os.environ, "POLKU_DB": str(db), "POLKU_SOLVER_THREADS": "1"}
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    more = ["--processes", str(processes)] if processes != 1 else []
+    more = ["--processes", str(processes)] if processes is not None else []
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli.main", "serve", "--port", str(port), *more],
         cwd=ROOT,
@@ -304,7 +317,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-requests", type=int, default=20_000)
     ap.add_argument("--clients", type=int, default=3000)
     ap.add_argument(
-        "--processes", type=int, default=1, help="server processes (polku serve --processes)"
+        "--processes",
+        type=int,
+        default=None,
+        help="server processes (polku serve --processes; default: the server's own default)",
     )
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="polku-load-") as tmp_name:
@@ -324,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
                 "client": time.process_time() - client0,
                 "server": server1 - server0,
                 "solver": solver1 - solver0,
-                "processes": args.processes,
+                "processes": server_processes(proc.pid),
             }
             print(report(args.users, times, errors, wall, cpu, (load_before, os.getloadavg()[0])))
             with httpx.Client(base_url=url, timeout=120) as c:
