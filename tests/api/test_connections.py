@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from api.store import SqliteStore
-from tests.api.test_store import new_instance
+from tests.api.support import new_instance
 
 
 def _store(tmp_path) -> SqliteStore:

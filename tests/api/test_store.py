@@ -10,21 +10,9 @@ import pytest
 
 from api.auth import DEFAULT_EXPIRY, TokenError, create_token, hash_token, parse_expiry
 from api.settings import Settings, SettingsError
-from api.store import Conflict, NewInstance, StoreError, open_store
+from api.store import Conflict, StoreError, open_store
 from cli.main import main as polku
-
-
-def new_instance(name: str = "savo-2026-W48") -> NewInstance:
-    return NewInstance(
-        name=name,
-        week="2026-W48",
-        region="savo",
-        source="upload",
-        created_by="t",
-        data=b"zip",
-        sha256="x",
-        providers=("v1",),
-    )
+from tests.api.support import new_instance
 
 
 def test_migrations_are_versioned_and_idempotent(tmp_path):
