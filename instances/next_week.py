@@ -41,6 +41,7 @@ from models.instance import Instance
 from models.lifecycle import (
     WeekError,
     advance_week,
+    earliest_end,
     is_week,
     start_weeks,
     week_monday,
@@ -70,10 +71,16 @@ def renamed(name: str, old_week: str, new_week: str) -> str:
 
 
 def early_ends(
-    ends: pd.DataFrame | None, row_of: dict[str, int], current: np.ndarray, new_week: str
+    ends: pd.DataFrame | None,
+    row_of: dict[str, int],
+    current: np.ndarray,
+    start: np.ndarray,
+    week: str,
+    new_week: str,
 ) -> dict[int, dict[str, str]]:
     """Early ends by client row (the last one of a client counts), each checked: the client is
-    in that placement now, the end week is an ISO week before the new week."""
+    in that placement now, the end week is an ISO week before the new week and not before the
+    placement began (models.lifecycle.earliest_end)."""
     out: dict[int, dict[str, str]] = {}
     if ends is None or not len(ends):
         return out
@@ -92,6 +99,12 @@ def early_ends(
             raise NextWeekError(
                 f"{where}: end_week {end_week} is not before the new week {new_week}; "
                 "record it in a later week"
+            )
+        began = str(start[row])
+        if is_week(began) and weeks_between(earliest_end(began, week), end_week) < 0:
+            raise NextWeekError(
+                f"{where}: end_week {end_week} is before the placement began in {began} "
+                f"(the earliest is {earliest_end(began, week)}: it never started)"
             )
         out[row] = {
             "end_week": end_week,
@@ -190,7 +203,7 @@ def next_week(
 
     # 2. who ends: early ends as recorded, and placements whose duration has passed
     row_of = {c: r for r, c in enumerate(ids.tolist())}
-    early = early_ends(ends, row_of, current, new_week)
+    early = early_ends(ends, row_of, current, start, inst.week, new_week)
     in_placement = current != ""
     rows = np.flatnonzero(in_placement)
     prow = pid_row.reindex(current[rows]).to_numpy()

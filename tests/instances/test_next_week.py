@@ -282,6 +282,7 @@ def test_an_early_end_frees_the_seat_and_returns_the_client_with_what_was_used()
         ({"client_id": "e", "placement_id": "p2", "end_week": "2026-W48"}, "is in p1"),
         ({"client_id": "e", "placement_id": "p1", "end_week": "2026-W49"}, "not before"),
         ({"client_id": "e", "placement_id": "p1", "end_week": "49"}, "not an ISO week"),
+        ({"client_id": "e", "placement_id": "p1", "end_week": "2026-W45"}, "began in 2026-W47"),
         ({"client_id": "zz", "placement_id": "p1", "end_week": "2026-W48"}, "no such client"),
     ],
 )
