@@ -25,7 +25,10 @@ Choices (FORMAT.md is silent on the week-to-week step; these go in the README):
   number of calendar months begun between the two weeks' Mondays. Ages are left alone (the data
   has no birth dates).
 - Period budgets (optional funding.csv columns): for a pool with a `period_budget` > 0, what was
-  committed this week is added to `period_spent`, so the appropriation's spending carries forward with the budget.
+  committed this week is added to `period_spent`, so the appropriation's spending carries forward,
+  and the week's `budget` is a pace of the appropriation: next week gets the same budget again,
+  at most what is left of the appropriation (`period_budget` − `period_spent`). (A pool without
+  one has a budget for the period: next week gets what is left of it.)
 - Decisions carry over: every `forbid` (a rejected pair is never proposed again), and a `lock`
   only while its client is still in the queue (a placed client holds the seat anyway).
 """
@@ -282,6 +285,13 @@ def next_week(
         carried_spent = np.where(appropriated, np.round(before + spent, 2), np.nan)
         if appropriated.any():
             pools["period_spent"] = carried_spent
+            # the week's budget is a pace of the appropriation: it carries on, within what is left
+            period = pd.to_numeric(pools["period_budget"], errors="coerce").to_numpy(np.float64)
+            left = np.maximum(np.nan_to_num(period) - np.nan_to_num(carried_spent), 0.0)
+            week_budget = inst.pools["budget"].to_numpy(dtype=np.float64)
+            pools["budget"] = np.where(
+                appropriated, np.round(np.minimum(week_budget, left), 2), pools["budget"]
+            )
 
     # 7. decisions carried over
     carried = inst.decisions if decisions is None else decisions
