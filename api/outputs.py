@@ -53,17 +53,8 @@ def run_out(store: Store, run: RunRow) -> RunOut:
 
 def end_out(r: dict[str, Any]) -> EndOut:
     """A recorded early end (a store lifecycle row) as the API shows it, with who and when."""
-    return EndOut(
-        id=r["id"],
-        run_id=r["run_id"],
-        client_id=r["client_id"],
-        placement_id=r["placement_id"],
-        provider_id=r["provider_id"],
-        end_week=r["end_week"],
-        reason=r["reason"],
-        by=r["by_name"],
-        at=r["at"],
-    )
+    same = ("id", "run_id", "client_id", "placement_id", "provider_id", "end_week", "reason")
+    return EndOut(**{k: r[k] for k in same}, by=r["by_name"], at=r["at"])
 
 
 def ended_out(rec: dict[str, Any], followups: list[dict[str, Any]], user: Principal) -> EndedOut:
