@@ -90,17 +90,17 @@ def end_placement(
         check_end(inst, alloc, run, placement_id, list(body.client_ids), body.end_week, ended)
     except FieldProblem as exc:
         raise _field(exc) from exc
-    out = []
-    for cid in dict.fromkeys(body.client_ids):
-        values = {
+    ends = [
+        {
             "client_id": cid,
             "placement_id": placement_id,
             "provider_id": provider,
             "end_week": body.end_week,
             "reason": body.reason.strip(),
         }
-        out.append(end_out(store.add_lifecycle("end", run.id, values, user.name, user.token_id)))
-    return out
+        for cid in dict.fromkeys(body.client_ids)
+    ]
+    return [end_out(r) for r in store.add_lifecycle("end", run.id, ends, user.name, user.token_id)]
 
 
 @router.get("/runs/{run_id}/outcomes", response_model=OutcomesOut, responses=ERRORS)
@@ -159,7 +159,7 @@ def record_outcome(
         "outcome": body.outcome,
         "note": body.note.strip(),
     }
-    store.add_lifecycle("outcome", run.id, values, user.name, user.token_id)
+    store.add_lifecycle("outcome", run.id, [values], user.name, user.token_id)
     ended, followups = ended_view(store, inst, row)
     rec = find_ended(ended, body.client_id, placement_id, target["end_week"])
     return ended_out(rec, followups.to_dict("records"), user)
@@ -201,7 +201,7 @@ def record_followup(
         "still_employed": body.still_employed,
         "followup_date": body.date,
     }
-    store.add_lifecycle("followup", run.id, values, user.name, user.token_id)
+    store.add_lifecycle("followup", run.id, [values], user.name, user.token_id)
     ended, followups = ended_view(store, inst, row)
     rec = find_ended(ended, body.client_id, placement_id, str(target["end_week"]))
     return ended_out(rec, followups.to_dict("records"), user)
