@@ -24,6 +24,9 @@ from matcher.allocation.constraints import Rows
 from matcher.allocation.flow import flow_net
 from matcher.allocation.mip import MipResult, run_highs
 
+AGGREGATE_RATIO = 0.5  # aggregate a table when it has at most this many groups per triple
+FIX_SECONDS = 30.0  # limit for making a solution's triples 0/1 (solved at the root in practice)
+
 
 def groups_of(rows: Rows) -> np.ndarray:
     """The group of each triple: triples of one placement charged the same cents to the same
@@ -34,6 +37,13 @@ def groups_of(rows: Rows) -> np.ndarray:
     if not len(key):
         return np.zeros(0, dtype=np.int64)
     return np.unique(key, axis=0, return_inverse=True)[1].ravel().astype(np.int64)
+
+
+def worth_aggregating(rows: Rows) -> bool:
+    """Does grouping remove most integer variables (many clients per placement, pool and cost,
+    as on Polku weeks; GAP tables, with a cost per job and agent, do not group)?"""
+    n = rows.matrix.shape[1]
+    return n > 0 and int(groups_of(rows).max()) + 1 <= AGGREGATE_RATIO * n
 
 
 def _model(rows: Rows, group: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
@@ -117,7 +127,7 @@ def solve_aggregate(
     chosen = np.zeros(n, dtype=bool)
     objective = None
     if run.x is not None:
-        picked = integral_choice(matrix, lo, hi, score, np.rint(run.x[n:]), n)
+        picked = integral_choice(matrix, lo, hi, score, run.x, n)
         if picked is not None:
             chosen, objective = picked, float(score[picked].sum())
     return MipResult(
@@ -136,22 +146,28 @@ def integral_choice(
     lo: np.ndarray,
     hi: np.ndarray,
     score: np.ndarray,
-    counts: np.ndarray,
+    x: np.ndarray,
     n: int,
 ) -> np.ndarray | None:
-    """The best 0/1 x for fixed integer group counts: the x part is a transportation polytope,
-    so HiGHS solves it at its root; None if the counts admit no x (cannot happen for counts of
-    a solution of the aggregated model)."""
+    """A 0/1 choice of triples at least as good as the solution `x` (over [x | n], n integer) of
+    the aggregated model: its triples when already 0/1, else the best 0/1 x on the triples `x`
+    uses with the counts fixed — a transportation polytope, so HiGHS solves it at its root;
+    None if that fails (it cannot for a solution of the model)."""
+    counts = np.rint(x[n:])
+    part = x[:n]
+    if np.all(np.minimum(part, 1.0 - part) < 1e-6):
+        return part > 0.5
     k = len(counts)
+    support = part > 1e-9
     run = run_highs(
         matrix,
         lo,
         hi,
         np.concatenate([score, np.zeros(k)]),
         np.concatenate([np.zeros(n), counts]),
-        np.concatenate([np.ones(n), counts]),
+        np.concatenate([support.astype(np.float64), counts]),
         np.concatenate([np.ones(n, dtype=bool), np.zeros(k, dtype=bool)]),
-        time_limit=30.0,
+        time_limit=FIX_SECONDS,
     )
     if run.x is None:
         return None
