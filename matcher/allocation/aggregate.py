@@ -15,7 +15,7 @@ act on the counts. The x of a solution are made 0/1 by re-solving the x part wit
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -86,14 +86,12 @@ def solve_aggregate(
     *,
     time_limit: float,
     start: np.ndarray | None = None,
-    stop_at: float | None = None,
-    on_improve: Callable[[float], None] | None = None,
-    should_stop: Callable[[float], bool] | None = None,
-    log: bool = False,
+    **hooks: Any,
 ) -> MipResult:
     """Maximise score·x over the whole table with the aggregated model (HiGHS), from `start` (a
-    feasible 0/1 choice); the bound is valid for the whole table. Rows other than the five
-    families (e.g. cover cuts) are not used: HiGHS cuts the count rows itself."""
+    feasible 0/1 choice); the bound is valid for the whole table. `hooks` are run_highs'
+    stop_at, on_improve, should_stop and log, as `solve_mip` takes them. Rows other than the
+    five families (e.g. cover cuts) are not used: HiGHS cuts the count rows itself."""
     t0 = time.perf_counter()
     score = np.asarray(score, dtype=np.float64)
     n = len(score)
@@ -120,10 +118,7 @@ def solve_aggregate(
         np.concatenate([np.zeros(n, dtype=bool), np.ones(k, dtype=bool)]),
         time_limit=time_limit,
         start=begin,
-        stop_at=stop_at,
-        on_improve=on_improve,
-        should_stop=should_stop,
-        log=log,
+        **hooks,
     )
     chosen = np.zeros(n, dtype=bool)
     objective = None
