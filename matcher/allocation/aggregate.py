@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from matcher.allocation.constraints import Rows
 from matcher.allocation.flow import flow_net
-from matcher.allocation.mip import MipResult, run_highs
+from matcher.allocation.mip import Lp, MipResult, run_highs
 
 AGGREGATE_RATIO = 0.1  # aggregate a table when it has at most this many groups per triple
 # (S 0.02, the demo week 0.006; GAP c05100 0.2, e05100 0.3: e05100 ran worse aggregated, 10 s)
@@ -109,12 +109,14 @@ def solve_aggregate(
         s = np.asarray(start, dtype=np.float64)
         begin = np.concatenate([s, np.bincount(group, weights=s, minlength=k)])
     run = run_highs(
-        matrix,
-        lo,
-        hi,
-        np.concatenate([score, np.zeros(k)]),
-        np.zeros(n + k),
-        np.concatenate([np.ones(n), n_hi]),
+        Lp(
+            matrix,
+            lo,
+            hi,
+            np.concatenate([score, np.zeros(k)]),
+            np.zeros(n + k),
+            np.concatenate([np.ones(n), n_hi]),
+        ),
         np.concatenate([np.zeros(n, dtype=bool), np.ones(k, dtype=bool)]),
         time_limit=time_limit,
         start=begin,
@@ -156,12 +158,14 @@ def integral_choice(
     k = len(counts)
     support = part > 1e-9
     run = run_highs(
-        matrix,
-        lo,
-        hi,
-        np.concatenate([score, np.zeros(k)]),
-        np.concatenate([np.zeros(n), counts]),
-        np.concatenate([support.astype(np.float64), counts]),
+        Lp(
+            matrix,
+            lo,
+            hi,
+            np.concatenate([score, np.zeros(k)]),
+            np.concatenate([np.zeros(n), counts]),
+            np.concatenate([support.astype(np.float64), counts]),
+        ),
         np.concatenate([np.ones(n, dtype=bool), np.zeros(k, dtype=bool)]),
         time_limit=FIX_SECONDS,
     )
