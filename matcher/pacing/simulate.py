@@ -22,7 +22,7 @@ from instances.arrivals import Year
 from matcher.allocation.constraints import build_rows
 from matcher.allocation.repair import greedy
 from matcher.allocation.solve import SolveOptions
-from matcher.pacing.forecast import DualSettings
+from matcher.pacing.forecast import DualSettings, Prices
 from matcher.pacing.forecast import prices as forecast_prices
 from matcher.pacing.hindsight import Plan, YearPairs, round_plan, solve_lp, year_pairs
 from matcher.pacing.policies import POLICIES, WeekContext, choose, week_budget
@@ -37,9 +37,9 @@ def _record_prices(
     week: int,
     queue: np.ndarray,
     dual: DualSettings,
-    last: list[np.ndarray],
-    out: list[np.ndarray],
-) -> np.ndarray:
+    last: list[Prices],
+    out: list[Prices],
+) -> Prices:
     """The forecast's prices for `week` (re-priced every `dual.reprice_every` weeks and in the
     last week, else the last ones), kept in `out` for the report."""
     if not last or week % dual.reprice_every == 0 or week + 1 >= year.weeks:
@@ -108,7 +108,7 @@ def simulate(
     n_p = len(seats)
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=year.seed)
     used_prices: list[np.ndarray] = []
-    last_prices: list[np.ndarray] = []
+    last_prices: list[Prices] = []
     dual = dual or DualSettings()
     saved = 0.0
     for t in range(year.weeks):
@@ -121,13 +121,13 @@ def simulate(
             year, t, base.clients.iloc[queue], year.arrival[queue], free, budget, left=state.left
         )
         pairs = build_pairs(inst)
-        week_prices: list[np.ndarray] = []
+        week_prices: list[Prices] = []
         price_fn = partial(_record_prices, year, state, t, queue, dual, last_prices, week_prices)
         if plan is not None and yp is not None:
             rows = planned_rows(yp, plan, queue, inst, pairs, t)
         else:
             rows = choose(policy, inst, pairs, options, prices=price_fn)
-        used_prices.append(week_prices[0] if week_prices else np.zeros(len(state.left)))
+        used_prices.append(week_prices[0].pool if week_prices else np.zeros(len(state.left)))
         who = queue[pairs.client[rows]]
         where = pairs.placement[rows]
         held = np.maximum(np.ceil(year.completes[who] * duration[where]), 1).astype(np.int64)
