@@ -17,6 +17,7 @@ from typing import Any
 
 from instances.arrivals import YearSettings, year_population
 from instances.atomic import atomic_path
+from matcher.pacing.forecast import DualSettings
 from matcher.pacing.policies import POLICIES
 from matcher.pacing.report import figures
 from matcher.pacing.simulate import simulate
@@ -39,14 +40,20 @@ def run_year(
     weeks: int,
     time_limit: float,
     hindsight_limit: float = 900.0,
+    oracle: bool = False,
 ) -> list[dict]:
     """Every policy on one year; rows for the CSV (full figures saved beside). % of hindsight is
-    against the integer hindsight (replayed), % of LP bound against the time-indexed LP's bound."""
+    against the integer hindsight (replayed), % of LP bound against the time-indexed LP's bound.
+    `oracle` adds a `dual-oracle` row: dual with this year's true future in its forecast (a
+    diagnosis of what no forecast can fix, not a policy)."""
     year = year_population(region, YearSettings(weeks=weeks, queue=clients), seed=seed)
     results = {
         p: figures(year, simulate(year, p, time_limit=time_limit, hindsight_limit=hindsight_limit))
         for p in POLICIES
     }
+    if oracle:
+        seen = DualSettings(oracle=True)
+        results["dual-oracle"] = figures(year, simulate(year, "dual", time_limit, dual=seen))
     bound = results["hindsight"]["objective"]
     lp_bound = results["hindsight"]["lp_bound"]
     rows = []
@@ -227,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--hindsight-limit", type=float, default=900.0, help="s for the hindsight LP's rounds"
     )
+    parser.add_argument("--oracle", action="store_true", help="add the dual-oracle diagnosis")
     parser.add_argument("--csv", type=Path, default=CSV, help="rows file (default year.csv)")
     parser.add_argument("--render", nargs="*", type=Path, help="CSV files to report, no runs")
     args = parser.parse_args(argv)
@@ -237,7 +245,13 @@ def main(argv: list[str] | None = None) -> int:
         for seed in args.seeds:
             t0 = time.perf_counter()
             rows = run_year(
-                region, seed, args.clients, args.weeks, args.time_limit, args.hindsight_limit
+                region,
+                seed,
+                args.clients,
+                args.weeks,
+                args.time_limit,
+                args.hindsight_limit,
+                args.oracle,
             )
             append_rows(rows, args.csv)
             print(f"{region} seed {seed}: {time.perf_counter() - t0:.0f} s", flush=True)

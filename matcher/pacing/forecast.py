@@ -39,6 +39,7 @@ class DualSettings:
     reprice_every: int = 2  # weeks between two LPs; the prices are kept in between
     seat_prices: bool = False  # charge a placement's seat-week dual × weeks held in the week
     oracle: bool = False  # diagnosis only: the forecast sees this year's true future
+    year_value: bool = False  # price and choose by the year value (priority at arrival)
 
     def __post_init__(self) -> None:
         if self.sample < 1 or self.reprice_every < 1:
@@ -126,7 +127,13 @@ def prices(
     open_ = (begin < end) if s.oracle else (year.opens <= week) & (end > week)
     seats = year.base.placements["seats"].to_numpy(dtype=np.int64)
     inst = week_instance(
-        year, week, fc.clients, fc.arrival, np.where(open_, seats, 0), budgets=state.left
+        year,
+        week,
+        fc.clients,
+        fc.arrival,
+        np.where(open_, seats, 0),
+        budgets=state.left,
+        at_arrival=s.year_value,
     )
     pairs = build_pairs(inst)
     c, p = pairs.client, pairs.placement

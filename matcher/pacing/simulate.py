@@ -63,6 +63,12 @@ class YearResult:
     lp_seconds: float | None = None
 
 
+def year_value(pairs, arrived: np.ndarray) -> np.ndarray:
+    """Each pair's year value: its score with the client's priority as at arrival (`arrived`,
+    per client row of the week's queue)."""
+    return pairs.score - pairs.components["priority"] + arrived[pairs.client]
+
+
 def planned_rows(
     yp: YearPairs, plan: Plan, queue: np.ndarray, inst, pairs, week: int
 ) -> np.ndarray:
@@ -125,6 +131,10 @@ def simulate(
         price_fn = partial(_record_prices, year, state, t, queue, dual, last_prices, week_prices)
         if plan is not None and yp is not None:
             rows = planned_rows(yp, plan, queue, inst, pairs, t)
+        elif policy == "dual" and dual.year_value:
+            valued = pairs.take(slice(None))
+            valued.score = year_value(pairs, arrived_priority[queue])
+            rows = choose(policy, inst, valued, options, prices=price_fn)
         else:
             rows = choose(policy, inst, pairs, options, prices=price_fn)
         used_prices.append(week_prices[0].pool if week_prices else np.zeros(len(state.left)))
@@ -136,9 +146,7 @@ def simulate(
         state.until[who] = t + held
         state.cost[who] = pairs.cost[rows]
         state.pool[who] = pairs.pool[rows]
-        state.value[who] = (
-            pairs.score[rows] - pairs.components["priority"][rows] + arrived_priority[who]
-        )
+        state.value[who] = year_value(pairs, arrived_priority[queue])[rows]
         spent = np.bincount(
             pairs.pool[rows][pairs.pool[rows] >= 0],
             weights=pairs.cost[rows][pairs.pool[rows] >= 0],
