@@ -12,8 +12,11 @@ import argparse
 import csv
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from instances.arrivals import YearSettings, year_population
 from instances.atomic import atomic_path
@@ -44,8 +47,10 @@ def run_year(
 ) -> list[dict]:
     """Every policy on one year; rows for the CSV (full figures saved beside). % of hindsight is
     against the integer hindsight (replayed), % of LP bound against the time-indexed LP's bound.
-    `oracle` adds a `dual-oracle` row: dual with this year's true future in its forecast (a
-    diagnosis of what no forecast can fix, not a policy)."""
+    `oracle` adds the diagnosis rows (not policies): `dual-oracle`, dual with this year's true
+    future in its forecast; `hindsight-no-early-ends` / `hindsight-no-dropouts`, the hindsight
+    planned as if every placement ran its full duration / nobody left the queue, replayed on
+    the true year (seats freed early stay empty, seats planned for a client who left too)."""
     year = year_population(region, YearSettings(weeks=weeks, queue=clients), seed=seed)
     results = {
         p: figures(year, simulate(year, p, time_limit=time_limit, hindsight_limit=hindsight_limit))
@@ -54,6 +59,13 @@ def run_year(
     if oracle:
         seen = DualSettings(oracle=True)
         results["dual-oracle"] = figures(year, simulate(year, "dual", time_limit, dual=seen))
+        blurred = {
+            "hindsight-no-early-ends": replace(year, completes=np.ones_like(year.completes)),
+            "hindsight-no-dropouts": replace(year, leave=np.full_like(year.leave, year.weeks)),
+        }
+        for name, known in blurred.items():
+            got = simulate(year, "hindsight", hindsight_limit=hindsight_limit, plan_year=known)
+            results[name] = figures(year, got)
     bound = results["hindsight"]["objective"]
     lp_bound = results["hindsight"]["lp_bound"]
     rows = []

@@ -49,20 +49,27 @@ def solve_fluid(
     pairs: PairTable,
     value: np.ndarray,
     client_weight: np.ndarray,
-    seat_use: np.ndarray,
+    seat_use: np.ndarray | sp.csc_matrix,
     seat_weeks: np.ndarray,
     budgets: np.ndarray,
     rounds: int = 40,
     time_limit: float = 60.0,
     tol: float = 1e-6,
 ) -> FluidResult:
-    """Maximise Σ value·x over the rows above; prices are the rows' duals (≥ 0)."""
+    """Maximise Σ value·x over the rows above; prices are the rows' duals (≥ 0). `seat_use` is
+    per pair its seat-weeks on its placement's row, or a (seat rows × pairs) matrix when a
+    column holds seats on several rows (placement × block of weeks); `seat_weeks` per row."""
     n, n_pools, n_p = len(pairs), len(budgets), len(seat_weeks)
     if n == 0:
         return FluidResult(0.0, np.zeros(0), np.zeros(n_pools), "EMPTY", np.zeros(n_p))
     t0 = time.perf_counter()
     value = np.asarray(value, dtype=float)
-    use = np.asarray(seat_use, dtype=float)
+    if isinstance(seat_use, np.ndarray):
+        seat_use = sp.csc_matrix(
+            (np.asarray(seat_use, dtype=float), (pairs.placement, np.arange(n))), shape=(n_p, n)
+        )
+    use = sp.csc_matrix(seat_use)
+    use_t = use.T.tocsr()
     weight = np.asarray(client_weight, dtype=float)
     n_c = len(weight)
     paid = pairs.pool >= 0
@@ -80,7 +87,7 @@ def solve_fluid(
         a = sp.vstack(
             [
                 sp.csr_matrix((np.ones(m), (pairs.client[cols], j)), shape=(n_c, m)),
-                sp.csr_matrix((use[cols], (pairs.placement[cols], j)), shape=(n_p, m)),
+                use[:, cols],
                 sp.csr_matrix(
                     (cost[cols][paid[cols]], (pool[cols][paid[cols]], j[paid[cols]])),
                     shape=(n_pools, m),
@@ -95,7 +102,7 @@ def solve_fluid(
         fun, xs = float(-res.fun), res.x
         duals = np.maximum(-np.asarray(res.ineqlin.marginals), 0.0)
         y_client, y_seat, y_pool = duals[:n_c], duals[n_c : n_c + n_p], duals[n_c + n_p :]
-        reduced = value - y_client[pairs.client] - use * y_seat[pairs.placement]
+        reduced = value - y_client[pairs.client] - use_t @ y_seat
         reduced -= cost * y_pool[pool]
         cand = np.flatnonzero((reduced > tol * max(1.0, float(np.abs(value).max()))) & ~in_lp)
         if not len(cand) or time.perf_counter() - t0 > time_limit:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from instances.arrivals import Year
 from matcher.pacing.fluid import solve_fluid
@@ -40,11 +41,14 @@ class DualSettings:
     seat_prices: bool = False  # charge a placement's seat-week dual × weeks held in the week
     oracle: bool = False  # diagnosis only: the forecast sees this year's true future
     year_value: bool = False  # price and choose by the year value (priority at arrival)
+    scenarios: int = 1  # sampled futures whose prices are averaged
+    blocks: int = 1  # the rest of the year in this many blocks of weeks, seat rows per block
 
     def __post_init__(self) -> None:
-        if self.sample < 1 or self.reprice_every < 1:
+        if min(self.sample, self.reprice_every, self.scenarios, self.blocks) < 1:
             raise ValueError(
-                f"sample and reprice_every must be ≥ 1, got {self.sample}, {self.reprice_every}"
+                "sample, reprice_every, scenarios and blocks must be ≥ 1, got "
+                f"{self.sample}, {self.reprice_every}, {self.scenarios}, {self.blocks}"
             )
 
 
@@ -71,14 +75,15 @@ class Forecast:
     completes: np.ndarray
 
 
-def expected(year: Year, week: int, queue: np.ndarray, sample: int) -> Forecast:
-    """This week's queue plus last year's later arrivals, sampled and scaled (module doc)."""
+def expected(year: Year, week: int, queue: np.ndarray, sample: int, scenario: int = 0) -> Forecast:
+    """This week's queue plus last year's later arrivals, sampled (draw `scenario`) and
+    scaled (module doc)."""
     hist = year.history
     future = np.flatnonzero(hist.arrival > week)
     so_far_now = int(((year.arrival >= 1) & (year.arrival <= week)).sum())
     so_far_then = int(((hist.arrival >= 1) & (hist.arrival <= week)).sum())
     level = so_far_now / so_far_then if week >= 1 and so_far_then else 1.0
-    rng = np.random.default_rng([year.seed, week, 18])
+    rng = np.random.default_rng([year.seed, week, 18] + ([scenario] if scenario else []))
     take = future
     if len(future) > sample:
         take = np.sort(rng.choice(future, sample, replace=False))
@@ -121,7 +126,18 @@ def prices(
     n_pools, n_p = len(year.base.pools), len(year.base.placements)
     if week + 1 >= year.weeks:
         return Prices.zero(n_pools, n_p)
-    fc = true_future(year, week, queue) if s.oracle else expected(year, week, queue, s.sample)
+    if s.oracle:
+        return _scenario(year, state, week, s, true_future(year, week, queue))
+    got = [
+        _scenario(year, state, week, s, expected(year, week, queue, s.sample, k))
+        for k in range(s.scenarios)
+    ]
+    return Prices(np.mean([g.pool for g in got], axis=0), np.mean([g.seat for g in got], axis=0))
+
+
+def _scenario(year: Year, state: SimState, week: int, s: DualSettings, fc: Forecast) -> Prices:
+    """The fluid LP's prices for one forecast of the rest of the year."""
+    n_pools, n_p = len(year.base.pools), len(year.base.placements)
     end = np.minimum(year.closes, year.weeks)
     begin = np.maximum(year.opens, week) if s.oracle else np.full(n_p, week)
     open_ = (begin < end) if s.oracle else (year.opens <= week) & (end > week)
@@ -141,17 +157,42 @@ def prices(
     pairs = pairs.take(np.flatnonzero(start < np.minimum(end[p], fc.leave[c])))
     if not len(pairs):
         return Prices.zero(n_pools, n_p)
-    c, p = pairs.client, pairs.placement
-    seat_weeks = np.where(open_, seats * np.maximum(end - begin, 0), 0) - state.held_weeks(
-        week, end
-    )
     duration = year.base.placements["duration_weeks"].to_numpy(dtype=np.float64)
-    start = np.maximum(np.maximum(fc.arrival[c], week), begin[p])
+    c, p = pairs.client, pairs.placement
+    first = np.maximum(np.maximum(fc.arrival[c], week), begin[p])
     held = np.maximum(np.ceil(fc.completes[c] * duration[p]), 1.0)
-    use = np.maximum(np.minimum(held, end[p] - start), 1.0)
-    res = solve_fluid(pairs, pairs.score, fc.weight, use, seat_weeks, state.left)
+    edges = np.unique(np.linspace(week, year.weeks, s.blocks + 1).round().astype(np.int64))
+    lo, hi = edges[:-1], edges[1:]
+    # columns: (pair, block it starts in), from its earliest start or the block's first week
+    block_start = np.maximum(first[:, None], lo[None, :])
+    limit = np.minimum(end[p], fc.leave[c])
+    rep, blk = np.nonzero(block_start < np.minimum(hi[None, :], limit[:, None]))
+    start = block_start[rep, blk]
+    stop = np.maximum(np.minimum(start + held[rep], end[p[rep]]), start + 1)
+    col, row, use = [], [], []
+    for b in range(len(lo)):
+        ov = np.clip(np.minimum(stop, hi[b]) - np.maximum(start, lo[b]), 0, None)
+        k = np.flatnonzero(ov > 0)
+        col.append(k)
+        row.append(p[rep[k]] * len(lo) + b)
+        use.append(ov[k])
+    n_rows = n_p * len(lo)
+    a_seat = sp.csc_matrix(
+        (np.concatenate(use), (np.concatenate(row), np.concatenate(col))), shape=(n_rows, len(rep))
+    )
+    cap = np.zeros((n_p, len(lo)))
+    for b in range(len(lo)):
+        weeks_open = np.clip(np.minimum(end, hi[b]) - np.maximum(begin, lo[b]), 0, None)
+        cap[:, b] = np.where(open_, seats * weeks_open, 0) - state.held_weeks(
+            int(lo[b]), np.minimum(end, hi[b])
+        )
+    res = solve_fluid(pairs.take(rep), pairs.score[rep], fc.weight, a_seat, cap.ravel(), state.left)
     if not s.seat_prices:
         return Prices(res.prices, np.zeros(n_p))
     share = float(year.history.completes.mean()) if len(year.history.completes) else 1.0
-    now = np.maximum(np.minimum(np.ceil(share * duration), end - week), 1.0)
-    return Prices(res.prices, res.seat_prices * now)
+    now_stop = np.minimum(week + np.maximum(np.ceil(share * duration), 1.0), end)
+    y = res.seat_prices.reshape(n_p, len(lo))
+    charge = np.zeros(n_p)
+    for b in range(len(lo)):
+        charge += y[:, b] * np.clip(np.minimum(now_stop, hi[b]) - max(week, lo[b]), 0, None)
+    return Prices(res.prices, charge)

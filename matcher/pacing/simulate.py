@@ -95,17 +95,21 @@ def simulate(
     log=None,
     hindsight_limit: float = 900.0,
     dual: DualSettings | None = None,
+    plan_year: Year | None = None,
 ) -> YearResult:
     """Run `policy` over `year`; `time_limit` is each weekly solve's (seconds),
-    `hindsight_limit` the hindsight LP's column generation's."""
+    `hindsight_limit` the hindsight LP's column generation's. `plan_year` (hindsight only,
+    diagnosis): plan on this year — `year` with some of the future blurred — and replay the plan
+    on `year`."""
     if policy not in POLICIES:
         raise ValueError(f"policy must be one of {', '.join(POLICIES)}, got {policy!r}")
     start = time.perf_counter()
     plan = yp = lp = None
     if policy == "hindsight":
-        yp = year_pairs(year)
-        lp = solve_lp(year, yp, time_limit=hindsight_limit, log=log)
-        plan = round_plan(year, yp, lp)
+        known = plan_year or year
+        yp = year_pairs(known)
+        lp = solve_lp(known, yp, time_limit=hindsight_limit, log=log)
+        plan = round_plan(known, yp, lp)
     base = year.base
     state = SimState.start(year)
     arrived_priority = priority(base)

@@ -229,16 +229,18 @@ def seat_year() -> Year:
     )
 
 
-def test_seat_prices_keep_the_seat_for_the_urgent_client():
+@pytest.mark.parametrize("blocks", [1, 2])
+def test_seat_prices_keep_the_seat_for_the_urgent_client(blocks):
     year = seat_year()
     myopic = simulate(year, "myopic", time_limit=2)
     assert list(myopic.state.placed_week) == [0, -1]  # a takes the seat for both weeks
     plain = simulate(year, "dual", time_limit=2)  # money is no constraint: price 0, a placed
     assert list(plain.state.placed_week) == [0, -1]
-    seated = simulate(year, "dual", time_limit=2, dual=DualSettings(seat_prices=True))
+    settings = DualSettings(seat_prices=True, blocks=blocks)  # 2: a seat row per week
+    seated = simulate(year, "dual", time_limit=2, dual=settings)
     assert list(seated.state.placed_week) == [-1, 1]  # the seat waits a week for b
     assert seated.objective > myopic.objective
-    p = prices(year, SimState.start(year), 0, np.array([0]), DualSettings(seat_prices=True))
+    p = prices(year, SimState.start(year), 0, np.array([0]), settings)
     assert p.pool[0] == 0 and p.seat[0] > 0
 
 
@@ -278,3 +280,12 @@ def test_the_fluid_lp_by_columns_is_the_whole_lp():
     )
     assert got.rounds > 1  # columns entered after the first restricted LP
     assert got.value == pytest.approx(-whole.fun, rel=1e-7)
+
+
+def test_hindsight_planned_without_the_early_end_replays_the_full_length_plan():
+    year = replace(one_seat_year(), completes=np.array([0.5, 1.0, 1.0]))  # a holds one week
+    knows = simulate(year, "hindsight")
+    assert list(knows.state.placed_week) == [0, -1, 1]  # the seat is free for c in week 2
+    blind = simulate(year, "hindsight", plan_year=replace(year, completes=np.ones(3)))
+    assert list(blind.state.placed_week) == [0, 2, -1]  # planned as if a held it two weeks
+    assert blind.objective < knows.objective
