@@ -44,6 +44,7 @@ def run_year(
     time_limit: float,
     hindsight_limit: float = 900.0,
     oracle: bool = False,
+    policies: tuple[str, ...] = POLICIES,
 ) -> list[dict]:
     """Every policy on one year; rows for the CSV (full figures saved beside). % of hindsight is
     against the integer hindsight (replayed), % of LP bound against the time-indexed LP's bound.
@@ -54,7 +55,7 @@ def run_year(
     year = year_population(region, YearSettings(weeks=weeks, queue=clients), seed=seed)
     results = {
         p: figures(year, simulate(year, p, time_limit=time_limit, hindsight_limit=hindsight_limit))
-        for p in POLICIES
+        for p in dict.fromkeys((*policies, "hindsight"))
     }
     if oracle:
         seen = DualSettings(oracle=True)
@@ -92,8 +93,9 @@ def run_year(
         rows.append(row)
     RUNS.mkdir(exist_ok=True)
     target = RUNS / f"{region}-{seed}-{clients}.json"
+    kept = json.loads(target.read_text(encoding="utf-8")) if target.exists() else {}
     with atomic_path(target, suffix=".json") as tmp:
-        Path(tmp).write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
+        Path(tmp).write_text(json.dumps({**kept, **results}, ensure_ascii=False), encoding="utf-8")
     return rows
 
 
@@ -246,7 +248,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--hindsight-limit", type=float, default=900.0, help="s for the hindsight LP's rounds"
     )
-    parser.add_argument("--oracle", action="store_true", help="add the dual-oracle diagnosis")
+    parser.add_argument("--oracle", action="store_true", help="add the diagnosis rows")
+    parser.add_argument(
+        "--policies", nargs="+", choices=POLICIES, default=list(POLICIES), help="hindsight always"
+    )
     parser.add_argument("--csv", type=Path, default=CSV, help="rows file (default year.csv)")
     parser.add_argument("--render", nargs="*", type=Path, help="CSV files to report, no runs")
     args = parser.parse_args(argv)
@@ -264,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.time_limit,
                 args.hindsight_limit,
                 args.oracle,
+                tuple(args.policies),
             )
             append_rows(rows, args.csv)
             print(f"{region} seed {seed}: {time.perf_counter() - t0:.0f} s", flush=True)
