@@ -131,7 +131,7 @@ def plot_spending(runs: dict[str, dict], title: str, target: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(7, 3.6), dpi=110)
     for policy, f in runs.items():
-        if "spent_by_week" not in f:
+        if "spent_by_week" not in f or policy not in POLICIES:  # diagnosis rows left out
             continue
         total = f["money_left"] + f["spent_by_week"][-1]
         ax.plot(
