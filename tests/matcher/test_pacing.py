@@ -55,17 +55,25 @@ def tiny_year(
     )
 
 
-def two_week_year() -> Year:
+def two_week_year(seats: int = 2, weekly_cost: float = 1000.0, budget: float = 2000.0) -> Year:
     """One pool that pays one placement; a cheap-to-wait client in week 1, an urgent one in
     week 2; last year two urgent clients arrived in week 2."""
     return tiny_year(
         [client("a", 20), client("b", 1400)],
-        placement("p1", type="work_trial", seats=2, duration_weeks=2, weekly_cost=1000.0),
-        2000.0,
+        placement("p1", type="work_trial", seats=seats, duration_weeks=2, weekly_cost=weekly_cost),
+        budget,
         arrival=[0, 1],
         leave=[2, 2],
         history=[(client("h1", 1400), 1), (client("h2", 1400), 1)],
         weeks=2,
+    )
+
+
+def without_history(year: Year) -> Year:
+    """The same year with nobody arriving last year."""
+    empty = np.zeros(0, dtype=np.int64)
+    return replace(
+        year, history=Population(year.history.clients.iloc[:0], empty, empty.copy(), np.ones(0))
     )
 
 
@@ -182,15 +190,7 @@ def test_a_stale_price_in_the_last_week_would_leave_the_urgent_client_out():
 def test_the_forecast_prices_the_queue_against_the_budget_left():
     year = two_week_year()
     state = SimState.start(year)
-    no_future = replace(
-        year,
-        history=Population(
-            year.history.clients.iloc[:0],
-            np.zeros(0, dtype=np.int64),
-            np.zeros(0, dtype=np.int64),
-            np.ones(0),
-        ),
-    )
+    no_future = without_history(year)
     # nobody expected later and the queue (a) fits the budget: a € kept back is worth nothing
     assert prices(no_future, state, 0, np.array([0])).pool[0] == 0
     # urgent arrivals expected in week 2 that the budget cannot all pay: a positive price
@@ -199,15 +199,7 @@ def test_the_forecast_prices_the_queue_against_the_budget_left():
 
 def test_the_oracle_forecast_sees_this_years_arrivals():
     year = two_week_year()
-    no_history = replace(
-        year,
-        history=Population(
-            year.history.clients.iloc[:0],
-            np.zeros(0, dtype=np.int64),
-            np.zeros(0, dtype=np.int64),
-            np.ones(0),
-        ),
-    )
+    no_history = without_history(year)
     state = SimState.start(year)
     # last year nobody came in week 2: the forecast keeps nothing back; the oracle knows b
     assert prices(no_history, state, 0, np.array([0])).pool[0] == 0
@@ -216,17 +208,8 @@ def test_the_oracle_forecast_sees_this_years_arrivals():
 
 
 def seat_year() -> Year:
-    """One seat held two weeks in a two-week year, money for everyone: a (low priority) in
-    week 1, b (urgent) in week 2; last year two urgent clients came in week 2."""
-    return tiny_year(
-        [client("a", 20), client("b", 1400)],
-        placement("p1", type="work_trial", seats=1, duration_weeks=2, weekly_cost=100.0),
-        10_000.0,
-        arrival=[0, 1],
-        leave=[2, 2],
-        history=[(client("h1", 1400), 1), (client("h2", 1400), 1)],
-        weeks=2,
-    )
+    """The two-week year with one seat held two weeks and money for everyone."""
+    return two_week_year(seats=1, weekly_cost=100.0, budget=10_000.0)
 
 
 @pytest.mark.parametrize("blocks", [1, 2])
