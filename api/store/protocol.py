@@ -114,6 +114,11 @@ class Store(Protocol):
     def decisions(self, instance_id: int, upto: int | None = None) -> list[DecisionRow]: ...
     # the placement lifecycle (issue 17): kind is "end", "outcome" or "followup"
     def add_lifecycle(
-        self, kind: str, run_id: int, values: dict[str, Any], by_name: str, by_token: int | None
-    ) -> dict[str, Any]: ...
+        self,
+        kind: str,
+        run_id: int,
+        records: list[dict[str, Any]],
+        by_name: str,
+        by_token: int | None,
+    ) -> list[dict[str, Any]]: ...
     def lifecycle(self, kind: str, instance_id: int) -> list[dict[str, Any]]: ...
