@@ -1,5 +1,7 @@
 """The FastAPI application: `create_app(settings)` wires the store, the routers, the error
-handlers, the body limit and the solver worker processes; `serve` runs it with uvicorn.
+handlers, the body limit and the solver worker processes; `serve` runs it with uvicorn, in one
+process or (`processes` > 1) in several server processes sharing the port, with the solver
+supervisor and the health probe once, in the main process.
 
 The OpenAPI schema is at /openapi.json; the interactive page /docs loads its scripts from a
 CDN, so it is off unless POLKU_DOCS=1.
@@ -9,7 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import tempfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -26,7 +31,7 @@ from api.routes import (
     shortlists,
     views,
 )
-from api.routes.health import HealthProbe
+from api.routes.health import FollowedHealth, HealthProbe
 from api.schemas import ERRORS
 from api.security import DiskGuard, SecurityHeaders
 from api.settings import Settings
@@ -48,9 +53,16 @@ def create_app(settings: Settings | None = None, start_worker: bool = True) -> F
     settings = settings or Settings.from_env()
     store = open_store(settings.db, settings.db_lock_timeout)
     store.migrate()
+    follower = settings.health_file is not None  # one of `serve`'s server processes
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if follower:  # the main process supervises, probes and marked stale runs
+            try:
+                yield
+            finally:
+                store.close()
+            return
         interrupted = store.interrupt_running()
         if interrupted:
             log.warning(
@@ -85,7 +97,11 @@ def create_app(settings: Settings | None = None, start_worker: bool = True) -> F
     app.state.instances = InstanceCache(settings.cache_instances)
     app.state.allocations = AllocationCache()
     app.state.run_instances = RunInstanceCache()
-    app.state.health = HealthProbe(store, settings.db)
+    app.state.health = (
+        FollowedHealth(Path(settings.health_file))
+        if settings.health_file
+        else HealthProbe(store, settings.db)
+    )
     install_handlers(app)
     app.add_middleware(
         BodyLimit, upload_bytes=settings.max_upload_bytes, json_bytes=settings.max_json_bytes
@@ -112,10 +128,48 @@ def app_from_env() -> FastAPI:
     return create_app(Settings.from_env())
 
 
-def serve(db_path: str, host: str = "127.0.0.1", port: int = 8000, **overrides: object) -> None:
-    """Run the service on host:port over the database at `db_path` until interrupted."""
+def serve(
+    db_path: str,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    processes: int = 1,
+    **overrides: object,
+) -> None:
+    """Run the service on host:port over the database at `db_path` until interrupted, in
+    `processes` server processes (uvicorn's workers: each answers requests on its own core)."""
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    app = create_app(Settings.from_env(None, db=db_path, **overrides))
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    settings = Settings.from_env(None, db=db_path, **overrides)
+    if processes <= 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    store = open_store(settings.db, settings.db_lock_timeout)
+    store.migrate()
+    interrupted = store.interrupt_running()
+    if interrupted:
+        log.warning(
+            "%d run(s) were running when the server stopped: marked interrupted", interrupted
+        )
+    supervisor = Supervisor(store, settings.db, settings)
+    with tempfile.TemporaryDirectory(prefix="polku-serve-") as tmp:
+        report = Path(tmp) / "health.json"
+        probe = HealthProbe(store, settings.db, report_to=report, workers=supervisor.alive)
+        probe.probe()  # the first report exists before any server process answers /health
+        probe.start()
+        supervisor.start()
+        # the server processes are spawned: they read their settings from the environment
+        os.environ.update({"POLKU_DB": settings.db, "POLKU_HEALTH_FILE": str(report)})
+        try:
+            uvicorn.run(
+                "api.app:app_from_env",
+                factory=True,
+                host=host,
+                port=port,
+                workers=processes,
+                log_level="info",
+            )
+        finally:
+            probe.stop()
+            supervisor.stop()
+            store.close()

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 
 from api.store import ROLES, InstanceRow, Store, open_store
 
@@ -124,8 +125,9 @@ async def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
-def current_user(request: Request, store: Annotated[Store, Depends(get_store)]) -> Principal:
-    """The caller of this request from its bearer token; 401 when missing or unknown."""
+async def current_user(request: Request, store: Annotated[Store, Depends(get_store)]) -> Principal:
+    """The caller of this request from its bearer token, looked up in the store on every
+    request (so a revoked or expired token is refused at once); 401 when missing or unknown."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -134,7 +136,12 @@ def current_user(request: Request, store: Annotated[Store, Depends(get_store)]) 
             "missing bearer token",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    row = store.token_by_hash(hash_token(token.strip()))
+    token_hash = hash_token(token.strip())
+    row = (
+        store.token_by_hash(token_hash)
+        if store.reads_on_loop
+        else await run_in_threadpool(store.token_by_hash, token_hash)
+    )
     if row is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

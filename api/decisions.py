@@ -10,6 +10,7 @@ decisions and the run's weights.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -24,6 +25,29 @@ KIND_OF = {"accept": "lock", "reject": "forbid"}
 STATE_OF = {"lock": "accepted", "forbid": "rejected"}
 
 
+_RECORDS: weakref.WeakKeyDictionary[Instance, list[dict[str, Any]]] = weakref.WeakKeyDictionary()
+
+
+def instance_records(inst: Instance) -> list[dict[str, Any]]:
+    """The instance's own decisions.csv as records, made once per parsed instance (a stored
+    instance never changes; turning the frame into records took ~3 ms on every read)."""
+    records = _RECORDS.get(inst)
+    if records is None:
+        records = [
+            {
+                "client_id": rec.client_id,
+                "placement_id": rec.placement_id,
+                "decision": rec.decision,
+                "reason": rec.reason or "",
+                "by": rec.by or "",
+                "at": rec.at or "",
+            }
+            for rec in inst.decision_records()
+        ]
+        _RECORDS[inst] = records
+    return records
+
+
 def effective_records(inst: Instance, history: Iterable[DecisionRow]) -> list[dict[str, Any]]:
     """decisions.csv records in force after `history` (latest per pair, one lock per client)."""
     latest: dict[tuple[str, str], dict[str, Any]] = {}
@@ -33,17 +57,8 @@ def effective_records(inst: Instance, history: Iterable[DecisionRow]) -> list[di
         latest.pop(key, None)
         latest[key] = record
 
-    for rec in inst.decision_records():
-        put(
-            {
-                "client_id": rec.client_id,
-                "placement_id": rec.placement_id,
-                "decision": rec.decision,
-                "reason": rec.reason or "",
-                "by": rec.by or "",
-                "at": rec.at or "",
-            }
-        )
+    for rec in instance_records(inst):
+        put(dict(rec))  # a copy: the cached records stay as they are
     for row in history:
         put(
             {

@@ -4,6 +4,11 @@ Malformed JSON is a 400, a body of the wrong shape or type a 422 naming the fiel
 with problems a 422 listing file, line, column and message, a state conflict a 409, a body over
 the limit a 413, a full disk a 507; anything unexpected is logged with an id and answered 500 with that id (never
 a traceback).
+
+The texts these handlers make themselves (malformed JSON, the fields a request got wrong, too
+deep, too large, disk full, internal error) come from the message catalogue in the request's
+language: `?lang=`, else Accept-Language, else English (the pages send their language). Details
+written by the routes and the store are English (README "Languages" says what is left).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import re
 import sqlite3
 import uuid
 from typing import Any
+from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.store import Conflict, NotFound, TooMany
 from api.uploads import UploadError, problem_dicts
+from matcher.messages import CATALOGUE, DEFAULT_LANG, LANGS, from_accept_language, language, say
 from models.weights import WeightsError
 
 log = logging.getLogger("polku.api")
@@ -33,6 +40,36 @@ def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"detail": detail, **extra}, status_code=status)
 
 
+def error_language(query_lang: str | None, accept_language: str | None) -> str:
+    """The language of an error's text: `?lang=` when the catalogue has it, else the first of
+    Accept-Language it has, else English."""
+    if query_lang in LANGS:
+        return str(query_lang)
+    return from_accept_language(accept_language) or DEFAULT_LANG
+
+
+def request_language(request: Request) -> str:
+    return error_language(request.query_params.get("lang"), request.headers.get("accept-language"))
+
+
+def said(lang: str, key: str, **fields: Any) -> str:
+    """The catalogue message `key` in `lang`."""
+    with language(lang):
+        return say(key, **fields)
+
+
+def field_message(err: dict[str, Any], lang: str) -> str:
+    """What is wrong with one field, in `lang`: pydantic's own words in English, the catalogue's
+    `error.field.<type>` otherwise (a type without a key, or a rule's own message, as it came)."""
+    key = f"error.field.{err.get('type', '')}"
+    if lang == "en" or key not in CATALOGUE:
+        return str(err.get("msg", ""))
+    try:
+        return said(lang, key, **{k: str(v) for k, v in (err.get("ctx") or {}).items()})
+    except (KeyError, IndexError, ValueError):
+        return str(err.get("msg", ""))
+
+
 def _where(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(p) for p in loc if p not in ("body",)]
     return ".".join(parts) if parts else "body"
@@ -40,21 +77,28 @@ def _where(loc: tuple[Any, ...] | list[Any]) -> str:
 
 async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    lang = request_language(request)
     errors = exc.errors()
     for err in errors:
         if err.get("type") == "json_invalid":
             ctx = err.get("ctx") or {}
-            return problem(400, f"malformed JSON: {ctx.get('error', err.get('msg'))}")
+            return problem(
+                400, said(lang, "error.malformed_json", error=ctx.get("error", err.get("msg")))
+            )
+    messages = [field_message(e, lang) for e in errors]
     items = [
         {
             "loc": [str(p) for p in e.get("loc", ())],
-            "message": str(e.get("msg", "")),
+            "message": message,
             "type": str(e.get("type", "")),
         }
-        for e in errors
+        for e, message in zip(errors, messages, strict=True)
     ]
-    text = "; ".join(f"{_where(e.get('loc', ()))}: {e.get('msg', '')}" for e in errors[:5])
-    return problem(422, f"invalid request: {text}", errors=items)
+    text = "; ".join(
+        f"{_where(e.get('loc', ()))}: {message}"
+        for e, message in zip(errors[:5], messages, strict=False)
+    )
+    return problem(422, said(lang, "error.invalid_request", problems=text), errors=items)
 
 
 async def upload_error(request: Request, exc: Exception) -> JSONResponse:
@@ -102,16 +146,16 @@ def disk_full(exc: BaseException) -> bool:
 
 
 async def too_deep(request: Request, exc: Exception) -> JSONResponse:
-    return problem(422, "JSON nested too deeply")
+    return problem(422, said(request_language(request), "error.too_deep"))
 
 
 async def unexpected(request: Request, exc: Exception) -> JSONResponse:
     if disk_full(exc):
         log.error("disk full on %s %s: %s", request.method, request.url.path, exc)
-        return problem(507, "the server's disk is full; the request was not completed")
+        return problem(507, said(request_language(request), "error.disk_full"))
     error_id = uuid.uuid4().hex[:12]
     log.exception("unexpected error %s on %s %s", error_id, request.method, request.url.path)
-    return problem(500, f"internal error (id {error_id}); the server log has the details")
+    return problem(500, said(request_language(request), "error.internal", id=error_id))
 
 
 def methods_of(app: FastAPI, path: str) -> list[str]:
@@ -177,19 +221,17 @@ class BodyLimit:
         limit = (
             self.upload_bytes if self.is_upload(scope["method"], scope["path"]) else self.json_bytes
         )
+        lang = self.language(scope)
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
                     length = int(value)
                 except ValueError:
-                    await self._reply(send, 400, "bad Content-Length header")
+                    await self._reply(send, 400, said(lang, "error.bad_length"))
                     return
                 if length > limit:
-                    await self._reply(
-                        send,
-                        413,
-                        f"request body of {length} bytes is over the limit of {limit} bytes",
-                    )
+                    text = said(lang, "error.body_too_large", length=length, limit=limit)
+                    await self._reply(send, 413, text)
                     return
         received = 0
         started = False
@@ -213,7 +255,17 @@ class BodyLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._reply(send, 413, f"request body is over the limit of {limit} bytes")
+                await self._reply(send, 413, said(lang, "error.body_over_limit", limit=limit))
+
+    @staticmethod
+    def language(scope: Scope) -> str:
+        """The request's language from its query string and Accept-Language header."""
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        accept = next(
+            (v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"accept-language"),
+            None,
+        )
+        return error_language((query.get("lang") or [None])[0], accept)
 
     @staticmethod
     async def _reply(send: Send, status: int, detail: str) -> None:

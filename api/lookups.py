@@ -47,6 +47,12 @@ def load_instance(request: Request, store: Store, row: InstanceRow) -> Instance:
     return inst
 
 
+def instance_cached(request: Request, row: InstanceRow) -> bool:
+    """Whether `load_instance` would answer from this process's cache (no parse to wait for)."""
+    cache: InstanceCache = request.app.state.instances
+    return cache.get((row.id, row.sha256)) is not None
+
+
 class AllocationCache:
     """Parsed allocation.json by (run id, finished_at): a restarted run finishes anew."""
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from api.auth import Principal
 from api.decisions import KIND_OF
+from api.lifecycle_schemas import EndedOut, EndOut, FollowupOut
 from api.schemas import DecisionOut, Progress, RunOut
 from api.store import DecisionRow, RunRow, Store
 
@@ -44,4 +48,36 @@ def run_out(store: Store, run: RunRow) -> RunOut:
         published=run.published,
         published_at=run.published_at,
         published_by=run.published_by,
+    )
+
+
+def end_out(r: dict[str, Any]) -> EndOut:
+    """A recorded early end (a store lifecycle row) as the API shows it, with who and when."""
+    same = ("id", "run_id", "client_id", "placement_id", "provider_id", "end_week", "reason")
+    return EndOut(**{k: r[k] for k in same}, by=r["by_name"], at=r["at"])
+
+
+def ended_out(rec: dict[str, Any], followups: list[dict[str, Any]], user: Principal) -> EndedOut:
+    """One ended placement; a liaison does not get the client's groups (they tell benefit days,
+    age and partial work ability, which an employer may not see)."""
+    key = (rec["client_id"], rec["placement_id"], rec["end_week"])
+    return EndedOut(
+        **{
+            k: str(rec[k])
+            for k in EndedOut.model_fields
+            if k not in ("groups", "weeks", "followups")
+        },
+        groups=[] if user.role == "liaison" else list(rec["groups"] or ()),
+        weeks=int(rec["weeks"]),
+        followups=[
+            FollowupOut(
+                months_after=int(f["months_after"]),
+                still_employed=str(f["still_employed"]),
+                date=str(f["date"]),
+                by=str(f["by"]),
+                at=str(f["at"]),
+            )
+            for f in followups
+            if (f["client_id"], f["placement_id"], f["end_week"]) == key
+        ],
     )

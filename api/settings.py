@@ -48,6 +48,9 @@ class Settings:
     max_weight: float = 1e6  # every objective weight within ±this (scores stay exact integers)
     max_report_weeks: int = 53  # GET /reports covers at most this many weeks (a year)
     db_lock_timeout: float = 30.0  # seconds a statement waits for a lock before it fails
+    # set by `polku serve --processes N` for its server processes: the health report the main
+    # process writes (it alone probes, supervises the solvers and marks stale runs at start-up)
+    health_file: str | None = None
 
     def zip_limits(self) -> ZipLimits:
         """The unzip bounds for uploads."""
@@ -105,6 +108,8 @@ class Settings:
             raise SettingsError(
                 "POLKU_DB_LOCK_TIMEOUT: expected seconds > 0 (0 would wait forever)"
             )
+        if env.get("POLKU_HEALTH_FILE"):
+            values["health_file"] = env["POLKU_HEALTH_FILE"]
         if env.get("POLKU_DOCS"):
             values["docs"] = env["POLKU_DOCS"].strip().lower() in ("1", "true", "yes", "on")
         settings = replace(base, **values)  # type: ignore[arg-type]

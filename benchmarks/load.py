@@ -3,9 +3,12 @@
 `polku serve` on loopback over a fresh database with a generated week, one solve running, and N
 concurrent users (coordinators and liaisons
 reading runs, proposals, summaries and explanations, posting decisions) for a bounded time and
-request count; prints p50/p95/p99 per route, then the server's peak memory for a zip bomb.
+request count; prints p50/p95/p99 per route as a Markdown table (README form), the CPU seconds
+the load client, the server processes and the solver used meanwhile (they share the cores) and
+the load average, then the server's peak memory for a zip bomb.
 
     python -m benchmarks.load [--users 50] [--seconds 30] [--max-requests 20000] [--clients 3000]
+                              [--processes N]
 
 Loopback only; the server and its solver are stopped at the end whatever happens.
 """
@@ -19,6 +22,7 @@ import os
 import random
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -31,6 +35,7 @@ from pathlib import Path
 import httpx
 
 from api.auth import create_token
+from benchmarks.http1 import Http1Client
 from instances.generate import generate_instance
 from instances.write import write_instance
 
@@ -53,16 +58,70 @@ def peak_rss_mb(pid: int) -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds process `pid` has used so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def descendants(pid: int) -> list[int]:
+    """`pid` and every process below it (server processes, the fork server, solvers)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*/children"):
+            try:
+                todo += [int(c) for c in task.read_text().split()]
+            except OSError:
+                pass
+    return out
+
+
+def solver_pids(db: Path) -> set[int]:
+    """The processes solving a run now (their pids are in the runs table)."""
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT worker_pid FROM runs WHERE status = 'running'").fetchall()
+    return {int(r[0]) for r in rows if r[0]}
+
+
+def server_processes(server: int) -> int:
+    """How many processes answer requests: uvicorn's spawned workers, or the server itself."""
+    spawned = 0
+    for pid in descendants(server):
+        try:
+            spawned += b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            pass
+    return spawned or 1
+
+
+def cpu_split(server: int, db: Path) -> tuple[float, float]:
+    """(CPU seconds of the server's processes, of the solver processes) used so far."""
+    solvers = solver_pids(db)
+    pids = descendants(server)
+    return (
+        sum(cpu_seconds(p) for p in pids if p not in solvers),
+        sum(cpu_seconds(p) for p in pids if p in solvers),
+    )
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-def start_server(db: Path, log: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(
+    db: Path, log: Path, port: int, processes: int | None = None
+) -> subprocess.Popen[bytes]:
     env = {**os.environ, "POLKU_DB": str(db), "POLKU_SOLVER_THREADS": "1"}
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    more = ["--processes", str(processes)] if processes is not None else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
+        [sys.executable, "-m", "cli.main", "serve", "--port", str(port), *more],
         cwd=ROOT,
         env=env,
         stdout=log.open("ab"),
@@ -146,16 +205,16 @@ def prepare(url: str, db: Path, tmp: Path, clients: int, log: Path) -> dict:
 async def user(
     k: int, url: str, ctx: dict, stop_at: float, budget: list[int], times: dict, errors: dict
 ) -> None:
-    """One simulated user: coordinators (every 3rd) read runs, summaries and explanations;
-    liaisons read their proposals and decisions and now and then reject one."""
+    """One simulated user on its own keep-alive connection, never pausing: coordinators (every
+    3rd) read runs, summaries and explanations; liaisons read their proposals and decisions
+    and now and then reject one. Every status code is checked (5xx, 401, 403: an error)."""
     rng = random.Random(k)
     coordinator = k % 3 == 0
     token = ctx["coord"] if coordinator else ctx["liaisons"][k % len(ctx["liaisons"])]
     provider = None if coordinator else ctx["providers"][k % len(ctx["providers"])]
     run, iid = ctx["run"], ctx["instance"]
-    async with httpx.AsyncClient(
-        base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60
-    ) as c:
+    c = Http1Client(url, {"Authorization": f"Bearer {token}"}, timeout=60)
+    try:
         while time.monotonic() < stop_at and budget[0] > 0:
             budget[0] -= 1
             if coordinator:
@@ -194,13 +253,15 @@ async def user(
                 method, body = "GET", None
             started = time.perf_counter()
             try:
-                r = await c.request(method, path, json=body)
-                ok = r.status_code < 500 and r.status_code not in (401, 403)
-            except httpx.HTTPError:
+                status = await c.request(method, path, body)
+                ok = status < 500 and status not in (401, 403)
+            except (TimeoutError, OSError):  # ConnectionError is an OSError
                 ok = False
             times[route].append((time.perf_counter() - started) * 1000)
             if not ok:
                 errors[route] += 1
+    finally:
+        await c.close()
 
 
 async def load(
@@ -212,6 +273,29 @@ async def load(
     budget = [max_requests]
     await asyncio.gather(*(user(k, url, ctx, stop_at, budget, times, errors) for k in range(users)))
     return times, errors
+
+
+def report(
+    users: int, times: dict, errors: dict, wall: float, cpu: dict[str, float], load: tuple
+) -> str:
+    """The figures as README shows them: a headline, the CPU split, a Markdown table."""
+    total = sum(len(v) for v in times.values())
+    lines = [
+        f"{users} users, {total} requests in {wall:.1f} s ({total / wall:.0f} req/s), a solve "
+        f"running; load average {load[0]:.1f} before, {load[1]:.1f} after",
+        f"CPU seconds meanwhile: load client {cpu['client']:.1f}, server "
+        f"{cpu['server']:.1f} ({cpu['processes']:.0f} process(es)), solver {cpu['solver']:.1f}",
+        "",
+        "| route | requests | p50 ms | p95 ms | p99 ms | errors |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for route in sorted(times):
+        v = times[route]
+        lines.append(
+            f"| `{route}` | {len(v)} | {statistics.median(v):.1f} | {percentile(v, 95):.1f} | "
+            f"{percentile(v, 99):.1f} | {errors[route]} |"
+        )
+    return "\n".join(lines)
 
 
 def bomb_zip() -> bytes:
@@ -232,26 +316,33 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--max-requests", type=int, default=20_000)
     ap.add_argument("--clients", type=int, default=3000)
+    ap.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="server processes (polku serve --processes; default: the server's own default)",
+    )
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="polku-load-") as tmp_name:
         tmp = Path(tmp_name)
         db, port = tmp / "polku.sqlite", free_port()
         url = f"http://127.0.0.1:{port}"
-        proc = start_server(db, tmp / "server.log", port)
+        proc = start_server(db, tmp / "server.log", port, args.processes)
         try:
             ctx = prepare(url, db, tmp, args.clients, tmp / "server.log")
-            t0 = time.monotonic()
+            load_before = os.getloadavg()[0]
+            server0, solver0 = cpu_split(proc.pid, db)
+            client0, t0 = time.process_time(), time.monotonic()
             times, errors = asyncio.run(load(url, ctx, args.users, args.seconds, args.max_requests))
             wall = time.monotonic() - t0
-            total = sum(len(v) for v in times.values())
-            print(f"{args.users} users, {total} requests in {wall:.1f} s, a solve running")
-            print(f"{'route':34} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}")
-            for route in sorted(times):
-                v = times[route]
-                print(
-                    f"{route:34} {len(v):6d} {statistics.median(v):8.1f} "
-                    f"{percentile(v, 95):8.1f} {percentile(v, 99):8.1f} {errors[route]:6d}"
-                )
+            server1, solver1 = cpu_split(proc.pid, db)
+            cpu = {
+                "client": time.process_time() - client0,
+                "server": server1 - server0,
+                "solver": solver1 - solver0,
+                "processes": server_processes(proc.pid),
+            }
+            print(report(args.users, times, errors, wall, cpu, (load_before, os.getloadavg()[0])))
             with httpx.Client(base_url=url, timeout=120) as c:
                 c.post(
                     f"/runs/{ctx['solving']}/cancel",

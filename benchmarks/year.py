@@ -12,11 +12,15 @@ import argparse
 import csv
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from instances.arrivals import YearSettings, year_population
 from instances.atomic import atomic_path
+from matcher.pacing.forecast import DualSettings
 from matcher.pacing.policies import POLICIES
 from matcher.pacing.report import figures
 from matcher.pacing.simulate import simulate
@@ -39,14 +43,30 @@ def run_year(
     weeks: int,
     time_limit: float,
     hindsight_limit: float = 900.0,
+    oracle: bool = False,
+    policies: tuple[str, ...] = POLICIES,
 ) -> list[dict]:
     """Every policy on one year; rows for the CSV (full figures saved beside). % of hindsight is
-    against the integer hindsight (replayed), % of LP bound against the time-indexed LP's bound."""
+    against the integer hindsight (replayed), % of LP bound against the time-indexed LP's bound.
+    `oracle` adds the diagnosis rows (not policies): `dual-oracle`, dual with this year's true
+    future in its forecast; `hindsight-no-early-ends` / `hindsight-no-dropouts`, the hindsight
+    planned as if every placement ran its full duration / nobody left the queue, replayed on
+    the true year (seats freed early stay empty, seats planned for a client who left too)."""
     year = year_population(region, YearSettings(weeks=weeks, queue=clients), seed=seed)
     results = {
         p: figures(year, simulate(year, p, time_limit=time_limit, hindsight_limit=hindsight_limit))
-        for p in POLICIES
+        for p in dict.fromkeys((*policies, "hindsight"))
     }
+    if oracle:
+        seen = DualSettings(oracle=True)
+        results["dual-oracle"] = figures(year, simulate(year, "dual", time_limit, dual=seen))
+        blurred = {
+            "hindsight-no-early-ends": replace(year, completes=np.ones_like(year.completes)),
+            "hindsight-no-dropouts": replace(year, leave=np.full_like(year.leave, year.weeks)),
+        }
+        for name, known in blurred.items():
+            got = simulate(year, "hindsight", hindsight_limit=hindsight_limit, plan_year=known)
+            results[name] = figures(year, got)
     bound = results["hindsight"]["objective"]
     lp_bound = results["hindsight"]["lp_bound"]
     rows = []
@@ -73,8 +93,9 @@ def run_year(
         rows.append(row)
     RUNS.mkdir(exist_ok=True)
     target = RUNS / f"{region}-{seed}-{clients}.json"
+    kept = json.loads(target.read_text(encoding="utf-8")) if target.exists() else {}
     with atomic_path(target, suffix=".json") as tmp:
-        Path(tmp).write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
+        Path(tmp).write_text(json.dumps({**kept, **results}, ensure_ascii=False), encoding="utf-8")
     return rows
 
 
@@ -110,7 +131,7 @@ def plot_spending(runs: dict[str, dict], title: str, target: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(7, 3.6), dpi=110)
     for policy, f in runs.items():
-        if "spent_by_week" not in f:
+        if "spent_by_week" not in f or policy not in POLICIES:  # diagnosis rows left out
             continue
         total = f["money_left"] + f["spent_by_week"][-1]
         ax.plot(
@@ -227,6 +248,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--hindsight-limit", type=float, default=900.0, help="s for the hindsight LP's rounds"
     )
+    parser.add_argument("--oracle", action="store_true", help="add the diagnosis rows")
+    parser.add_argument(
+        "--policies", nargs="+", choices=POLICIES, default=list(POLICIES), help="hindsight always"
+    )
     parser.add_argument("--csv", type=Path, default=CSV, help="rows file (default year.csv)")
     parser.add_argument("--render", nargs="*", type=Path, help="CSV files to report, no runs")
     args = parser.parse_args(argv)
@@ -237,7 +262,14 @@ def main(argv: list[str] | None = None) -> int:
         for seed in args.seeds:
             t0 = time.perf_counter()
             rows = run_year(
-                region, seed, args.clients, args.weeks, args.time_limit, args.hindsight_limit
+                region,
+                seed,
+                args.clients,
+                args.weeks,
+                args.time_limit,
+                args.hindsight_limit,
+                args.oracle,
+                tuple(args.policies),
             )
             append_rows(rows, args.csv)
             print(f"{region} seed {seed}: {time.perf_counter() - t0:.0f} s", flush=True)

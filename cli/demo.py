@@ -1,6 +1,8 @@
 """`make demo`: a real weekly allocation on a generated region, shown command by command.
 
-Generates a 3 000-client Pohjois-Savo week, validates it, solves it (60 s at most), checks the
+Generates a 3 000-client Pohjois-Savo week, declares its period (weeks 48–49: each pool's
+appropriation is twice its week budget, so the week budget is the pace and week 49 has money of
+its own), validates it, solves it (60 s at most), checks the
 allocation independently, explains one placed and one unplaced client, builds employer
 shortlists; then the service (cli/demo_service.py) with printed tokens runs a two-week chain
 through the API — week 48 solved and published, one placement ended early and its outcome
@@ -28,6 +30,27 @@ def step(title: str, argv: list[str]) -> int:
         print(f"demo: `polku {argv[0]}` exited {code}", file=sys.stderr)
         sys.exit(code)
     return code
+
+
+def declare_period(instance_dir: Path, first: str, last: str) -> int:
+    """Make the generated week the first of a period `first`…`last`: each pool's appropriation
+    (`period_budget`) is its week budget × the period's weeks, nothing spent yet, so the week
+    budget is an even pace (README "Period budgets"); the instance rewritten in place
+    (atomically). The number of weeks."""
+    from instances.read import read_instance
+    from instances.write import write_instance
+    from models.lifecycle import weeks_between
+
+    inst = read_instance(instance_dir)
+    weeks = weeks_between(first, last) + 1
+    extra = ["period_budget", "period_spent", "period_end_week"]
+    inst.pools["period_budget"] = (inst.pools["budget"].astype(float) * weeks).round(2)
+    inst.pools["period_spent"] = 0.0
+    inst.pools["period_end_week"] = last
+    columns = list(inst.columns_in_file.get("funding.csv") or inst.pools.columns)
+    inst.columns_in_file["funding.csv"] = columns + [c for c in extra if c not in columns]
+    write_instance(inst, instance_dir)
+    return weeks
 
 
 def pick_clients(alloc_path: Path) -> tuple[str | None, str | None]:
@@ -65,6 +88,11 @@ def main(argv: list[str] | None = None) -> int:
             "--out",
             str(inst),
         ],
+    )
+    weeks = declare_period(inst, "2026-W48", "2026-W49")
+    print(
+        f"\n=== The period: 2026-W48…2026-W49 ({weeks} weeks); each pool's appropriation "
+        f"(funding.csv period_budget) is {weeks} × its week budget, the week budget its pace"
     )
     step("Validate it", ["validate", str(inst)])
     step(

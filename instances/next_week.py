@@ -25,7 +25,10 @@ Choices (FORMAT.md is silent on the week-to-week step; these go in the README):
   number of calendar months begun between the two weeks' Mondays. Ages are left alone (the data
   has no birth dates).
 - Period budgets (optional funding.csv columns): for a pool with a `period_budget` > 0, what was
-  committed this week is added to `period_spent`, so the appropriation's spending carries forward with the budget.
+  committed this week is added to `period_spent`, so the appropriation's spending carries forward,
+  and the week's `budget` is a pace of the appropriation: next week gets the same budget again,
+  at most what is left of the appropriation (`period_budget` − `period_spent`). (A pool without
+  one has a budget for the period: next week gets what is left of it.)
 - Decisions carry over: every `forbid` (a rejected pair is never proposed again), and a `lock`
   only while its client is still in the queue (a placed client holds the seat anyway).
 """
@@ -41,6 +44,7 @@ from models.instance import Instance
 from models.lifecycle import (
     WeekError,
     advance_week,
+    earliest_end,
     is_week,
     start_weeks,
     week_monday,
@@ -70,10 +74,16 @@ def renamed(name: str, old_week: str, new_week: str) -> str:
 
 
 def early_ends(
-    ends: pd.DataFrame | None, row_of: dict[str, int], current: np.ndarray, new_week: str
+    ends: pd.DataFrame | None,
+    row_of: dict[str, int],
+    current: np.ndarray,
+    start: np.ndarray,
+    week: str,
+    new_week: str,
 ) -> dict[int, dict[str, str]]:
     """Early ends by client row (the last one of a client counts), each checked: the client is
-    in that placement now, the end week is an ISO week before the new week."""
+    in that placement now, the end week is an ISO week before the new week and not before the
+    placement began (models.lifecycle.earliest_end)."""
     out: dict[int, dict[str, str]] = {}
     if ends is None or not len(ends):
         return out
@@ -92,6 +102,12 @@ def early_ends(
             raise NextWeekError(
                 f"{where}: end_week {end_week} is not before the new week {new_week}; "
                 "record it in a later week"
+            )
+        began = str(start[row])
+        if is_week(began) and weeks_between(earliest_end(began, week), end_week) < 0:
+            raise NextWeekError(
+                f"{where}: end_week {end_week} is before the placement began in {began} "
+                f"(the earliest is {earliest_end(began, week)}: it never started)"
             )
         out[row] = {
             "end_week": end_week,
@@ -190,7 +206,7 @@ def next_week(
 
     # 2. who ends: early ends as recorded, and placements whose duration has passed
     row_of = {c: r for r, c in enumerate(ids.tolist())}
-    early = early_ends(ends, row_of, current, new_week)
+    early = early_ends(ends, row_of, current, start, inst.week, new_week)
     in_placement = current != ""
     rows = np.flatnonzero(in_placement)
     prow = pid_row.reindex(current[rows]).to_numpy()
@@ -269,6 +285,13 @@ def next_week(
         carried_spent = np.where(appropriated, np.round(before + spent, 2), np.nan)
         if appropriated.any():
             pools["period_spent"] = carried_spent
+            # the week's budget is a pace of the appropriation: it carries on, within what is left
+            period = pd.to_numeric(pools["period_budget"], errors="coerce").to_numpy(np.float64)
+            left = np.maximum(np.nan_to_num(period) - np.nan_to_num(carried_spent), 0.0)
+            week_budget = inst.pools["budget"].to_numpy(dtype=np.float64)
+            pools["budget"] = np.where(
+                appropriated, np.round(np.minimum(week_budget, left), 2), pools["budget"]
+            )
 
     # 7. decisions carried over
     carried = inst.decisions if decisions is None else decisions

@@ -33,6 +33,8 @@ from instances.distributions import (
 from models.formulas import wage_subsidy_rate
 from models.lifecycle import FULL_WEEK_DAYS
 
+PART_TIME_BIT = FEATURES.index("part_time")
+
 # ---------------------------------------------------------------------------------------------
 # Placements
 # ---------------------------------------------------------------------------------------------
@@ -208,6 +210,13 @@ def sample_features(rng: np.random.Generator, ptype: np.ndarray, kind: np.ndarra
         ]
         mask[rng.random(m) < np.maximum(p_type, p_kind)] |= 1 << bit
     return mask
+
+
+def with_part_time(features: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """`features` with `part_time` set on every seat of fewer than a full week's days: such a
+    seat is part-time work, so a client who needs part time may take it."""
+    short = np.asarray(days) < FULL_WEEK_DAYS
+    return np.asarray(features, dtype=np.int64) | (short.astype(np.int64) << PART_TIME_BIT)
 
 
 # Sector by provider kind (weights over SECTORS).

@@ -2,7 +2,7 @@
 Finnish, keyed, with the figures as format fields (messages.json); the language is chosen per call
 with `language()` so the rule table and the explain modules need no language argument threaded
 through them. The pages' labels are the `page.*` keys plus the families both sides show
-(`PAGE_SHARED`); `page_labels()` gives them in the shape the pages' i18n.js fetches."""
+(`PAGE_SHARED`: outcome categories, placement types); `page_labels()` gives them in the shape the pages' i18n.js fetches."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ CATALOGUE: dict[str, dict[str, str]] = json.loads(
     Path(__file__).with_name("messages.json").read_text(encoding="utf-8")
 )
 PAGE_PREFIX = "page."
-PAGE_SHARED: tuple[str, ...] = ("outcome.",)
+PAGE_SHARED: tuple[str, ...] = ("outcome.", "type.")
 _LANG: ContextVar[str] = ContextVar("polku_lang", default=DEFAULT_LANG)
 
 

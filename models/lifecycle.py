@@ -52,6 +52,14 @@ def weeks_between(start: str, end: str) -> int:
     return (week_monday(end) - week_monday(start)).days // 7
 
 
+def earliest_end(start: str, week: str) -> str:
+    """The earliest last week attended an early end may name for a placement that began (or
+    begins) in `start`, recorded in `week`: the week before the start (it never started), or
+    `week` itself for a seat that begins later."""
+    before = advance_week(start, -1)
+    return before if weeks_between(before, week) >= 0 else week
+
+
 def is_week(value: object) -> bool:
     """True for a text that is an ISO week that exists."""
     if not isinstance(value, str) or not WEEK_RE.match(value):

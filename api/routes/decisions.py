@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import TypeAdapter
 
+from api.auth import Principal
 from api.decisions import pair_states
-from api.deps import AnyUser, RunId, StoreDep
+from api.deps import AnyUser, RunId, StoreDep, quick
 from api.lookups import (
     allocation_dict,
+    instance_cached,
     load_instance,
     providers_for,
     stored_view,
@@ -25,7 +28,7 @@ from api.outputs import decision_out
 from api.precompute import ALL_PROPOSALS, proposals_by_provider, proposals_name
 from api.schemas import DecisionOut, DecisionRequest, ProposalsOut, errors_with
 from api.services.decisions import record_decision
-from api.store import RunRow, Store
+from api.store import InstanceRow, RunRow, Store
 
 _DECISION_LIST: TypeAdapter[list[DecisionOut]] = TypeAdapter(list[DecisionOut])
 
@@ -57,7 +60,7 @@ def stored_proposals(store: Store, run: RunRow, providers: list[str]) -> list[di
 
 
 @router.get("/runs/{run_id}/proposals", response_model=ProposalsOut, responses=ERRORS)
-def get_proposals(
+async def get_proposals(
     run_id: RunId,
     request: Request,
     user: AnyUser,
@@ -67,10 +70,27 @@ def get_proposals(
     """The proposals of a done run for the caller's providers (or the one asked for): client
     id, municipality, languages, interests, the accommodations the placement must give, travel
     minutes, the placement, and the decision taken so far — nothing else about the client."""
-    run, row = visible_run(store, user, run_id)
+    run, row = await quick(store, visible_run, store, user, run_id)
     providers = sorted(providers_for(user, row, provider_id))
+    if instance_cached(request, row):  # stored rows and a parsed instance: a millisecond
+        rows = await quick(store, stored_proposals, store, run, providers)
+        if rows is not None:
+            return await quick(store, _proposals_json, request, store, run, row, providers, rows)
+    return await run_in_threadpool(_proposals_json, request, store, run, row, providers, None)
+
+
+def _proposals_json(
+    request: Request,
+    store: Store,
+    run: RunRow,
+    row: InstanceRow,
+    providers: list[str],
+    rows: list[dict] | None,
+) -> Response:
+    """The proposals answer from `rows` (the stored ones; read or computed here when None)."""
     inst = load_instance(request, store, row)
-    rows = stored_proposals(store, run, providers)
+    if rows is None:
+        rows = stored_proposals(store, run, providers)
     if rows is None:  # not precomputed (yet): the same rows from the allocation
         by_provider = proposals_by_provider(inst, allocation_dict(request, store, run))
         rows = [r for v in providers for r in by_provider.get(v, [])]
@@ -106,7 +126,7 @@ def post_decision(
 
 
 @router.get("/runs/{run_id}/decisions", response_model=list[DecisionOut], responses=ERRORS)
-def list_decisions(
+async def list_decisions(
     run_id: RunId,
     user: AnyUser,
     store: StoreDep,
@@ -116,7 +136,12 @@ def list_decisions(
     liaison sees the decisions on their providers' placements only. Serialised once by
     pydantic's core (the response_model stays for the schema): FastAPI's re-validation of a
     long history made this the slowest read under load."""
+    data = await quick(store, _decisions_json, store, user, run_id, provider_id)
+    return Response(data, media_type="application/json")
+
+
+def _decisions_json(store: Store, user: Principal, run_id: int, provider_id: str | None) -> bytes:
     run, row = visible_run(store, user, run_id)
     providers = providers_for(user, row, provider_id)
     items = [decision_out(d) for d in store.decisions(row.id) if d.provider_id in providers]
-    return Response(_DECISION_LIST.dump_json(items), media_type="application/json")
+    return _DECISION_LIST.dump_json(items)

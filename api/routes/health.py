@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
 
@@ -23,10 +27,19 @@ class HealthProbe:
     figures and answers at once even while the database or the disk is slow. Without the
     thread (an app whose lifespan has not started) /health probes itself, at most that often."""
 
-    def __init__(self, store: Store, db: str, interval: float = WRITE_CHECK_SECONDS):
+    def __init__(
+        self,
+        store: Store,
+        db: str,
+        interval: float = WRITE_CHECK_SECONDS,
+        report_to: Path | None = None,
+        workers: Callable[[], int] | None = None,
+    ):
         self.store = store
         self.db = db
         self.interval = interval
+        self.report_to = report_to  # with `polku serve --processes N`: where the servers read it
+        self.count_workers = workers
         self._latest: tuple[float, str, int | None] | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -39,7 +52,22 @@ class HealthProbe:
         except Exception as exc:  # reported, not raised: this is the health check
             database = f"error: {type(exc).__name__}: {exc}"
         self._latest = (time.monotonic(), database, free_bytes(self.db))
+        if self.report_to is not None:
+            self._report(self.report_to, database, self._latest[2])
         return self._latest
+
+    def _report(self, path: Path, database: str, free: int | None) -> None:
+        """Write the figures for the server processes (atomically: temp file + rename)."""
+        workers = self.count_workers() if self.count_workers is not None else None
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(
+            json.dumps({"at": time.time(), "database": database, "free": free, "workers": workers})
+        )
+        os.replace(tmp, path)
+
+    def workers(self) -> int | None:
+        """Solver processes alive, when this process does not supervise them itself."""
+        return None
 
     def current(self) -> tuple[str, int | None]:
         """(database state, free bytes) as last probed; probed now when no thread keeps them
@@ -70,16 +98,53 @@ class HealthProbe:
             self._thread = None
 
 
+class FollowedHealth:
+    """The health figures in a server process of `polku serve --processes N`: read from the
+    file the main process's `HealthProbe` rewrites every second (one probe and one supervisor
+    for all server processes); a report older than `stale` seconds is itself an error."""
+
+    def __init__(self, path: Path, stale: float = 5 * WRITE_CHECK_SECONDS):
+        self.path = path
+        self.stale = stale
+        self._last: tuple[float, dict] = (0.0, {})
+
+    def _read(self) -> dict:
+        now = time.monotonic()
+        if now - self._last[0] >= 0.2:  # /health under load: the file read at most 5× a second
+            try:
+                report = json.loads(self.path.read_text())
+            except (OSError, ValueError) as exc:
+                report = {"at": 0.0, "database": f"error: no health report ({exc})"}
+            self._last = (now, report)
+        return self._last[1]
+
+    def current(self) -> tuple[str, int | None]:
+        report = self._read()
+        age = time.time() - float(report.get("at", 0.0))
+        if age > self.stale:
+            return (f"error: the main process's health probe last reported {age:.0f} s ago", None)
+        return str(report.get("database", "error: no report")), report.get("free")
+
+    def workers(self) -> int | None:
+        return self._read().get("workers")
+
+    def start(self) -> None:
+        """Nothing to start: the main process probes."""
+
+    def stop(self) -> None:
+        """Nothing to stop."""
+
+
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})
 async def health(request: Request, response: Response, settings: SettingsDep) -> Health:
     """Is the service up: can it write its database, how much disk is free, how many solver
     processes are alive. 503 (status `degraded`) when a write fails or the disk is nearly full.
     Answered on the event loop from the figures a background thread probes every second."""
-    probe: HealthProbe = request.app.state.health
+    probe: HealthProbe | FollowedHealth = request.app.state.health
     database, free = probe.current()
     disk_ok = free is None or free >= settings.min_free_bytes
     supervisor = getattr(request.app.state, "supervisor", None)
-    workers = supervisor.alive() if supervisor is not None else None
+    workers = supervisor.alive() if supervisor is not None else probe.workers()
     ok = database == "ok" and disk_ok
     if not ok:
         response.status_code = 503

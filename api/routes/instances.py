@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 
 from api.auth import Principal, same_region
 from api.decisions import merged_weights
-from api.deps import Coordinator, InstanceId, SettingsDep, StoreDep
+from api.deps import Coordinator, InstanceId, SettingsDep, StoreDep, quick
 from api.limits import bounded_json
 from api.lookups import load_instance, visible_instance
 from api.outputs import run_out
@@ -244,9 +244,13 @@ def list_instances(user: Coordinator, store: StoreDep) -> list[InstanceOut]:
     return [instance_out(store, r) for r in store.list_instances() if can_see_instance(user, r)]
 
 
-@router.get("/instances/{instance_id}", response_model=InstanceOut, responses=ERRORS)
-def get_instance(instance_id: InstanceId, user: Coordinator, store: StoreDep) -> InstanceOut:
+def _instance_answer(store: Store, user: Principal, instance_id: int) -> InstanceOut:
     return instance_out(store, visible_instance(store, user, instance_id))
+
+
+@router.get("/instances/{instance_id}", response_model=InstanceOut, responses=ERRORS)
+async def get_instance(instance_id: InstanceId, user: Coordinator, store: StoreDep) -> InstanceOut:
+    return await quick(store, _instance_answer, store, user, instance_id)
 
 
 @router.get(

@@ -15,7 +15,6 @@ from api.lifecycle_schemas import (
     EndedOut,
     EndOut,
     EndRequest,
-    FollowupOut,
     FollowupRequest,
     HoldingOut,
     OutcomeRequest,
@@ -23,6 +22,7 @@ from api.lifecycle_schemas import (
     OutcomeSummaryOut,
 )
 from api.lookups import allocation_dict, load_instance, visible_instance, visible_run
+from api.outputs import end_out, ended_out
 from api.schemas import errors_with
 from api.services.lifecycle import (
     FieldProblem,
@@ -52,20 +52,6 @@ PlacementId = Path(min_length=1, max_length=200, description="a placement id")
 def _field(exc: FieldProblem) -> RequestValidationError:
     return RequestValidationError(
         [{"loc": ("body", exc.field), "msg": exc.message, "type": "value_error"}]
-    )
-
-
-def _end_out(r: dict[str, Any]) -> EndOut:
-    return EndOut(
-        id=r["id"],
-        run_id=r["run_id"],
-        client_id=r["client_id"],
-        placement_id=r["placement_id"],
-        provider_id=r["provider_id"],
-        end_week=r["end_week"],
-        reason=r["reason"],
-        by=r["by_name"],
-        at=r["at"],
     )
 
 
@@ -104,43 +90,17 @@ def end_placement(
         check_end(inst, alloc, run, placement_id, list(body.client_ids), body.end_week, ended)
     except FieldProblem as exc:
         raise _field(exc) from exc
-    out = []
-    for cid in dict.fromkeys(body.client_ids):
-        values = {
+    ends = [
+        {
             "client_id": cid,
             "placement_id": placement_id,
             "provider_id": provider,
             "end_week": body.end_week,
             "reason": body.reason.strip(),
         }
-        out.append(_end_out(store.add_lifecycle("end", run.id, values, user.name, user.token_id)))
-    return out
-
-
-def _ended_out(rec: dict[str, Any], followups: list[dict[str, Any]], user: Any) -> EndedOut:
-    """One ended placement; a liaison does not get the client's groups (they tell benefit days,
-    age and partial work ability, which an employer may not see)."""
-    key = (rec["client_id"], rec["placement_id"], rec["end_week"])
-    return EndedOut(
-        **{
-            k: str(rec[k])
-            for k in EndedOut.model_fields
-            if k not in ("groups", "weeks", "followups")
-        },
-        groups=[] if user.role == "liaison" else list(rec["groups"] or ()),
-        weeks=int(rec["weeks"]),
-        followups=[
-            FollowupOut(
-                months_after=int(f["months_after"]),
-                still_employed=str(f["still_employed"]),
-                date=str(f["date"]),
-                by=str(f["by"]),
-                at=str(f["at"]),
-            )
-            for f in followups
-            if (f["client_id"], f["placement_id"], f["end_week"]) == key
-        ],
-    )
+        for cid in dict.fromkeys(body.client_ids)
+    ]
+    return [end_out(r) for r in store.add_lifecycle("end", run.id, ends, user.name, user.token_id)]
 
 
 @router.get("/runs/{run_id}/outcomes", response_model=OutcomesOut, responses=ERRORS)
@@ -162,7 +122,7 @@ def list_outcomes(run_id: RunId, request: Request, user: AnyUser, store: StoreDe
         week=row.week,
         categories=list(inst.rules.outcome_categories),
         followup_months=list(inst.rules.followup_months),
-        ended=[_ended_out(r, fups, user) for r in rows],
+        ended=[ended_out(r, fups, user) for r in rows],
     )
 
 
@@ -199,10 +159,10 @@ def record_outcome(
         "outcome": body.outcome,
         "note": body.note.strip(),
     }
-    store.add_lifecycle("outcome", run.id, values, user.name, user.token_id)
+    store.add_lifecycle("outcome", run.id, [values], user.name, user.token_id)
     ended, followups = ended_view(store, inst, row)
     rec = find_ended(ended, body.client_id, placement_id, target["end_week"])
-    return _ended_out(rec, followups.to_dict("records"), user)
+    return ended_out(rec, followups.to_dict("records"), user)
 
 
 @router.post(
@@ -241,10 +201,10 @@ def record_followup(
         "still_employed": body.still_employed,
         "followup_date": body.date,
     }
-    store.add_lifecycle("followup", run.id, values, user.name, user.token_id)
+    store.add_lifecycle("followup", run.id, [values], user.name, user.token_id)
     ended, followups = ended_view(store, inst, row)
     rec = find_ended(ended, body.client_id, placement_id, str(target["end_week"]))
-    return _ended_out(rec, followups.to_dict("records"), user)
+    return ended_out(rec, followups.to_dict("records"), user)
 
 
 @router.get("/outcomes/summary", response_model=OutcomeSummaryOut, responses=ERRORS)

@@ -9,10 +9,21 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from api.auth import Principal
 from api.decisions import decisions_frame, effective_records
-from api.deps import AnyUser, ClientId, Coordinator, Lang, RunId, SettingsDep, StoreDep
+from api.deps import (
+    AnyUser,
+    ClientId,
+    Coordinator,
+    Lang,
+    RunId,
+    SettingsDep,
+    StoreDep,
+    quick,
+)
 from api.lookups import (
     allocation_dict,
     allocation_text,
@@ -29,9 +40,9 @@ from api.precompute import (
     unassigned_name,
     unassigned_of,
 )
-from api.schemas import ERRORS, ClientOut, NextWeekOut, NextWeekRequest, RunOut
+from api.schemas import ERRORS, ClientOut, DecisionOut, NextWeekOut, NextWeekRequest, RunOut
 from api.services.lifecycle import ends_frame, with_recorded
-from api.store import NewInstance
+from api.store import InstanceRow, NewInstance, RunRow, Store
 from api.uploads import counts_of, instance_zip, load_stored, provider_ids, sha256
 from instances.next_week import NextWeekError, next_week
 from models.allocation import Allocation
@@ -40,12 +51,16 @@ from models.csvsafe import neutralise_all
 router = APIRouter(tags=["runs"])
 
 
-@router.get("/runs/{run_id}", response_model=RunOut, responses=ERRORS)
-def get_run(run_id: RunId, user: AnyUser, store: StoreDep) -> RunOut:
-    """Status (queued|running|done|failed|cancelled|interrupted) and live progress: objective,
-    bound, gap, elapsed seconds. Liaisons may poll the runs that concern their providers."""
+def _run_answer(store: Store, user: Principal, run_id: int) -> RunOut:
     run, _ = visible_run(store, user, run_id)
     return run_out(store, run)
+
+
+@router.get("/runs/{run_id}", response_model=RunOut, responses=ERRORS)
+async def get_run(run_id: RunId, user: AnyUser, store: StoreDep) -> RunOut:
+    """Status (queued|running|done|failed|cancelled|interrupted) and live progress: objective,
+    bound, gap, elapsed seconds. Liaisons may poll the runs that concern their providers."""
+    return await quick(store, _run_answer, store, user, run_id)
 
 
 @router.post("/runs/{run_id}/cancel", response_model=RunOut, responses=ERRORS)
@@ -141,28 +156,46 @@ def get_allocation(
     )
 
 
+def _stored(
+    store: Store, user: Principal, run_id: int, name: str
+) -> tuple[RunRow, InstanceRow, bytes | None]:
+    """(run, its instance row, the stored view `name` or None) for a caller who may see it."""
+    run, row = visible_run(store, user, run_id)
+    return run, row, stored_view(store, run, name)
+
+
 @router.get("/runs/{run_id}/summary", responses=ERRORS)
-def get_summary(run_id: RunId, request: Request, user: Coordinator, store: StoreDep) -> Response:
+async def get_summary(
+    run_id: RunId, request: Request, user: Coordinator, store: StoreDep
+) -> Response:
     """The headline figures: status, objective, bound, gap, placed vs queue by type, municipality
     and group, pool use, fairness (precomputed when the run finished)."""
-    run, row = visible_run(store, user, run_id)
-    stored = stored_view(store, run, SUMMARY)
+    run, row, stored = await quick(store, _stored, store, user, run_id, SUMMARY)
     if stored is not None:
         return Response(stored, media_type="application/json")
+    return await run_in_threadpool(_summary_computed, request, store, run, row)
+
+
+def _summary_computed(request: Request, store: Store, run: RunRow, row: InstanceRow) -> Response:
     alloc = allocation_dict(request, store, run)
     return JSONResponse(summary_of(load_instance(request, store, row), alloc, run.id))
 
 
 @router.get("/runs/{run_id}/unassigned", responses=ERRORS)
-def get_unassigned(
+async def get_unassigned(
     run_id: RunId, request: Request, user: Coordinator, store: StoreDep, lang: Lang
 ) -> Response:
     """The queue clients left out, each with the reasons, most specific first (as stored at solve
     time in English; recomputed from the data in another `lang`)."""
-    run, row = visible_run(store, user, run_id)
-    stored = stored_view(store, run, unassigned_name(lang))
+    run, row, stored = await quick(store, _stored, store, user, run_id, unassigned_name(lang))
     if stored is not None:
         return Response(stored, media_type="application/json")
+    return await run_in_threadpool(_unassigned_computed, request, store, run, row, lang)
+
+
+def _unassigned_computed(
+    request: Request, store: Store, run: RunRow, row: InstanceRow, lang: str
+) -> Response:
     alloc = allocation_dict(request, store, run)
     inst = request.app.state.run_instances.get(request, store, run, row) if lang != "en" else None
     left = unassigned_of(inst, alloc, lang) if inst is not None else alloc.get("unassigned", [])
@@ -170,7 +203,7 @@ def get_unassigned(
 
 
 @router.get("/runs/{run_id}/clients/{client_id}", response_model=ClientOut, responses=ERRORS)
-def get_client(
+async def get_client(
     run_id: RunId,
     client_id: ClientId,
     request: Request,
@@ -180,15 +213,35 @@ def get_client(
 ) -> Response | ClientOut:
     """One client in this run: the assignment (with score and alternatives) or the reasons left
     out, the decisions on their pairs, and the explanation computed from the data."""
-    from matcher.explain.views import explain_client
-
-    run, row = visible_run(store, user, run_id)
-    decided = [decision_out(d) for d in store.decisions(row.id) if d.client_id == client_id]
-    stored = stored_view(store, run, client_name(lang, client_id))
+    run, row, stored = await quick(
+        store, _stored, store, user, run_id, client_name(lang, client_id)
+    )
+    decided = await quick(store, _client_decisions, store, row.id, client_id)
     if stored is not None:  # the stored answer with today's decisions spliced in
         plain = [d.model_dump(mode="json") for d in decided]
         head = json.dumps({"decisions": plain}, ensure_ascii=False).encode()
         return Response(head[:-1] + b"," + stored[1:], media_type="application/json")
+    return await run_in_threadpool(
+        _client_computed, request, store, run, row, client_id, lang, decided
+    )
+
+
+def _client_decisions(store: Store, instance_id: int, client_id: str) -> list[DecisionOut]:
+    return [decision_out(d) for d in store.decisions(instance_id) if d.client_id == client_id]
+
+
+def _client_computed(
+    request: Request,
+    store: Store,
+    run: RunRow,
+    row: InstanceRow,
+    client_id: str,
+    lang: str,
+    decided: list[DecisionOut],
+) -> ClientOut:
+    """The client's answer computed from the data (the run's views are not stored yet)."""
+    from matcher.explain.views import explain_client
+
     alloc_raw = allocation_dict(request, store, run)
     base = load_instance(request, store, row)
     if client_id not in set(base.clients["id"].astype(str)):

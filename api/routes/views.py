@@ -13,10 +13,11 @@ import numpy as np
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 
-from api.auth import can_see_instance
-from api.deps import MAX_ID, AnyUser, Coordinator, InstanceId, StoreDep
+from api.auth import Principal, can_see_instance
+from api.deps import MAX_ID, AnyUser, Coordinator, InstanceId, StoreDep, quick
 from api.lookups import allocation_dict, load_instance, visible_instance, visible_run
 from api.schemas import ERRORS
+from api.store import Store
 
 router = APIRouter(tags=["pages"])
 
@@ -120,7 +121,7 @@ def get_map(
 
 
 @router.get("/runs", response_model=list[RunListItem], responses=ERRORS)
-def list_visible_runs(
+async def list_visible_runs(
     user: AnyUser,
     store: StoreDep,
     status: str | None = Query(
@@ -129,6 +130,10 @@ def list_visible_runs(
 ) -> list[RunListItem]:
     """The runs the caller may see, newest first (a liaison: runs of weeks holding one of their
     providers), optionally only those with `status`."""
+    return await quick(store, _visible_runs, store, user, status)
+
+
+def _visible_runs(store: Store, user: Principal, status: str | None) -> list[RunListItem]:
     instances = {r.id: r for r in store.list_instances() if can_see_instance(user, r)}
     out = [
         RunListItem(

@@ -21,7 +21,7 @@ from api.lookups import placements_by_id
 from api.store import Conflict, InstanceRow, NotFound, RunRow, Store
 from instances.next_week import ended_history
 from models.instance import Instance
-from models.lifecycle import is_week, start_weeks, week_monday, weeks_between
+from models.lifecycle import earliest_end, is_week, start_weeks, week_monday, weeks_between
 from models.outcomes import STILL_EMPLOYED, add_followups, apply_outcomes, frame
 
 
@@ -62,8 +62,7 @@ def holding(
     """Who holds a placement of `providers` this week and is not ended: client, placement,
     provider, type and the week the placement began (or begins)."""
     placements = placements_by_id(inst)
-    seat_start = dict(zip(placements.index, start_weeks(inst.placements, inst.week), strict=True))
-    clients = inst.clients.set_index(inst.clients["id"].astype(str), drop=False)
+    began = held_since(inst, alloc, run)
     out = []
     for cid, pid in holders(inst, alloc, run).items():
         if cid in ended or pid not in placements.index:
@@ -71,22 +70,39 @@ def holding(
         provider = str(placements.loc[pid, "provider_id"])
         if provider not in providers:
             continue
-        current = str(clients.loc[cid, "current_placement"] or "")
-        began = str(clients.loc[cid].get("placement_start_week", "") or "")
-        if current == pid:  # held from an earlier week: its start, when the export says it
-            start = began if is_week(began) else ""
-        else:  # assigned by this published run: from the seat's start
-            start = str(seat_start[pid])
         out.append(
             {
                 "client_id": cid,
                 "placement_id": pid,
                 "provider_id": provider,
                 "type": str(placements.loc[pid, "type"]),
-                "start_week": start,
+                "start_week": began.get(cid, ""),
             }
         )
     return sorted(out, key=lambda h: (h["placement_id"], h["client_id"]))
+
+
+def held_since(inst: Instance, alloc: dict[str, Any], run: RunRow) -> dict[str, str]:
+    """client id → the ISO week the placement they hold began (or begins): from an earlier
+    week its `placement_start_week` when the export says it, assigned by this published run
+    the seat's start; clients whose start is unknown are left out."""
+    seat_start = dict(
+        zip(
+            inst.placements["id"].astype(str),
+            start_weeks(inst.placements, inst.week),
+            strict=True,
+        )
+    )
+    ids = inst.clients["id"].astype(str).tolist()
+    current = dict(zip(ids, inst.clients["current_placement"].fillna("").astype(str), strict=True))
+    col = inst.clients.get("placement_start_week", pd.Series([""] * len(ids)))
+    given = dict(zip(ids, col.fillna("").astype(str), strict=True))
+    out = {}
+    for cid, pid in holders(inst, alloc, run).items():
+        start = given[cid] if current[cid] == pid else str(seat_start.get(pid, ""))
+        if is_week(start):
+            out[cid] = start
+    return out
 
 
 def check_end(
@@ -99,7 +115,7 @@ def check_end(
     ended: set[str],
 ) -> None:
     """Every client holds the placement and is not ended already; the end week is a week from
-    the placement's start up to the run's week (or before the start: never started)."""
+    the one before the placement's start (it never started) up to the run's week."""
     if not is_week(end_week):
         raise FieldProblem("end_week", f"{end_week!r} is not an ISO week like 2026-W48")
     if weeks_between(end_week, inst.week) < 0:
@@ -109,6 +125,7 @@ def check_end(
             "or earlier (a later end is recorded in a later week)",
         )
     held = holders(inst, alloc, run)
+    began = held_since(inst, alloc, run)
     known = set(inst.clients["id"].astype(str))
     for cid in client_ids:
         if cid not in known:
@@ -120,6 +137,12 @@ def check_end(
             )
         if cid in ended:
             raise Conflict(f"the placement of client {cid} at {placement_id} is already ended")
+        if cid in began and weeks_between(earliest_end(began[cid], inst.week), end_week) < 0:
+            raise FieldProblem(
+                "end_week",
+                f"{end_week} is before client {cid}'s placement began in {began[cid]} (the "
+                f"earliest is {earliest_end(began[cid], inst.week)}: it never started)",
+            )
 
 
 def ends_frame(records: list[dict[str, Any]]) -> pd.DataFrame:

@@ -32,9 +32,16 @@ class LifecycleStore:
         def _insert(conn: Any, table: str, **values: Any) -> int: ...
 
     def add_lifecycle(
-        self, kind: str, run_id: int, values: dict[str, Any], by_name: str, by_token: int | None
-    ) -> dict[str, Any]:
-        """Record one end / outcome / follow-up on `run_id`; the stored row as a dict."""
+        self,
+        kind: str,
+        run_id: int,
+        records: list[dict[str, Any]],
+        by_name: str,
+        by_token: int | None,
+    ) -> list[dict[str, Any]]:
+        """Record ends / outcomes / follow-ups on `run_id`, all in one transaction (all or none);
+        an end of a client already ended in the week is a Conflict there, so two requests at
+        once cannot both end one placement. The stored rows as dicts."""
         table, columns = LIFECYCLE[kind]
         with self._tx() as conn:
             run = conn.execute(
@@ -54,16 +61,34 @@ class LifecycleStore:
                     "this week; record it in the latest week"
                 )
             names = ("instance_id", "run_id", *COMMON, *columns, "by_name", "by_token", "at")
-            row = {
-                "instance_id": run["instance_id"],
-                "run_id": run_id,
-                **{c: values[c] for c in (*COMMON, *columns)},
-                "by_name": by_name,
-                "by_token": by_token,
-                "at": now(),
-            }
-            new = self._insert(conn, table, **{n: row[n] for n in names})  # the store's INSERT
-            return {"id": new, **row}
+            out = []
+            for values in records:
+                if kind == "end":
+                    self._not_ended(conn, run["instance_id"], values)
+                row = {
+                    "instance_id": run["instance_id"],
+                    "run_id": run_id,
+                    **{c: values[c] for c in (*COMMON, *columns)},
+                    "by_name": by_name,
+                    "by_token": by_token,
+                    "at": now(),
+                }
+                new = self._insert(conn, table, **{n: row[n] for n in names})  # the store's INSERT
+                out.append({"id": new, **row})
+            return out
+
+    @staticmethod
+    def _not_ended(conn: Any, instance_id: int, values: dict[str, Any]) -> None:
+        """Conflict when the client's placement is already ended in the week."""
+        ended = conn.execute(
+            "SELECT id FROM placement_ends WHERE instance_id = ? AND client_id = ? LIMIT 1",
+            (instance_id, values["client_id"]),
+        ).fetchone()
+        if ended is not None:
+            raise Conflict(
+                f"the placement of client {values['client_id']} at {values['placement_id']} "
+                "is already ended"
+            )
 
     def lifecycle(self, kind: str, instance_id: int) -> list[dict[str, Any]]:
         """Every `kind` record of an instance's week, oldest first."""

@@ -100,6 +100,7 @@ class PostgresStore(SqliteStore):
 
     _LOCK_ROW = " FOR UPDATE"
     _SKIP_LOCKED = " FOR UPDATE SKIP LOCKED"
+    reads_on_loop = False  # a network round trip, and a pooled connection may be waited for
 
     def __init__(self, url: str, lock_timeout: float = 30.0):
         try:

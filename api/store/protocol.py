@@ -28,6 +28,10 @@ class TooMany(StoreError):
 class Store(Protocol):
     """The repository interface of the service (one implementation per database kind)."""
 
+    # True when a read takes microseconds (a local file, a connection kept open): the routes
+    # may then read on the event loop instead of paying a thread-pool hop (api/deps.py `quick`)
+    reads_on_loop: bool
+
     def migrate(self) -> int: ...
     def ping(self) -> None: ...
     def ping_write(self) -> None: ...
@@ -114,6 +118,11 @@ class Store(Protocol):
     def decisions(self, instance_id: int, upto: int | None = None) -> list[DecisionRow]: ...
     # the placement lifecycle (issue 17): kind is "end", "outcome" or "followup"
     def add_lifecycle(
-        self, kind: str, run_id: int, values: dict[str, Any], by_name: str, by_token: int | None
-    ) -> dict[str, Any]: ...
+        self,
+        kind: str,
+        run_id: int,
+        records: list[dict[str, Any]],
+        by_name: str,
+        by_token: int | None,
+    ) -> list[dict[str, Any]]: ...
     def lifecycle(self, kind: str, instance_id: int) -> list[dict[str, Any]]: ...

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from api.store.connections import ThreadConnections
 from api.store.lifecycle import LifecycleStore
 from api.store.migrations import sqlite_transaction, upgrade
 from api.store.protocol import Conflict, NotFound, TooMany
@@ -57,14 +58,15 @@ def _insert(conn: sqlite3.Connection, table: str, **values: Any) -> int:
 
 
 class SqliteStore(LifecycleStore, RunViewsMixin):
-    """`Store` over one SQLite file (WAL journal, a connection per operation: thread-safe and
-    usable from the worker processes at the same time)."""
+    """`Store` over one SQLite file (WAL journal, a reused connection per thread: thread-safe
+    and usable from the worker processes at the same time)."""
 
     def __init__(self, path: str | Path, lock_timeout: float = 30.0):
         self.path = str(path)
         self.lock_timeout = lock_timeout  # seconds a write waits for another writer
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._conns = ThreadConnections(self._connect)
 
     # ------------------------------------------------------------------ plumbing
     _insert = staticmethod(_insert)
@@ -72,9 +74,13 @@ class SqliteStore(LifecycleStore, RunViewsMixin):
     # already give one writer at a time
     _LOCK_ROW = ""
     _SKIP_LOCKED = ""
+    reads_on_loop = True  # a read on an open connection: ~15 µs, never waits for a writer (WAL)
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=self.lock_timeout, isolation_level=None)
+        # used by one thread at a time (connections.py), closed from another at close()
+        conn = sqlite3.connect(
+            self.path, timeout=self.lock_timeout, isolation_level=None, check_same_thread=False
+        )
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute(f"PRAGMA busy_timeout = {int(self.lock_timeout * 1000)}")
@@ -82,33 +88,36 @@ class SqliteStore(LifecycleStore, RunViewsMixin):
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connect()
-        try:
+        """Reads in one transaction on this thread's reused connection (ended before the call
+        returns, so the next read sees every later commit)."""
+        with self._conns.use() as conn, self._transaction(conn, "BEGIN"):
             yield conn
-        finally:
-            conn.close()
 
     @contextlib.contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: taken at once (IMMEDIATE) so checks and writes see one state."""
-        conn = self._connect()
+        with self._conns.use() as conn, self._transaction(conn, "BEGIN IMMEDIATE"):
+            yield conn
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _transaction(conn: sqlite3.Connection, begin: str) -> Iterator[None]:
+        conn.execute(begin)
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
+            yield
+        except BaseException:
+            if conn.in_transaction:
                 conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
+            raise
+        conn.execute("COMMIT")
 
     def _claim_tx(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         """The transaction a worker claims a run in (the same as any write here)."""
         return self._tx()
 
     def close(self) -> None:
-        """Let go of what this process holds (nothing here: a connection per operation)."""
+        """Close this process's connections (a later call opens new ones)."""
+        self._conns.close_all()
 
     def __enter__(self) -> SqliteStore:
         return self

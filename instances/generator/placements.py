@@ -81,7 +81,7 @@ def make_placements(geo: Geo, m: int, rng: np.random.Generator) -> PlacementArra
         seats=seats,
         min_wa=min_wa,
         language=pdist.sample_language(rng, geo.sv[muni], urban),
-        features=pdist.sample_features(rng, ptype, kind),
+        features=pdist.with_part_time(pdist.sample_features(rng, ptype, kind), days),
         sector=sector,
         duration=duration,
         weekly_cost=weekly_cost,

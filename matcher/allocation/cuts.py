@@ -19,9 +19,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from matcher.allocation.colgen import _highs_module
 from matcher.allocation.constraints import Rows
-from matcher.allocation.mip import _quiet_stdout
+from matcher.allocation.mip import Lp, _quiet_stdout, highs_lp
 
 KNAPSACK_FAMILIES = ("budget",)
 MIN_VIOLATION = 1e-3  # a cut must cut the LP point off by at least this much
@@ -139,33 +138,10 @@ def tighten(
         first = separate(rows, np.asarray(x, dtype=np.float64))
         if not first or max_rounds < 1:
             return CutResult(rows, None, None, 0, 0, time.perf_counter() - t0)
-    module, highs_cls = _highs_module()
-    h = highs_cls()
-    h.setOptionValue("output_flag", False)
+    n = rows.matrix.shape[1]
+    lo = np.where(rows.lo >= 1, rows.lo, -np.inf)
+    _, h = highs_lp(Lp(rows.matrix, lo, rows.hi, score, np.zeros(n), np.ones(n)))
     inf = h.getInfinity()
-    csc = rows.matrix.tocsc()
-    m, n = csc.shape
-    lo = np.where(rows.lo >= 1, rows.lo, -inf).astype(np.float64)
-    h.addRows(
-        m,
-        lo,
-        rows.hi.astype(np.float64),
-        0,
-        np.zeros(1, np.int32),
-        np.zeros(0, np.int32),
-        np.zeros(0),
-    )
-    h.addCols(
-        n,
-        np.asarray(score, dtype=np.float64),
-        np.zeros(n),
-        np.ones(n),
-        int(csc.nnz),
-        csc.indptr[:-1].astype(np.int32),
-        csc.indices.astype(np.int32),
-        csc.data.astype(np.float64),
-    )
-    h.changeObjectiveSense(module.ObjSense.kMaximize)
     cuts: list[Cover] = []
     bound: float | None = None
     rounds = 0

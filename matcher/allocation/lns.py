@@ -27,6 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 from ortools.sat.python import cp_model
 
+from matcher.allocation.aggregate import solve_aggregate, worth_aggregating
 from matcher.allocation.constraints import Rows
 from matcher.allocation.flow import FlowNet, distinct
 from matcher.allocation.mip import solve_mip
@@ -150,7 +151,8 @@ def solve_part(
     part, _ = sub_rows(ctx, free, fixed_use)
     current = float(ctx.score[free][old].sum())
     if engine == "highs":
-        res = solve_mip(part, ctx.score[free], time_limit=time_limit, start=old)
+        mip = solve_aggregate if worth_aggregating(part) else solve_mip
+        res = mip(part, ctx.score[free], time_limit=time_limit, start=old)
         if res.objective is None or res.objective <= current + 1e-9:
             return None
         return res.chosen, float(res.objective) - current

@@ -99,12 +99,14 @@ def solve_mip(
     eq = rows.lo[used] >= 1
     k = len(cols)
     run = run_highs(
-        sub[used, :],
-        np.where(eq, rows.lo[used], -np.inf),
-        rows.hi[used],
-        score[cols],
-        np.zeros(k),
-        np.ones(k),
+        Lp(
+            sub[used, :],
+            np.where(eq, rows.lo[used], -np.inf),
+            rows.hi[used],
+            score[cols],
+            np.zeros(k),
+            np.ones(k),
+        ),
         np.ones(k, dtype=bool),
         time_limit=time_limit,
         start=None if start is None else np.asarray(start, dtype=bool)[cols].astype(np.float64),
@@ -136,13 +138,53 @@ class HighsRun:
     improvements: int
 
 
+@dataclass(frozen=True)
+class Lp:
+    """max objective·x subject to row_lo ≤ matrix·x ≤ row_hi and col_lo ≤ x ≤ col_hi (a
+    non-finite bound is no bound): a model handed to HiGHS whole."""
+
+    matrix: Any
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    objective: np.ndarray
+    col_lo: np.ndarray
+    col_hi: np.ndarray
+
+
+def highs_lp(lp: Lp, log: bool = False) -> tuple[Any, Any]:
+    """(HiGHS' module, a new HiGHS instance holding `lp`): the one place this package loads a
+    whole model (the MIP here, the cut rounds' LP, the shortlists' level model and its LP)."""
+    module, highs_cls = _highs_module()
+    h = highs_cls()
+    h.setOptionValue("output_flag", bool(log))
+    inf = h.getInfinity()
+    csc = lp.matrix.tocsc()
+    n_rows, n_cols = csc.shape
+    h.addRows(
+        n_rows,
+        np.where(np.isfinite(lp.row_lo), lp.row_lo, -inf).astype(np.float64),
+        np.where(np.isfinite(lp.row_hi), lp.row_hi, inf).astype(np.float64),
+        0,
+        np.zeros(1, np.int32),
+        np.zeros(0, np.int32),
+        np.zeros(0),
+    )
+    h.addCols(
+        n_cols,
+        np.asarray(lp.objective, dtype=np.float64),
+        np.asarray(lp.col_lo, dtype=np.float64),
+        np.asarray(lp.col_hi, dtype=np.float64),
+        int(csc.nnz),
+        csc.indptr[:-1].astype(np.int32),
+        csc.indices.astype(np.int32),
+        csc.data.astype(np.float64),
+    )
+    h.changeObjectiveSense(module.ObjSense.kMaximize)
+    return module, h
+
+
 def run_highs(
-    matrix: Any,
-    row_lo: np.ndarray,
-    row_hi: np.ndarray,
-    objective: np.ndarray,
-    col_lo: np.ndarray,
-    col_hi: np.ndarray,
+    lp: Lp,
     integer: np.ndarray,
     *,
     time_limit: float,
@@ -154,37 +196,11 @@ def run_highs(
     rel_gap: float = 1e-9,
     options: dict[str, Any] | None = None,
 ) -> HighsRun:
-    """Maximise objective·x subject to row_lo ≤ matrix·x ≤ row_hi and col_lo ≤ x ≤ col_hi (x
-    integer where `integer`), with HiGHS branch-and-cut from `start` (a feasible x, or None).
+    """Maximise `lp` (x integer where `integer`) with HiGHS branch-and-cut from `start` (a feasible x, or None).
     Improving solutions are reported as they come; the search stops at the time limit or once
     the objective reaches floor(stop_at) or `should_stop(dual bound)` says so."""
     t0 = time.perf_counter()
-    module, highs_cls = _highs_module()
-    h = highs_cls()
-    h.setOptionValue("output_flag", bool(log))
-    inf = h.getInfinity()
-    csc = matrix.tocsc()
-    n_rows, n_cols = csc.shape
-    h.addRows(
-        n_rows,
-        np.where(np.isfinite(row_lo), row_lo, -inf).astype(np.float64),
-        np.where(np.isfinite(row_hi), row_hi, inf).astype(np.float64),
-        0,
-        np.zeros(1, np.int32),
-        np.zeros(0, np.int32),
-        np.zeros(0),
-    )
-    h.addCols(
-        n_cols,
-        np.asarray(objective, dtype=np.float64),
-        np.asarray(col_lo, dtype=np.float64),
-        np.asarray(col_hi, dtype=np.float64),
-        int(csc.nnz),
-        csc.indptr[:-1].astype(np.int32),
-        csc.indices.astype(np.int32),
-        csc.data.astype(np.float64),
-    )
-    h.changeObjectiveSense(module.ObjSense.kMaximize)
+    module, h = highs_lp(lp, log)
     ints = np.flatnonzero(integer).astype(np.int32)
     if len(ints):
         h.changeColsIntegrality(len(ints), ints, np.full(len(ints), module.HighsVarType.kInteger))
@@ -226,7 +242,7 @@ def run_highs(
     value = None
     if getattr(solution, "value_valid", False) and info.primal_solution_status >= 1:
         x = np.asarray(solution.col_value, dtype=np.float64)
-        value = float(np.asarray(objective, dtype=np.float64) @ x)
+        value = float(np.asarray(lp.objective, dtype=np.float64) @ x)
     bound = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else None
     if not len(ints):  # an LP: HiGHS reports no MIP bound; the optimum is the bound
         bound = value if status_name == "Optimal" else None

@@ -27,6 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from matcher.allocation import lns
+from matcher.allocation.aggregate import solve_aggregate, worth_aggregating
 from matcher.allocation.colgen import highs_available, solve_lp_columns
 from matcher.allocation.constraints import Rows, build_rows
 from matcher.allocation.cpsat import run_cpsat
@@ -70,7 +71,10 @@ class SolveOptions:
     `parallel_mip` and two or more workers, a table between SMALL_TABLE and
     FULL_MIP_COLUMNS triples runs the whole-table MIP (one thread) alongside the LNS (the other
     workers) for all the time instead, and `mip_share` is not used. `cuts`: cover cuts on the
-    budget rows (`matcher.allocation.cuts`) tighten the LP bound and go into the whole-table MIP."""
+    budget rows (`matcher.allocation.cuts`) tighten the LP bound and go into the whole-table MIP.
+    `aggregate`: where grouping pays (`aggregate.worth_aggregating`), the whole-table MIP counts
+    seats per (placement, pool, cost) group (`matcher.allocation.aggregate`, exact, no client
+    symmetry) instead of branching on triples; LNS parts do so whatever this says."""
 
     time_limit: float = 60.0
     workers: int = 2
@@ -83,6 +87,7 @@ class SolveOptions:
     mip_share: float = 0.65
     parallel_mip: bool = False
     cuts: bool = True
+    aggregate: bool = True
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -269,11 +274,14 @@ def solve_columns(
     exact_mip = n <= FULL_MIP_COLUMNS
     mip_rows = rows
     cut_time = CUT_SHARE * _remaining(options, start)
-    if exact_mip and options.cuts and not done() and 2 * lp.seconds > cut_time:
+    # the aggregated MIP cuts its count rows itself: covers on the triples would only cost time
+    aggregate = exact_mip and options.aggregate and worth_aggregating(rows)
+    covers = exact_mip and options.cuts and not aggregate and not done()
+    if covers and 2 * lp.seconds > cut_time:
         # no time to re-solve the whole-table LP: the covers of the LP point go to the MIP only
         mip_rows = with_cuts(rows, separate(rows, lp.x))
         stats.update(cuts=int(len(mip_rows.hi) - len(rows.hi)), cut_rounds=0)
-    elif exact_mip and options.cuts and not done():
+    elif covers:
         cut = tighten(rows, score, time_limit=cut_time, x=lp.x)
         stats.update(cut_seconds=round(cut.seconds, 3), cuts=cut.cuts, cut_rounds=cut.rounds)
         if cut.bound is not None and cut.rounds:
@@ -308,8 +316,8 @@ def solve_columns(
         found.append(res.chosen)
 
     def run_mip(time_limit: float, begin: np.ndarray, alongside: bool) -> None:
-        mip = solve_mip(
-            mip_rows,
+        mip = (solve_aggregate if aggregate else solve_mip)(
+            rows if aggregate else mip_rows,
             score,
             time_limit=time_limit,
             start=begin,

@@ -5,7 +5,8 @@
 - `even`: this week's optimum with the appropriation left spread evenly: left / weeks remaining.
 - `dual`: this week's optimum with the whole budget left and each pair's score lowered by the
   pool's price × its cost (points per €); the prices are the budget rows' duals of the fluid LP
-  over the expected rest of the year (`matcher.pacing.forecast`), re-priced every week. Pairs
+  over the expected rest of the year (`matcher.pacing.forecast`), re-priced as the year goes;
+  with seat prices also by the placement's seat-week price × the weeks the seat is held. Pairs
   whose lowered score is ≤ 0 are left for later.
 """
 
@@ -19,6 +20,7 @@ import numpy as np
 from matcher.allocation.constraints import build_rows
 from matcher.allocation.repair import greedy
 from matcher.allocation.solve import SolveOptions, solve
+from matcher.pacing.forecast import Prices
 from matcher.pairs.score import priority
 from matcher.pairs.table import PairTable
 from models.instance import Instance
@@ -42,11 +44,12 @@ def week_budget(policy: str, ctx: WeekContext) -> np.ndarray:
     return ctx.left.copy()
 
 
-def priced(pairs: PairTable, prices: np.ndarray) -> tuple[PairTable, np.ndarray]:
-    """The pairs worth taking now at `prices` (points per €, per pool) with the lowered score,
-    and their rows in `pairs`."""
-    price = np.where(pairs.pool >= 0, prices[np.maximum(pairs.pool, 0)], 0.0)
-    lowered = pairs.score - np.rint(price * pairs.cost).astype(np.int64)
+def priced(pairs: PairTable, prices: Prices) -> tuple[PairTable, np.ndarray]:
+    """The pairs worth taking now at `prices` (points per € per pool, points per assignment
+    per placement) with the lowered score, and their rows in `pairs`."""
+    price = np.where(pairs.pool >= 0, prices.pool[np.maximum(pairs.pool, 0)], 0.0)
+    charge = price * pairs.cost + prices.seat[pairs.placement]
+    lowered = pairs.score - np.rint(charge).astype(np.int64)
     keep = np.flatnonzero(lowered > 0)
     sub = pairs.take(keep)
     sub.score = lowered[keep]
@@ -58,7 +61,7 @@ def choose(
     inst: Instance,
     pairs: PairTable,
     options: SolveOptions,
-    prices: Callable[[], np.ndarray] | None = None,
+    prices: Callable[[], Prices] | None = None,
 ) -> np.ndarray:
     """The rows of `pairs` the policy assigns this week (`inst` carries the week's budgets)."""
     if len(pairs) == 0:

@@ -22,7 +22,7 @@ from instances.arrivals import Year
 from matcher.allocation.constraints import build_rows
 from matcher.allocation.repair import greedy
 from matcher.allocation.solve import SolveOptions
-from matcher.pacing.forecast import DualSettings
+from matcher.pacing.forecast import DualSettings, Prices
 from matcher.pacing.forecast import prices as forecast_prices
 from matcher.pacing.hindsight import Plan, YearPairs, round_plan, solve_lp, year_pairs
 from matcher.pacing.policies import POLICIES, WeekContext, choose, week_budget
@@ -37,9 +37,9 @@ def _record_prices(
     week: int,
     queue: np.ndarray,
     dual: DualSettings,
-    last: list[np.ndarray],
-    out: list[np.ndarray],
-) -> np.ndarray:
+    last: list[Prices],
+    out: list[Prices],
+) -> Prices:
     """The forecast's prices for `week` (re-priced every `dual.reprice_every` weeks and in the
     last week, else the last ones), kept in `out` for the report."""
     if not last or week % dual.reprice_every == 0 or week + 1 >= year.weeks:
@@ -61,6 +61,12 @@ class YearResult:
     lp_bound: float | None = None  # hindsight: the time-indexed LP's valid upper bound
     lp_value: float | None = None  # hindsight: the LP value of the columns generated
     lp_seconds: float | None = None
+
+
+def year_value(pairs, arrived: np.ndarray) -> np.ndarray:
+    """Each pair's year value: its score with the client's priority as at arrival (`arrived`,
+    per client row of the week's queue)."""
+    return pairs.score - pairs.components["priority"] + arrived[pairs.client]
 
 
 def planned_rows(
@@ -89,17 +95,21 @@ def simulate(
     log=None,
     hindsight_limit: float = 900.0,
     dual: DualSettings | None = None,
+    plan_year: Year | None = None,
 ) -> YearResult:
     """Run `policy` over `year`; `time_limit` is each weekly solve's (seconds),
-    `hindsight_limit` the hindsight LP's column generation's."""
+    `hindsight_limit` the hindsight LP's column generation's. `plan_year` (hindsight only,
+    diagnosis): plan on this year — `year` with some of the future blurred — and replay the plan
+    on `year`."""
     if policy not in POLICIES:
         raise ValueError(f"policy must be one of {', '.join(POLICIES)}, got {policy!r}")
     start = time.perf_counter()
     plan = yp = lp = None
     if policy == "hindsight":
-        yp = year_pairs(year)
-        lp = solve_lp(year, yp, time_limit=hindsight_limit, log=log)
-        plan = round_plan(year, yp, lp)
+        known = plan_year or year
+        yp = year_pairs(known)
+        lp = solve_lp(known, yp, time_limit=hindsight_limit, log=log)
+        plan = round_plan(known, yp, lp)
     base = year.base
     state = SimState.start(year)
     arrived_priority = priority(base)
@@ -108,7 +118,7 @@ def simulate(
     n_p = len(seats)
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=year.seed)
     used_prices: list[np.ndarray] = []
-    last_prices: list[np.ndarray] = []
+    last_prices: list[Prices] = []
     dual = dual or DualSettings()
     saved = 0.0
     for t in range(year.weeks):
@@ -121,13 +131,17 @@ def simulate(
             year, t, base.clients.iloc[queue], year.arrival[queue], free, budget, left=state.left
         )
         pairs = build_pairs(inst)
-        week_prices: list[np.ndarray] = []
+        week_prices: list[Prices] = []
         price_fn = partial(_record_prices, year, state, t, queue, dual, last_prices, week_prices)
         if plan is not None and yp is not None:
             rows = planned_rows(yp, plan, queue, inst, pairs, t)
+        elif policy == "dual" and dual.year_value:
+            valued = pairs.take(slice(None))
+            valued.score = year_value(pairs, arrived_priority[queue])
+            rows = choose(policy, inst, valued, options, prices=price_fn)
         else:
             rows = choose(policy, inst, pairs, options, prices=price_fn)
-        used_prices.append(week_prices[0] if week_prices else np.zeros(len(state.left)))
+        used_prices.append(week_prices[0].pool if week_prices else np.zeros(len(state.left)))
         who = queue[pairs.client[rows]]
         where = pairs.placement[rows]
         held = np.maximum(np.ceil(year.completes[who] * duration[where]), 1).astype(np.int64)
@@ -136,9 +150,7 @@ def simulate(
         state.until[who] = t + held
         state.cost[who] = pairs.cost[rows]
         state.pool[who] = pairs.pool[rows]
-        state.value[who] = (
-            pairs.score[rows] - pairs.components["priority"][rows] + arrived_priority[who]
-        )
+        state.value[who] = year_value(pairs, arrived_priority[queue])[rows]
         spent = np.bincount(
             pairs.pool[rows][pairs.pool[rows] >= 0],
             weights=pairs.cost[rows][pairs.pool[rows] >= 0],

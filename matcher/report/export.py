@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from models.csvsafe import neutralise
 XLSX_FILE = "report.xlsx"
 MARKDOWN_FILE = "report.md"
 SHEET_NAME_MAX = 31  # Excel's limit on a sheet name
+# the control characters a worksheet cannot hold (openpyxl refuses the whole workbook for one)
+ILLEGAL_IN_SHEET = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class ExportError(RuntimeError):
@@ -53,6 +56,15 @@ def safe(cell: Cell) -> Cell:
     return neutralise(cell) if isinstance(cell, str) else cell
 
 
+def sheet_cell(cell: Cell) -> Cell:
+    """A cell as the workbook holds it: `safe`, and a control character a sheet cannot hold
+    shown as U+FFFD (an export's stray byte must not stop the funders' report)."""
+    if cell is None:
+        return None
+    out = safe(cell)
+    return ILLEGAL_IN_SHEET.sub("\ufffd", out) if isinstance(out, str) else out
+
+
 def csv_text(table: Table, lang: str) -> str:
     """One table as CSV text (comma-separated, headings in `lang` first)."""
     buf = io.StringIO()
@@ -74,11 +86,11 @@ def xlsx_bytes(report: Report) -> bytes:
     for table in report.tables:
         heads = headings(table, report.lang)
         sheet = book.create_sheet(title(table, report.lang)[:SHEET_NAME_MAX])
-        sheet.append([neutralise(h) for h in heads])
+        sheet.append([sheet_cell(h) for h in heads])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            sheet.append([None if c is None else safe(c) for c in row])
+            sheet.append([sheet_cell(c) for c in row])
         for k, head in enumerate(heads, start=1):
             sheet.column_dimensions[sheet.cell(1, k).column_letter].width = max(10, len(head) + 2)
     buf = io.BytesIO()

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from matcher.allocation.mip import HighsRun, run_highs
+from matcher.allocation.mip import HighsRun, Lp, run_highs
 from matcher.shortlists.lp import CooRows
 from matcher.shortlists.problem import ListProblem, list_lengths, objective_value, pair_groups
 
@@ -58,6 +58,11 @@ class LevelModel:
     capped: np.ndarray  # capped list placements (binding caps)
     offsets: dict[str, int]
     client_rows: tuple[int, np.ndarray]  # first client row and each row's client (or −1 none)
+
+    def lp(self) -> Lp:
+        """The model's rows, bounds and objective for HiGHS (every column ≥ 0)."""
+        zeros = np.zeros(len(self.objective))
+        return Lp(self.matrix, self.row_lo, self.row_hi, self.objective, zeros, self.col_hi)
 
 
 def _compositions(n_classes: int, seats: int) -> np.ndarray:
@@ -297,17 +302,7 @@ def start_vector(prob: ListProblem, lm: LevelModel, y: np.ndarray, z: np.ndarray
 
 def run_level_model(lm: LevelModel, time_limit: float, **kwargs: Any) -> HighsRun:
     """HiGHS on the level model `lm` (keyword arguments as matcher.allocation.mip.run_highs)."""
-    return run_highs(
-        lm.matrix,
-        lm.row_lo,
-        lm.row_hi,
-        lm.objective,
-        np.zeros(len(lm.objective)),
-        lm.col_hi,
-        lm.integer,
-        time_limit=time_limit,
-        **kwargs,
-    )
+    return run_highs(lm.lp(), lm.integer, time_limit=time_limit, **kwargs)
 
 
 def solve_list_mip(

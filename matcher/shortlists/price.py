@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from matcher.allocation.colgen import _highs_module
+from matcher.allocation.mip import highs_lp
 from matcher.progress import Progress, ProgressFn
 from matcher.shortlists.mip import build_level_model, prune, run_level_model
 from matcher.shortlists.problem import ListProblem, is_feasible, objective_value
@@ -89,32 +89,7 @@ def lp_prices(prob: ListProblem, seconds: float) -> tuple[float | None, np.ndarr
     """The LP of the level model of `prob` (every column continuous) and the prices of its client
     rows, per client row of the pair table (0 for clients without a price)."""
     lm = build_level_model(prob, relax_y=True)
-    module, highs_cls = _highs_module()
-    h = highs_cls()
-    h.setOptionValue("output_flag", False)
-    inf = h.getInfinity()
-    csc = lm.matrix.tocsc()
-    n_rows, n_cols = csc.shape
-    h.addRows(
-        n_rows,
-        np.where(np.isfinite(lm.row_lo), lm.row_lo, -inf),
-        np.where(np.isfinite(lm.row_hi), lm.row_hi, inf),
-        0,
-        np.zeros(1, np.int32),
-        np.zeros(0, np.int32),
-        np.zeros(0),
-    )
-    h.addCols(
-        n_cols,
-        lm.objective.astype(np.float64),
-        np.zeros(n_cols),
-        lm.col_hi.astype(np.float64),
-        int(csc.nnz),
-        csc.indptr[:-1].astype(np.int32),
-        csc.indices.astype(np.int32),
-        csc.data.astype(np.float64),
-    )
-    h.changeObjectiveSense(module.ObjSense.kMaximize)
+    _, h = highs_lp(lm.lp())
     h.setOptionValue("time_limit", float(max(0.1, seconds)))
     h.setOptionValue("solver", "ipm")
     h.run()

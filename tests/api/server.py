@@ -26,9 +26,10 @@ def free_port() -> int:
 class Server:
     """`polku serve` in a subprocess on a free port over one database file."""
 
-    def __init__(self, db: Path | str, log: Path):
+    def __init__(self, db: Path | str, log: Path, processes: int = 1):
         self.db = db
         self.log = log
+        self.processes = processes
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -40,7 +41,16 @@ class Server:
         env = {**os.environ, "POLKU_SOLVER_THREADS": "1", "POLKU_DB": str(self.db)}
         out = self.log.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "serve", "--port", str(self.port)],
+            [
+                sys.executable,
+                "-m",
+                "cli.main",
+                "serve",
+                "--port",
+                str(self.port),
+                "--processes",
+                str(self.processes),
+            ],
             cwd=ROOT,
             env=env,
             stdout=out,

@@ -24,6 +24,7 @@ from api import worker
 from api.app import create_app
 from api.auth import create_token
 from api.settings import Settings
+from api.store import NewInstance
 from instances.build import build_instance
 from instances.write import instance_files
 from models.instance import Instance
@@ -267,3 +268,17 @@ def body(response: Any) -> Any:
         return response.json()
     except json.JSONDecodeError:
         return response.text
+
+
+def new_instance(name: str = "savo-2026-W48") -> NewInstance:
+    """A stored-instance row with a dummy zip (store tests need no real week)."""
+    return NewInstance(
+        name=name,
+        week="2026-W48",
+        region="savo",
+        source="upload",
+        created_by="t",
+        data=b"zip",
+        sha256="x",
+        providers=("v1",),
+    )

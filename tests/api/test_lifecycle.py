@@ -130,6 +130,8 @@ def test_a_liaison_ends_a_placement_and_records_outcome_and_follow_up(solved):
         ("coord", "p2", {**END, "end_week": "2026-W49"}, 422, "end_week"),
         ("coord", "p2", {**END, "reason": "  "}, 422, "reason"),
         ("coord", "p2", {**END, "end_week": "48"}, 422, "end_week"),
+        # c4 began p2 in W42: W41 means it never started, anything earlier is not a week of it
+        ("coord", "p2", {**END, "end_week": "2026-W40"}, 422, "2026-W42"),
     ],
 )
 def test_ends_that_may_not_be_are_refused_with_a_message(

@@ -10,21 +10,9 @@ import pytest
 
 from api.auth import DEFAULT_EXPIRY, TokenError, create_token, hash_token, parse_expiry
 from api.settings import Settings, SettingsError
-from api.store import Conflict, NewInstance, StoreError, open_store
+from api.store import Conflict, StoreError, open_store
 from cli.main import main as polku
-
-
-def new_instance(name: str = "savo-2026-W48") -> NewInstance:
-    return NewInstance(
-        name=name,
-        week="2026-W48",
-        region="savo",
-        source="upload",
-        created_by="t",
-        data=b"zip",
-        sha256="x",
-        providers=("v1",),
-    )
+from tests.api.support import new_instance
 
 
 def test_migrations_are_versioned_and_idempotent(tmp_path):
@@ -69,6 +57,28 @@ def test_claims_are_exclusive_and_stale_workers_cannot_finish(open_db):
         store.add_run(inst.id, {}, "t")
     with pytest.raises(Conflict):
         store.replace_instance_data(inst.id, b"z", "y", {}, ())
+
+
+def test_early_ends_are_stored_together_and_once_per_client(open_db):
+    # two liaisons' ends of the same client at once both pass the route's check (it reads
+    # before it writes): the store refuses the second in the transaction, and stores a
+    # request's ends all or none
+    store = open_db()
+    store.migrate()
+    inst = store.add_instance(new_instance())
+    run = store.add_run(inst.id, {"time_limit": 1, "weights": {}}, "t")
+    claimed = store.claim_next_run("a", 1)
+    assert store.finish_run(claimed.id, "a", "done", '{"assignments": []}', None)
+
+    def end(client: str) -> dict:
+        return {"client_id": client, "placement_id": "p1", "provider_id": "v1",
+                "end_week": "2026-W48", "reason": "r"}  # fmt: skip
+
+    rows = store.add_lifecycle("end", run.id, [end("a"), end("b")], "L", None)
+    assert [r["client_id"] for r in rows] == ["a", "b"] and rows[0]["id"] != rows[1]["id"]
+    with pytest.raises(Conflict, match="client a .* already ended"):
+        store.add_lifecycle("end", run.id, [end("c"), end("a")], "K", None)
+    assert [r["client_id"] for r in store.lifecycle("end", inst.id)] == ["a", "b"]  # no c
 
 
 def test_settings_from_env():

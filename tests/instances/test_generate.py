@@ -528,6 +528,17 @@ def test_start_weeks_and_days_a_week_follow_the_documented_rates(ps5000: Instanc
     assert set(pl.loc[later, "start_week"]) <= {f"2026-W{w}" for w in (49, 50, 51, 52)}
 
 
+def test_a_seat_of_fewer_than_five_days_a_week_offers_part_time(ps5000: Instance) -> None:
+    # `part_time` is a need a client may have and a feature a placement offers (every need must
+    # be among the features): a 2–4 day seat is part-time work, so it must say so, or a client
+    # needing part time is refused it as "it does not offer part_time"
+    pl = ps5000.placements
+    short = pl["days_per_week"].notna().to_numpy()
+    offers = np.array(["part_time" in (f or ()) for f in pl["features"]])
+    assert short.sum() > 100 and offers[short].all()
+    assert 0 < offers[~short].mean() < 1  # full-week seats may arrange part time, some do
+
+
 def test_generated_lifecycle_columns_read_back_and_are_charged_pro_rata(tmp_path: Path) -> None:
     inst = generate_instance("pohjois-savo", 1500, seed=4)
     again = generate_instance("pohjois-savo", 1500, seed=4)

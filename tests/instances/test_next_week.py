@@ -190,6 +190,26 @@ def test_next_week_carries_period_spending_forward():
     assert "period_spent" not in plain.columns or (plain["period_spent"].fillna(0) == 0).all()
 
 
+def test_a_paced_week_keeps_its_pace_within_the_appropriation_left():
+    # f1's week budget 5 000 is a pace of a 20 000 appropriation (7 000 spent before): the week
+    # commits 2 000, so 11 000 is left and next week may again spend 5 000 — not 5 000 − 2 000,
+    # which lost the appropriation's 8 000 beyond this week's pace for good
+    inst, alloc = week()
+    pools = inst.pools.copy()
+    pools["period_budget"] = [20000.0, 150.0]
+    pools["period_spent"] = [7000.0, 0.0]  # f2: 100 a week of 150, so only 50 left after it
+    pools["period_end_week"] = ["2026-W52", "2026-W52"]
+    inst.pools = pools
+    alloc.assignments.append(Assignment("e", "p2", "f2", 100.0, 12.0))
+    inst.clients.loc[inst.clients["id"] == "e", "current_placement"] = ""
+    new = next_week(inst, alloc)
+    budget = dict(zip(new.pools["id"], new.pools["budget"], strict=True))
+    assert budget == {"f1": 5000.0, "f2": 50.0}
+    # without an appropriation the budget is the period's: what is left of it
+    plain = next_week(*week()).pools
+    assert dict(zip(plain["id"], plain["budget"], strict=True)) == {"f1": 3000.0, "f2": 100.0}
+
+
 def test_period_view_reads_the_columns_and_names_bad_cells():
     from models.period import PeriodError, read_period
 
@@ -282,6 +302,7 @@ def test_an_early_end_frees_the_seat_and_returns_the_client_with_what_was_used()
         ({"client_id": "e", "placement_id": "p2", "end_week": "2026-W48"}, "is in p1"),
         ({"client_id": "e", "placement_id": "p1", "end_week": "2026-W49"}, "not before"),
         ({"client_id": "e", "placement_id": "p1", "end_week": "49"}, "not an ISO week"),
+        ({"client_id": "e", "placement_id": "p1", "end_week": "2026-W45"}, "began in 2026-W47"),
         ({"client_id": "zz", "placement_id": "p1", "end_week": "2026-W48"}, "no such client"),
     ],
 )

@@ -68,3 +68,14 @@ def test_the_page_section_has_one_key_per_label_in_both_languages() -> None:
     assert not page & shared, "a page.* key shadows a shared engine key"
     assert set(labels["fi"]) == page | shared
     assert labels["fi"]["outcome.job_search"] == CATALOGUE["outcome.job_search"]["fi"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_one_label_per_placement_type_for_the_engine_and_the_pages(lang: str) -> None:
+    from matcher.pairs.words import type_words
+
+    labels = page_labels()[lang]
+    assert not [k for k in CATALOGUE if k.startswith("page.type.")]  # no second set
+    for key in ("work_trial", "wage_subsidy", "coaching", "participation"):
+        with language(lang):
+            assert labels[f"type.{key}"] == type_words(key)

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from models.lifecycle import WeekError, charged_weeks, resolve_week, start_offsets
+from models.lifecycle import (
+    WeekError,
+    charged_weeks,
+    earliest_end,
+    resolve_week,
+    start_offsets,
+)
 from models.rules import Rules
 
 
@@ -55,3 +61,10 @@ def test_lifecycle_rules_are_checked():
     with pytest.raises(ValueError, match="followup.months"):
         Rules.from_dict({"followup": {"months": [3, 3]}})
     assert Rules.default().outcome_categories[0] == "open_labour_market"
+
+
+def test_the_earliest_end_is_the_week_before_the_start_or_this_week_for_a_later_seat():
+    assert earliest_end("2026-W42", "2026-W48") == "2026-W41"
+    assert earliest_end("2026-W48", "2026-W48") == "2026-W47"
+    assert earliest_end("2027-W01", "2026-W48") == "2026-W48"  # begins later: never started
+    assert earliest_end("2026-W01", "2026-W01") == "2025-W52"

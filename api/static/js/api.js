@@ -1,5 +1,8 @@
 // Calls to the Polku API with the bearer token kept in this tab's sessionStorage (never in a
-// cookie, never in the URL). Errors come back as ApiError with the server's `detail`.
+// cookie, never in the URL). Errors come back as ApiError with the server's `detail`, in the
+// page's language (sent as Accept-Language).
+
+import { currentLang } from "./i18n.js";
 
 const TOKEN_KEY = "polku.token";
 
@@ -27,7 +30,7 @@ export class ApiError extends Error {
 /** Call `path`; `json` is sent as a JSON body, `form` (FormData) as multipart. Returns the
  *  parsed JSON (or text), throws ApiError for any answer that is not 2xx. */
 export async function api(path, { method = "GET", json, form, token } = {}) {
-  const headers = { Accept: "application/json" };
+  const headers = { Accept: "application/json", "Accept-Language": currentLang() };
   const bearer = token ?? getToken();
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
   let body;

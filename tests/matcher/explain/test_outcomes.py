@@ -114,7 +114,7 @@ def test_no_consent_at_all() -> None:
     assert got[0] == "you have not consented to any placement type"
     assert (
         got[1]
-        == "free seats this week are in types you have not consented to: wage-subsidy post (1 seat)"
+        == "free seats this week are in types you have not consented to: wage subsidy (1 seat)"
     )
     assert is_placed(make([client("c1", consents=["wage_subsidy"])], places))
 

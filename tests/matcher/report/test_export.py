@@ -80,3 +80,15 @@ def test_markdown_names_the_range_and_every_table() -> None:
     text = markdown(period_report(chain(), "2026-W48", "2026-W49", lang="en"))
     assert text.startswith("# Period report 2026-W48–2026-W49")
     assert "## Funding over the period" in text and "No fairness floor" in text
+
+
+def test_control_characters_in_a_text_cell_do_not_stop_the_workbook(tmp_path) -> None:
+    # an export's pool name with a control character (openpyxl refuses those in a sheet)
+    name = "Pori\x01lisä\x1b"
+    report = period_report(chain(reason=name), "2026-W48", "2026-W49", lang="en")
+    write_report(report, tmp_path / "out")
+    book = openpyxl.load_workbook(tmp_path / "out" / "report.xlsx")
+    cells = [c.value for row in book["Funding over the period"].iter_rows() for c in row]
+    assert "Pori\ufffdlisä\ufffd" in cells
+    rows = list(csv.reader(io.StringIO(csv_text(report.table("pools"), "en"))))
+    assert rows[1][1] == name  # the CSV keeps the text as it came
