@@ -80,6 +80,20 @@ def _model(rows: Rows, group: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray, np
     return matrix.astype(np.float64), lo, hi
 
 
+def _lp(
+    matrix: sp.csr_matrix,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    score: np.ndarray,
+    col_lo: np.ndarray,
+    col_hi: np.ndarray,
+) -> Lp:
+    """The aggregated model over [triples | group counts]: the triples' scores, counts worth 0."""
+    return Lp(
+        matrix, lo, hi, np.concatenate([score, np.zeros(len(col_lo) - len(score))]), col_lo, col_hi
+    )
+
+
 def solve_aggregate(
     rows: Rows,
     score: np.ndarray,
@@ -109,14 +123,7 @@ def solve_aggregate(
         s = np.asarray(start, dtype=np.float64)
         begin = np.concatenate([s, np.bincount(group, weights=s, minlength=k)])
     run = run_highs(
-        Lp(
-            matrix,
-            lo,
-            hi,
-            np.concatenate([score, np.zeros(k)]),
-            np.zeros(n + k),
-            np.concatenate([np.ones(n), n_hi]),
-        ),
+        _lp(matrix, lo, hi, score, np.zeros(n + k), np.concatenate([np.ones(n), n_hi])),
         np.concatenate([np.zeros(n, dtype=bool), np.ones(k, dtype=bool)]),
         time_limit=time_limit,
         start=begin,
@@ -158,11 +165,11 @@ def integral_choice(
     k = len(counts)
     support = part > 1e-9
     run = run_highs(
-        Lp(
+        _lp(
             matrix,
             lo,
             hi,
-            np.concatenate([score, np.zeros(k)]),
+            score,
             np.concatenate([np.zeros(n), counts]),
             np.concatenate([support.astype(np.float64), counts]),
         ),
