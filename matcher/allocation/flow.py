@@ -116,8 +116,25 @@ def profit_scale(score: np.ndarray, n_nodes: int) -> int:
 def flow_net(rows: Rows, score: np.ndarray | None = None) -> FlowNet:
     """Index the rows of `rows` per triple (one client, one seats, at most one cap/budget/lock row)."""
     pr = family_rows(rows)
-    n = rows.matrix.shape[1]
-    client_row, seats_row = pr["client"], pr["seats"]
+    return index_net(
+        rows, pr["client"], pr["seats"], pr["cap"], pr["budget"], pr["lock"], score=score
+    )
+
+
+def index_net(
+    rows: Rows,
+    client_row: np.ndarray,
+    seats_row: np.ndarray,
+    cap_row: np.ndarray,
+    budget_row: np.ndarray,
+    lock_row: np.ndarray,
+    *,
+    score: np.ndarray | None = None,
+    by_seat: np.ndarray | None = None,
+) -> FlowNet:
+    """A FlowNet from each triple's rows (`rows` gives the row bounds; `by_seat`, the triples in
+    stable seats-row order, is computed when not given): client runs, seat runs, seats → cap."""
+    n = len(client_row)
     if n and (client_row.min() < 0 or seats_row.min() < 0):
         raise ValueError("every triple needs a client row and a seats row")
     start = np.ones(n, dtype=bool)
@@ -128,10 +145,11 @@ def flow_net(rows: Rows, score: np.ndarray | None = None) -> FlowNet:
             raise ValueError("triples must be grouped by client (as build_pairs makes them)")
     client_start = np.flatnonzero(start)
     seats_cap_row = np.full(len(rows.hi), -1, dtype=np.int64)
-    has_cap = pr["cap"] >= 0
-    seats_cap_row[seats_row[has_cap]] = pr["cap"][has_cap]
+    has_cap = cap_row >= 0
+    seats_cap_row[seats_row[has_cap]] = cap_row[has_cap]
     s = np.asarray(score if score is not None else np.zeros(0), dtype=np.float64)
-    by_seat = np.argsort(seats_row, kind="stable")
+    if by_seat is None:
+        by_seat = np.argsort(seats_row, kind="stable")
     sr = seats_row[by_seat]
     seat_start = (
         np.flatnonzero(np.concatenate([[True], sr[1:] != sr[:-1]])) if n else np.zeros(0, np.int64)
@@ -140,9 +158,9 @@ def flow_net(rows: Rows, score: np.ndarray | None = None) -> FlowNet:
         rows=rows,
         client_row=client_row,
         seats_row=seats_row,
-        cap_row=pr["cap"],
-        budget_row=pr["budget"],
-        lock_row=pr["lock"],
+        cap_row=cap_row,
+        budget_row=budget_row,
+        lock_row=lock_row,
         client_start=client_start,
         run_of=np.cumsum(start) - 1,
         seats_cap_row=seats_cap_row,

@@ -24,8 +24,8 @@ from matcher.allocation.flow import (
     FlowNet,
     FlowResult,
     family_rows,
+    index_net,
     max_weight_assignment,
-    profit_scale,
 )
 from matcher.pairs.compact import CompactPairs
 
@@ -120,16 +120,8 @@ def network(pn: PartNet, tr: TripleRows, score: np.ndarray) -> FlowNet:
     """The part's FlowNet over client, seats and cap rows (budgets are priced, not rows); its
     Rows carries the row bounds only (the flow reads nothing else)."""
     n = len(tr.client)
-    start = np.ones(n, dtype=bool)
-    if n:
-        start[1:] = tr.client[1:] != tr.client[:-1]
     lock = np.full(n, -1, dtype=np.int64)
     lock[pn.lock_at] = pn.lock_row
-    seats_cap = np.full(len(pn.hi), -1, dtype=np.int64)
-    capped = tr.cap >= 0
-    seats_cap[tr.seats[capped]] = tr.cap[capped]
-    sr = tr.seats[pn.by_seat]
-    seat_start = np.flatnonzero(np.concatenate([[True], sr[1:] != sr[:-1]])) if n else sr
     bounds = Rows(
         sp.csr_matrix((len(pn.hi), n), dtype=np.int64),
         pn.lo,
@@ -138,19 +130,15 @@ def network(pn: PartNet, tr: TripleRows, score: np.ndarray) -> FlowNet:
         pn.owner,
         tr.cents.astype(np.int64),
     )
-    return FlowNet(
-        rows=bounds,
-        client_row=tr.client,
-        seats_row=tr.seats,
-        cap_row=tr.cap,
-        budget_row=tr.budget,
-        lock_row=lock,
-        client_start=np.flatnonzero(start),
-        run_of=np.cumsum(start) - 1,
-        seats_cap_row=seats_cap,
+    return index_net(
+        bounds,
+        tr.client,
+        tr.seats,
+        tr.cap,
+        tr.budget,
+        lock,
+        score=score,
         by_seat=pn.by_seat.astype(np.int64),
-        seat_start=np.append(seat_start, n),
-        scale=profit_scale(np.asarray(score, dtype=np.float64), 2 + len(pn.hi)),
     )
 
 
