@@ -35,7 +35,7 @@ from api.routes.health import FollowedHealth, HealthProbe
 from api.schemas import ERRORS
 from api.security import DiskGuard, SecurityHeaders
 from api.settings import Settings
-from api.store import open_store
+from api.store import Store, open_store
 from api.uploads import InstanceCache
 from api.worker import Supervisor
 
@@ -45,6 +45,16 @@ DESCRIPTION = """The weekly allocation workflow of Polku for coordinators and em
 Every route but `/health` needs `Authorization: Bearer <token>` (`polku token create`).
 Coordinators work on the instances of their region; liaisons see the proposals of their
 providers only — anything else is answered 404."""
+
+
+def mark_interrupted(store: Store) -> None:
+    """Runs left `running` by a server that stopped become `interrupted` (restartable); once, in
+    the process that supervises the solver."""
+    interrupted = store.interrupt_running()
+    if interrupted:
+        log.warning(
+            "%d run(s) were running when the server stopped: marked interrupted", interrupted
+        )
 
 
 def create_app(settings: Settings | None = None, start_worker: bool = True) -> FastAPI:
@@ -63,11 +73,7 @@ def create_app(settings: Settings | None = None, start_worker: bool = True) -> F
             finally:
                 store.close()
             return
-        interrupted = store.interrupt_running()
-        if interrupted:
-            log.warning(
-                "%d run(s) were running when the server stopped: marked interrupted", interrupted
-            )
+        mark_interrupted(store)
         app.state.health.start()
         supervisor = None
         if start_worker:
@@ -146,11 +152,7 @@ def serve(
         return
     store = open_store(settings.db, settings.db_lock_timeout)
     store.migrate()
-    interrupted = store.interrupt_running()
-    if interrupted:
-        log.warning(
-            "%d run(s) were running when the server stopped: marked interrupted", interrupted
-        )
+    mark_interrupted(store)
     supervisor = Supervisor(store, settings.db, settings)
     with tempfile.TemporaryDirectory(prefix="polku-serve-") as tmp:
         report = Path(tmp) / "health.json"
