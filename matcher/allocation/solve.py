@@ -27,9 +27,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from matcher.allocation import lns
-from matcher.allocation.aggregate import solve_aggregate, worth_aggregating
+from matcher.allocation.aggregate import grouped_enough, groups_of, solve_aggregate
 from matcher.allocation.colgen import highs_available, solve_lp_columns
 from matcher.allocation.constraints import Rows, build_rows
+from matcher.allocation.counts import assign_counts, count_bound, reduced_profits
 from matcher.allocation.cpsat import run_cpsat
 from matcher.allocation.cuts import separate, tighten, with_cuts
 from matcher.allocation.fairness import FairnessUnits, fairness_units, shortfall
@@ -50,6 +51,8 @@ SMALL_TABLE = 20_000  # up to this many triples the whole-table MIP gets all the
 FULL_MIP_COLUMNS = 300_000  # up to this many, LNS first, then the whole-table MIP (valid bound)
 CUT_SHARE = 0.15  # at most this share of the time for cover-cut rounds on the whole-table LP
 # (run only when twice column generation's LP time fits in it)
+COUNT_COLUMNS = 1_500_000  # up to this many triples (M), the count relaxation runs after the LP
+COUNT_SHARE = 0.15  # of the time left after the LP, for the count relaxation (bound + start)
 LNS_STALL_SHARE = 0.3  # the LNS hands over to the whole-table MIP after this share without gain
 RESERVE_SECONDS = 1.5  # kept for the last LNS step's overrun and writing the result
 LEXICOGRAPHIC_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -74,7 +77,9 @@ class SolveOptions:
     budget rows (`matcher.allocation.cuts`) tighten the LP bound and go into the whole-table MIP.
     `aggregate`: where grouping pays (`aggregate.worth_aggregating`), the whole-table MIP counts
     seats per (placement, pool, cost) group (`matcher.allocation.aggregate`, exact, no client
-    symmetry) instead of branching on triples; LNS parts do so whatever this says."""
+    symmetry) instead of branching on triples; LNS parts do so whatever this says. `counts`:
+    on such tables, the count relaxation (`matcher.allocation.counts`) tightens the bound and
+    gives the LNS a start."""
 
     time_limit: float = 60.0
     workers: int = 2
@@ -88,6 +93,7 @@ class SolveOptions:
     parallel_mip: bool = False
     cuts: bool = True
     aggregate: bool = True
+    counts: bool = True
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -259,6 +265,17 @@ def solve_columns(
     candidates = [round_lp(net, score, lp.x, lp.reduced if lp.value is not None else None)]
     if start_from is not None:
         candidates.append(np.asarray(start_from, dtype=bool))
+    small = n <= COUNT_COLUMNS and (options.counts or options.aggregate)
+    group = groups_of(rows) if small else None
+    grouped = group is not None and grouped_enough(group)
+    if options.counts and grouped and lp.value is not None:
+        assert group is not None
+        counted = _count_step(net, score, lp.duals, group, options, start, stats)
+        if counted.bound is not None and (bound is None or counted.bound < bound):
+            bound = counted.bound
+            report(Progress(elapsed(), None, bound, "counts"))
+        if counted.chosen is not None:
+            candidates.append(counted.chosen)
     feasible = [c for c in candidates if not len(violated_rows(net, c))]
     if not feasible:  # cannot happen without extra rows; keep the greedy of the CP-SAT path
         feasible = [greedy(rows, np.lexsort((-score,)), lock_forced(rows))]
@@ -275,7 +292,7 @@ def solve_columns(
     mip_rows = rows
     cut_time = CUT_SHARE * _remaining(options, start)
     # the aggregated MIP cuts its count rows itself: covers on the triples would only cost time
-    aggregate = exact_mip and options.aggregate and worth_aggregating(rows)
+    aggregate = exact_mip and options.aggregate and grouped
     covers = exact_mip and options.cuts and not aggregate and not done()
     if covers and 2 * lp.seconds > cut_time:
         # no time to re-solve the whole-table LP: the covers of the LP point go to the MIP only
@@ -359,6 +376,38 @@ def solve_columns(
         bound = min(bounds) if bound is None else min(bound, *bounds)
     status = "OPTIMAL" if done() else "FEASIBLE"
     return chosen, status, bound
+
+
+@dataclass
+class _Counted:
+    """What the count relaxation gave: a valid bound (or None) and an allocation (or None)."""
+
+    bound: float | None
+    chosen: np.ndarray | None
+
+
+def _count_step(
+    net: FlowNet,
+    score: np.ndarray,
+    duals: np.ndarray,
+    group: np.ndarray,
+    options: SolveOptions,
+    start: float,
+    stats: dict[str, Any],
+) -> _Counted:
+    """The count relaxation at the LP duals (`matcher.allocation.counts`): its bound, and the
+    allocation its counts give, within COUNT_SHARE of the time left."""
+    cb = count_bound(
+        net, score, duals, time_limit=COUNT_SHARE * _remaining(options, start), group=group
+    )
+    stats.update(count_seconds=round(cb.seconds, 3), count_status=cb.status, count_bound=cb.bound)
+    chosen = None
+    if cb.counts is not None:
+        r, _ = reduced_profits(net.rows, score, duals)
+        chosen = assign_counts(net, score, cb.counts, r, group=group)
+        if chosen is not None:
+            stats["count_objective"] = float(score[chosen].sum())
+    return _Counted(cb.bound, chosen)
 
 
 def _best_of(
