@@ -52,7 +52,7 @@ def test_liaison_ends_a_placement_and_records_an_outcome_the_coordinator_sees_it
     liaison = new_page(browser)
     sign_in(liaison, server.url, token, "/liaison")
     panel = liaison.locator("#panel-lifecycle")
-    expect(panel).to_contain_text("Paikalla nyt", timeout=15_000)  # Finnish by default
+    expect(panel).to_contain_text("Paikalla nyt")  # Finnish by default
     row = panel.locator(f"tr[data-client='{client}'][data-placement='{placement}']")
     row.locator("button.end-btn").click()
     row.locator("input.end-reason").fill("motivaatio hiipui")
