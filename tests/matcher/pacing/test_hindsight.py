@@ -10,6 +10,8 @@ import pytest
 from instances.arrivals import Population, Year, YearSettings, year_population
 from matcher.pacing.hindsight import best_plan, expected_year, round_plan, solve_lp, year_pairs
 from matcher.pacing.simulate import simulate
+from tests.matcher.cases import client, placement
+from tests.matcher.pacing.cases import tiny_year
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +92,24 @@ def test_the_expected_stay_is_last_years_mean():
     hist = Population(h.clients, arrival, arrival + 4, h.completes)
     got = expected_year(replace(year, history=hist))
     assert np.array_equal(got.leave, np.minimum(year.arrival + 4, 10))
+
+
+def test_a_planned_start_blocked_by_a_longer_stay_is_retried_while_the_client_waits():
+    """The plan expects a to free the seat after one week; a stays two, so c starts a week late
+    instead of never."""
+    year = tiny_year(
+        [client("a", 600), client("c", 900)],
+        placement("p1", type="work_trial", seats=1, duration_weeks=2, weekly_cost=10.0),
+        1000.0,
+        arrival=[0, 1],
+        leave=[1, 3],
+        history=[(client("h1", 600), 1)],
+        weeks=3,
+    )
+    planned = replace(year, completes=np.array([0.5, 1.0]))
+    yp = year_pairs(planned)
+    plan = best_plan(planned, yp, solve_lp(planned, yp), mip_limit=5)
+    assert list(plan.start) == [0, 1]
+    result = simulate(year, "hindsight", plan_year=planned)
+    assert list(result.state.placed_week) == [0, 2]
+    assert result.objective == pytest.approx(plan.value)
