@@ -50,9 +50,10 @@ class YearPairs:
     first: np.ndarray  # earliest start week
     last: np.ndarray  # latest start week
     end: np.ndarray  # per placement: first week it is closed (≤ weeks)
-    seats: np.ndarray  # per placement
+    seats: np.ndarray  # per placement and week: the seats free for the plan
     weeks: int
     n_clients: int
+    budgets: np.ndarray  # per pool: the money for the plan
 
 
 @dataclass(frozen=True)
@@ -78,17 +79,26 @@ class Plan:
     how: str = "lp"  # "lp": the LP rounded; "mip": the MIP over the LP's columns, then filled
 
 
-def year_pairs(year: Year) -> YearPairs:
-    """The year's pairs (module doc) with value, held weeks and start windows."""
+def year_pairs(
+    year: Year, now: int = 0, seats: np.ndarray | None = None, budgets: np.ndarray | None = None
+) -> YearPairs:
+    """The year's pairs (module doc) with value, held weeks and start windows; from week `now`
+    on with `seats` free per placement and week and `budgets` left (re-planning, default: the
+    whole year, every seat, the appropriation)."""
     base = year.base
     stay_last = np.minimum(year.leave, year.weeks) - 1
-    seats = base.placements["seats"].to_numpy(dtype=np.int64)
-    inst = week_instance(year, 0, base.clients, year.arrival, seats, year.appropriation)
-    inst.clients = grown_clients(base.clients, year.arrival, stay_last)
+    n_p = len(base.placements)
+    full = base.placements["seats"].to_numpy(dtype=np.int64)
+    seats = np.repeat(full[:, None], year.weeks, axis=1) if seats is None else seats
+    budgets = year.appropriation if budgets is None else budgets
+    keep = np.flatnonzero(stay_last >= max(now, 0))
+    inst = week_instance(year, 0, base.clients.iloc[keep], year.arrival[keep], full, budgets)
+    inst.clients = grown_clients(base.clients.iloc[keep], year.arrival[keep], stay_last[keep])
     pairs = build_pairs(inst)
+    pairs.client = keep[pairs.client]
     end = np.minimum(year.closes, year.weeks).astype(np.int64)
     c, p = pairs.client, pairs.placement
-    first = np.maximum(year.arrival[c], year.opens[p])
+    first = np.maximum(np.maximum(year.arrival[c], year.opens[p]), now)
     last = np.minimum(stay_last[c], end[p] - 1)
     meet = np.flatnonzero(first <= last)
     pairs = pairs.take(meet)
@@ -96,9 +106,11 @@ def year_pairs(year: Year) -> YearPairs:
     duration = base.placements["duration_weeks"].to_numpy(dtype=np.float64)
     held = np.maximum(np.ceil(year.completes[c] * duration[p]), 1).astype(np.int64)
     value = (pairs.score - pairs.components["priority"] + priority(base)[c]).astype(np.float64)
+    assert seats.shape == (n_p, year.weeks)
     return YearPairs(
-        pairs, value, held, first[meet], last[meet], end, seats, year.weeks, len(base.clients)
-    )
+        pairs, value, held, first[meet], last[meet], end, seats, year.weeks, len(base.clients),
+        np.asarray(budgets, dtype=np.float64),
+    )  # fmt: skip
 
 
 def _held_span(yp: YearPairs, rows: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -156,7 +168,7 @@ def _matrix(
     )
     a = sp.vstack([a_client, a_seat, a_pool]).tocsr()
     b = np.concatenate(
-        [np.ones(n_c), yp.seats[used_rows // w].astype(float), np.maximum(budgets, 0)]
+        [np.ones(n_c), yp.seats.ravel()[used_rows].astype(float), np.maximum(budgets, 0)]
     )
     return a, b, used_rows
 
@@ -182,7 +194,7 @@ def lagrangian_bound(
     """Σ seats·y + Σ budget·y + Σ_clients max(0, best reduced value): valid for any y ≥ 0."""
     w = yp.weeks
     open_week = np.arange(w)[None, :] < yp.end[:, None]
-    seat_term = float((y_seat.reshape(-1, w) * open_week * yp.seats[:, None]).sum())
+    seat_term = float((y_seat.reshape(-1, w) * open_week * yp.seats).sum())
     per_client = np.zeros(yp.n_clients)
     np.maximum.at(per_client, yp.pairs.client, np.maximum(best, 0.0))
     return seat_term + float(np.maximum(budgets, 0) @ y_pool) + float(per_client.sum())
@@ -199,7 +211,7 @@ def solve_lp(
     """Column generation until the bound is within `gap` of the LP, `rounds` or `time_limit`."""
     t0 = time.perf_counter()
     yp = yp or year_pairs(year)
-    budgets = year.appropriation
+    budgets = yp.budgets
     n = len(yp.pairs)
     # start: each client's 3 best pairs by value, at the earliest start
     order = np.lexsort((-yp.value, yp.pairs.client))
@@ -254,7 +266,7 @@ def mip_columns(year: Year, yp: YearPairs, lp: HindsightLP, time_limit: float) -
     integer found in `time_limit` s (None when none was)."""
     if not len(lp.row) or time_limit <= 0:
         return None
-    a, b, _ = _matrix(yp, lp.row, lp.start, year.appropriation)
+    a, b, _ = _matrix(yp, lp.row, lp.start, yp.budgets)
     res = milp(
         -yp.value[lp.row],
         constraints=LinearConstraint(a, -np.inf, b),
@@ -285,7 +297,7 @@ def round_plan(year: Year, yp: YearPairs, lp: HindsightLP, x: np.ndarray | None 
     w = yp.weeks
     taken = np.zeros(yp.n_clients, dtype=bool)
     holders = np.zeros((len(yp.seats), w), dtype=np.int64)
-    left = year.appropriation.astype(np.float64).copy()
+    left = yp.budgets.copy()
     plan_row = np.full(yp.n_clients, -1, dtype=np.int64)
     plan_start = np.full(yp.n_clients, -1, dtype=np.int64)
     pairs = yp.pairs
@@ -296,7 +308,7 @@ def round_plan(year: Year, yp: YearPairs, lp: HindsightLP, x: np.ndarray | None 
         if taken[c] or (pool >= 0 and pairs.cost[r] > left[pool] + 1e-6):
             return False
         stop = min(s + int(yp.held[r]), int(yp.end[p]))
-        if holders[p, s:stop].max(initial=0) >= yp.seats[p]:
+        if np.any(holders[p, s:stop] >= yp.seats[p, s:stop]):
             return False
         taken[c] = True
         holders[p, s:stop] += 1
@@ -314,7 +326,7 @@ def round_plan(year: Year, yp: YearPairs, lp: HindsightLP, x: np.ndarray | None 
         if taken[c] or (pool >= 0 and pairs.cost[r] > left[pool] + 1e-6):
             continue
         lo, hi = int(yp.first[r]), int(yp.last[r])
-        full = holders[p, lo : hi + 1] >= yp.seats[p]
+        full = holders[p, lo : hi + 1] >= yp.seats[p, lo : hi + 1]
         for s in (lo + np.flatnonzero(~full)).tolist():
             if try_take(r, s) or taken[c]:
                 break

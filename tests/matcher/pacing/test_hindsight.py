@@ -9,6 +9,7 @@ import pytest
 
 from instances.arrivals import Population, Year, YearSettings, year_population
 from matcher.pacing.hindsight import best_plan, expected_year, round_plan, solve_lp, year_pairs
+from matcher.pacing.replan import free_seats, planning_year
 from matcher.pacing.simulate import simulate
 from tests.matcher.cases import client, placement
 from tests.matcher.pacing.cases import tiny_year
@@ -28,7 +29,7 @@ def _feasible(year: Year, yp, plan) -> None:
         p = yp.pairs.placement[r]
         assert yp.first[r] <= s <= yp.last[r]
         holders[p, s : min(s + yp.held[r], yp.end[p])] += 1
-    assert np.all(holders <= yp.seats[:, None])
+    assert np.all(holders <= yp.seats)
     paid = yp.pairs.pool[rows] >= 0
     spent = np.bincount(
         yp.pairs.pool[rows][paid],
@@ -113,3 +114,49 @@ def test_a_planned_start_blocked_by_a_longer_stay_is_retried_while_the_client_wa
     result = simulate(year, "hindsight", plan_year=planned)
     assert list(result.state.placed_week) == [0, 2]
     assert result.objective == pytest.approx(plan.value)
+
+
+def test_the_replan_sees_only_the_past_and_the_expected_future(year):
+    """What the re-plan of week 4 gets does not change with this year's future draws."""
+    known = expected_year(year, full_length=True)
+    state = simulate(year, "greedy").state
+    week = 4
+    got = planning_year(year, known, state, week)
+    # other future dropouts / early ends of this year: the same planning year and seats
+    future = year.leave > week
+    other = replace(
+        year, leave=np.where(future, year.weeks, year.leave), completes=year.completes * 0.5
+    )
+    again = planning_year(other, known, state, week)
+    assert np.array_equal(got.leave, again.leave) and np.array_equal(got.completes, again.completes)
+    # the holders' true ends, once past this week, do not reach the seats the plan sees
+    later = replace(state, until=np.where(state.until > week, state.until + 7, state.until))
+    assert (state.until > week).any()
+    assert np.array_equal(free_seats(known, state, week), free_seats(known, later, week))
+    placed = state.placed_week >= 0
+    assert np.all(got.leave[placed] == 0)  # the placed leave the plan
+    gone = ~placed & (year.arrival <= week) & (year.leave <= week)
+    assert np.all(got.leave[gone] == 0)  # so do those seen leaving
+    waiting = ~placed & ~gone
+    assert np.all(got.leave[waiting] > np.maximum(year.arrival[waiting], week))
+
+
+def test_the_replan_holds_the_current_seats_until_their_expected_end():
+    """One seat of a 2-week placement taken in week 0: full length planned, it is busy in weeks
+    0-1 and free from week 2, whatever the holder's true (early) end."""
+    year = tiny_year(
+        [client("a", 600), client("c", 900)],
+        placement("p1", type="work_trial", seats=1, duration_weeks=2, weekly_cost=10.0),
+        1000.0,
+        arrival=[0, 1],
+        leave=[1, 4],
+        history=[(client("h1", 600), 1)],
+        weeks=4,
+    )
+    state = simulate(year, "greedy").state
+    assert list(state.placed_week) == [0, 2]
+    state.until[1] = -1  # only a holds a seat in week 1
+    known = expected_year(year, full_length=True)
+    assert free_seats(known, state, 1)[0, 1:].tolist() == [0, 1, 1]
+    result = simulate(year, "hindsight", plan_year=known, replan_every=1, hindsight_mip=5)
+    assert list(result.state.placed_week) == [0, 2]  # c starts when a's two weeks are over
