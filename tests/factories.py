@@ -219,24 +219,3 @@ def english_in(texts: list[str]) -> list[str]:
     fragments = english_fragments()
     joined = "\n".join(texts)
     return sorted(f for f in fragments if f in joined)
-
-
-def pool_table(seed: int, clients: int, locks: bool = False) -> tuple[Rows, np.ndarray]:
-    """Clients with 2 of 4 placements, two budget pools, costs from a few values (so groups hold
-    several clients), a capped provider, and optionally one lock."""
-    rng = np.random.default_rng(seed)
-    triples, score = [], []
-    for c in range(clients):
-        for p in sorted(rng.choice(4, size=2, replace=False).tolist()):
-            triples.append((c, p, p % 2, int(rng.choice([300, 500, 700]))))
-            score.append(float(rng.integers(10, 100)))
-    lock = [(triples[0][0], triples[0][1])] if locks else []
-    rows = make_rows(
-        triples,
-        seats=[2, 2, 3, 1],
-        budgets=[1100, 1300],
-        provider_of=[0, 0, 1, 1],
-        caps={1: 2},
-        locks=lock,
-    )
-    return rows, np.array(score)

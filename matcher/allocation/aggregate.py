@@ -22,6 +22,7 @@ import scipy.sparse as sp
 
 from matcher.allocation.constraints import Rows
 from matcher.allocation.flow import flow_net
+from matcher.allocation.groupbound import group_of
 from matcher.allocation.mip import Lp, MipResult, run_highs
 
 AGGREGATE_RATIO = 0.1  # aggregate a table when it has at most this many groups per triple
@@ -31,18 +32,8 @@ FIX_SECONDS = 30.0  # limit for making a solution's triples 0/1 (solved at the r
 
 def groups_of(rows: Rows) -> np.ndarray:
     """The group of each triple: triples of one placement charged the same cents to the same
-    budget row (or to none) form one group, numbered from 0."""
-    net = flow_net(rows)
-    if not net.n:
-        return np.zeros(0, dtype=np.int64)
-    cents = np.where(net.budget_row >= 0, rows.cost_cents, 0).astype(np.int64)
-    # one integer key per (seats row, budget row) pair, then per (pair, cents): 1-D uniques,
-    # far faster than np.unique over rows (6 s → 0.2 s on M's 925 k triples)
-    pair = net.seats_row.astype(np.int64) * (len(rows.hi) + 1) + net.budget_row + 1
-    pair_id = np.unique(pair, return_inverse=True)[1].ravel().astype(np.int64)
-    cent_id = np.unique(cents, return_inverse=True)[1].ravel().astype(np.int64)
-    key = pair_id * (int(cent_id.max()) + 1) + cent_id
-    return np.unique(key, return_inverse=True)[1].ravel().astype(np.int64)
+    budget row (or to none) form one group, numbered from 0 (`groupbound.group_of`)."""
+    return group_of(flow_net(rows))
 
 
 def grouped_enough(group: np.ndarray) -> bool:

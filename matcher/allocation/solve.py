@@ -27,14 +27,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from matcher.allocation import lns
-from matcher.allocation.aggregate import grouped_enough, groups_of, solve_aggregate
+from matcher.allocation.aggregate import solve_aggregate, worth_aggregating
 from matcher.allocation.colgen import highs_available, solve_lp_columns
 from matcher.allocation.constraints import Rows, build_rows
-from matcher.allocation.counts import assign_counts, count_bound, reduced_profits
 from matcher.allocation.cpsat import run_cpsat
 from matcher.allocation.cuts import separate, tighten, with_cuts
 from matcher.allocation.fairness import FairnessUnits, fairness_units, shortfall
 from matcher.allocation.flow import FlowNet, flow_net
+from matcher.allocation.groupbound import fill, group_bound, group_of
 from matcher.allocation.lp import solve_lp
 from matcher.allocation.mip import solve_mip
 from matcher.allocation.model import build_cp_model
@@ -51,10 +51,11 @@ SMALL_TABLE = 20_000  # up to this many triples the whole-table MIP gets all the
 FULL_MIP_COLUMNS = 300_000  # up to this many, LNS first, then the whole-table MIP (valid bound)
 CUT_SHARE = 0.15  # at most this share of the time for cover-cut rounds on the whole-table LP
 # (run only when twice column generation's LP time fits in it)
-COUNT_COLUMNS = 1_500_000  # from SMALL_TABLE to this many triples (M), the count relaxation runs
-# after the LP (on S the whole-table MIP proves the optimum sooner without it: 14-16 s vs 41-49 s)
-COUNT_SHARE = 0.15  # of the time left after the LP, for the count relaxation (bound + start)
 LNS_STALL_SHARE = 0.3  # the LNS hands over to the whole-table MIP after this share without gain
+GROUP_SHARE = 0.25  # above FULL_MIP_COLUMNS: this share of the time after the LP for the
+# whole-seat pool filling (`groupbound`: a tighter valid bound, its filling a start for the LNS)
+MEDIUM_GROUP_SHARE = 0.15  # the same for grouped tables from SMALL_TABLE to FULL_MIP_COLUMNS
+# (the demo week: the bound settles in 2-5 s, the filling improves to ~9 s)
 RESERVE_SECONDS = 1.5  # kept for the last LNS step's overrun and writing the result
 LEXICOGRAPHIC_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("priority", ("priority",)),
@@ -78,9 +79,11 @@ class SolveOptions:
     budget rows (`matcher.allocation.cuts`) tighten the LP bound and go into the whole-table MIP.
     `aggregate`: where grouping pays (`aggregate.worth_aggregating`), the whole-table MIP counts
     seats per (placement, pool, cost) group (`matcher.allocation.aggregate`, exact, no client
-    symmetry) instead of branching on triples; LNS parts do so whatever this says. `counts`:
-    on such tables, the count relaxation (`matcher.allocation.counts`) tightens the bound and
-    gives the LNS a start."""
+    symmetry) instead of branching on triples; LNS parts do so whatever this says.
+    `group_bound`: on tables above FULL_MIP_COLUMNS triples, the Lagrangian bound over whole-seat
+    pool fillings (`matcher.allocation.groupbound`) tightens the LP bound and its filling starts
+    the LNS, in GROUP_SHARE of the time after the LP; on aggregated tables above SMALL_TABLE
+    (the demo week) too, in MEDIUM_GROUP_SHARE, before the LNS and the whole-table MIP."""
 
     time_limit: float = 60.0
     workers: int = 2
@@ -94,7 +97,7 @@ class SolveOptions:
     parallel_mip: bool = False
     cuts: bool = True
     aggregate: bool = True
-    counts: bool = True
+    group_bound: bool = True
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -266,17 +269,6 @@ def solve_columns(
     candidates = [round_lp(net, score, lp.x, lp.reduced if lp.value is not None else None)]
     if start_from is not None:
         candidates.append(np.asarray(start_from, dtype=bool))
-    small = n <= COUNT_COLUMNS and (options.counts or options.aggregate)
-    group = groups_of(rows) if small else None
-    grouped = group is not None and grouped_enough(group)
-    if options.counts and grouped and n > SMALL_TABLE and lp.value is not None:
-        assert group is not None
-        counted = _count_step(net, score, lp.duals, group, options, start, stats)
-        if counted.bound is not None and (bound is None or counted.bound < bound):
-            bound = counted.bound
-            report(Progress(elapsed(), None, bound, "counts"))
-        if counted.chosen is not None:
-            candidates.append(counted.chosen)
     feasible = [c for c in candidates if not len(violated_rows(net, c))]
     if not feasible:  # cannot happen without extra rows; keep the greedy of the CP-SAT path
         feasible = [greedy(rows, np.lexsort((-score,)), lock_forced(rows))]
@@ -290,10 +282,23 @@ def solve_columns(
         return bound is not None and value >= math.floor(bound + 1e-6)
 
     exact_mip = n <= FULL_MIP_COLUMNS
+    # the aggregated MIP cuts its count rows itself: covers on the triples would only cost time
+    aggregate = exact_mip and options.aggregate and worth_aggregating(rows)
+    # grouped tables above SMALL_TABLE (the demo week) get the filling too: under load the
+    # whole-table MIP may not finish its root, and the filling starts the LNS far above the rounding
+    medium = aggregate and n > SMALL_TABLE
+    if (medium or not exact_mip) and options.group_bound and lp.value is not None and not done():
+        share = MEDIUM_GROUP_SHARE if exact_mip else GROUP_SHARE
+        tighter, filled = _group_phase(
+            net, score, lp.duals, share * _remaining(options, start), stats
+        )
+        if tighter is not None and (bound is None or tighter < bound):
+            bound = tighter
+        if filled is not None and float(score[filled].sum()) > value:
+            chosen, value = filled, float(score[filled].sum())
+        report(Progress(elapsed(), value, bound, "groups"))
     mip_rows = rows
     cut_time = CUT_SHARE * _remaining(options, start)
-    # the aggregated MIP cuts its count rows itself: covers on the triples would only cost time
-    aggregate = exact_mip and options.aggregate and grouped
     covers = exact_mip and options.cuts and not aggregate and not done()
     if covers and 2 * lp.seconds > cut_time:
         # no time to re-solve the whole-table LP: the covers of the LP point go to the MIP only
@@ -379,36 +384,27 @@ def solve_columns(
     return chosen, status, bound
 
 
-@dataclass
-class _Counted:
-    """What the count relaxation gave: a valid bound (or None) and an allocation (or None)."""
-
-    bound: float | None
-    chosen: np.ndarray | None
-
-
-def _count_step(
-    net: FlowNet,
-    score: np.ndarray,
-    duals: np.ndarray,
-    group: np.ndarray,
-    options: SolveOptions,
-    start: float,
-    stats: dict[str, Any],
-) -> _Counted:
-    """The count relaxation at the LP duals (`matcher.allocation.counts`): its bound, and the
-    allocation its counts give, within COUNT_SHARE of the time left."""
-    cb = count_bound(
-        net, score, duals, time_limit=COUNT_SHARE * _remaining(options, start), group=group
+def _group_phase(
+    net: FlowNet, score: np.ndarray, duals: np.ndarray, time_limit: float, stats: dict[str, Any]
+) -> tuple[float | None, np.ndarray | None]:
+    """The whole-seat filling at the LP's duals (`groupbound`): its valid bound (or None) and the
+    allocation of clients into its counts (or None when it is not feasible)."""
+    t0 = time.perf_counter()
+    group = group_of(net)
+    res = group_bound(net, score, duals, time_limit=max(1.0, time_limit), group=group)
+    filled = None
+    if res.counts is not None and res.locked is not None:
+        filled = fill(net, score, group, res.counts, res.locked)
+        if len(violated_rows(net, filled)):  # the counts keep every row: never, but check
+            filled = None
+    stats.update(
+        group_seconds=round(time.perf_counter() - t0, 3),
+        group_count=res.groups,
+        group_status=res.status,
+        group_bound=res.bound,
+        group_fill=None if filled is None else float(score[filled].sum()),
     )
-    stats.update(count_seconds=round(cb.seconds, 3), count_status=cb.status, count_bound=cb.bound)
-    chosen = None
-    if cb.counts is not None:
-        r, _ = reduced_profits(net.rows, score, duals)
-        chosen = assign_counts(net, score, cb.counts, r, group=group)
-        if chosen is not None:
-            stats["count_objective"] = float(score[chosen].sum())
-    return _Counted(cb.bound, chosen)
+    return res.bound, filled
 
 
 def _best_of(

@@ -4,13 +4,35 @@ triple MIP, with a bound no allocation beats."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher.allocation.aggregate import groups_of, solve_aggregate
 from matcher.allocation.mip import solve_mip
-from tests.factories import brute_force, feasible, make_rows, pool_table
+from tests.factories import brute_force, feasible, make_rows
+
+
+def _table(seed: int, clients: int, locks: bool = False):
+    """Clients with 2 of 4 placements, two budget pools, costs from a few values (so groups hold
+    several clients), a capped provider, and optionally one lock."""
+    rng = np.random.default_rng(seed)
+    triples, score = [], []
+    for c in range(clients):
+        for p in sorted(rng.choice(4, size=2, replace=False).tolist()):
+            triples.append((c, p, p % 2, int(rng.choice([300, 500, 700]))))
+            score.append(float(rng.integers(10, 100)))
+    lock = [(triples[0][0], triples[0][1])] if locks else []
+    rows = make_rows(
+        triples,
+        seats=[2, 2, 3, 1],
+        budgets=[1100, 1300],
+        provider_of=[0, 0, 1, 1],
+        caps={1: 2},
+        locks=lock,
+    )
+    return rows, np.array(score)
 
 
 def test_groups_are_placement_pool_and_cost():
@@ -28,7 +50,7 @@ def test_groups_are_placement_pool_and_cost():
 @pytest.mark.parametrize("locks", [False, True])
 @pytest.mark.parametrize("seed", range(5))
 def test_aggregated_mip_is_exact_on_tiny_tables(seed, locks):
-    rows, score = pool_table(seed, clients=7, locks=locks)  # 14 triples: brute force is cheap
+    rows, score = _table(seed, clients=7, locks=locks)  # 14 triples: brute force is cheap
     best, _ = brute_force(rows, score)
     res = solve_aggregate(rows, score, time_limit=10)
     assert (res.status, res.objective) == ("OPTIMAL", best)
@@ -38,7 +60,7 @@ def test_aggregated_mip_is_exact_on_tiny_tables(seed, locks):
 @pytest.mark.oracle
 def test_aggregated_mip_matches_the_triple_mip_and_keeps_the_start():
     for seed in range(3):
-        rows, score = pool_table(seed, clients=40, locks=True)
+        rows, score = _table(seed, clients=40, locks=True)
         triple = solve_mip(rows, score, time_limit=20)
         assert triple.status == "OPTIMAL"
         start = triple.chosen.copy()
@@ -51,7 +73,7 @@ def test_aggregated_mip_matches_the_triple_mip_and_keeps_the_start():
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 10_000), clients=st.integers(1, 7))
 def test_aggregated_bound_is_never_below_the_optimum(seed, clients):
-    rows, score = pool_table(seed, clients=clients, locks=seed % 2 == 0)
+    rows, score = _table(seed, clients=clients, locks=seed % 2 == 0)
     best, _ = brute_force(rows, score)
     res = solve_aggregate(rows, score, time_limit=10)
     assert res.bound is not None and res.bound >= best - 1e-6
