@@ -100,12 +100,16 @@ def solve_aggregate(
     *,
     time_limit: float,
     start: np.ndarray | None = None,
+    start_after_root: bool = False,
     **hooks: Any,
 ) -> MipResult:
     """Maximise score·x over the whole table with the aggregated model (HiGHS), from `start` (a
     feasible 0/1 choice); the bound is valid for the whole table. `hooks` are run_highs'
     stop_at, on_improve, should_stop and log, as `solve_mip` takes them. Rows other than the
-    five families (e.g. cover cuts) are not used: HiGHS cuts the count rows itself."""
+    five families (e.g. cover cuts) are not used: HiGHS cuts the count rows itself. With
+    `start_after_root` the start reaches HiGHS only once its root node is done: given before,
+    it made the demo week's root take over 30 s longer under load (HiGHS' start heuristics).
+    A solution no better than `start` is not made 0/1 again (that re-solve took ~10 s there)."""
     t0 = time.perf_counter()
     score = np.asarray(score, dtype=np.float64)
     n = len(score)
@@ -122,19 +126,27 @@ def solve_aggregate(
     if start is not None:
         s = np.asarray(start, dtype=np.float64)
         begin = np.concatenate([s, np.bincount(group, weights=s, minlength=k)])
+    late = None
+    if start_after_root:
+        late, begin = begin, None
     run = run_highs(
         _lp(matrix, lo, hi, score, np.zeros(n + k), np.concatenate([np.ones(n), n_hi])),
         np.concatenate([np.zeros(n, dtype=bool), np.ones(k, dtype=bool)]),
         time_limit=time_limit,
         start=begin,
+        late_start=late,
         **hooks,
     )
     chosen = np.zeros(n, dtype=bool)
     objective = None
-    if run.x is not None:
-        picked = integral_choice(matrix, lo, hi, score, run.x, n)
+    known = -np.inf if start is None else float(score @ np.asarray(start, dtype=np.float64))
+    left = time_limit - (time.perf_counter() - t0)
+    if run.x is not None and run.objective is not None and run.objective > known + 1e-6:
+        picked = integral_choice(matrix, lo, hi, score, run.x, n, min(FIX_SECONDS, max(1.0, left)))
         if picked is not None:
             chosen, objective = picked, float(score[picked].sum())
+    if objective is None and start is not None and run.x is not None:
+        chosen, objective = np.asarray(start, dtype=bool).copy(), known  # nothing better found
     return MipResult(
         run.status if objective is not None else "UNKNOWN",
         chosen,
@@ -153,6 +165,7 @@ def integral_choice(
     score: np.ndarray,
     x: np.ndarray,
     n: int,
+    time_limit: float = FIX_SECONDS,
 ) -> np.ndarray | None:
     """A 0/1 choice of triples at least as good as the solution `x` (over [x | n], n integer) of
     the aggregated model: its triples when already 0/1, else the best 0/1 x on the triples `x`
@@ -174,7 +187,7 @@ def integral_choice(
             np.concatenate([support.astype(np.float64), counts]),
         ),
         np.concatenate([np.ones(n, dtype=bool), np.zeros(k, dtype=bool)]),
-        time_limit=FIX_SECONDS,
+        time_limit=time_limit,
     )
     if run.x is None:
         return None

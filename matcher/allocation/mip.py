@@ -195,6 +195,7 @@ def run_highs(
     log: bool = False,
     rel_gap: float = 1e-9,
     options: dict[str, Any] | None = None,
+    late_start: np.ndarray | None = None,
 ) -> HighsRun:
     """Maximise `lp` (x integer where `integer`) with HiGHS branch-and-cut from `start` (a feasible x, or None).
     Improving solutions are reported as they come; the search stops at the time limit or once
@@ -218,8 +219,14 @@ def run_highs(
     target = None if stop_at is None else math.floor(stop_at + 1e-6)
     deadline = t0 + time_limit
 
+    late = {"x": None if late_start is None else np.asarray(late_start, dtype=np.float64)}
+
     def callback(ctype: Any, _msg: str, out: Any, inp: Any, _user: Any) -> None:
-        if ctype == cb_types.kCallbackMipImprovingSolution:
+        if ctype == cb_types.kCallbackMipUserSolution:
+            if late["x"] is not None and out.mip_node_count > 0:
+                inp.setSolution(late["x"])
+                late["x"] = None
+        elif ctype == cb_types.kCallbackMipImprovingSolution:
             found["count"] += 1
             found["best"] = max(found["best"], float(out.objective_function_value))
             if on_improve:
@@ -233,6 +240,8 @@ def run_highs(
     h.setCallback(callback, None)
     h.startCallback(cb_types.kCallbackMipImprovingSolution)
     h.startCallback(cb_types.kCallbackMipInterrupt)
+    if late_start is not None:
+        h.startCallback(cb_types.kCallbackMipUserSolution)
     with _quiet_stdout(not log):
         h.run()
     info = h.getInfo()

@@ -21,6 +21,7 @@ import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -339,8 +340,8 @@ def solve_columns(
         found.append(res.chosen)
 
     def run_mip(time_limit: float, begin: np.ndarray, alongside: bool) -> None:
-        mip = (solve_aggregate if aggregate else solve_mip)(
-            rows if aggregate else mip_rows,
+        whole = partial(solve_aggregate, rows, start_after_root=True) if aggregate else None
+        mip = (whole or partial(solve_mip, mip_rows))(
             score,
             time_limit=time_limit,
             start=begin,

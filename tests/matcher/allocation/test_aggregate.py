@@ -58,15 +58,26 @@ def test_aggregated_mip_is_exact_on_tiny_tables(seed, locks):
 
 
 @pytest.mark.oracle
-def test_aggregated_mip_matches_the_triple_mip_and_keeps_the_start():
+@pytest.mark.parametrize("after_root", [False, True])
+def test_aggregated_mip_matches_the_triple_mip_and_keeps_the_start(after_root):
     for seed in range(3):
         rows, score = _table(seed, clients=40, locks=True)
         triple = solve_mip(rows, score, time_limit=20)
         assert triple.status == "OPTIMAL"
         start = triple.chosen.copy()
-        res = solve_aggregate(rows, score, time_limit=20, start=start)
+        res = solve_aggregate(rows, score, time_limit=20, start=start, start_after_root=after_root)
         assert res.status == "OPTIMAL" and feasible(rows, res.chosen)
         assert res.objective == triple.objective
+
+
+@pytest.mark.oracle
+def test_a_start_given_after_the_root_is_kept_when_nothing_beats_it():
+    # 0.01 s is too short to search: the result is the start (feasible, its own value), never less
+    rows, score = _table(3, clients=60, locks=True)
+    start = solve_mip(rows, score, time_limit=20).chosen
+    res = solve_aggregate(rows, score, time_limit=0.01, start=start, start_after_root=True)
+    assert res.objective is not None and feasible(rows, res.chosen)
+    assert res.objective >= float(score[start].sum())
 
 
 @pytest.mark.oracle
