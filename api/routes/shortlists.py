@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 
 from api.decisions import pair_states
 from api.deps import AnyUser, RunId, StoreDep
+from api.errors import request_language
 from api.lookups import load_instance, placements_by_id, providers_for, visible_run
 from api.outputs import decision_out
 from api.problems import HttpError
@@ -29,6 +30,7 @@ from api.schemas import (
 )
 from api.services.picks import decline, own_list, pick
 from api.store import RunRow, Store
+from matcher.messages import language
 from models.instance import Instance
 from models.shortlists import Shortlists
 
@@ -146,7 +148,8 @@ def post_picks(
         outcome = decline(store, user, run, own, body)
     else:
         base = load_instance(request, store, row)
-        outcome = pick(store, base, user, run, row, lists, own, body)
+        with language(request_language(request)):  # the rules' texts in a refused pick
+            outcome = pick(store, base, user, run, row, lists, own, body)
     return PicksOut(
         run_id=run.id,
         placement_id=body.placement_id,

@@ -118,3 +118,22 @@ def test_the_routes_answer_in_finnish(api, run) -> None:
     assert field["message"].startswith("2026-W50 on tämän viikon 2026-W48 jälkeen")
     r = api.post(f"/runs/{run}/placements/p2/outcome", json={"client_id": "c4", "outcome": "other"})
     assert r.status_code == 404 and "no ended placement of client 'c4'" in r.json()["detail"]
+
+
+def test_a_refused_accept_says_its_rule_lines_in_finnish(api, run) -> None:
+    proposals = api.get(f"/runs/{run}/proposals", "liaison_a").json()["proposals"]
+    client, placement = next(
+        (p["client_id"], p["placement_id"]) for p in proposals if p["placement_id"] == "p1"
+    )
+    other = next(c for c in ("c2", "c3", "c1") if c != client)
+    pin = {"client_id": other, "placement_id": "p1", "decision": "accept"}
+    assert api.post(f"/runs/{run}/decisions", json=pin).status_code == 201  # p1's one seat
+    accept = {"client_id": client, "placement_id": "p1", "decision": "accept"}
+    r = api.post(f"/runs/{run}/decisions?lang=fi", "liaison_a", json=accept)
+    assert r.status_code == 409, r.text
+    assert r.json()["errors"] == [
+        "seats: paikassa p1 on 1 vapaata paikkaa, ja niistä 1 on kiinnitetty muille asiakkaille"
+    ]
+    assert r.json()["detail"].startswith("hyväksyntä rikkoo sääntöä: seats: paikassa p1")
+    english = api.post(f"/runs/{run}/decisions", "liaison_a", json=accept).json()
+    assert english["errors"] == ["seats: p1 has 1 free seat(s), 1 locked for other clients"]
