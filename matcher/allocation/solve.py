@@ -54,7 +54,8 @@ CUT_SHARE = 0.15  # at most this share of the time for cover-cut rounds on the w
 LNS_STALL_SHARE = 0.3  # the LNS hands over to the whole-table MIP after this share without gain
 GROUP_SHARE = 0.25  # above FULL_MIP_COLUMNS: this share of the time after the LP for the
 # whole-seat pool filling (`groupbound`: a tighter valid bound, its filling a start for the LNS)
-RESERVE_SECONDS = 1.5  # kept for the last LNS step's overrun and writing the result
+RESERVE_SECONDS = 1.5  # kept for the last LNS step's overrun and writing the result …
+RESERVE_PER_MILLION = 0.8  # … plus this per million triples (XL under load 10 ended 9–17 s late)
 LEXICOGRAPHIC_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("priority", ("priority",)),
     ("quality", ("wish", "interest", "pathway")),
@@ -305,7 +306,8 @@ def solve_columns(
             bound = cut.bound if bound is None else min(bound, cut.bound)
             report(Progress(elapsed(), value, bound, "cuts"))
         mip_rows = cut.rows
-    left = _remaining(options, start) - RESERVE_SECONDS
+    reserve = RESERVE_SECONDS + RESERVE_PER_MILLION * n / 1e6
+    left = _remaining(options, start) - reserve
     can_lns = n > SMALL_TABLE and lp.value is not None
     shared = {"value": value}
 
@@ -367,7 +369,7 @@ def solve_columns(
         if can_lns and lns_time > 0.5:
             run_lns(lns_time, options.workers, left * LNS_STALL_SHARE if exact_mip else None)
             chosen, value = _best_of(net, score, [chosen, *found])
-        left = _remaining(options, start) - RESERVE_SECONDS
+        left = _remaining(options, start) - reserve
         if exact_mip and not done() and left > 0.5:
             run_mip(left, chosen, False)
     chosen, value = _best_of(net, score, [chosen, *found])
