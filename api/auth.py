@@ -4,7 +4,8 @@ in one region — provider ids repeat across regions, so a liaison always names 
 A token is 32 random bytes shown once; only its SHA-256 is stored (a high-entropy secret needs
 no slow hash: nobody can guess it, and a stolen database yields no usable token). `current_user`
 is the FastAPI dependency that turns the Authorization header into a `Principal`; the
-`can_see_*` functions are the one place that decides who sees which instance or provider.
+`can_see_*` functions are the one place that decides who sees which instance or provider, and
+`may_read_text` who reads a free text (a reason or note may hold health details).
 Every token expires (`DEFAULT_EXPIRY` unless `--expires` says otherwise); revoking ends it early.
 """
 
@@ -186,3 +187,11 @@ def visible_providers(user: Principal, inst: InstanceRow) -> set[str]:
     if user.role == "liaison":
         return set(inst.providers) & user.providers if can_see_instance(user, inst) else set()
     return set(inst.providers) if can_see_instance(user, inst) else set()
+
+
+def may_read_text(user: Principal, by_token: int | None) -> bool:
+    """May the caller read a free text (an end reason, an outcome note, a decision's reason)
+    written by token `by_token`? Free text may hold health details, which an employer may not
+    see: a liaison reads only what their own token wrote (text carried from earlier weeks has no
+    token, so none of it); coordinators and admins read all."""
+    return user.role != "liaison" or (by_token is not None and by_token == user.token_id)

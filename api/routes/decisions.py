@@ -122,7 +122,7 @@ def post_decision(
     inst = load_instance(request, store, row)
     alloc = allocation_dict(request, store, run) if run.status == "done" else {}
     d = record_decision(store, inst, alloc, user, run, row, body)
-    return decision_out(d)
+    return decision_out(d, user)
 
 
 @router.get("/runs/{run_id}/decisions", response_model=list[DecisionOut], responses=ERRORS)
@@ -143,5 +143,5 @@ async def list_decisions(
 def _decisions_json(store: Store, user: Principal, run_id: int, provider_id: str | None) -> bytes:
     run, row = visible_run(store, user, run_id)
     providers = providers_for(user, row, provider_id)
-    items = [decision_out(d) for d in store.decisions(row.id) if d.provider_id in providers]
+    items = [decision_out(d, user) for d in store.decisions(row.id) if d.provider_id in providers]
     return _DECISION_LIST.dump_json(items)

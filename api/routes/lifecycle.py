@@ -33,6 +33,7 @@ from api.services.lifecycle import (
     find_ended,
     holding,
     provider_of,
+    text_authors,
 )
 from api.store import Conflict
 from models.outcomes import outcome_summary
@@ -106,7 +107,8 @@ def end_placement(
 @router.get("/runs/{run_id}/outcomes", response_model=OutcomesOut, responses=ERRORS)
 def list_outcomes(run_id: RunId, request: Request, user: AnyUser, store: StoreDep) -> OutcomesOut:
     """The week's ended placements (earlier weeks' history and this week's early ends) with
-    their outcomes and follow-ups; a liaison sees their providers' only."""
+    their outcomes and follow-ups; a liaison sees their providers' only, and of the free texts
+    (end reason, outcome note) only those their own token wrote."""
     run, row = visible_run(store, user, run_id)
     inst = load_instance(request, store, row)
     ended, followups = ended_view(store, inst, row)
@@ -115,6 +117,7 @@ def list_outcomes(run_id: RunId, request: Request, user: AnyUser, store: StoreDe
     fups = followups.to_dict("records")
     alloc = _allocation_or_none(request, store, run)
     ends = {str(r["client_id"]) for r in store.lifecycle("end", row.id)}
+    authors = text_authors(store, row)
     return OutcomesOut(
         holding=[HoldingOut(**h) for h in holding(inst, alloc, run, ends, mine)],
         run_id=run.id,
@@ -122,7 +125,7 @@ def list_outcomes(run_id: RunId, request: Request, user: AnyUser, store: StoreDe
         week=row.week,
         categories=list(inst.rules.outcome_categories),
         followup_months=list(inst.rules.followup_months),
-        ended=[ended_out(r, fups, user) for r in rows],
+        ended=[ended_out(r, fups, user, authors) for r in rows],
     )
 
 
@@ -162,7 +165,7 @@ def record_outcome(
     store.add_lifecycle("outcome", run.id, [values], user.name, user.token_id)
     ended, followups = ended_view(store, inst, row)
     rec = find_ended(ended, body.client_id, placement_id, target["end_week"])
-    return ended_out(rec, followups.to_dict("records"), user)
+    return ended_out(rec, followups.to_dict("records"), user, text_authors(store, row))
 
 
 @router.post(
@@ -204,7 +207,7 @@ def record_followup(
     store.add_lifecycle("followup", run.id, [values], user.name, user.token_id)
     ended, followups = ended_view(store, inst, row)
     rec = find_ended(ended, body.client_id, placement_id, str(target["end_week"]))
-    return ended_out(rec, followups.to_dict("records"), user)
+    return ended_out(rec, followups.to_dict("records"), user, text_authors(store, row))
 
 
 @router.get("/outcomes/summary", response_model=OutcomeSummaryOut, responses=ERRORS)

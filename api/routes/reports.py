@@ -14,7 +14,15 @@ from api.schemas import ERRORS
 from api.security import content_disposition
 from api.services.reports import published_weeks
 from matcher.report import ReportError, period_report, week_range
-from matcher.report.export import ExportError, csv_text, csv_zip_bytes, headings, title, xlsx_bytes
+from matcher.report.export import (
+    ExportError,
+    csv_text,
+    csv_zip_bytes,
+    headings,
+    labelled,
+    title,
+    xlsx_bytes,
+)
 
 router = APIRouter(tags=["reports"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -64,6 +72,10 @@ def get_report(
         out["titles"] = {t.name: title(t, lang) for t in report.tables}
         out["headings"] = {
             t.name: dict(zip(t.columns, headings(t, lang), strict=True)) for t in report.tables
+        }
+        out["labelled"] = {  # the tables' rows with every coded cell as its label in `lang`
+            t.name: [dict(zip(t.columns, row, strict=True)) for row in labelled(t, lang)]
+            for t in report.tables
         }
         return JSONResponse(out)
     if format == "csv":

@@ -216,7 +216,7 @@ async def get_client(
     run, row, stored = await quick(
         store, _stored, store, user, run_id, client_name(lang, client_id)
     )
-    decided = await quick(store, _client_decisions, store, row.id, client_id)
+    decided = await quick(store, _client_decisions, store, user, row.id, client_id)
     if stored is not None:  # the stored answer with today's decisions spliced in
         plain = [d.model_dump(mode="json") for d in decided]
         head = json.dumps({"decisions": plain}, ensure_ascii=False).encode()
@@ -226,8 +226,10 @@ async def get_client(
     )
 
 
-def _client_decisions(store: Store, instance_id: int, client_id: str) -> list[DecisionOut]:
-    return [decision_out(d) for d in store.decisions(instance_id) if d.client_id == client_id]
+def _client_decisions(
+    store: Store, user: Principal, instance_id: int, client_id: str
+) -> list[DecisionOut]:
+    return [decision_out(d, user) for d in store.decisions(instance_id) if d.client_id == client_id]
 
 
 def _client_computed(

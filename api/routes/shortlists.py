@@ -149,6 +149,6 @@ def post_picks(
     return PicksOut(
         run_id=run.id,
         placement_id=body.placement_id,
-        decisions=[decision_out(d) for d in outcome.decisions],
+        decisions=[decision_out(d, user) for d in outcome.decisions],
         released=outcome.released,
     )

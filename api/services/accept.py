@@ -23,11 +23,15 @@ def accept_errors(
     history: list[DecisionRow],
     client_id: str,
     placement_id: str,
+    detailed: bool = True,
 ) -> list[str]:
     """Errors, each starting with the rule it breaks ('ability: …', 'seats: …', 'budget: …'),
-    if `client_id` were locked into `placement_id` on top of `history`; [] when it may stand."""
+    if `client_id` were locked into `placement_id` on top of `history`; [] when it may stand.
+    A pair rule says the client's figures ('work ability 2 is below …') only when `detailed`;
+    else the rule's short text (a liaison may not see work ability, benefit days or a
+    coordinator's forbid reason)."""
     from matcher.pairs.costs import pair_cost
-    from matcher.pairs.rules import RULES, check_pairs
+    from matcher.pairs.rules import RULES, check_pairs, rule_text
 
     others = [d for d in history if (d.client_id, d.placement_id) != (client_id, placement_id)]
     inst = run_instance(base, weights, others)
@@ -37,8 +41,12 @@ def accept_errors(
     if not len(c_hits) or not len(p_hits):
         return [f"unknown: ({client_id}, {placement_id}) is not a pair of the instance"]
     c, p = np.array([c_hits[0]]), np.array([p_hits[0]])
+
+    def why(rule: str) -> str:
+        return RULES[rule].reason(inst, int(c[0]), int(p[0]), None) if detailed else rule_text(rule)
+
     errors = [
-        f"{rule}: {client_id} → {placement_id}: {RULES[rule].reason(inst, int(c[0]), int(p[0]), None)}"
+        f"{rule}: {client_id} → {placement_id}: {why(rule)}"
         for rule, ok in check_pairs(inst, c, p).items()
         if rule != "seats" and not bool(ok[0])
     ]

@@ -62,6 +62,7 @@ def check_decision(
                 list(store.decisions(row.id)),
                 body.client_id,
                 body.placement_id,
+                detailed=user.role != "liaison",
             )
         )
         if errors:

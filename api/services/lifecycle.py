@@ -219,6 +219,18 @@ def with_recorded(
     return apply_outcomes(ended, outcomes), add_followups(followups, answers)
 
 
+def text_authors(store: Store, row: InstanceRow) -> dict[tuple[str, str, str, str], int | None]:
+    """(field, client, placement, end week) → the token that wrote the `end_reason` or outcome
+    `note` of that ended placement in `row`'s week (the latest record counts, as in
+    ended_view); texts carried from earlier weeks have no entry (api.auth.may_read_text)."""
+    out: dict[tuple[str, str, str, str], int | None] = {}
+    for field, kind in (("end_reason", "end"), ("note", "outcome")):
+        for r in store.lifecycle(kind, row.id):
+            key = (str(r["client_id"]), str(r["placement_id"]), str(r["end_week"]))
+            out[(field, *key)] = r["by_token"]
+    return out
+
+
 def _record(r: dict[str, Any]) -> dict[str, Any]:
     return {
         "client_id": r["client_id"],

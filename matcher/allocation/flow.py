@@ -316,11 +316,13 @@ def max_weight_assignment(
     active: np.ndarray | None = None,
     exact: bool = True,
     max_rounds: int = MAX_ROUNDS,
+    add: int = 1,
 ) -> FlowResult:
     """The assignment maximising Σ profit over the triples (client once, seats, provider caps,
     locks) — budgets are not rows here. `allowed` (bool per triple) restricts the arcs; a lock
     whose triples are all disallowed makes the result infeasible. `active` (triple indices)
-    seeds the column generation; `exact=False` stops after the first round (bound still valid).
+    seeds the column generation; `exact=False` stops after the first round (bound still valid);
+    `add` arcs of best reduced profit enter per short client and round (more: fewer flow solves).
     """
     t0 = time.perf_counter()
     rows = net.rows
@@ -378,12 +380,9 @@ def max_weight_assignment(
         stats = {"arcs": float(len(active)), "violating_clients": float(short.sum())}
         if not short.any() or not exact or rounds >= max_rounds:
             break
-        # add each short client's best arc (ties: the first)
-        runs_short = short[net.run_of]
-        hit = np.flatnonzero(runs_short & (reduced == best[net.run_of]) & usable)
-        first = np.ones(len(hit), dtype=bool)
-        first[1:] = net.run_of[hit][1:] != net.run_of[hit][:-1]
-        active = distinct(np.concatenate([active, hit[first]]), net.n)
+        active = distinct(
+            np.concatenate([active, _entering(net, reduced, have, short, add)]), net.n
+        )
     chosen = np.zeros(net.n, dtype=bool)
     chosen[fixed] = True
     chosen[chosen_arcs] = True
@@ -403,6 +402,24 @@ def max_weight_assignment(
         prices=t.astype(np.float64) / scale,
         stats=stats,
     )
+
+
+def _entering(
+    net: FlowNet, reduced: np.ndarray, have: np.ndarray, short: np.ndarray, add: int
+) -> np.ndarray:
+    """Up to `add` arcs per short client whose reduced profit beats its current arc, best first
+    (ties: the first); every short client's best arc is among them."""
+    run_client = net.client_row[net.client_start]
+    floor = np.maximum(have[run_client], 0)
+    runs_short = short[net.run_of]
+    hit = np.flatnonzero(runs_short & (reduced > floor[net.run_of]))
+    run = net.run_of[hit]
+    order = np.lexsort((-reduced[hit], run))
+    hit, run = hit[order], run[order]
+    first = np.ones(len(hit), dtype=bool)
+    first[1:] = run[1:] != run[:-1]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(hit)), 0))
+    return hit[np.arange(len(hit)) - start < add]
 
 
 def _first_active(net: FlowNet, val: np.ndarray, hi: np.ndarray) -> np.ndarray:

@@ -6,15 +6,17 @@ capacity: any feasible national choice keeps them within the part too), a b-matc
 `matcher.allocation.flow.max_weight_assignment` solves exactly. Its bound (rounding included) is
 the part's term of the Lagrangian bound L(λ) = Σ λ_r·b_r + Σ parts max Σ (score − λ·a)·x.
 
-The network is rebuilt per call from the part's resident compact table and small lookups
-(placement → seats/cap row, pool → budget row): a few numpy gathers, no rows matrix and no
-per-pair Python. The repair drops, on every row over its limit, the chosen triples of least value
+The network (each triple's client, seats, cap and budget row, its cost in cents, the client and
+seat runs) is built once from the part's compact table and small lookups (placement → seats/cap
+row, pool → budget row) and stays resident in int32 (`Resident`, ≈ 28 B a triple): a round only
+prices the arcs (numpy) and re-solves the flow from the last round's active arcs, with several
+entering arcs per short client (`ENTER_PER_CLIENT`: fewer flow solves a round). The repair drops, on every row over its limit, the chosen triples of least value
 per unit of the row (score per cent on budgets, score on counts) until the row holds.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,6 +30,8 @@ from matcher.allocation.flow import (
     max_weight_assignment,
 )
 from matcher.pairs.compact import CompactPairs
+
+ENTER_PER_CLIENT = 8  # arcs entering per short client and flow round (notes.md "National")
 
 
 @dataclass(frozen=True)
@@ -102,25 +106,31 @@ class TripleRows:
     budget: np.ndarray
     cents: np.ndarray
 
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in (self.client, self.seats, self.cap, self.budget, self.cents))
+
 
 def triple_rows(pn: PartNet, pairs: CompactPairs) -> TripleRows:
-    """The rows of every triple, gathered from the lookups."""
+    """The rows of every triple (int32, gathered from the lookups) and its cost in cents."""
     cents = np.rint(pairs.cost * 100)
+    if len(cents) and cents.max() >= 2**24:  # float32 holds every integer below 2**24 exactly
+        raise ValueError(f"a pair costs {cents.max() / 100:.2f} €: above the national path's range")
     pool = np.where((pairs.pool >= 0) & (cents > 0), pairs.pool, len(pn.budget_of) - 1)
     return TripleRows(
-        pn.client_of[pairs.client].astype(np.int64),
-        pn.seats_of[pairs.placement].astype(np.int64),
-        pn.cap_of[pairs.placement].astype(np.int64),
-        pn.budget_of[pool].astype(np.int64),
-        cents,
+        pn.client_of[pairs.client],
+        pn.seats_of[pairs.placement],
+        pn.cap_of[pairs.placement],
+        pn.budget_of[pool],
+        cents.astype(np.float32),
     )
 
 
 def network(pn: PartNet, tr: TripleRows, score: np.ndarray) -> FlowNet:
     """The part's FlowNet over client, seats and cap rows (budgets are priced, not rows); its
-    Rows carries the row bounds only (the flow reads nothing else)."""
+    Rows carries the row bounds only (the flow reads nothing else). Index arrays stay int32."""
     n = len(tr.client)
-    lock = np.full(n, -1, dtype=np.int64)
+    lock = np.full(n, -1, dtype=np.int32)
     lock[pn.lock_at] = pn.lock_row
     bounds = Rows(
         sp.csr_matrix((len(pn.hi), n), dtype=np.int64),
@@ -128,27 +138,40 @@ def network(pn: PartNet, tr: TripleRows, score: np.ndarray) -> FlowNet:
         pn.hi,
         pn.family,
         pn.owner,
-        tr.cents.astype(np.int64),
+        np.zeros(0, dtype=np.int64),  # the flow never reads the costs (budgets are priced)
     )
-    return index_net(
-        bounds,
-        tr.client,
-        tr.seats,
-        tr.cap,
-        tr.budget,
-        lock,
-        score=score,
-        by_seat=pn.by_seat.astype(np.int64),
+    net = index_net(
+        bounds, tr.client, tr.seats, tr.cap, tr.budget, lock, score=score, by_seat=pn.by_seat
     )
+    return replace(net, run_of=net.run_of.astype(np.int32))
+
+
+@dataclass(frozen=True)
+class Resident:
+    """A part's flow network kept between price rounds: the triples' rows and the FlowNet."""
+
+    tr: TripleRows
+    net: FlowNet
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held beyond the compact table (the lock rows, run index and seat runs)."""
+        net = self.net
+        extra = (net.lock_row, net.run_of, net.client_start, net.seat_start, net.seats_cap_row)
+        return self.tr.nbytes + sum(a.nbytes for a in extra)
+
+
+def resident(pn: PartNet, pairs: CompactPairs) -> Resident:
+    """The part's network, built once (at build time) for every later round."""
+    tr = triple_rows(pn, pairs)
+    return Resident(tr, network(pn, tr, pairs.score.astype(np.float64)))
 
 
 def priced_profit(tr: TripleRows, score: np.ndarray, price: np.ndarray) -> np.ndarray:
     """score − Σ_r price_r·a_rj per triple (`price` per local row: seats and caps per unit,
     budgets per cent; 0 on the rows that stay in the network)."""
     p = np.append(price, 0.0)  # index −1 → the appended 0
-    return (
-        score.astype(np.float64) - p[tr.seats] - p[tr.cap] - p[tr.budget] * tr.cents.astype(float)
-    )
+    return score.astype(np.float64) - p[tr.seats] - p[tr.cap] - p[tr.budget] * tr.cents
 
 
 def row_use(pn: PartNet, tr: TripleRows, chosen: np.ndarray) -> np.ndarray:
@@ -170,21 +193,27 @@ def evaluate(
     pairs: CompactPairs,
     price: np.ndarray,
     active: np.ndarray | None = None,
+    kept: Resident | None = None,
 ) -> tuple[FlowResult, np.ndarray]:
-    """The part's exact maximum at `price` (per local row) and its use of every local row."""
-    tr = triple_rows(pn, pairs)
-    score = pairs.score.astype(np.float64)
-    profit = priced_profit(tr, score, price)
-    net = network(pn, tr, score)
-    res = max_weight_assignment(net, profit, active=active)
-    return res, row_use(pn, tr, res.chosen)
+    """The part's exact maximum at `price` (per local row) and its use of every local row, on
+    the resident network `kept` (built here when None)."""
+    kept = kept or resident(pn, pairs)
+    profit = priced_profit(kept.tr, pairs.score, price)
+    res = max_weight_assignment(kept.net, profit, active=active, add=ENTER_PER_CLIENT)
+    return res, row_use(pn, kept.tr, res.chosen)
 
 
-def repair(pn: PartNet, pairs: CompactPairs, chosen: np.ndarray, limit: np.ndarray) -> np.ndarray:
+def repair(
+    pn: PartNet,
+    pairs: CompactPairs,
+    chosen: np.ndarray,
+    limit: np.ndarray,
+    tr: TripleRows | None = None,
+) -> np.ndarray:
     """`chosen` (triple indices) without, on every row over `limit`, its triples of least value
     per unit of the row until the row holds; every locked pair stays, on its cheapest triple (the
     need the shares reserve)."""
-    tr = triple_rows(pn, pairs)
+    tr = tr if tr is not None else triple_rows(pn, pairs)
     score = pairs.score.astype(np.float64)
     keep = np.asarray(chosen, dtype=np.int64)
     keep = np.union1d(keep[~np.isin(keep, pn.lock_at)], pn.lock_pick)

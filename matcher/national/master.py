@@ -425,6 +425,7 @@ def _run(
         ],
         "workers": len(groups),
         "coupling_rows": int(len(b)),
+        "resident_network_bytes": int(sum(i.resident_bytes for i in infos)),
         "price_rounds": rounds,
         "price_log": log,
         "repaired_objective": repaired,

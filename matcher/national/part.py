@@ -52,6 +52,7 @@ class PartInfo:
     keys: np.ndarray
     capacity: np.ndarray
     seconds: float
+    resident_bytes: int = 0  # its flow network kept for the price rounds
 
 
 @dataclass
@@ -84,8 +85,9 @@ class PartOutcome:
 
 @dataclass
 class _State:
-    """A built part held by its worker between the master's calls: only its compact pair table
-    (≈ 28 B a triple); rows, network and LP are rebuilt per call and freed after it."""
+    """A built part held by its worker between the master's calls: its compact pair table
+    (≈ 28 B a triple) and its flow network (≈ 28 B a triple more); rows and LP are rebuilt
+    per final solve and freed after it."""
 
     part: Part
     pairs: CompactPairs
@@ -93,6 +95,7 @@ class _State:
     keys: np.ndarray  # … and their keys
     need: np.ndarray  # … and what its locked pairs take of them at least
     net: PartNet  # lookups to its rows, for the flow at prices
+    kept: flowprice.Resident  # the flow network, resident between price rounds
     flow: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # last flow x
     sel: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # pos → local
     active: np.ndarray | None = None  # the last flow's arcs (warm start of the next)
@@ -133,19 +136,21 @@ class PartWorker:
             need = rows.matrix[pos] @ _lock_choice(rows).astype(np.float64)
             cols = self.inst.columns
             net = part_net(rows, compact, cols.n_clients, cols.n_placements, len(cols.f_budget))
-            self.states.append(_State(part, compact, pos, keys, need, net))
+            del pairs, rows
+            release()
+            kept = flowprice.resident(net, compact)
+            self.states.append(_State(part, compact, pos, keys, need, net, kept))
             out.append(
                 PartInfo(
                     part.name,
                     len(part.clients),
-                    len(pairs),
+                    len(compact),
                     keys,
-                    rows.hi[pos],
+                    net.hi[pos],
                     time.perf_counter() - t0,
+                    kept.nbytes,
                 )
             )
-            del pairs, rows
-            release()
         return out
 
     def couple(self, coupling: np.ndarray) -> None:
@@ -178,7 +183,8 @@ class PartWorker:
         out = []
         for s in self.states:
             t0 = time.perf_counter()
-            res, use = flowprice.evaluate(s.net, s.pairs, self._local_prices(s, lam), s.active)
+            price = self._local_prices(s, lam)
+            res, use = flowprice.evaluate(s.net, s.pairs, price, s.active, s.kept)
             s.active = res.active.astype(np.int32) if res.active is not None else None
             s.flow = np.flatnonzero(res.chosen)
             glob = np.zeros(self.n_coupling)
@@ -197,8 +203,8 @@ class PartWorker:
             if len(s.local):
                 limit[s.local] = np.minimum(limit[s.local], share[s.glob])
             s.share = np.asarray(share, dtype=np.int64)
-            s.chosen = flowprice.repair(s.net, s.pairs, s.flow, limit)
-            use = flowprice.row_use(s.net, flowprice.triple_rows(s.net, s.pairs), s.chosen)
+            s.chosen = flowprice.repair(s.net, s.pairs, s.flow, limit, s.kept.tr)
+            use = flowprice.row_use(s.net, s.kept.tr, s.chosen)
             glob = np.zeros(self.n_coupling)
             glob[s.glob] = use[s.local]
             out.append((float(s.pairs.score[s.chosen].sum()), glob))

@@ -109,3 +109,20 @@ def test_column_generation_on_a_larger_random_table_matches_the_full_flow():
     assert abs(full.value - cg.value) < 1e-6
     assert cg.rounds >= 1 and len(cg.active) < net.n
     assert cg.bound >= cg.value and cg.bound - cg.value < 1.0
+
+
+@pytest.mark.parametrize("add", [2, 8, 50])
+def test_more_entering_arcs_per_client_keep_the_optimum_in_fewer_rounds(add):
+    rng = np.random.default_rng(4)
+    triples, score = [], []
+    for c in range(400):
+        for p in sorted(rng.choice(50, size=12, replace=False).tolist()):
+            triples.append((c, p, -1, 0))
+            score.append(float(rng.integers(1, 1000)) + rng.random())
+    rows = make_rows(triples, seats=rng.integers(0, 4, size=50).tolist())
+    s = np.array(score)
+    net = flow_net(rows, s)
+    one = max_weight_assignment(net, s, active=np.zeros(1, dtype=np.int64))
+    many = max_weight_assignment(net, s, active=np.zeros(1, dtype=np.int64), add=add)
+    assert abs(one.value - many.value) < 1e-6
+    assert many.rounds < one.rounds

@@ -94,3 +94,30 @@ def test_repair_holds_every_limit_and_keeps_what_fits(part, seed):
     assert set(net.lock_pick.tolist()) <= set(kept.tolist())  # locks stay, on the cheapest triple
     untouched = flowprice.repair(net, pairs, chosen, rows.hi.astype(np.float64) * 10)
     assert np.array_equal(untouched, np.union1d(free, net.lock_pick))  # nothing over: no drop
+
+
+def test_the_resident_network_gives_the_flow_of_a_rebuilt_one(part):
+    """Rounds on the kept network (warm-started from the last round's arcs) give the values and
+    bounds of a network rebuilt from `build_rows` at every round."""
+    from matcher.allocation.flow import flow_net, max_weight_assignment
+
+    pairs, rows, net = part
+    kept = flowprice.resident(net, pairs)
+    assert kept.tr.client.dtype == np.int32 and kept.net.run_of.dtype == np.int32
+    assert kept.nbytes <= 40 * len(pairs)
+    rng = np.random.default_rng(11)
+    active = None
+    budget = rows.family == "budget"
+    for k in range(5):
+        price = np.zeros(len(rows.hi))
+        price[budget] = rng.uniform(0, 0.02 * k, budget.sum())
+        seats = np.flatnonzero(rows.family == "seats")
+        price[seats] = rng.uniform(0, 60 * k, len(seats))
+        res, use = flowprice.evaluate(net, pairs, price, active, kept)
+        active = res.active
+        rebuilt = flow_net(rows, pairs.score.astype(np.float64))
+        profit = pairs.score - rows.matrix.T @ price  # budget coefficients are the cents
+        fresh = max_weight_assignment(rebuilt, profit)
+        assert res.value == pytest.approx(fresh.value, abs=1e-6)
+        assert res.bound == pytest.approx(fresh.bound, rel=1e-9, abs=1e-6)
+        assert np.array_equal(use, rows.matrix @ res.chosen.astype(np.int64))
