@@ -61,17 +61,18 @@ class NationalOptions:
     workers: int = 2
     split: str = "region"
     max_part_clients: int | None = None
-    price_share: float = 0.35
+    price_share: float = 0.6
     max_rounds: int = 1000
     seed: int = 0
     explain: bool = True
     tolerance: float = 1e-3  # a coupling row holds when use ≤ b·(1 + tolerance)
     first_step: float = 1.0  # Polyak's θ: a step is θ·(bound − best repaired objective)/‖d‖²,
     # θ halved after `stall_rounds` rounds without a better bound
-    stall_rounds: int = 5
+    stall_rounds: int = 3
     min_rounds: int = 50  # price rounds at least (when cheap) …
     min_rounds_share: float = 0.6  # … unless this share of the time limit is spent
-    repair_every: int = 10  # rounds between repairs of the flows' choices (the Polyak target)
+    repair_every: int = 1  # rounds between repairs of the flows' choices (the Polyak target)
+    refill_every: int = 5  # … and between flows at the shares (`flowprice.refill`, dearer)
     deflection: float = 0.3  # share of the last direction kept in the next (deflected steps)
 
     def __post_init__(self) -> None:
@@ -183,6 +184,11 @@ def _split_back(values: list[Any], groups: list[list[int]]) -> list[tuple[Any, .
     return out
 
 
+def _with(args: list[tuple[Any, ...]], *more: Any) -> list[tuple[Any, ...]]:
+    """Each worker's arguments with `more` appended (the same for every worker)."""
+    return [(*a, *more) for a in args]
+
+
 @dataclass
 class Pricing:
     """What the price rounds found: the best Lagrangian bound, each part's term in it, the
@@ -197,6 +203,7 @@ class Pricing:
     rounds: int
     held: bool
     log: list[dict[str, Any]]
+    lam: np.ndarray  # the best prices
 
 
 def _price(
@@ -246,9 +253,12 @@ def _price(
             since_best += 1
             if since_best >= options.stall_rounds:
                 theta, since_best = theta / 2, 0
+        t_fix = elapsed()
         if rounds % options.repair_every == 1 or options.repair_every == 1:
             given = shares(last_use, need, b)
-            fixed = executor.call("repair", _split_back(given, groups))
+            flow_too = rounds % options.refill_every == 1 or options.refill_every == 1
+            args = _split_back(given, groups)
+            fixed = executor.call("repair", _with(args, lam) if flow_too else args)
             value_fixed = float(sum(v for v, _ in _flatten(fixed)))
             if value_fixed > lower:
                 lower, lower_at = value_fixed, (last_use, given)
@@ -266,6 +276,8 @@ def _price(
                 "flow_value": round(sum(e.value for e in evals), 1),
                 "rows_over": over,
                 "flow_rounds": max(e.rounds for e in evals),
+                "flow_seconds": round(max(e.seconds for e in evals), 2),  # slowest part
+                "repair_seconds": round(elapsed() - t_fix, 2),
             }
         )
         report(Progress(elapsed(), lower or None, best_bound, "price"))
@@ -285,7 +297,8 @@ def _price(
         lam = best_mu / np.maximum(bf, 1.0)
         last_use = [e.use for e in _flatten(executor.call("price", [(lam,)] * nw))]
     bound = None if not math.isfinite(best_bound) else best_bound
-    return Pricing(bound, best_terms, last_use, lower, lower_at, rounds, held, log)
+    lam = best_mu / np.maximum(bf, 1.0)
+    return Pricing(bound, best_terms, last_use, lower, lower_at, rounds, held, log, lam)
 
 
 def solve_national(
@@ -363,7 +376,8 @@ def _run(
     given = shares(wanted, need, b)
     repaired = 0.0
     if len(b) and rounds:
-        fixed = _flatten(executor.call("repair", [s for s in _split_back(given, groups)]))
+        lam = pricing.lam
+        fixed = _flatten(executor.call("repair", _with(_split_back(given, groups), lam)))
         repaired = float(sum(v for v, _ in fixed))
         if repaired < pricing.lower:  # an earlier round's repair was better: start from it
             executor.call("stash", [(True,)] * nw)

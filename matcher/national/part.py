@@ -193,10 +193,13 @@ class PartWorker:
             out.append(PriceEval(res.bound, glob, value, res.rounds, time.perf_counter() - t0))
         return out
 
-    def repair(self, shares: list[np.ndarray]) -> list[tuple[float, np.ndarray]]:
-        """Each part's last flow choice cut down to its share of every coupling row (and within
-        its own budgets): (score, use of the coupling rows) per part; kept as the start of
-        `finish`."""
+    def repair(
+        self, shares: list[np.ndarray], lam: np.ndarray | None = None
+    ) -> list[tuple[float, np.ndarray]]:
+        """Each part's feasible choice within its share of every coupling row (and its own
+        budgets): the better of its last flow choice cut down and, given the prices `lam`, the
+        flow at its shares (`flowprice.refill`); (score, use of the coupling rows) per part,
+        kept as the start of `finish`."""
         out = []
         for s, share in zip(self.states, shares, strict=True):
             limit = s.net.hi.astype(np.float64)
@@ -204,6 +207,11 @@ class PartWorker:
                 limit[s.local] = np.minimum(limit[s.local], share[s.glob])
             s.share = np.asarray(share, dtype=np.int64)
             s.chosen = flowprice.repair(s.net, s.pairs, s.flow, limit, s.kept.tr)
+            if lam is not None:
+                price = self._local_prices(s, lam)
+                other = flowprice.refill(s.net, s.pairs, s.kept, price, limit, s.active)
+                if s.pairs.score[other].sum() > s.pairs.score[s.chosen].sum():
+                    s.chosen = other
             use = flowprice.row_use(s.net, s.kept.tr, s.chosen)
             glob = np.zeros(self.n_coupling)
             glob[s.glob] = use[s.local]
