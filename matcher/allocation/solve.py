@@ -83,7 +83,7 @@ class SolveOptions:
     symmetry) instead of branching on triples; LNS parts do so whatever this says.
     `group_bound`: on tables above FULL_MIP_COLUMNS triples, the Lagrangian bound over whole-seat
     pool fillings (`matcher.allocation.groupbound`) tightens the LP bound and its filling starts
-    the LNS, in GROUP_SHARE of the time after the LP."""
+    the LNS, in GROUP_SHARE of the time after the LP (at least GROUP_MIN_SECONDS or half of it)."""
 
     time_limit: float = 60.0
     workers: int = 2
