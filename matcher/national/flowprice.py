@@ -214,16 +214,20 @@ def refill(
     limit: np.ndarray,
     active: np.ndarray | None = None,
     rounds: int = REFILL_ROUNDS,
+    budgets_only: bool = True,
 ) -> np.ndarray:
     """A good choice with the part's seats and caps held to `limit` (its shares) and only the
     budgets priced (`price` per cent), then cut to its budget limits (`repair`): unlike cutting
     the priced flow, the flow moves clients into the seats the shares leave free. At most
-    `rounds` column-generation rounds (a heuristic: the optimum over the arcs it has seen)."""
+    `rounds` column-generation rounds (a heuristic: the optimum over the arcs it has seen);
+    `budgets_only=False` keeps every price (a part that must leave seats to later parts)."""
     hi = np.floor(limit + 1e-9).astype(np.int64)
     net = replace(kept.net, rows=replace(kept.net.rows, hi=hi))
     tr = kept.tr
     open_ = (hi[tr.seats] > 0) & ((tr.cap < 0) | (hi[tr.cap] > 0))
-    profit = priced_profit(tr, pairs.score, np.where(pn.family == "budget", price, 0.0))
+    if budgets_only:
+        price = np.where(pn.family == "budget", price, 0.0)
+    profit = priced_profit(tr, pairs.score, price)
     res = max_weight_assignment(
         net, profit, allowed=open_, active=active, add=ENTER_PER_CLIENT, max_rounds=rounds
     )

@@ -38,12 +38,14 @@ from matcher.national.part import (
     PriceEval,
 )
 from matcher.national.split import pack, split_clients
+from matcher.national.start import sample_prices
 from matcher.pairs.table import PairTable
 from matcher.progress import Progress, ProgressFn, recorder, relative_gap
 from models.instance import Instance
 
 BUDGET_CODE = SHARED_FAMILIES.index("budget")
 REFILLS = 3  # rounds of offering unused shares to the parts that wanted more
+SAMPLE_TIME_SHARE = 0.05  # the most of the time limit the starting-price LP may take
 
 
 class NationalError(ValueError):
@@ -73,7 +75,9 @@ class NationalOptions:
     min_rounds_share: float = 0.6  # … unless this share of the time limit is spent
     repair_every: int = 1  # rounds between repairs of the flows' choices (the Polyak target)
     refill_every: int = 5  # … and between flows at the shares (`flowprice.refill`, dearer)
+    settle_every: int = 10  # … and between the parts settled in turn (`_settle`: serial; 0 off)
     deflection: float = 0.3  # share of the last direction kept in the next (deflected steps)
+    start_sample: float = 0.01  # share of the queue whose LP duals start the prices (0: zero)
 
     def __post_init__(self) -> None:
         if not self.time_limit > 0:
@@ -171,6 +175,30 @@ def _tightened(
     return bound
 
 
+def _settle(
+    executor: Executor,
+    groups: list[list[int]],
+    need: list[np.ndarray],
+    b: np.ndarray,
+    lam: np.ndarray,
+) -> tuple[float, list[np.ndarray]]:
+    """Parts one after the other, each taking by its flow what the others leave of every priced
+    row (a part not yet settled holds its locked need): a first pass at the prices `lam` (so a
+    part leaves the seats others value more), a second at budget prices only (filling what is
+    left). Feasible by construction: (objective, each part's use)."""
+    where = [(w, k) for w, g in enumerate(groups) for k in range(len(g))]
+    uses = [n.astype(np.float64) for n in need]
+    total = np.sum(uses, axis=0) if uses else np.zeros(len(b))
+    values = [0.0] * len(where)
+    for priced in (True, False):
+        for i, (w, k) in enumerate(where):
+            limit = b - (total - uses[i])
+            values[i], use = executor.call_one(w, "settle", (k, limit, lam, priced))
+            total += use - uses[i]
+            uses[i] = use
+    return float(sum(values)), uses
+
+
 def _flatten(per_worker: list[list[Any]]) -> list[Any]:
     return [x for answers in per_worker for x in answers]
 
@@ -218,12 +246,12 @@ def _price(
     elapsed: Any,
     report: ProgressFn,
     n_parts: int,
+    mu: np.ndarray,
 ) -> Pricing:
     """Deflected Polyak subgradient steps on the priced rows until `price_end`: each round every
     part's exact flow maximum at λ; every `repair_every` rounds the flows' choices are shared out
     and repaired, a feasible objective that is the Polyak target."""
     nw, bf = len(groups), b.astype(np.float64)
-    mu = np.zeros(len(b))
     best_bound, best_mu, best_terms = math.inf, mu, [math.inf] * n_parts
     rounds, since_best, theta, held, at_best = 0, 0, options.first_step, False, False
     last_use: list[np.ndarray] = [np.zeros(len(b)) for _ in range(n_parts)]
@@ -263,9 +291,18 @@ def _price(
             if value_fixed > lower:
                 lower, lower_at = value_fixed, (last_use, given)
                 executor.call("stash", [()] * nw)
+        t_settle = elapsed()
+        if options.settle_every and rounds % options.settle_every == 1:
+            value_fixed, settled_use = _settle(executor, groups, need, b, lam)
+            if value_fixed > lower:
+                given = shares(settled_use, need, b)
+                executor.call("set_shares", _split_back(given, groups))
+                lower, lower_at = value_fixed, (settled_use, given)
+                executor.call("stash", [()] * nw)
+        settle_seconds = elapsed() - t_settle
         excess = (use - bf) / np.maximum(bf, 1.0)
         over = int(np.sum(excess > options.tolerance))
-        round_seconds = elapsed() - t_round
+        round_seconds = elapsed() - t_round - settle_seconds  # a round without the settling
         log.append(
             {
                 "round": rounds,
@@ -277,7 +314,8 @@ def _price(
                 "rows_over": over,
                 "flow_rounds": max(e.rounds for e in evals),
                 "flow_seconds": round(max(e.seconds for e in evals), 2),  # slowest part
-                "repair_seconds": round(elapsed() - t_fix, 2),
+                "repair_seconds": round(t_settle - t_fix, 2),
+                "settle_seconds": round(settle_seconds, 2),
             }
         )
         report(Progress(elapsed(), lower or None, best_bound, "price"))
@@ -343,9 +381,20 @@ def _run(
 ) -> NationalResult:
     elapsed = lambda: time.perf_counter() - start  # noqa: E731
     nw = len(groups)
-    infos: list[PartInfo] = _flatten(executor.call("build", [()] * nw))
+    pending = executor.submit("build", [()] * nw)
+    sample_at = options.time_limit * SAMPLE_TIME_SHARE
+    sample = (  # while the actors build (in process: after, and only for a coupled run)
+        sample_prices(inst, options.start_sample, options.seed, sample_at)
+        if executor.concurrent and options.start_sample > 0
+        else None
+    )
+    infos: list[PartInfo] = _flatten(executor.collect(pending))
     t_build = elapsed()
     keys, b, shared = _coupling(infos)
+    if sample is None and options.start_sample > 0 and len(b):
+        sample = sample_prices(inst, options.start_sample, options.seed, sample_at)
+    t_sample = elapsed()
+    lam0 = sample.on(keys) if sample is not None else np.zeros(len(keys))
     executor.call("couple", [(keys,)] * nw)
     need: list[np.ndarray] = _flatten(executor.call("lock_need", [()] * nw))
     bf = b.astype(np.float64)
@@ -364,6 +413,7 @@ def _run(
         elapsed=elapsed,
         report=report,
         n_parts=len(parts),
+        mu=lam0 * bf,
     )
     bound, best_terms, held, rounds = pricing.bound, pricing.terms, pricing.held, pricing.rounds
     last_use, log = pricing.use, pricing.log
@@ -374,7 +424,7 @@ def _run(
     # from the flows' use averaged over the rounds lost 7-13 % of the objective)
     wanted = last_use
     given = shares(wanted, need, b)
-    repaired = 0.0
+    repaired = settled = 0.0
     if len(b) and rounds:
         lam = pricing.lam
         fixed = _flatten(executor.call("repair", _with(_split_back(given, groups), lam)))
@@ -382,6 +432,15 @@ def _run(
         if repaired < pricing.lower:  # an earlier round's repair was better: start from it
             executor.call("stash", [(True,)] * nw)
             repaired, (wanted, given) = pricing.lower, pricing.lower_at
+        if options.settle_every:
+            executor.call("stash", [()] * nw)
+            settled, settled_use = _settle(executor, groups, need, b, lam)
+            if settled > repaired:  # parts in turn beat the shares: their uses become shares
+                repaired, wanted = settled, settled_use
+                given = shares(settled_use, need, b)
+                executor.call("set_shares", _split_back(given, groups))
+            else:
+                executor.call("stash", [(True,)] * nw)
     t_repair = elapsed()
     left = options.time_limit - elapsed()
     outcomes: list[PartOutcome] = _flatten(
@@ -443,9 +502,19 @@ def _run(
         "price_rounds": rounds,
         "price_log": log,
         "repaired_objective": repaired,
+        "settled_objective": settled,  # the parts in turn (`_settle`)
         "coupling_held": held,
         "refilled_parts": int(refilled),
         "build_seconds": round(t_build, 3),
+        "start_prices": None
+        if sample is None
+        else {
+            "status": sample.status,
+            "clients": sample.clients,
+            "pairs": sample.pairs,
+            "seconds": round(sample.seconds, 3),
+            "after_build_seconds": round(t_sample - t_build, 3),
+        },
         "price_seconds": round(t_price - t_build, 3),
         "repair_seconds": round(t_repair - t_price, 3),
         "finish_seconds": round(seconds - t_price, 3),

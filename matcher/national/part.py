@@ -218,6 +218,30 @@ class PartWorker:
             out.append((float(s.pairs.score[s.chosen].sum()), glob))
         return out
 
+    def settle(
+        self, k: int, limit: np.ndarray, lam: np.ndarray, priced: bool
+    ) -> tuple[float, np.ndarray]:
+        """Part k's choice within `limit` of every coupling row (what earlier parts left), by
+        the flow at those limits, at the prices `lam` when `priced` (else budgets only); kept
+        as its choice: (score, use of the coupling rows)."""
+        s = self.states[k]
+        lim = s.net.hi.astype(np.float64)
+        if len(s.local):
+            lim[s.local] = np.minimum(lim[s.local], limit[s.glob])
+        price = self._local_prices(s, lam)
+        s.chosen = flowprice.refill(
+            s.net, s.pairs, s.kept, price, lim, s.active, budgets_only=not priced
+        )
+        use = flowprice.row_use(s.net, s.kept.tr, s.chosen)
+        glob = np.zeros(self.n_coupling)
+        glob[s.glob] = use[s.local]
+        return float(s.pairs.score[s.chosen].sum()), glob
+
+    def set_shares(self, shares: list[np.ndarray]) -> None:
+        """The coupling rows' shares the final solves keep to (each part's choice fits them)."""
+        for s, share in zip(self.states, shares, strict=True):
+            s.share = np.asarray(share, dtype=np.int64)
+
     def stash(self, restore: bool = False) -> None:
         """Keep each part's repaired choice and shares (the best met so far), or go back to it."""
         for s in self.states:
