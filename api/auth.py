@@ -20,9 +20,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
+from api.problems import HttpError
 from api.store import ROLES, InstanceRow, Store, open_store
 
 TOKEN_PREFIX = "polku_"
@@ -132,11 +133,7 @@ async def current_user(request: Request, store: Annotated[Store, Depends(get_sto
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "missing bearer token",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise HttpError(401, "error.auth.missing_token", headers={"WWW-Authenticate": "Bearer"})
     token_hash = hash_token(token.strip())
     row = (
         store.token_by_hash(token_hash)
@@ -144,11 +141,7 @@ async def current_user(request: Request, store: Annotated[Store, Depends(get_sto
         else await run_in_threadpool(store.token_by_hash, token_hash)
     )
     if row is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "unknown, revoked or expired token",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise HttpError(401, "error.auth.bad_token", headers={"WWW-Authenticate": "Bearer"})
     return Principal(row.id, row.name, row.role, row.region, frozenset(row.providers))
 
 
@@ -158,10 +151,7 @@ def require_role(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
 
     async def dependency(user: Annotated[Principal, Depends(current_user)]) -> Principal:
         if user.role not in roles:
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN,
-                f"this route is for {' or '.join(roles)} tokens, not {user.role}",
-            )
+            raise HttpError(403, "error.auth.role", roles=" / ".join(roles), role=user.role)
         return user
 
     return dependency

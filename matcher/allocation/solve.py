@@ -55,9 +55,12 @@ CUT_SHARE = 0.15  # at most this share of the time for cover-cut rounds on the w
 LNS_STALL_SHARE = 0.3  # the LNS hands over to the whole-table MIP after this share without gain
 GROUP_SHARE = 0.25  # above FULL_MIP_COLUMNS: this share of the time after the LP for the
 # whole-seat pool filling (`groupbound`: a tighter valid bound, its filling a start for the LNS)
+GROUP_MIN_SECONDS = 30.0  # … but at least this (or half the time left): under load 15 on XL,
+# 25 % was too little for HiGHS' root on the counts, and the bound is worth more than the LNS
 MEDIUM_GROUP_SHARE = 0.15  # the same for grouped tables from SMALL_TABLE to FULL_MIP_COLUMNS
 # (the demo week: the bound settles in 2-5 s, the filling improves to ~9 s)
-RESERVE_SECONDS = 1.5  # kept for the last LNS step's overrun and writing the result
+RESERVE_SECONDS = 1.5  # kept for the last LNS step's overrun and writing the result …
+RESERVE_PER_MILLION = 0.8  # … plus this per million triples (XL under load 10 ended 9–17 s late)
 LEXICOGRAPHIC_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("priority", ("priority",)),
     ("quality", ("wish", "interest", "pathway")),
@@ -83,8 +86,9 @@ class SolveOptions:
     symmetry) instead of branching on triples; LNS parts do so whatever this says.
     `group_bound`: on tables above FULL_MIP_COLUMNS triples, the Lagrangian bound over whole-seat
     pool fillings (`matcher.allocation.groupbound`) tightens the LP bound and its filling starts
-    the LNS, in GROUP_SHARE of the time after the LP; on aggregated tables above SMALL_TABLE
-    (the demo week) too, in MEDIUM_GROUP_SHARE, before the LNS and the whole-table MIP."""
+    the LNS, in GROUP_SHARE of the time after the LP (at least GROUP_MIN_SECONDS or half of it);
+    on aggregated tables above SMALL_TABLE (the demo week) too, in MEDIUM_GROUP_SHARE, before
+    the LNS and the whole-table MIP."""
 
     time_limit: float = 60.0
     workers: int = 2
@@ -289,10 +293,13 @@ def solve_columns(
     # whole-table MIP may not finish its root, and the filling starts the LNS far above the rounding
     medium = aggregate and n > SMALL_TABLE
     if (medium or not exact_mip) and options.group_bound and lp.value is not None and not done():
-        share = MEDIUM_GROUP_SHARE if exact_mip else GROUP_SHARE
-        tighter, filled = _group_phase(
-            net, score, lp.duals, share * _remaining(options, start), stats
+        after_lp = _remaining(options, start)
+        group_time = (
+            MEDIUM_GROUP_SHARE * after_lp
+            if exact_mip
+            else max(GROUP_SHARE * after_lp, min(GROUP_MIN_SECONDS, 0.5 * after_lp))
         )
+        tighter, filled = _group_phase(net, score, lp.duals, group_time, stats)
         if tighter is not None and (bound is None or tighter < bound):
             bound = tighter
         if filled is not None and float(score[filled].sum()) > value:
@@ -313,7 +320,8 @@ def solve_columns(
             bound = cut.bound if bound is None else min(bound, cut.bound)
             report(Progress(elapsed(), value, bound, "cuts"))
         mip_rows = cut.rows
-    left = _remaining(options, start) - RESERVE_SECONDS
+    reserve = RESERVE_SECONDS + RESERVE_PER_MILLION * n / 1e6
+    left = _remaining(options, start) - reserve
     can_lns = n > SMALL_TABLE and lp.value is not None
     shared = {"value": value}
 
@@ -322,12 +330,14 @@ def solve_columns(
         report(Progress(elapsed(), v, bound, "lns"))
 
     def run_lns(time_limit: float, workers: int, stall: float | None) -> None:
+        called = time.perf_counter()
+        ctx = lns.Context(net, score)  # seconds on XL (a CSC copy): counted in the limit
         res = lns.search(
-            lns.Context(net, score),
+            ctx,
             chosen,
             lp.reduced,
             lp.duals,
-            time_limit=time_limit,
+            time_limit=max(0.1, time_limit - (time.perf_counter() - called)),
             bound=bound,
             workers=workers,
             seed=options.seed,
@@ -375,7 +385,7 @@ def solve_columns(
         if can_lns and lns_time > 0.5:
             run_lns(lns_time, options.workers, left * LNS_STALL_SHARE if exact_mip else None)
             chosen, value = _best_of(net, score, [chosen, *found])
-        left = _remaining(options, start) - RESERVE_SECONDS
+        left = _remaining(options, start) - reserve
         if exact_mip and not done() and left > 0.5:
             run_mip(left, chosen, False)
     chosen, value = _best_of(net, score, [chosen, *found])

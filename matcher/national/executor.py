@@ -1,7 +1,7 @@
 """Where the part workers run: in this process (tests, small runs) or as Ray actors.
 
 Both executors answer `call(method, args_per_worker)` with one answer per worker, in worker
-order; the Ray one sends the instance to the object store once and starts one actor (one CPU)
+order (`submit` + `collect` split it, so the driver can work while Ray's actors do); the Ray one sends the instance to the object store once and starts one actor (one CPU)
 per worker, so the pair tables live in the actors and only prices, row use and the chosen rows
 cross the wire. Ray is an optional extra (`pip install polku[ray]`) imported only here.
 """
@@ -24,7 +24,15 @@ class RayUnavailableError(RuntimeError):
 class Executor(Protocol):
     """Runs one method on every worker with that worker's arguments."""
 
+    concurrent: bool  # do submitted calls run while the driver works on?
+
     def call(self, method: str, args: list[tuple[Any, ...]]) -> list[Any]: ...
+
+    def submit(self, method: str, args: list[tuple[Any, ...]]) -> Any: ...
+
+    def call_one(self, worker: int, method: str, args: tuple[Any, ...]) -> Any: ...
+
+    def collect(self, handle: Any) -> list[Any]: ...
 
     def close(self) -> None: ...
 
@@ -32,11 +40,22 @@ class Executor(Protocol):
 class InProcess:
     """Every worker is a plain PartWorker in this process, called one after the other."""
 
+    concurrent = False
+
     def __init__(self, inst: Instance, groups: list[list[Part]], explain: bool = True) -> None:
         self.workers = [PartWorker(inst, parts, explain) for parts in groups]
 
     def call(self, method: str, args: list[tuple[Any, ...]]) -> list[Any]:
         return [getattr(w, method)(*a) for w, a in zip(self.workers, args, strict=True)]
+
+    def submit(self, method: str, args: list[tuple[Any, ...]]) -> Any:
+        return self.call(method, args)  # runs now: nothing runs beside the driver
+
+    def call_one(self, worker: int, method: str, args: tuple[Any, ...]) -> Any:
+        return getattr(self.workers[worker], method)(*args)
+
+    def collect(self, handle: Any) -> list[Any]:
+        return list(handle)
 
     def close(self) -> None:
         self.workers = []
@@ -81,9 +100,19 @@ class OnRay:
         ref = ray.put(inst)
         self.workers = [actor.remote(ref, parts, explain) for parts in groups]
 
+    concurrent = True
+
     def call(self, method: str, args: list[tuple[Any, ...]]) -> list[Any]:
-        refs = [getattr(w, method).remote(*a) for w, a in zip(self.workers, args, strict=True)]
-        return self.ray.get(refs)
+        return self.collect(self.submit(method, args))
+
+    def submit(self, method: str, args: list[tuple[Any, ...]]) -> Any:
+        return [getattr(w, method).remote(*a) for w, a in zip(self.workers, args, strict=True)]
+
+    def collect(self, handle: Any) -> list[Any]:
+        return list(self.ray.get(handle))
+
+    def call_one(self, worker: int, method: str, args: tuple[Any, ...]) -> Any:
+        return self.ray.get(getattr(self.workers[worker], method).remote(*args))
 
     def close(self) -> None:
         for w in self.workers:

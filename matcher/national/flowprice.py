@@ -10,7 +10,9 @@ The network (each triple's client, seats, cap and budget row, its cost in cents,
 seat runs) is built once from the part's compact table and small lookups (placement → seats/cap
 row, pool → budget row) and stays resident in int32 (`Resident`, ≈ 28 B a triple): a round only
 prices the arcs (numpy) and re-solves the flow from the last round's active arcs, with several
-entering arcs per short client (`ENTER_PER_CLIENT`: fewer flow solves a round). The repair drops, on every row over its limit, the chosen triples of least value
+entering arcs per short client (`ENTER_PER_CLIENT`: fewer flow solves a round). A feasible
+choice comes from the flow at the part's shares (`refill`: seats and caps held to the shares,
+budgets priced) cut to its budgets, or from the priced flow's choice cut down. The repair drops, on every row over its limit, the chosen triples of least value
 per unit of the row (score per cent on budgets, score on counts) until the row holds.
 """
 
@@ -32,6 +34,7 @@ from matcher.allocation.flow import (
 from matcher.pairs.compact import CompactPairs
 
 ENTER_PER_CLIENT = 8  # arcs entering per short client and flow round (notes.md "National")
+REFILL_ROUNDS = 3  # column-generation rounds of the flow at the shares (a primal heuristic)
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,34 @@ def evaluate(
     profit = priced_profit(kept.tr, pairs.score, price)
     res = max_weight_assignment(kept.net, profit, active=active, add=ENTER_PER_CLIENT)
     return res, row_use(pn, kept.tr, res.chosen)
+
+
+def refill(
+    pn: PartNet,
+    pairs: CompactPairs,
+    kept: Resident,
+    price: np.ndarray,
+    limit: np.ndarray,
+    active: np.ndarray | None = None,
+    rounds: int = REFILL_ROUNDS,
+    budgets_only: bool = True,
+) -> np.ndarray:
+    """A good choice with the part's seats and caps held to `limit` (its shares) and only the
+    budgets priced (`price` per cent), then cut to its budget limits (`repair`): unlike cutting
+    the priced flow, the flow moves clients into the seats the shares leave free. At most
+    `rounds` column-generation rounds (a heuristic: the optimum over the arcs it has seen);
+    `budgets_only=False` keeps every price (a part that must leave seats to later parts)."""
+    hi = np.floor(limit + 1e-9).astype(np.int64)
+    net = replace(kept.net, rows=replace(kept.net.rows, hi=hi))
+    tr = kept.tr
+    open_ = (hi[tr.seats] > 0) & ((tr.cap < 0) | (hi[tr.cap] > 0))
+    if budgets_only:
+        price = np.where(pn.family == "budget", price, 0.0)
+    profit = priced_profit(tr, pairs.score, price)
+    res = max_weight_assignment(
+        net, profit, allowed=open_, active=active, add=ENTER_PER_CLIENT, max_rounds=rounds
+    )
+    return repair(pn, pairs, np.flatnonzero(res.chosen), limit, kept.tr)
 
 
 def repair(

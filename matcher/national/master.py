@@ -38,12 +38,14 @@ from matcher.national.part import (
     PriceEval,
 )
 from matcher.national.split import pack, split_clients
+from matcher.national.start import sample_prices
 from matcher.pairs.table import PairTable
 from matcher.progress import Progress, ProgressFn, recorder, relative_gap
 from models.instance import Instance
 
 BUDGET_CODE = SHARED_FAMILIES.index("budget")
 REFILLS = 3  # rounds of offering unused shares to the parts that wanted more
+SAMPLE_TIME_SHARE = 0.05  # the most of the time limit the starting-price LP may take
 
 
 class NationalError(ValueError):
@@ -61,18 +63,21 @@ class NationalOptions:
     workers: int = 2
     split: str = "region"
     max_part_clients: int | None = None
-    price_share: float = 0.35
+    price_share: float = 0.6
     max_rounds: int = 1000
     seed: int = 0
     explain: bool = True
     tolerance: float = 1e-3  # a coupling row holds when use ≤ b·(1 + tolerance)
     first_step: float = 1.0  # Polyak's θ: a step is θ·(bound − best repaired objective)/‖d‖²,
     # θ halved after `stall_rounds` rounds without a better bound
-    stall_rounds: int = 5
+    stall_rounds: int = 3
     min_rounds: int = 50  # price rounds at least (when cheap) …
     min_rounds_share: float = 0.6  # … unless this share of the time limit is spent
-    repair_every: int = 10  # rounds between repairs of the flows' choices (the Polyak target)
+    repair_every: int = 1  # rounds between repairs of the flows' choices (the Polyak target)
+    refill_every: int = 5  # … and between flows at the shares (`flowprice.refill`, dearer)
+    settle_every: int = 10  # … and between the parts settled in turn (`_settle`: serial; 0 off)
     deflection: float = 0.3  # share of the last direction kept in the next (deflected steps)
+    start_sample: float = 0.01  # share of the queue whose LP duals start the prices (0: zero)
 
     def __post_init__(self) -> None:
         if not self.time_limit > 0:
@@ -170,6 +175,30 @@ def _tightened(
     return bound
 
 
+def _settle(
+    executor: Executor,
+    groups: list[list[int]],
+    need: list[np.ndarray],
+    b: np.ndarray,
+    lam: np.ndarray,
+) -> tuple[float, list[np.ndarray]]:
+    """Parts one after the other, each taking by its flow what the others leave of every priced
+    row (a part not yet settled holds its locked need): a first pass at the prices `lam` (so a
+    part leaves the seats others value more), a second at budget prices only (filling what is
+    left). Feasible by construction: (objective, each part's use)."""
+    where = [(w, k) for w, g in enumerate(groups) for k in range(len(g))]
+    uses = [n.astype(np.float64) for n in need]
+    total = np.sum(uses, axis=0) if uses else np.zeros(len(b))
+    values = [0.0] * len(where)
+    for priced in (True, False):
+        for i, (w, k) in enumerate(where):
+            limit = b - (total - uses[i])
+            values[i], use = executor.call_one(w, "settle", (k, limit, lam, priced))
+            total += use - uses[i]
+            uses[i] = use
+    return float(sum(values)), uses
+
+
 def _flatten(per_worker: list[list[Any]]) -> list[Any]:
     return [x for answers in per_worker for x in answers]
 
@@ -181,6 +210,11 @@ def _split_back(values: list[Any], groups: list[list[int]]) -> list[tuple[Any, .
         out.append((values[at : at + len(g)],))
         at += len(g)
     return out
+
+
+def _with(args: list[tuple[Any, ...]], *more: Any) -> list[tuple[Any, ...]]:
+    """Each worker's arguments with `more` appended (the same for every worker)."""
+    return [(*a, *more) for a in args]
 
 
 @dataclass
@@ -197,6 +231,7 @@ class Pricing:
     rounds: int
     held: bool
     log: list[dict[str, Any]]
+    lam: np.ndarray  # the best prices
 
 
 def _price(
@@ -211,12 +246,12 @@ def _price(
     elapsed: Any,
     report: ProgressFn,
     n_parts: int,
+    mu: np.ndarray,
 ) -> Pricing:
     """Deflected Polyak subgradient steps on the priced rows until `price_end`: each round every
     part's exact flow maximum at λ; every `repair_every` rounds the flows' choices are shared out
     and repaired, a feasible objective that is the Polyak target."""
     nw, bf = len(groups), b.astype(np.float64)
-    mu = np.zeros(len(b))
     best_bound, best_mu, best_terms = math.inf, mu, [math.inf] * n_parts
     rounds, since_best, theta, held, at_best = 0, 0, options.first_step, False, False
     last_use: list[np.ndarray] = [np.zeros(len(b)) for _ in range(n_parts)]
@@ -246,16 +281,28 @@ def _price(
             since_best += 1
             if since_best >= options.stall_rounds:
                 theta, since_best = theta / 2, 0
+        t_fix = elapsed()
         if rounds % options.repair_every == 1 or options.repair_every == 1:
             given = shares(last_use, need, b)
-            fixed = executor.call("repair", _split_back(given, groups))
+            flow_too = rounds % options.refill_every == 1 or options.refill_every == 1
+            args = _split_back(given, groups)
+            fixed = executor.call("repair", _with(args, lam) if flow_too else args)
             value_fixed = float(sum(v for v, _ in _flatten(fixed)))
             if value_fixed > lower:
                 lower, lower_at = value_fixed, (last_use, given)
                 executor.call("stash", [()] * nw)
+        t_settle = elapsed()
+        if options.settle_every and rounds % options.settle_every == 1:
+            value_fixed, settled_use = _settle(executor, groups, need, b, lam)
+            if value_fixed > lower:
+                given = shares(settled_use, need, b)
+                executor.call("set_shares", _split_back(given, groups))
+                lower, lower_at = value_fixed, (settled_use, given)
+                executor.call("stash", [()] * nw)
+        settle_seconds = elapsed() - t_settle
         excess = (use - bf) / np.maximum(bf, 1.0)
         over = int(np.sum(excess > options.tolerance))
-        round_seconds = elapsed() - t_round
+        round_seconds = elapsed() - t_round - settle_seconds  # a round without the settling
         log.append(
             {
                 "round": rounds,
@@ -266,6 +313,9 @@ def _price(
                 "flow_value": round(sum(e.value for e in evals), 1),
                 "rows_over": over,
                 "flow_rounds": max(e.rounds for e in evals),
+                "flow_seconds": round(max(e.seconds for e in evals), 2),  # slowest part
+                "repair_seconds": round(t_settle - t_fix, 2),
+                "settle_seconds": round(settle_seconds, 2),
             }
         )
         report(Progress(elapsed(), lower or None, best_bound, "price"))
@@ -285,7 +335,8 @@ def _price(
         lam = best_mu / np.maximum(bf, 1.0)
         last_use = [e.use for e in _flatten(executor.call("price", [(lam,)] * nw))]
     bound = None if not math.isfinite(best_bound) else best_bound
-    return Pricing(bound, best_terms, last_use, lower, lower_at, rounds, held, log)
+    lam = best_mu / np.maximum(bf, 1.0)
+    return Pricing(bound, best_terms, last_use, lower, lower_at, rounds, held, log, lam)
 
 
 def solve_national(
@@ -330,9 +381,20 @@ def _run(
 ) -> NationalResult:
     elapsed = lambda: time.perf_counter() - start  # noqa: E731
     nw = len(groups)
-    infos: list[PartInfo] = _flatten(executor.call("build", [()] * nw))
+    pending = executor.submit("build", [()] * nw)
+    sample_at = options.time_limit * SAMPLE_TIME_SHARE
+    sample = (  # while the actors build (in process: after, and only for a coupled run)
+        sample_prices(inst, options.start_sample, options.seed, sample_at)
+        if executor.concurrent and options.start_sample > 0
+        else None
+    )
+    infos: list[PartInfo] = _flatten(executor.collect(pending))
     t_build = elapsed()
     keys, b, shared = _coupling(infos)
+    if sample is None and options.start_sample > 0 and len(b):
+        sample = sample_prices(inst, options.start_sample, options.seed, sample_at)
+    t_sample = elapsed()
+    lam0 = sample.on(keys) if sample is not None else np.zeros(len(keys))
     executor.call("couple", [(keys,)] * nw)
     need: list[np.ndarray] = _flatten(executor.call("lock_need", [()] * nw))
     bf = b.astype(np.float64)
@@ -351,6 +413,7 @@ def _run(
         elapsed=elapsed,
         report=report,
         n_parts=len(parts),
+        mu=lam0 * bf,
     )
     bound, best_terms, held, rounds = pricing.bound, pricing.terms, pricing.held, pricing.rounds
     last_use, log = pricing.use, pricing.log
@@ -361,13 +424,23 @@ def _run(
     # from the flows' use averaged over the rounds lost 7-13 % of the objective)
     wanted = last_use
     given = shares(wanted, need, b)
-    repaired = 0.0
+    repaired = settled = 0.0
     if len(b) and rounds:
-        fixed = _flatten(executor.call("repair", [s for s in _split_back(given, groups)]))
+        lam = pricing.lam
+        fixed = _flatten(executor.call("repair", _with(_split_back(given, groups), lam)))
         repaired = float(sum(v for v, _ in fixed))
         if repaired < pricing.lower:  # an earlier round's repair was better: start from it
             executor.call("stash", [(True,)] * nw)
             repaired, (wanted, given) = pricing.lower, pricing.lower_at
+        if options.settle_every:
+            executor.call("stash", [()] * nw)
+            settled, settled_use = _settle(executor, groups, need, b, lam)
+            if settled > repaired:  # parts in turn beat the shares: their uses become shares
+                repaired, wanted = settled, settled_use
+                given = shares(settled_use, need, b)
+                executor.call("set_shares", _split_back(given, groups))
+            else:
+                executor.call("stash", [(True,)] * nw)
     t_repair = elapsed()
     left = options.time_limit - elapsed()
     outcomes: list[PartOutcome] = _flatten(
@@ -429,9 +502,19 @@ def _run(
         "price_rounds": rounds,
         "price_log": log,
         "repaired_objective": repaired,
+        "settled_objective": settled,  # the parts in turn (`_settle`)
         "coupling_held": held,
         "refilled_parts": int(refilled),
         "build_seconds": round(t_build, 3),
+        "start_prices": None
+        if sample is None
+        else {
+            "status": sample.status,
+            "clients": sample.clients,
+            "pairs": sample.pairs,
+            "seconds": round(sample.seconds, 3),
+            "after_build_seconds": round(t_sample - t_build, 3),
+        },
         "price_seconds": round(t_price - t_build, 3),
         "repair_seconds": round(t_repair - t_price, 3),
         "finish_seconds": round(seconds - t_price, 3),

@@ -193,10 +193,13 @@ class PartWorker:
             out.append(PriceEval(res.bound, glob, value, res.rounds, time.perf_counter() - t0))
         return out
 
-    def repair(self, shares: list[np.ndarray]) -> list[tuple[float, np.ndarray]]:
-        """Each part's last flow choice cut down to its share of every coupling row (and within
-        its own budgets): (score, use of the coupling rows) per part; kept as the start of
-        `finish`."""
+    def repair(
+        self, shares: list[np.ndarray], lam: np.ndarray | None = None
+    ) -> list[tuple[float, np.ndarray]]:
+        """Each part's feasible choice within its share of every coupling row (and its own
+        budgets): the better of its last flow choice cut down and, given the prices `lam`, the
+        flow at its shares (`flowprice.refill`); (score, use of the coupling rows) per part,
+        kept as the start of `finish`."""
         out = []
         for s, share in zip(self.states, shares, strict=True):
             limit = s.net.hi.astype(np.float64)
@@ -204,11 +207,40 @@ class PartWorker:
                 limit[s.local] = np.minimum(limit[s.local], share[s.glob])
             s.share = np.asarray(share, dtype=np.int64)
             s.chosen = flowprice.repair(s.net, s.pairs, s.flow, limit, s.kept.tr)
+            if lam is not None:
+                price = self._local_prices(s, lam)
+                other = flowprice.refill(s.net, s.pairs, s.kept, price, limit, s.active)
+                if s.pairs.score[other].sum() > s.pairs.score[s.chosen].sum():
+                    s.chosen = other
             use = flowprice.row_use(s.net, s.kept.tr, s.chosen)
             glob = np.zeros(self.n_coupling)
             glob[s.glob] = use[s.local]
             out.append((float(s.pairs.score[s.chosen].sum()), glob))
         return out
+
+    def settle(
+        self, k: int, limit: np.ndarray, lam: np.ndarray, priced: bool
+    ) -> tuple[float, np.ndarray]:
+        """Part k's choice within `limit` of every coupling row (what earlier parts left), by
+        the flow at those limits, at the prices `lam` when `priced` (else budgets only); kept
+        as its choice: (score, use of the coupling rows)."""
+        s = self.states[k]
+        lim = s.net.hi.astype(np.float64)
+        if len(s.local):
+            lim[s.local] = np.minimum(lim[s.local], limit[s.glob])
+        price = self._local_prices(s, lam)
+        s.chosen = flowprice.refill(
+            s.net, s.pairs, s.kept, price, lim, s.active, budgets_only=not priced
+        )
+        use = flowprice.row_use(s.net, s.kept.tr, s.chosen)
+        glob = np.zeros(self.n_coupling)
+        glob[s.glob] = use[s.local]
+        return float(s.pairs.score[s.chosen].sum()), glob
+
+    def set_shares(self, shares: list[np.ndarray]) -> None:
+        """The coupling rows' shares the final solves keep to (each part's choice fits them)."""
+        for s, share in zip(self.states, shares, strict=True):
+            s.share = np.asarray(share, dtype=np.int64)
 
     def stash(self, restore: bool = False) -> None:
         """Keep each part's repaired choice and shares (the best met so far), or go back to it."""

@@ -175,3 +175,25 @@ def test_flow_prices_bound_the_optimum_and_the_allocation_is_near_it(small, use_
     assert all(b2 <= b1 for b1, b2 in zip(best, best[1:], strict=False))  # best so far: monotone
     assert best[-1] < best[0]  # the steps lowered the bound
     assert all(r["lower"] <= opt.objective + 1e-6 for r in log)  # repaired choices are feasible
+
+
+def test_parts_settled_in_turn_hold_every_priced_row(small):
+    """`_settle` hands each part what the others leave: the union holds every priced row, at
+    prices and without, and it places more than nothing."""
+    from matcher.national.executor import InProcess
+    from matcher.national.master import _coupling, _flatten, _settle
+
+    inst, opt = small
+    parts = split_clients(inst, "area")
+    groups = pack([len(p.clients) for p in parts], 2)
+    ex = InProcess(inst, [[parts[k] for k in g] for g in groups], explain=False)
+    infos = _flatten(ex.call("build", [(), ()]))
+    keys, b, _ = _coupling(infos)
+    assert len(b)
+    ex.call("couple", [(keys,), (keys,)])
+    need = _flatten(ex.call("lock_need", [(), ()]))
+    for lam in (np.zeros(len(b)), np.full(len(b), 50.0) * ((keys >> 40) != 1)):
+        value, uses = _settle(ex, groups, need, b, lam)
+        assert np.all(np.sum(uses, axis=0) <= b + 1e-9)
+        assert all(np.all(u >= n - 1e-9) for u, n in zip(uses, need, strict=True))
+        assert 0.5 * opt.objective < value <= opt.objective + 1e-6

@@ -94,16 +94,21 @@ def test_flow_equals_brute_force(edges, seats, capped):
     assert cg.bound >= best - 1e-9 and abs(cg.bound - best) < 1e-6
 
 
-def test_column_generation_on_a_larger_random_table_matches_the_full_flow():
-    rng = np.random.default_rng(3)
+def _random_table(seed: int, clients: int, places: int, per_client: int):
+    """A random table: each client reaches `per_client` of `places` placements (0-3 seats)."""
+    rng = np.random.default_rng(seed)
     triples, score = [], []
-    for c in range(300):
-        for p in sorted(rng.choice(40, size=8, replace=False).tolist()):
+    for c in range(clients):
+        for p in sorted(rng.choice(places, size=per_client, replace=False).tolist()):
             triples.append((c, p, -1, 0))
             score.append(float(rng.integers(1, 1000)) + rng.random())
-    rows = make_rows(triples, seats=rng.integers(0, 4, size=40).tolist())
+    rows = make_rows(triples, seats=rng.integers(0, 4, size=places).tolist())
     s = np.array(score)
-    net = flow_net(rows, s)
+    return flow_net(rows, s), s
+
+
+def test_column_generation_on_a_larger_random_table_matches_the_full_flow():
+    net, s = _random_table(3, 300, 40, 8)
     full = max_weight_assignment(net, s, active=np.arange(net.n))
     cg = max_weight_assignment(net, s)
     assert abs(full.value - cg.value) < 1e-6
@@ -113,15 +118,7 @@ def test_column_generation_on_a_larger_random_table_matches_the_full_flow():
 
 @pytest.mark.parametrize("add", [2, 8, 50])
 def test_more_entering_arcs_per_client_keep_the_optimum_in_fewer_rounds(add):
-    rng = np.random.default_rng(4)
-    triples, score = [], []
-    for c in range(400):
-        for p in sorted(rng.choice(50, size=12, replace=False).tolist()):
-            triples.append((c, p, -1, 0))
-            score.append(float(rng.integers(1, 1000)) + rng.random())
-    rows = make_rows(triples, seats=rng.integers(0, 4, size=50).tolist())
-    s = np.array(score)
-    net = flow_net(rows, s)
+    net, s = _random_table(4, 400, 50, 12)
     one = max_weight_assignment(net, s, active=np.zeros(1, dtype=np.int64))
     many = max_weight_assignment(net, s, active=np.zeros(1, dtype=np.int64), add=add)
     assert abs(one.value - many.value) < 1e-6

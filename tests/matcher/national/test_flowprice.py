@@ -3,6 +3,8 @@ the repair holds every limit."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -121,3 +123,29 @@ def test_the_resident_network_gives_the_flow_of_a_rebuilt_one(part):
         assert res.value == pytest.approx(fresh.value, abs=1e-6)
         assert res.bound == pytest.approx(fresh.bound, rel=1e-9, abs=1e-6)
         assert np.array_equal(use, rows.matrix @ res.chosen.astype(np.int64))
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.integers(0, 2**31 - 1))
+def test_the_flow_at_shares_holds_every_limit_and_fills_them(part, seed):
+    pairs, rows, net = part
+    kept = flowprice.resident(net, pairs)
+    rng = np.random.default_rng(seed)
+    limit = rows.hi.astype(np.float64)
+    shrink = np.isin(rows.family, ["budget", "seats", "cap"])
+    limit[shrink] = np.floor(limit[shrink] * rng.uniform(0.0, 1.0, shrink.sum()))
+    limit = np.maximum(limit, flowprice.row_use(net, kept.tr, net.lock_pick))
+    price = np.where(rows.family == "budget", rng.uniform(0, 0.01), 0.0)
+    got = flowprice.refill(net, pairs, kept, price, limit)
+    assert np.all(flowprice.row_use(net, kept.tr, got) <= limit + 1e-9)
+    assert set(net.lock_pick.tolist()) <= set(got.tolist())
+    # with loose budgets the flow at the shares is the exact optimum within them
+    loose = limit.copy()
+    loose[rows.family == "budget"] = rows.hi[rows.family == "budget"] * 10.0
+    free = flowprice.refill(net, pairs, kept, np.zeros(len(rows.hi)), loose, rounds=60)
+    best = _lp_optimum(
+        replace(rows, hi=loose),
+        pairs.score.astype(np.float64),
+        ["client", "seats", "cap", "budget"],
+    )
+    assert float(pairs.score[free].sum()) == pytest.approx(best, rel=1e-9, abs=1e-6)
