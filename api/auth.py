@@ -4,7 +4,8 @@ in one region — provider ids repeat across regions, so a liaison always names 
 A token is 32 random bytes shown once; only its SHA-256 is stored (a high-entropy secret needs
 no slow hash: nobody can guess it, and a stolen database yields no usable token). `current_user`
 is the FastAPI dependency that turns the Authorization header into a `Principal`; the
-`can_see_*` functions are the one place that decides who sees which instance or provider.
+`can_see_*` functions are the one place that decides who sees which instance or provider, and
+`may_read_text` who reads a free text (a reason or note may hold health details).
 Every token expires (`DEFAULT_EXPIRY` unless `--expires` says otherwise); revoking ends it early.
 """
 
@@ -19,9 +20,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
+from api.problems import HttpError
 from api.store import ROLES, InstanceRow, Store, open_store
 
 TOKEN_PREFIX = "polku_"
@@ -131,11 +133,7 @@ async def current_user(request: Request, store: Annotated[Store, Depends(get_sto
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "missing bearer token",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise HttpError(401, "error.auth.missing_token", headers={"WWW-Authenticate": "Bearer"})
     token_hash = hash_token(token.strip())
     row = (
         store.token_by_hash(token_hash)
@@ -143,11 +141,7 @@ async def current_user(request: Request, store: Annotated[Store, Depends(get_sto
         else await run_in_threadpool(store.token_by_hash, token_hash)
     )
     if row is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "unknown, revoked or expired token",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise HttpError(401, "error.auth.bad_token", headers={"WWW-Authenticate": "Bearer"})
     return Principal(row.id, row.name, row.role, row.region, frozenset(row.providers))
 
 
@@ -157,10 +151,7 @@ def require_role(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
 
     async def dependency(user: Annotated[Principal, Depends(current_user)]) -> Principal:
         if user.role not in roles:
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN,
-                f"this route is for {' or '.join(roles)} tokens, not {user.role}",
-            )
+            raise HttpError(403, "error.auth.role", roles=" / ".join(roles), role=user.role)
         return user
 
     return dependency
@@ -186,3 +177,11 @@ def visible_providers(user: Principal, inst: InstanceRow) -> set[str]:
     if user.role == "liaison":
         return set(inst.providers) & user.providers if can_see_instance(user, inst) else set()
     return set(inst.providers) if can_see_instance(user, inst) else set()
+
+
+def may_read_text(user: Principal, by_token: int | None) -> bool:
+    """May the caller read a free text (an end reason, an outcome note, a decision's reason)
+    written by token `by_token`? Free text may hold health details, which an employer may not
+    see: a liaison reads only what their own token wrote (text carried from earlier weeks has no
+    token, so none of it); coordinators and admins read all."""
+    return user.role != "liaison" or (by_token is not None and by_token == user.token_id)

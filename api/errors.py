@@ -5,10 +5,13 @@ with problems a 422 listing file, line, column and message, a state conflict a 4
 the limit a 413, a full disk a 507; anything unexpected is logged with an id and answered 500 with that id (never
 a traceback).
 
-The texts these handlers make themselves (malformed JSON, the fields a request got wrong, too
-deep, too large, disk full, internal error) come from the message catalogue in the request's
-language: `?lang=`, else Accept-Language, else English (the pages send their language). Details
-written by the routes and the store are English (README "Languages" says what is left).
+Every text comes from the message catalogue in the request's language: `?lang=`, else
+Accept-Language, else English (the pages send their language) — these handlers' own (malformed
+JSON, the fields a request got wrong, too deep, too large, disk full, internal error) and those
+of the routes and the store, which raise api/problems.py's errors (a catalogue key and its
+fields: HttpError, the store's NotFound/Conflict/TooMany). Texts from below the API (an upload's
+problems, a rule check's lines, next week's or the report range's message) are English inside
+them (README "Languages" says what is left).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.problems import HttpError, Said
 from api.store import Conflict, NotFound, TooMany
 from api.uploads import UploadError, problem_dicts
 from matcher.messages import CATALOGUE, DEFAULT_LANG, LANGS, from_accept_language, language, say
@@ -123,17 +127,38 @@ async def weights_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(422, f"bad weights: {'; '.join(exc.problems)}", problems=problems)
 
 
+def told(request: Request, exc: Exception) -> str:
+    """The text of a store or route error in the request's language."""
+    return exc.text(request_language(request)) if isinstance(exc, Said) else str(exc)
+
+
 async def conflict(request: Request, exc: Exception) -> JSONResponse:
     errors = getattr(exc, "errors", None)
-    return problem(409, str(exc), errors=errors) if errors else problem(409, str(exc))
+    text = told(request, exc)
+    return problem(409, text, errors=errors) if errors else problem(409, text)
 
 
 async def not_found(request: Request, exc: Exception) -> JSONResponse:
-    return problem(404, str(exc))
+    return problem(404, told(request, exc))
 
 
 async def too_many(request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": "30"})
+    return JSONResponse(
+        {"detail": told(request, exc)}, status_code=429, headers={"Retry-After": "30"}
+    )
+
+
+async def http_problem(request: Request, exc: Exception) -> JSONResponse:
+    """A route's own HTTP error (api/problems.HttpError) in the request's language."""
+    assert isinstance(exc, HttpError)
+    return JSONResponse({"detail": told(request, exc)}, status_code=exc.status, headers=exc.headers)
+
+
+# Starlette's own texts (no route matched, a method the path lacks) as catalogue messages
+HTTP_TEXTS = {
+    404: ("Not Found", "error.http.not_found"),
+    405: ("Method Not Allowed", "error.http.method"),
+}
 
 
 def disk_full(exc: BaseException) -> bool:
@@ -177,11 +202,16 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
         methods = methods_of(request.app, request.url.path)
         if methods:
             headers["Allow"] = ", ".join(methods)
-    return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code, headers=headers)
+    detail = str(exc.detail)
+    phrase, key = HTTP_TEXTS.get(exc.status_code, ("", ""))
+    if detail == phrase:
+        detail = said(request_language(request), key)
+    return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
 
 
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(HttpError, http_problem)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(UploadError, upload_error)
     app.add_exception_handler(WeightsError, weights_error)

@@ -8,7 +8,8 @@ import json
 from typing import Any
 
 import numpy as np
-from fastapi import HTTPException
+
+from api.problems import HttpError
 
 CHUNK = 8 * 1024 * 1024
 _OPEN = np.zeros(256, dtype=np.int8)
@@ -49,18 +50,14 @@ def bounded_json(data: bytes, max_depth: int, max_containers: int) -> Any:
     `max_containers` objects and lists; 400 for malformed JSON, 422 naming the limit else."""
     deepest, containers = json_shape(data)
     if deepest > max_depth:
-        raise HTTPException(
-            422, f"JSON nested {deepest} levels deep; at most {max_depth} levels are accepted"
-        )
+        raise HttpError(422, "error.json.too_deep_levels", depth=deepest, limit=max_depth)
     if containers > max_containers:
-        raise HTTPException(
-            422,
-            f"JSON holds {containers} objects and lists; at most {max_containers} are accepted "
-            "(upload a zip of CSV files for larger instances)",
+        raise HttpError(
+            422, "error.json.too_many_containers", count=containers, limit=max_containers
         )
     try:
         return json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise HTTPException(400, f"malformed JSON: {exc}") from exc
+        raise HttpError(400, "error.malformed_json", error=exc) from exc
     except RecursionError as exc:  # cannot happen within max_depth; kept as a last guard
-        raise HTTPException(422, "JSON nested too deeply") from exc
+        raise HttpError(422, "error.too_deep") from exc

@@ -9,9 +9,10 @@ from collections import OrderedDict
 from typing import Any
 
 import pandas as pd
-from fastapi import HTTPException, Request
+from fastapi import Request
 
 from api.auth import Principal, can_see_instance, visible_providers
+from api.problems import HttpError
 from api.store import InstanceRow, RunRow, Store
 from api.uploads import InstanceCache, load_stored
 from models.instance import Instance
@@ -22,17 +23,17 @@ def visible_instance(store: Store, user: Principal, instance_id: int) -> Instanc
     both cases, so ids of other regions or providers stay unknown)."""
     row = store.get_instance(instance_id)
     if row is None or not can_see_instance(user, row):
-        raise HTTPException(404, f"instance {instance_id} not found")
+        raise HttpError(404, "error.instance.not_found", id=instance_id)
     return row
 
 
 def visible_run(store: Store, user: Principal, run_id: int) -> tuple[RunRow, InstanceRow]:
     run = store.get_run(run_id)
     if run is None:
-        raise HTTPException(404, f"run {run_id} not found")
+        raise HttpError(404, "error.run.not_found", id=run_id)
     row = store.get_instance(run.instance_id)
     if row is None or not can_see_instance(user, row):
-        raise HTTPException(404, f"run {run_id} not found")
+        raise HttpError(404, "error.run.not_found", id=run_id)
     return run, row
 
 
@@ -69,7 +70,7 @@ class AllocationCache:
                 return self._items[key]
         text = store.allocation(run.id)
         if text is None:
-            raise HTTPException(409, f"run {run.id} has no allocation (it is {run.status})")
+            raise HttpError(409, "error.run.no_allocation_status", id=run.id, status=run.status)
         data = json.loads(text)
         with self._lock:
             self._items[key] = data
@@ -109,20 +110,16 @@ class RunInstanceCache:
 def allocation_text(store: Store, run: RunRow) -> str:
     """The stored allocation.json of a done run; 409 while the run has none."""
     if run.status != "done":
-        raise HTTPException(
-            409, f"run {run.id} is {run.status}; the allocation exists once it is done"
-        )
+        raise HttpError(409, "error.run.not_done_allocation", id=run.id, status=run.status)
     text = store.allocation(run.id)
     if text is None:
-        raise HTTPException(409, f"run {run.id} has no allocation")
+        raise HttpError(409, "error.run.no_allocation", id=run.id)
     return text
 
 
 def allocation_dict(request: Request, store: Store, run: RunRow) -> dict[str, Any]:
     if run.status != "done":
-        raise HTTPException(
-            409, f"run {run.id} is {run.status}; the allocation exists once it is done"
-        )
+        raise HttpError(409, "error.run.not_done_allocation", id=run.id, status=run.status)
     cache: AllocationCache = request.app.state.allocations
     return cache.get(store, run)
 
@@ -134,7 +131,7 @@ def providers_for(user: Principal, row: InstanceRow, provider_id: str | None) ->
     if provider_id is None:
         return allowed
     if provider_id not in allowed:
-        raise HTTPException(404, f"provider {provider_id!r} not found")
+        raise HttpError(404, "error.provider.not_found", id=repr(provider_id))
     return {provider_id}
 
 

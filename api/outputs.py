@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.auth import Principal
+from api.auth import Principal, may_read_text
 from api.decisions import KIND_OF
 from api.lifecycle_schemas import EndedOut, EndOut, FollowupOut
 from api.schemas import DecisionOut, Progress, RunOut
 from api.store import DecisionRow, RunRow, Store
 
 
-def decision_out(d: DecisionRow) -> DecisionOut:
-    """A recorded decision as the API shows it (with its effect: lock or forbid)."""
+def decision_out(d: DecisionRow, user: Principal) -> DecisionOut:
+    """A recorded decision as the API shows it (with its effect: lock or forbid); the reason
+    only to those who may read it (`may_read_text`: a liaison gets '' for others' reasons)."""
     return DecisionOut(
         id=d.id,
         run_id=d.run_id,
@@ -21,7 +22,7 @@ def decision_out(d: DecisionRow) -> DecisionOut:
         provider_id=d.provider_id,
         decision=d.decision,  # type: ignore[arg-type]  # rows hold the checked text
         effect=KIND_OF[d.decision],  # type: ignore[arg-type]
-        reason=d.reason,
+        reason=d.reason if may_read_text(user, d.by_token) else "",
         by=d.by_name,
         at=d.at,
     )
@@ -57,16 +58,29 @@ def end_out(r: dict[str, Any]) -> EndOut:
     return EndOut(**{k: r[k] for k in same}, by=r["by_name"], at=r["at"])
 
 
-def ended_out(rec: dict[str, Any], followups: list[dict[str, Any]], user: Principal) -> EndedOut:
+def ended_out(
+    rec: dict[str, Any],
+    followups: list[dict[str, Any]],
+    user: Principal,
+    authors: dict[tuple[str, str, str, str], int | None],
+) -> EndedOut:
     """One ended placement; a liaison does not get the client's groups (they tell benefit days,
-    age and partial work ability, which an employer may not see)."""
-    key = (rec["client_id"], rec["placement_id"], rec["end_week"])
+    age and partial work ability, which an employer may not see), nor an end reason or outcome
+    note another token wrote (`authors`: (field, client, placement, end week) → the writer's
+    token, from services.lifecycle.text_authors; text from earlier weeks has none)."""
+    key = (str(rec["client_id"]), str(rec["placement_id"]), str(rec["end_week"]))
+
+    def text(field: str) -> str:
+        return str(rec[field]) if may_read_text(user, authors.get((field, *key))) else ""
+
     return EndedOut(
         **{
             k: str(rec[k])
             for k in EndedOut.model_fields
-            if k not in ("groups", "weeks", "followups")
+            if k not in ("groups", "weeks", "followups", "end_reason", "note")
         },
+        end_reason=text("end_reason"),
+        note=text("note"),
         groups=[] if user.role == "liaison" else list(rec["groups"] or ()),
         weeks=int(rec["weeks"]),
         followups=[
@@ -78,6 +92,6 @@ def ended_out(rec: dict[str, Any], followups: list[dict[str, Any]], user: Princi
                 at=str(f["at"]),
             )
             for f in followups
-            if (f["client_id"], f["placement_id"], f["end_week"]) == key
+            if (str(f["client_id"]), str(f["placement_id"]), str(f["end_week"])) == key
         ],
     )

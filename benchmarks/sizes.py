@@ -28,6 +28,7 @@ class Size:
     target_gap: float | None = None  # the issue's target: gap to the LP bound …
     target_at: float | None = None  # … reached by this many seconds
     memory_gib: float | None = None  # peak memory target
+    target_own_gap: float | None = None  # issue 15: the reported gap (to the engine's own bound)
 
     @property
     def folder_name(self) -> str:
@@ -50,6 +51,7 @@ SIZES: dict[str, Size] = {
         0.005,
         300.0,
         8.0,
+        0.002,
     ),
 }
 TINY = Size("T", "pohjois-savo", 300, None, 1, 5.0, (2.0, 5.0))  # the smoke test's size

@@ -13,6 +13,7 @@ import csv
 import json
 import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import numpy as np
 from instances.arrivals import YearSettings, year_population
 from instances.atomic import atomic_path
 from matcher.pacing.forecast import DualSettings
+from matcher.pacing.hindsight import expected_year
 from matcher.pacing.policies import POLICIES
 from matcher.pacing.report import figures
 from matcher.pacing.simulate import simulate
@@ -30,7 +32,7 @@ CSV = HERE / "year.csv"
 RUNS = HERE / "year"
 FIELDS = (
     "region", "seed", "clients", "weeks", "time_limit", "policy", "objective",
-    "pct_of_hindsight", "pct_of_lp_bound", "lp_bound", "placed", "wait_mean", "wait_p90", "worst_municipality_mean",
+    "pct_of_hindsight", "pct_of_expected_hindsight", "pct_of_lp_bound", "lp_bound", "placed", "wait_mean", "wait_p90", "worst_municipality_mean",
     "worst_group_mean", "liability_saved", "money_left", "money_left_share",
     "week_of_90_percent_spent", "seconds",
 )  # fmt: skip
@@ -45,29 +47,50 @@ def run_year(
     hindsight_limit: float = 900.0,
     oracle: bool = False,
     policies: tuple[str, ...] = POLICIES,
+    hindsight_mip: float = 60.0,
 ) -> list[dict]:
     """Every policy on one year; rows for the CSV (full figures saved beside). % of hindsight is
     against the integer hindsight (replayed), % of LP bound against the time-indexed LP's bound.
     `oracle` adds the diagnosis rows (not policies): `dual-oracle`, dual with this year's true
     future in its forecast; `hindsight-no-early-ends` / `hindsight-no-dropouts`, the hindsight
     planned as if every placement ran its full duration / nobody left the queue, replayed on
-    the true year (seats freed early stay empty, seats planned for a client who left too)."""
+    the true year (seats freed early stay empty, seats planned for a client who left too);
+    `hindsight-expected-mean` / `-full`, planned knowing the arrivals but for every client only
+    last year's mean stay and mean completed share / the full duration (`expected_year`),
+    replayed on the true year; the better of the two is the fair bar (% of hindsight-expected)."""
     year = year_population(region, YearSettings(weeks=weeks, queue=clients), seed=seed)
+    sim = partial(simulate, hindsight_limit=hindsight_limit, hindsight_mip=hindsight_mip)
     results = {
-        p: figures(year, simulate(year, p, time_limit=time_limit, hindsight_limit=hindsight_limit))
+        p: figures(year, sim(year, p, time_limit=time_limit))
         for p in dict.fromkeys((*policies, "hindsight"))
     }
     if oracle:
         seen = DualSettings(oracle=True)
-        results["dual-oracle"] = figures(year, simulate(year, "dual", time_limit, dual=seen))
+        results["dual-oracle"] = figures(year, sim(year, "dual", time_limit, dual=seen))
         blurred = {
             "hindsight-no-early-ends": replace(year, completes=np.ones_like(year.completes)),
             "hindsight-no-dropouts": replace(year, leave=np.full_like(year.leave, year.weeks)),
+            "hindsight-expected-mean": expected_year(year),
+            "hindsight-expected-full": expected_year(year, full_length=True),
         }
         for name, known in blurred.items():
-            got = simulate(year, "hindsight", hindsight_limit=hindsight_limit, plan_year=known)
+            got = sim(year, "hindsight", plan_year=known)
             results[name] = figures(year, got)
+    return year_rows(region, seed, clients, weeks, time_limit, results)
+
+
+def year_rows(
+    region: str, seed: int, clients: int, weeks: int, time_limit: float, results: dict[str, dict]
+) -> list[dict]:
+    """The CSV rows of one year's results (merged into its RUNS json, which is saved)."""
+    RUNS.mkdir(exist_ok=True)
+    target = RUNS / f"{region}-{seed}-{clients}.json"
+    kept = json.loads(target.read_text(encoding="utf-8")) if target.exists() else {}
+    results = {**kept, **results}
+    with atomic_path(target, suffix=".json") as tmp:
+        Path(tmp).write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
     bound = results["hindsight"]["objective"]
+    fair = max((results[k]["objective"] for k in results if "expected" in k), default=None)
     lp_bound = results["hindsight"]["lp_bound"]
     rows = []
     for policy, f in results.items():
@@ -75,6 +98,7 @@ def run_year(
             "region": region, "seed": seed, "clients": clients, "weeks": weeks,
             "time_limit": time_limit, "policy": policy, "objective": f["objective"],
             "pct_of_hindsight": round(100 * f["objective"] / bound, 2) if bound else "",
+            "pct_of_expected_hindsight": round(100 * f["objective"] / fair, 2) if fair else "",
             "pct_of_lp_bound": round(100 * f["objective"] / lp_bound, 2) if lp_bound else "",
             "lp_bound": lp_bound if policy == "hindsight" else "",
             "placed": f["placed"], "seconds": f["seconds"],
@@ -91,12 +115,33 @@ def run_year(
                 week_of_90_percent_spent=f["week_of_90_percent_spent"],
             )
         rows.append(row)
-    RUNS.mkdir(exist_ok=True)
-    target = RUNS / f"{region}-{seed}-{clients}.json"
-    kept = json.loads(target.read_text(encoding="utf-8")) if target.exists() else {}
-    with atomic_path(target, suffix=".json") as tmp:
-        Path(tmp).write_text(json.dumps({**kept, **results}, ensure_ascii=False), encoding="utf-8")
     return rows
+
+
+def run_replanned(
+    region: str,
+    seed: int,
+    clients: int,
+    weeks: int,
+    time_limit: float,
+    every: int,
+    hindsight_limit: float,
+    hindsight_mip: float,
+) -> list[dict]:
+    """Add the `hindsight-expected-replanned` row (the fair bar re-planned every `every` weeks,
+    `matcher.pacing.replan`, on last year's mean stay and full durations: seats freed early
+    are seen at the next re-plan) to a year already run: its rows again, with the new one."""
+    year = year_population(region, YearSettings(weeks=weeks, queue=clients), seed=seed)
+    got = simulate(
+        year,
+        "hindsight",
+        hindsight_limit=hindsight_limit,
+        hindsight_mip=hindsight_mip,
+        plan_year=expected_year(year, full_length=True),
+        replan_every=every,
+    )
+    new = {"hindsight-expected-replanned": figures(year, got)}
+    return year_rows(region, seed, clients, weeks, time_limit, new)
 
 
 def append_rows(rows: list[dict], path: Path = CSV) -> None:
@@ -198,13 +243,15 @@ def render(csv_paths: list[Path], out: Path = HERE / "YEAR.md") -> None:
         writer = csv.DictWriter(fh, fieldnames=FIELDS)
         writer.writeheader()
         writer.writerows(rows)
-    lines = ["| region | seed | clients | policy | % of hindsight | % of LP bound | placed | "
-             "wait mean / p90 (weeks) | worst municipality mean | worst group mean | liability "
-             "saved € | money left | 90 % spent by week | s |", "|" + "---|" * 14]  # fmt: skip
+    lines = ["| region | seed | clients | policy | % of hindsight | % of hindsight-expected | "
+             "% of LP bound | placed | wait mean / p90 (weeks) | worst municipality mean | worst "
+             "group mean | liability saved € | money left | 90 % spent by week | s |",
+             "|" + "---|" * 15]  # fmt: skip
     for r in rows:
         lines.append(
             f"| {r['region']} | {r['seed']} | {r['clients']} | {r['policy']} | "
-            f"{r['pct_of_hindsight']} | {r['pct_of_lp_bound']} | {r['placed']} | "
+            f"{r['pct_of_hindsight']} | {r.get('pct_of_expected_hindsight', '')} | "
+            f"{r['pct_of_lp_bound']} | {r['placed']} | "
             f"{r['wait_mean']} / {r['wait_p90']} | "
             f"{r['worst_municipality_mean']} | {r['worst_group_mean']} | {r['liability_saved']} | "
             f"{r['money_left']} ({r['money_left_share']}) | {r['week_of_90_percent_spent']} | "
@@ -248,7 +295,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--hindsight-limit", type=float, default=900.0, help="s for the hindsight LP's rounds"
     )
+    parser.add_argument(
+        "--hindsight-mip", type=float, default=60.0, help="s for the MIP over the LP's columns"
+    )
     parser.add_argument("--oracle", action="store_true", help="add the diagnosis rows")
+    parser.add_argument(
+        "--replan-every", type=int, help="only add the re-planned fair bar to years already run"
+    )
     parser.add_argument(
         "--policies", nargs="+", choices=POLICIES, default=list(POLICIES), help="hindsight always"
     )
@@ -261,6 +314,14 @@ def main(argv: list[str] | None = None) -> int:
     for region in args.regions:
         for seed in args.seeds:
             t0 = time.perf_counter()
+            if args.replan_every:
+                rows = run_replanned(
+                    region, seed, args.clients, args.weeks, args.time_limit,
+                    args.replan_every, args.hindsight_limit, args.hindsight_mip,
+                )  # fmt: skip
+                append_rows(rows, args.csv)
+                print(f"{region} seed {seed} re-planned: {time.perf_counter() - t0:.0f} s")
+                continue
             rows = run_year(
                 region,
                 seed,
@@ -270,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.hindsight_limit,
                 args.oracle,
                 tuple(args.policies),
+                args.hindsight_mip,
             )
             append_rows(rows, args.csv)
             print(f"{region} seed {seed}: {time.perf_counter() - t0:.0f} s", flush=True)

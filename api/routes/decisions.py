@@ -16,6 +16,7 @@ from pydantic import TypeAdapter
 from api.auth import Principal
 from api.decisions import pair_states
 from api.deps import AnyUser, RunId, StoreDep, quick
+from api.errors import request_language
 from api.lookups import (
     allocation_dict,
     instance_cached,
@@ -29,6 +30,7 @@ from api.precompute import ALL_PROPOSALS, proposals_by_provider, proposals_name
 from api.schemas import DecisionOut, DecisionRequest, ProposalsOut, errors_with
 from api.services.decisions import record_decision
 from api.store import InstanceRow, RunRow, Store
+from matcher.messages import language
 
 _DECISION_LIST: TypeAdapter[list[DecisionOut]] = TypeAdapter(list[DecisionOut])
 
@@ -121,8 +123,9 @@ def post_decision(
     run, row = visible_run(store, user, run_id)
     inst = load_instance(request, store, row)
     alloc = allocation_dict(request, store, run) if run.status == "done" else {}
-    d = record_decision(store, inst, alloc, user, run, row, body)
-    return decision_out(d)
+    with language(request_language(request)):  # a refused accept's lines in the caller's
+        d = record_decision(store, inst, alloc, user, run, row, body)
+    return decision_out(d, user)
 
 
 @router.get("/runs/{run_id}/decisions", response_model=list[DecisionOut], responses=ERRORS)
@@ -143,5 +146,5 @@ async def list_decisions(
 def _decisions_json(store: Store, user: Principal, run_id: int, provider_id: str | None) -> bytes:
     run, row = visible_run(store, user, run_id)
     providers = providers_for(user, row, provider_id)
-    items = [decision_out(d) for d in store.decisions(row.id) if d.provider_id in providers]
+    items = [decision_out(d, user) for d in store.decisions(row.id) if d.provider_id in providers]
     return _DECISION_LIST.dump_json(items)

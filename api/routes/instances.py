@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -18,6 +18,7 @@ from api.limits import bounded_json
 from api.lookups import load_instance, visible_instance
 from api.outputs import run_out
 from api.parse_child import Prepared, goes_to_child, prepare_in_child
+from api.problems import HttpError
 from api.schemas import (
     ERRORS,
     ClientsAdded,
@@ -93,11 +94,8 @@ def _check_region(user: Principal, inst: Instance | str) -> str:
     """The instance's region (or `inst` itself, a region); 403 when the coordinator's differs."""
     region = inst if isinstance(inst, str) else region_of(inst)
     if user.role == "coordinator" and not same_region(user.region, region):
-        raise HTTPException(
-            403,
-            f"this instance is of region {region!r}; your token is for "
-            f'region {user.region!r} (set instance.json "region" or the name '
-            "prefix)",
+        raise HttpError(
+            403, "error.instance.other_region", region=repr(region), yours=repr(user.region)
         )
     return region
 
@@ -176,7 +174,7 @@ async def create_instance(
         form = await request.form(max_files=1, max_fields=4)
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
-            raise HTTPException(422, "multipart field 'file' is missing (the instance zip)")
+            raise HttpError(422, "error.upload.file_missing_instance")
         if upload.filename:
             default_name = safe_name(Path(upload.filename).stem)
         with tempfile.TemporaryDirectory(prefix="polku-upload-") as tmp:
@@ -194,9 +192,7 @@ async def create_instance(
         body = await request.body()
         files = await run_in_threadpool(lambda: files_from_json(_json_payload(body, settings)))
     else:
-        raise HTTPException(
-            415, "send the instance as multipart/form-data (field 'file') or application/json"
-        )
+        raise HttpError(415, "error.upload.media_instance")
     inst, warnings = await run_in_threadpool(parse_files, files, default_name)
     row, _ = await run_in_threadpool(_store_instance, store, request, inst, user)
     return _created(row, warnings, bool(getattr(request.state, "json_upload", False)))
@@ -309,13 +305,13 @@ async def add_clients(
     multipart `file` (a clients.csv) or JSON {"clients": [ … ]}; validated like an upload."""
     row = visible_instance(store, user, instance_id)
     if store.list_runs(row.id):
-        raise HTTPException(409, f"instance {row.id} already has runs; it can no longer change")
+        raise HttpError(409, "error.instance.has_runs", id=row.id)
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("multipart/form-data"):
         form = await request.form(max_files=1, max_fields=4)
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
-            raise HTTPException(422, "multipart field 'file' is missing (a clients.csv)")
+            raise HttpError(422, "error.upload.file_missing_clients")
         data = await upload.read()
         if _looks_like_json(data[:64]):
             request.state.json_upload = True
@@ -327,9 +323,7 @@ async def add_clients(
         body = await request.body()
         data = await run_in_threadpool(lambda: clients_csv_from_json(_json_payload(body, settings)))
     else:
-        raise HTTPException(
-            415, "send the clients as multipart/form-data (field 'file') or application/json"
-        )
+        raise HttpError(415, "error.upload.media_clients")
 
     def work() -> ClientsAdded:
         inst = load_instance(request, store, row)
@@ -362,11 +356,11 @@ def create_run(
     instance's; an unknown or bad weight is a 422 naming the key."""
     row = visible_instance(store, user, instance_id)
     if store.published_run_of(row.id) is not None:
-        raise HTTPException(409, f"instance {row.id} has a published run; the week is closed")
+        raise HttpError(409, "error.instance.published", id=row.id)
     time_limit = body.time_limit if body.time_limit is not None else settings.default_time_limit
     if time_limit > settings.max_time_limit:
-        raise HTTPException(
-            422, f"time_limit {time_limit} s is over the limit of {settings.max_time_limit} s"
+        raise HttpError(
+            422, "error.run.time_limit", value=time_limit, limit=settings.max_time_limit
         )
     inst = load_instance(request, store, row)
     weights = merged_weights(inst, body.weights, settings.max_weight)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 
 from api.auth import can_see_instance, visible_providers
 from api.deps import MAX_ID, AnyUser, Coordinator, RunId, StoreDep
+from api.errors import request_language
 from api.lifecycle_schemas import (
     EndedOut,
     EndOut,
@@ -23,6 +24,7 @@ from api.lifecycle_schemas import (
 )
 from api.lookups import allocation_dict, load_instance, visible_instance, visible_run
 from api.outputs import end_out, ended_out
+from api.problems import HttpError
 from api.schemas import errors_with
 from api.services.lifecycle import (
     FieldProblem,
@@ -33,6 +35,7 @@ from api.services.lifecycle import (
     find_ended,
     holding,
     provider_of,
+    text_authors,
 )
 from api.store import Conflict
 from models.outcomes import outcome_summary
@@ -49,9 +52,11 @@ ERRORS = errors_with(
 PlacementId = Path(min_length=1, max_length=200, description="a placement id")
 
 
-def _field(exc: FieldProblem) -> RequestValidationError:
+def _field(exc: FieldProblem, request: Request) -> RequestValidationError:
+    """The refused field as a validation error, its text in the request's language."""
+    text = exc.text(request_language(request))
     return RequestValidationError(
-        [{"loc": ("body", exc.field), "msg": exc.message, "type": "value_error"}]
+        [{"loc": ("body", exc.field), "msg": text, "type": "value_error"}]
     )
 
 
@@ -83,13 +88,13 @@ def end_placement(
     inst = load_instance(request, store, row)
     provider = provider_of(inst, user, row, placement_id)
     if run.status != "done":
-        raise Conflict(f"run {run.id} is {run.status}; record this on a done run")
+        raise Conflict("error.lifecycle.run_not_done", id=run.id, status=run.status)
     alloc = _allocation_or_none(request, store, run)
     ended = {str(r["client_id"]) for r in store.lifecycle("end", row.id)}
     try:
         check_end(inst, alloc, run, placement_id, list(body.client_ids), body.end_week, ended)
     except FieldProblem as exc:
-        raise _field(exc) from exc
+        raise _field(exc, request) from exc
     ends = [
         {
             "client_id": cid,
@@ -106,7 +111,8 @@ def end_placement(
 @router.get("/runs/{run_id}/outcomes", response_model=OutcomesOut, responses=ERRORS)
 def list_outcomes(run_id: RunId, request: Request, user: AnyUser, store: StoreDep) -> OutcomesOut:
     """The week's ended placements (earlier weeks' history and this week's early ends) with
-    their outcomes and follow-ups; a liaison sees their providers' only."""
+    their outcomes and follow-ups; a liaison sees their providers' only, and of the free texts
+    (end reason, outcome note) only those their own token wrote."""
     run, row = visible_run(store, user, run_id)
     inst = load_instance(request, store, row)
     ended, followups = ended_view(store, inst, row)
@@ -115,6 +121,7 @@ def list_outcomes(run_id: RunId, request: Request, user: AnyUser, store: StoreDe
     fups = followups.to_dict("records")
     alloc = _allocation_or_none(request, store, run)
     ends = {str(r["client_id"]) for r in store.lifecycle("end", row.id)}
+    authors = text_authors(store, row)
     return OutcomesOut(
         holding=[HoldingOut(**h) for h in holding(inst, alloc, run, ends, mine)],
         run_id=run.id,
@@ -122,7 +129,7 @@ def list_outcomes(run_id: RunId, request: Request, user: AnyUser, store: StoreDe
         week=row.week,
         categories=list(inst.rules.outcome_categories),
         followup_months=list(inst.rules.followup_months),
-        ended=[ended_out(r, fups, user) for r in rows],
+        ended=[ended_out(r, fups, user, authors) for r in rows],
     )
 
 
@@ -148,7 +155,7 @@ def record_outcome(
     try:
         check_outcome(inst, body.outcome)
     except FieldProblem as exc:
-        raise _field(exc) from exc
+        raise _field(exc, request) from exc
     ended, _ = ended_view(store, inst, row)
     target = find_ended(ended, body.client_id, placement_id, body.end_week)
     values = {
@@ -162,7 +169,7 @@ def record_outcome(
     store.add_lifecycle("outcome", run.id, [values], user.name, user.token_id)
     ended, followups = ended_view(store, inst, row)
     rec = find_ended(ended, body.client_id, placement_id, target["end_week"])
-    return ended_out(rec, followups.to_dict("records"), user)
+    return ended_out(rec, followups.to_dict("records"), user, text_authors(store, row))
 
 
 @router.post(
@@ -191,7 +198,7 @@ def record_followup(
             inst, str(target["end_week"]), body.months_after, body.still_employed, body.date
         )
     except FieldProblem as exc:
-        raise _field(exc) from exc
+        raise _field(exc, request) from exc
     values = {
         "client_id": body.client_id,
         "placement_id": placement_id,
@@ -204,7 +211,7 @@ def record_followup(
     store.add_lifecycle("followup", run.id, [values], user.name, user.token_id)
     ended, followups = ended_view(store, inst, row)
     rec = find_ended(ended, body.client_id, placement_id, str(target["end_week"]))
-    return ended_out(rec, followups.to_dict("records"), user)
+    return ended_out(rec, followups.to_dict("records"), user, text_authors(store, row))
 
 
 @router.get("/outcomes/summary", response_model=OutcomeSummaryOut, responses=ERRORS)
@@ -222,7 +229,7 @@ def get_outcome_summary(
     else:
         rows = [r for r in store.list_instances() if can_see_instance(user, r)]
         if not rows:
-            raise HTTPException(404, "no instance of your region yet")
+            raise HttpError(404, "error.instance.none_in_region")
         row = max(rows, key=lambda r: (r.week, r.id))
     inst = load_instance(request, store, row)
     ended, followups = ended_view(store, inst, row)

@@ -12,9 +12,10 @@ import json
 from functools import cache
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from fastapi.responses import FileResponse, Response
 
+from api.problems import HttpError
 from matcher.messages import page_labels
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -91,7 +92,7 @@ def static_file(path: str) -> FileResponse:
     """A file under api/static (404 for anything outside it or missing)."""
     target = (STATIC / path).resolve()
     if not target.is_relative_to(STATIC) or not target.is_file():
-        raise HTTPException(404, f"no such file: {path}")
+        raise HttpError(404, "error.page.no_file", path=path)
     return FileResponse(
         target, headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
     )

@@ -5,16 +5,25 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import Coordinator, Lang, SettingsDep, StoreDep
 from api.lookups import load_instance
+from api.problems import HttpError
 from api.schemas import ERRORS
 from api.security import content_disposition
 from api.services.reports import published_weeks
 from matcher.report import ReportError, period_report, week_range
-from matcher.report.export import ExportError, csv_text, csv_zip_bytes, headings, title, xlsx_bytes
+from matcher.report.export import (
+    ExportError,
+    csv_text,
+    csv_zip_bytes,
+    headings,
+    labelled,
+    title,
+    xlsx_bytes,
+)
 
 router = APIRouter(tags=["reports"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -46,14 +55,14 @@ def get_report(
     (ISO weeks, inclusive, at most `POLKU_MAX_REPORT_WEEKS`); 422 on a bad range."""
     if user.is_admin:
         if not region:
-            raise HTTPException(422, "an admin names the region: ?region=…")
+            raise HttpError(422, "error.report.admin_region")
     elif region and region.casefold() != (user.region or "").casefold():
-        raise HTTPException(404, f"region {region!r} not found")
+        raise HttpError(404, "error.region.not_found", region=repr(region))
     where = region if user.is_admin and region else user.region or ""
     try:
         asked = week_range(first, last, settings.max_report_weeks)
     except ReportError as exc:
-        raise HTTPException(422, str(exc)) from None
+        raise HttpError(422, "error.report.range", problem=str(exc)) from None
     weeks = published_weeks(store, where, asked, lambda row: load_instance(request, store, row))
     report = period_report(weeks, first, last, lang, settings.max_report_weeks)
     name = f"report-{where}-{first}-{last}"
@@ -65,6 +74,10 @@ def get_report(
         out["headings"] = {
             t.name: dict(zip(t.columns, headings(t, lang), strict=True)) for t in report.tables
         }
+        out["labelled"] = {  # the tables' rows with every coded cell as its label in `lang`
+            t.name: [dict(zip(t.columns, row, strict=True)) for row in labelled(t, lang)]
+            for t in report.tables
+        }
         return JSONResponse(out)
     if format == "csv":
         if table is None:
@@ -75,7 +88,7 @@ def get_report(
             )
         names = [t.name for t in report.tables]
         if table not in names:
-            raise HTTPException(422, f"table {table!r} is not one of {', '.join(names)}")
+            raise HttpError(422, "error.report.table", table=repr(table), tables=", ".join(names))
         return Response(
             csv_text(report.table(table), lang),
             media_type="text/csv",
@@ -83,8 +96,8 @@ def get_report(
         )
     try:
         data = xlsx_bytes(report)
-    except ExportError as exc:
-        raise HTTPException(501, str(exc)) from None
+    except ExportError:
+        raise HttpError(501, "error.report.no_openpyxl") from None
     return Response(
         data, media_type=XLSX, headers={"Content-Disposition": content_disposition(f"{name}.xlsx")}
     )

@@ -8,7 +8,7 @@ import io
 import json
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
@@ -40,6 +40,7 @@ from api.precompute import (
     unassigned_name,
     unassigned_of,
 )
+from api.problems import HttpError
 from api.schemas import ERRORS, ClientOut, DecisionOut, NextWeekOut, NextWeekRequest, RunOut
 from api.services.lifecycle import ends_frame, with_recorded
 from api.store import InstanceRow, NewInstance, RunRow, Store
@@ -216,7 +217,7 @@ async def get_client(
     run, row, stored = await quick(
         store, _stored, store, user, run_id, client_name(lang, client_id)
     )
-    decided = await quick(store, _client_decisions, store, row.id, client_id)
+    decided = await quick(store, _client_decisions, store, user, row.id, client_id)
     if stored is not None:  # the stored answer with today's decisions spliced in
         plain = [d.model_dump(mode="json") for d in decided]
         head = json.dumps({"decisions": plain}, ensure_ascii=False).encode()
@@ -226,8 +227,10 @@ async def get_client(
     )
 
 
-def _client_decisions(store: Store, instance_id: int, client_id: str) -> list[DecisionOut]:
-    return [decision_out(d) for d in store.decisions(instance_id) if d.client_id == client_id]
+def _client_decisions(
+    store: Store, user: Principal, instance_id: int, client_id: str
+) -> list[DecisionOut]:
+    return [decision_out(d, user) for d in store.decisions(instance_id) if d.client_id == client_id]
 
 
 def _client_computed(
@@ -245,7 +248,7 @@ def _client_computed(
     alloc_raw = allocation_dict(request, store, run)
     base = load_instance(request, store, row)
     if client_id not in set(base.clients["id"].astype(str)):
-        raise HTTPException(404, f"client {client_id!r} is not in this run's instance")
+        raise HttpError(404, "error.run.client_not_in", id=repr(client_id))
     inst = request.app.state.run_instances.get(request, store, run, row)
     explanation = explain_client(inst, Allocation.from_dict(alloc_raw), client_id, lang=lang)
     answer = ClientAnswers(base, alloc_raw).answer(run.id, client_id, explanation, lang)
@@ -282,7 +285,7 @@ def create_next_week(
     run: asking again answers 200 with the same id."""
     run, row = visible_run(store, user, run_id)
     if not run.published:
-        raise HTTPException(409, f"run {run.id} is not published; publish it first")
+        raise HttpError(409, "error.run.not_published", id=run.id)
     weeks = body.weeks if body else 1
     base = load_instance(request, store, row)
     alloc = Allocation.from_dict(allocation_dict(request, store, run))
@@ -291,7 +294,7 @@ def create_next_week(
     try:
         new = next_week(base, alloc, weeks=weeks, decisions=carried, ends=ends)
     except NextWeekError as exc:
-        raise HTTPException(422, str(exc)) from exc
+        raise HttpError(422, "error.next_week", problem=str(exc)) from exc
     # the outcomes and follow-ups recorded in this week travel in the snapshot
     new.outcomes, new.followups = with_recorded(store, row, new.outcomes, base.followups)
     blob = instance_zip(new)

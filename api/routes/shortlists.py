@@ -11,13 +11,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.decisions import pair_states
 from api.deps import AnyUser, RunId, StoreDep
+from api.errors import request_language
 from api.lookups import load_instance, placements_by_id, providers_for, visible_run
 from api.outputs import decision_out
+from api.problems import HttpError
 from api.schemas import (
     PickRequest,
     PicksOut,
@@ -28,6 +30,7 @@ from api.schemas import (
 )
 from api.services.picks import decline, own_list, pick
 from api.store import RunRow, Store
+from matcher.messages import language
 from models.instance import Instance
 from models.shortlists import Shortlists
 
@@ -45,7 +48,7 @@ def stored_shortlists(store: Store, run: RunRow) -> Shortlists:
     """The run's shortlists; 404 when it is not a done shortlist run."""
     text = store.shortlists(run.id) if run.status == "done" else None
     if text is None:
-        raise HTTPException(404, f"run {run.id} has no shortlists")
+        raise HttpError(404, "error.shortlists.none", id=run.id)
     return Shortlists.from_dict(json.loads(text))
 
 
@@ -118,7 +121,7 @@ def get_shortlists(
     states = pair_states(inst, store.decisions(row.id))
     mine = liaison_lists(inst, lists, providers, states)
     if not mine:
-        raise HTTPException(404, f"run {run.id} has no shortlists for you")
+        raise HttpError(404, "error.shortlists.none_for_you", id=run.id)
     return ShortlistsOut(
         run_id=run.id,
         instance_id=row.id,
@@ -145,10 +148,11 @@ def post_picks(
         outcome = decline(store, user, run, own, body)
     else:
         base = load_instance(request, store, row)
-        outcome = pick(store, base, user, run, row, lists, own, body)
+        with language(request_language(request)):  # the rules' texts in a refused pick
+            outcome = pick(store, base, user, run, row, lists, own, body)
     return PicksOut(
         run_id=run.id,
         placement_id=body.placement_id,
-        decisions=[decision_out(d) for d in outcome.decisions],
+        decisions=[decision_out(d, user) for d in outcome.decisions],
         released=outcome.released,
     )

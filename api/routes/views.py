@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from api.auth import Principal, can_see_instance
 from api.deps import MAX_ID, AnyUser, Coordinator, InstanceId, StoreDep, quick
 from api.lookups import allocation_dict, load_instance, visible_instance, visible_run
+from api.problems import HttpError
 from api.schemas import ERRORS
 from api.store import Store
 
@@ -102,7 +103,7 @@ def get_map(
     if run_id is not None:
         run, run_row = visible_run(store, user, run_id)
         if run_row.id != row.id:
-            raise HTTPException(404, f"run {run_id} is not a run of instance {instance_id}")
+            raise HttpError(404, "error.run.not_of_instance", run=run_id, instance=instance_id)
         got = {
             str(a["client_id"]): str(a["placement_id"])
             for a in allocation_dict(request, store, run).get("assignments", [])

@@ -1,7 +1,8 @@
 """An accept re-checked at once, with the engine's own rule masks (`matcher.pairs`): the pair's
 feasibility rules, the placement's seats, the provider's wage-subsidy cap and the pool budgets,
 with every other lock in force — so a lock no run could keep is refused (409 naming the rule)
-instead of making every later run of the week infeasible."""
+instead of making every later run of the week infeasible. The lines are catalogue messages
+(`error.rule.*`) in the current language: each starts with the rule's name, a code."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 
 from api.decisions import run_instance
 from api.store import DecisionRow
+from matcher.messages import say
 from models.instance import Instance
 from models.rules import WAGE_SUBSIDY
 
@@ -23,11 +25,15 @@ def accept_errors(
     history: list[DecisionRow],
     client_id: str,
     placement_id: str,
+    detailed: bool = True,
 ) -> list[str]:
     """Errors, each starting with the rule it breaks ('ability: …', 'seats: …', 'budget: …'),
-    if `client_id` were locked into `placement_id` on top of `history`; [] when it may stand."""
+    if `client_id` were locked into `placement_id` on top of `history`; [] when it may stand.
+    A pair rule says the client's figures ('work ability 2 is below …') only when `detailed`;
+    else the rule's short text (a liaison may not see work ability, benefit days or a
+    coordinator's forbid reason)."""
     from matcher.pairs.costs import pair_cost
-    from matcher.pairs.rules import RULES, check_pairs
+    from matcher.pairs.rules import RULES, check_pairs, rule_text
 
     others = [d for d in history if (d.client_id, d.placement_id) != (client_id, placement_id)]
     inst = run_instance(base, weights, others)
@@ -35,10 +41,14 @@ def accept_errors(
     c_hits = np.flatnonzero(cols.client_id == client_id)
     p_hits = np.flatnonzero(cols.placement_id == placement_id)
     if not len(c_hits) or not len(p_hits):
-        return [f"unknown: ({client_id}, {placement_id}) is not a pair of the instance"]
+        return [say("error.rule.unknown", client=client_id, placement=placement_id)]
     c, p = np.array([c_hits[0]]), np.array([p_hits[0]])
+
+    def why(rule: str) -> str:
+        return RULES[rule].reason(inst, int(c[0]), int(p[0]), None) if detailed else rule_text(rule)
+
     errors = [
-        f"{rule}: {client_id} → {placement_id}: {RULES[rule].reason(inst, int(c[0]), int(p[0]), None)}"
+        say("error.rule.pair", rule=rule, client=client_id, placement=placement_id, why=why(rule))
         for rule, ok in check_pairs(inst, c, p).items()
         if rule != "seats" and not bool(ok[0])
     ]
@@ -48,19 +58,15 @@ def accept_errors(
     seats = int(cols.p_seats[p[0]])
     taken = int((lp == p[0]).sum())
     if taken + 1 > seats:
-        errors.append(
-            f"seats: {placement_id} has {seats} free seat(s), {taken} locked for other clients"
-        )
+        errors.append(say("error.rule.seats", placement=placement_id, seats=seats, taken=taken))
     ws = cols.types.index.get(WAGE_SUBSIDY, -2)
     v = int(cols.p_provider[p[0]])
     if cols.p_type[p[0]] == ws and v >= 0 and cols.v_max_subsidised[v] >= 0:
         cap = int(cols.v_max_subsidised[v])
         held = int(((cols.p_provider[lp] == v) & (cols.p_type[lp] == ws)).sum())
         if held + 1 > cap:
-            errors.append(
-                f"provider_cap: provider {cols.provider_id[v]} has {held} wage-subsidy lock(s) "
-                f"already, its max_subsidised is {cap}"
-            )
+            provider = cols.provider_id[v]
+            errors.append(say("error.rule.provider_cap", provider=provider, held=held, cap=cap))
     cost = float(pair_cost(inst, c, p)[0])
     if cost > 0 and not any(e.startswith("funding:") for e in errors):
         errors += budget_errors(inst, lc, lp, c, p, cost)
@@ -93,6 +99,12 @@ def budget_errors(
     if any(used[f] + cost <= budget[f] + TOL for f in covering):
         return []
     room = ", ".join(
-        f"{cols.pool_id[f]} {budget[f] - used[f]:.2f} € left of {budget[f]:.2f} €" for f in covering
+        say(
+            "error.rule.room",
+            pool=cols.pool_id[f],
+            left=f"{budget[f] - used[f]:.2f}",
+            budget=f"{budget[f]:.2f}",
+        )
+        for f in covering
     )
-    return [f"budget: the pair costs {cost:.2f} €, more than any covering pool has left ({room})"]
+    return [say("error.rule.budget", cost=f"{cost:.2f}", room=room)]

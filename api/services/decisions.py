@@ -30,28 +30,30 @@ def check_decision(
     proposals only (else 404); coordinators may pin or forbid any pair of the instance."""
     placements = placements_by_id(inst)
     if body.placement_id not in placements.index:
-        raise NotFound(f"placement {body.placement_id!r} not found")
+        raise NotFound("error.placement.not_found", id=repr(body.placement_id))
     provider = str(placements.loc[body.placement_id, "provider_id"])
     if provider not in visible_providers(user, row):
-        raise NotFound(f"placement {body.placement_id!r} not found")
+        raise NotFound("error.placement.not_found", id=repr(body.placement_id))
     if run.status != "done":
-        raise Conflict(f"run {run.id} is {run.status}; decisions are taken on a done run")
+        raise Conflict("error.decision.run_not_done", id=run.id, status=run.status)
     proposed = any(
         a["client_id"] == body.client_id and a["placement_id"] == body.placement_id
         for a in alloc.get("assignments", [])
     )
     if user.role == "liaison" and not proposed:
-        raise NotFound(f"no proposal ({body.client_id}, {body.placement_id}) in run {run.id}")
+        raise NotFound(
+            "error.decision.no_proposal",
+            client=body.client_id,
+            placement=body.placement_id,
+            run=run.id,
+        )
     clients = clients_by_id(inst)
     if body.client_id not in clients.index:
-        raise NotFound(f"client {body.client_id!r} not found")
+        raise NotFound("error.client.not_found", id=repr(body.client_id))
     if body.decision == "accept":
         current = str(clients.loc[body.client_id, "current_placement"] or "")
         if current and current != body.placement_id:
-            raise Conflict(
-                f"client {body.client_id} stays in their current placement "
-                f"{current} this week; a lock elsewhere cannot hold"
-            )
+            raise Conflict("error.decision.stays", client=body.client_id, current=current)
         # keeping a client in their current placement is no new seat: nothing to re-check
         errors = (
             []
@@ -62,10 +64,11 @@ def check_decision(
                 list(store.decisions(row.id)),
                 body.client_id,
                 body.placement_id,
+                detailed=user.role != "liaison",
             )
         )
         if errors:
-            raise RuleBroken("the accept breaks a rule: " + "; ".join(errors), errors)
+            raise RuleBroken("error.decision.breaks_rule", errors)
     return provider
 
 

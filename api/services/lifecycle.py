@@ -18,6 +18,7 @@ import pandas as pd
 
 from api.auth import Principal, visible_providers
 from api.lookups import placements_by_id
+from api.problems import FieldProblem
 from api.store import Conflict, InstanceRow, NotFound, RunRow, Store
 from instances.next_week import ended_history
 from models.instance import Instance
@@ -25,23 +26,14 @@ from models.lifecycle import earliest_end, is_week, start_weeks, week_monday, we
 from models.outcomes import STILL_EMPLOYED, add_followups, apply_outcomes, frame
 
 
-class FieldProblem(ValueError):
-    """A request field whose value the rules refuse; HTTP 422 with the field named."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
 def provider_of(inst: Instance, user: Principal, row: InstanceRow, placement_id: str) -> str:
     """The placement's provider when the caller may act on it; 404 otherwise."""
     placements = placements_by_id(inst)
     if placement_id not in placements.index:
-        raise NotFound(f"placement {placement_id!r} not found")
+        raise NotFound("error.placement.not_found", id=repr(placement_id))
     provider = str(placements.loc[placement_id, "provider_id"])
     if provider not in visible_providers(user, row):
-        raise NotFound(f"placement {placement_id!r} not found")
+        raise NotFound("error.placement.not_found", id=repr(placement_id))
     return provider
 
 
@@ -117,31 +109,28 @@ def check_end(
     """Every client holds the placement and is not ended already; the end week is a week from
     the one before the placement's start (it never started) up to the run's week."""
     if not is_week(end_week):
-        raise FieldProblem("end_week", f"{end_week!r} is not an ISO week like 2026-W48")
+        raise FieldProblem("end_week", "error.end.week_format", value=repr(end_week))
     if weeks_between(end_week, inst.week) < 0:
-        raise FieldProblem(
-            "end_week",
-            f"{end_week} is after this week {inst.week}: the last week attended is this week "
-            "or earlier (a later end is recorded in a later week)",
-        )
+        raise FieldProblem("end_week", "error.end.after_week", end=end_week, week=inst.week)
     held = holders(inst, alloc, run)
     began = held_since(inst, alloc, run)
     known = set(inst.clients["id"].astype(str))
     for cid in client_ids:
         if cid not in known:
-            raise NotFound(f"client {cid!r} not found")
+            raise NotFound("error.client.not_found", id=repr(cid))
         if held.get(cid) != placement_id:
-            raise Conflict(
-                f"client {cid} does not hold placement {placement_id} in run {run.id}"
-                + ("" if run.published else " (its new assignments count once it is published)")
-            )
+            key = "error.end.not_holding" if run.published else "error.end.not_holding_unpublished"
+            raise Conflict(key, client=cid, placement=placement_id, run=run.id)
         if cid in ended:
-            raise Conflict(f"the placement of client {cid} at {placement_id} is already ended")
+            raise Conflict("error.end.already", client=cid, placement=placement_id)
         if cid in began and weeks_between(earliest_end(began[cid], inst.week), end_week) < 0:
             raise FieldProblem(
                 "end_week",
-                f"{end_week} is before client {cid}'s placement began in {began[cid]} (the "
-                f"earliest is {earliest_end(began[cid], inst.week)}: it never started)",
+                "error.end.before_start",
+                end=end_week,
+                client=cid,
+                began=began[cid],
+                earliest=earliest_end(began[cid], inst.week),
             )
 
 
@@ -219,6 +208,18 @@ def with_recorded(
     return apply_outcomes(ended, outcomes), add_followups(followups, answers)
 
 
+def text_authors(store: Store, row: InstanceRow) -> dict[tuple[str, str, str, str], int | None]:
+    """(field, client, placement, end week) → the token that wrote the `end_reason` or outcome
+    `note` of that ended placement in `row`'s week (the latest record counts, as in
+    ended_view); texts carried from earlier weeks have no entry (api.auth.may_read_text)."""
+    out: dict[tuple[str, str, str, str], int | None] = {}
+    for field, kind in (("end_reason", "end"), ("note", "outcome")):
+        for r in store.lifecycle(kind, row.id):
+            key = (str(r["client_id"]), str(r["placement_id"]), str(r["end_week"]))
+            out[(field, *key)] = r["by_token"]
+    return out
+
+
 def _record(r: dict[str, Any]) -> dict[str, Any]:
     return {
         "client_id": r["client_id"],
@@ -243,11 +244,10 @@ def find_ended(
     if end_week:
         rows = rows[rows["end_week"].astype(str) == end_week]
     if not len(rows):
-        raise NotFound(
-            f"no ended placement of client {client_id!r} at {placement_id!r}"
-            + (f" ending {end_week}" if end_week else "")
-            + " in this week (end it first, or record it in the week it shows up)"
-        )
+        where = {"client": repr(client_id), "placement": repr(placement_id)}
+        if end_week:
+            raise NotFound("error.ended.none_week", end=end_week, **where)
+        raise NotFound("error.ended.none", **where)
     return dict(rows.iloc[-1])
 
 
@@ -256,9 +256,9 @@ def check_outcome(inst: Instance, outcome: str) -> None:
     if outcome not in inst.rules.outcome_categories:
         raise FieldProblem(
             "outcome",
-            f"{outcome!r} is not an outcome category (rules outcome_categories: "
-            + ", ".join(inst.rules.outcome_categories)
-            + ")",
+            "error.outcome.category",
+            value=repr(outcome),
+            choices=", ".join(inst.rules.outcome_categories),
         )
 
 
@@ -269,15 +269,15 @@ def check_followup(
     if months_after not in inst.rules.followup_months:
         raise FieldProblem(
             "months_after",
-            f"{months_after} is not a follow-up month of the rules (followup.months: "
-            + ", ".join(map(str, inst.rules.followup_months))
-            + ")",
+            "error.followup.month",
+            value=months_after,
+            choices=", ".join(map(str, inst.rules.followup_months)),
         )
     if answer not in STILL_EMPLOYED:
-        raise FieldProblem("still_employed", f"{answer!r} is not one of yes, no, unknown")
+        raise FieldProblem("still_employed", "error.followup.answer", value=repr(answer))
     try:
         day = date.fromisoformat(when)
     except ValueError:
-        raise FieldProblem("date", f"{when!r} is not a date like 2027-03-01") from None
+        raise FieldProblem("date", "error.followup.date_format", value=repr(when)) from None
     if day < week_monday(end_week):
-        raise FieldProblem("date", f"{when} is before the placement ended ({end_week})")
+        raise FieldProblem("date", "error.followup.date_before", date=when, end=end_week)

@@ -18,10 +18,11 @@ from models.shortlists import Shortlist, Shortlists
 
 
 class RuleBroken(Conflict):
-    """A pick or accept that would break a rule; `errors` name each rule (HTTP 409)."""
+    """A pick or accept that would break a rule (HTTP 409): the catalogue key of the sentence
+    and `errors`, each naming its rule ('ability: …')."""
 
-    def __init__(self, message: str, errors: list[str]):
-        super().__init__(message)
+    def __init__(self, key: str, errors: list[str]):
+        super().__init__(key, errors="; ".join(errors))
         self.errors = errors
 
 
@@ -39,7 +40,7 @@ def own_list(
     """The list of placement `pid` if the caller may answer it; 404 otherwise."""
     own = lists.list_of(pid)
     if own is None or own.provider_id not in visible_providers(user, row):
-        raise NotFound(f"no shortlist for placement {pid!r} in run {run.id}")
+        raise NotFound("error.shortlists.none_for_placement", placement=repr(pid), run=run.id)
     return own
 
 
@@ -75,7 +76,7 @@ def check_picks(
     placements = placements_by_id(base)
     target = body.switch_to or body.placement_id
     if target not in placements.index:
-        raise NotFound(f"placement {target!r} not found")
+        raise NotFound("error.placement.not_found", id=repr(target))
     provider = str(placements.loc[target, "provider_id"])
     history = list(store.decisions(row.id))
     for cid in body.client_ids:
@@ -93,7 +94,9 @@ def decline(
     """A decline by the employer or the client: a forbid with the reason."""
     cid = body.client_id or ""
     if own.candidate(cid) is None:
-        raise NotFound(f"client {cid!r} is not on the list of {body.placement_id}")
+        raise NotFound(
+            "error.shortlists.not_on_list", client=repr(cid), placement=body.placement_id
+        )
     who = "the client" if body.by_client else "the employer"
     d = store.add_decision(
         run.id,
@@ -121,12 +124,14 @@ def pick(
     """Lock every picked client (on `switch_to` if given) once all pass the rule check."""
     for cid in body.client_ids:
         if own.candidate(cid) is None:
-            raise NotFound(f"client {cid!r} is not on the list of {body.placement_id}")
+            raise NotFound(
+                "error.shortlists.not_on_list", client=repr(cid), placement=body.placement_id
+            )
     if run.published or store.published_run_of(row.id) is not None:
-        raise Conflict(f"the week of run {run.id} is published; no more picks")
+        raise Conflict("error.picks.published", run=run.id)
     provider, errors = check_picks(store, base, run, row, lists, body)
     if errors:
-        raise RuleBroken("the pick breaks a rule: " + "; ".join(errors), errors)
+        raise RuleBroken("error.picks.breaks_rule", errors)
     target = body.switch_to or body.placement_id
     reason = body.reason.strip() or (
         f"picked from the list of {body.placement_id}"

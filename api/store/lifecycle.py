@@ -48,17 +48,16 @@ class LifecycleStore:
                 "SELECT id, instance_id, status FROM runs WHERE id = ?", (run_id,)
             ).fetchone()
             if run is None:
-                raise NotFound(f"run {run_id} not found")
+                raise NotFound("error.run.not_found", id=run_id)
             if run["status"] != "done":
-                raise Conflict(f"run {run_id} is {run['status']}; record this on a done run")
+                raise Conflict("error.lifecycle.run_not_done", id=run_id, status=run["status"])
             later = conn.execute(
                 "SELECT id, week FROM instances WHERE parent_instance_id = ? ORDER BY id LIMIT 1",
                 (run["instance_id"],),
             ).fetchone()
             if later is not None:
                 raise Conflict(
-                    f"next week ({later['week']}, instance {later['id']}) is already built from "
-                    "this week; record it in the latest week"
+                    "error.lifecycle.next_week_built", week=later["week"], instance=later["id"]
                 )
             names = ("instance_id", "run_id", *COMMON, *columns, "by_name", "by_token", "at")
             out = []
@@ -86,8 +85,7 @@ class LifecycleStore:
         ).fetchone()
         if ended is not None:
             raise Conflict(
-                f"the placement of client {values['client_id']} at {values['placement_id']} "
-                "is already ended"
+                "error.end.already", client=values["client_id"], placement=values["placement_id"]
             )
 
     def lifecycle(self, kind: str, instance_id: int) -> list[dict[str, Any]]:

@@ -6,23 +6,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from api.problems import Said
 from api.store.rows import DecisionRow, InstanceRow, NewInstance, RunRow, TokenRow
 
 
 class StoreError(Exception):
-    """Base of the store's expected failures."""
+    """Base of the store's expected failures (a store that cannot open says it in English)."""
 
 
-class Conflict(StoreError):
-    """The write is not allowed in the current state (published, not finished…); HTTP 409."""
+class Conflict(StoreError, Said):
+    """The write is not allowed in the current state (published, not finished…); HTTP 409.
+    Told by a catalogue key and its fields (api/problems.py)."""
 
 
-class NotFound(StoreError):
-    """No such row; HTTP 404."""
+class NotFound(StoreError, Said):
+    """No such row; HTTP 404 (a catalogue key and its fields)."""
 
 
-class TooMany(StoreError):
-    """A user's cap on queued or running runs is reached; HTTP 429."""
+class TooMany(StoreError, Said):
+    """A user's cap on queued or running runs is reached; HTTP 429 (a key and its fields)."""
 
 
 class Store(Protocol):

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 STOPPED = "the server stopped while this run was solving"  # the error of an interrupted run
 
 
 def publish_conflict(
     run_id: int, allocation: str | None, later: Sequence[tuple[str, str, str]]
-) -> str | None:
-    """Why run `run_id` cannot be published, or None: a proposal of its allocation.json rejected
+) -> tuple[str, dict[str, Any]] | None:
+    """Why run `run_id` cannot be published (a catalogue key and its fields), or None: a proposal of its allocation.json rejected
     after it ran, or a pair pinned (accepted) after it ran that it lacks. `later` holds the
     (client, placement, decision) rows recorded after the run, oldest first."""
     proposed = (
@@ -23,15 +24,9 @@ def publish_conflict(
     rejected = sorted(p for p, d in latest.items() if d == "reject" and p in proposed)
     if rejected:
         pairs = ", ".join(f"({c}, {p})" for c, p in rejected[:5])
-        return (
-            f"{len(rejected)} proposal(s) of run {run_id} were rejected after "
-            f"it ran ({pairs}); re-run before publishing"
-        )
+        return "error.run.publish_rejected", {"n": len(rejected), "run": run_id, "pairs": pairs}
     missing = sorted(p for p, d in latest.items() if d == "accept" and p not in proposed)
     if missing:
         pairs = ", ".join(f"({c}, {p})" for c, p in missing[:5])
-        return (
-            f"{len(missing)} pair(s) were pinned after run {run_id} ran and are "
-            f"not in it ({pairs}); re-run before publishing"
-        )
+        return "error.run.publish_pinned", {"n": len(missing), "run": run_id, "pairs": pairs}
     return None

@@ -262,7 +262,7 @@ class SqliteStore(LifecycleStore, RunViewsMixin):
                 "SELECT data FROM instance_files WHERE instance_id = ?", (instance_id,)
             ).fetchone()
             if row is None:
-                raise NotFound(f"instance {instance_id} not found")
+                raise NotFound("error.instance.not_found", id=instance_id)
             return bytes(row["data"])
 
     def replace_instance_data(
@@ -279,10 +279,7 @@ class SqliteStore(LifecycleStore, RunViewsMixin):
                 "SELECT COUNT(*) AS n FROM runs WHERE instance_id = ?", (instance_id,)
             ).fetchone()["n"]
             if runs:
-                raise Conflict(
-                    f"instance {instance_id} already has runs; it can no longer change "
-                    "(upload a new instance instead)"
-                )
+                raise Conflict("error.instance.has_runs_upload", id=instance_id)
             cur = conn.execute(
                 "UPDATE instances SET sha256 = ?, size = ?, counts = ?, providers = ?, "
                 "updated_at = ? WHERE id = ?",
@@ -296,7 +293,7 @@ class SqliteStore(LifecycleStore, RunViewsMixin):
                 ),
             )
             if cur.rowcount != 1:
-                raise NotFound(f"instance {instance_id} not found")
+                raise NotFound("error.instance.not_found", id=instance_id)
             conn.execute(
                 "UPDATE instance_files SET data = ? WHERE instance_id = ?", (data, instance_id)
             )
@@ -317,10 +314,7 @@ class SqliteStore(LifecycleStore, RunViewsMixin):
             "SELECT id FROM runs WHERE instance_id = ? AND published_at IS NOT NULL", (instance_id,)
         ).fetchone()
         if row:
-            raise Conflict(
-                f"run {row['id']} of this instance is published; the week is closed "
-                "(use next-week for the following week)"
-            )
+            raise Conflict("error.instance.closed", run=row["id"])
 
     # ------------------------------------------------------------------ runs
     def add_run(
@@ -355,10 +349,7 @@ class SqliteStore(LifecycleStore, RunViewsMixin):
             (by,),
         ).fetchone()
         if active >= max_active:
-            raise TooMany(
-                f"{by} has {active} run(s) queued or running, the limit is {max_active}; wait "
-                "for one to finish or cancel one"
-            )
+            raise TooMany("error.run.too_many", by=by, active=active, limit=max_active)
 
     @classmethod
     def _get_run(cls, conn: sqlite3.Connection, run_id: int | None) -> RunRow:
@@ -368,7 +359,7 @@ class SqliteStore(LifecycleStore, RunViewsMixin):
             f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?{cls._LOCK_ROW}", (run_id,)
         ).fetchone()
         if row is None:
-            raise NotFound(f"run {run_id} not found")
+            raise NotFound("error.run.not_found", id=run_id)
         return run_row(row)
 
     def get_run(self, run_id: int) -> RunRow | None:
@@ -487,9 +478,7 @@ class SqliteStore(LifecycleStore, RunViewsMixin):
             elif run.status == "running":
                 conn.execute("UPDATE runs SET cancel_requested = 1 WHERE id = ?", (run_id,))
             else:
-                raise Conflict(
-                    f"run {run_id} is {run.status}; only a queued or running run can be cancelled"
-                )
+                raise Conflict("error.run.not_cancellable", id=run_id, status=run.status)
             return self._get_run(conn, run_id)
 
     def cancel_running(self, run_id: int, claim: str) -> bool:
@@ -547,8 +536,10 @@ class SqliteStore(LifecycleStore, RunViewsMixin):
             self._check_active(conn, by, max_active)
             if run.status not in RESTARTABLE:
                 raise Conflict(
-                    f"run {run_id} is {run.status}; only "
-                    f"{', '.join(RESTARTABLE)} runs can be restarted"
+                    "error.run.not_restartable",
+                    id=run_id,
+                    status=run.status,
+                    states=", ".join(RESTARTABLE),
                 )
             conn.execute(
                 "UPDATE runs SET status = 'queued', claim = NULL, worker_pid = NULL, "
@@ -566,15 +557,12 @@ class SqliteStore(LifecycleStore, RunViewsMixin):
         with self._tx() as conn:
             run = self._get_run(conn, run_id)
             if run.published:
-                raise Conflict(f"run {run_id} is already published")
+                raise Conflict("error.run.already_published", id=run_id)
             self._check_not_published(conn, run.instance_id)
             if run.status != "done":
-                raise Conflict(f"run {run_id} is {run.status}; only a done run can be published")
+                raise Conflict("error.run.publish_not_done", id=run_id, status=run.status)
             if run.request.get("kind", "allocation") != "allocation":
-                raise Conflict(
-                    f"run {run_id} is a shortlist run; publish an allocation run "
-                    "(the picks are locks it keeps)"
-                )
+                raise Conflict("error.run.publish_shortlist", id=run_id)
             alloc = conn.execute(
                 "SELECT data FROM allocations WHERE run_id = ?", (run_id,)
             ).fetchone()
@@ -587,7 +575,7 @@ class SqliteStore(LifecycleStore, RunViewsMixin):
                 run_id, alloc["data"] if alloc else None, [tuple(r) for r in later]
             )
             if problem:
-                raise Conflict(problem)
+                raise Conflict(problem[0], **problem[1])
             conn.execute(
                 "UPDATE runs SET published_at = ?, published_by = ? WHERE id = ?",
                 (now(), by, run_id),
@@ -623,7 +611,7 @@ class SqliteStore(LifecycleStore, RunViewsMixin):
             run = self._get_run(conn, run_id)
             self._check_not_published(conn, run.instance_id)
             if run.status != "done":
-                raise Conflict(f"run {run_id} is {run.status}; decisions are taken on a done run")
+                raise Conflict("error.decision.run_not_done", id=run_id, status=run.status)
             new = self._insert(
                 conn,
                 "decisions",

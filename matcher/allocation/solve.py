@@ -34,6 +34,7 @@ from matcher.allocation.cpsat import run_cpsat
 from matcher.allocation.cuts import separate, tighten, with_cuts
 from matcher.allocation.fairness import FairnessUnits, fairness_units, shortfall
 from matcher.allocation.flow import FlowNet, flow_net
+from matcher.allocation.groupbound import fill, group_bound, group_of
 from matcher.allocation.lp import solve_lp
 from matcher.allocation.mip import solve_mip
 from matcher.allocation.model import build_cp_model
@@ -51,7 +52,12 @@ FULL_MIP_COLUMNS = 300_000  # up to this many, LNS first, then the whole-table M
 CUT_SHARE = 0.15  # at most this share of the time for cover-cut rounds on the whole-table LP
 # (run only when twice column generation's LP time fits in it)
 LNS_STALL_SHARE = 0.3  # the LNS hands over to the whole-table MIP after this share without gain
-RESERVE_SECONDS = 1.5  # kept for the last LNS step's overrun and writing the result
+GROUP_SHARE = 0.25  # above FULL_MIP_COLUMNS: this share of the time after the LP for the
+# whole-seat pool filling (`groupbound`: a tighter valid bound, its filling a start for the LNS)
+GROUP_MIN_SECONDS = 30.0  # … but at least this (or half the time left): under load 15 on XL,
+# 25 % was too little for HiGHS' root on the counts, and the bound is worth more than the LNS
+RESERVE_SECONDS = 1.5  # kept for the last LNS step's overrun and writing the result …
+RESERVE_PER_MILLION = 0.8  # … plus this per million triples (XL under load 10 ended 9–17 s late)
 LEXICOGRAPHIC_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("priority", ("priority",)),
     ("quality", ("wish", "interest", "pathway")),
@@ -74,7 +80,10 @@ class SolveOptions:
     budget rows (`matcher.allocation.cuts`) tighten the LP bound and go into the whole-table MIP.
     `aggregate`: where grouping pays (`aggregate.worth_aggregating`), the whole-table MIP counts
     seats per (placement, pool, cost) group (`matcher.allocation.aggregate`, exact, no client
-    symmetry) instead of branching on triples; LNS parts do so whatever this says."""
+    symmetry) instead of branching on triples; LNS parts do so whatever this says.
+    `group_bound`: on tables above FULL_MIP_COLUMNS triples, the Lagrangian bound over whole-seat
+    pool fillings (`matcher.allocation.groupbound`) tightens the LP bound and its filling starts
+    the LNS, in GROUP_SHARE of the time after the LP (at least GROUP_MIN_SECONDS or half of it)."""
 
     time_limit: float = 60.0
     workers: int = 2
@@ -88,6 +97,7 @@ class SolveOptions:
     parallel_mip: bool = False
     cuts: bool = True
     aggregate: bool = True
+    group_bound: bool = True
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -272,6 +282,15 @@ def solve_columns(
         return bound is not None and value >= math.floor(bound + 1e-6)
 
     exact_mip = n <= FULL_MIP_COLUMNS
+    if not exact_mip and options.group_bound and lp.value is not None and not done():
+        after_lp = _remaining(options, start)
+        group_time = max(GROUP_SHARE * after_lp, min(GROUP_MIN_SECONDS, 0.5 * after_lp))
+        tighter, filled = _group_phase(net, score, lp.duals, group_time, stats)
+        if tighter is not None and (bound is None or tighter < bound):
+            bound = tighter
+        if filled is not None and float(score[filled].sum()) > value:
+            chosen, value = filled, float(score[filled].sum())
+        report(Progress(elapsed(), value, bound, "groups"))
     mip_rows = rows
     cut_time = CUT_SHARE * _remaining(options, start)
     # the aggregated MIP cuts its count rows itself: covers on the triples would only cost time
@@ -289,7 +308,8 @@ def solve_columns(
             bound = cut.bound if bound is None else min(bound, cut.bound)
             report(Progress(elapsed(), value, bound, "cuts"))
         mip_rows = cut.rows
-    left = _remaining(options, start) - RESERVE_SECONDS
+    reserve = RESERVE_SECONDS + RESERVE_PER_MILLION * n / 1e6
+    left = _remaining(options, start) - reserve
     can_lns = n > SMALL_TABLE and lp.value is not None
     shared = {"value": value}
 
@@ -298,12 +318,14 @@ def solve_columns(
         report(Progress(elapsed(), v, bound, "lns"))
 
     def run_lns(time_limit: float, workers: int, stall: float | None) -> None:
+        called = time.perf_counter()
+        ctx = lns.Context(net, score)  # seconds on XL (a CSC copy): counted in the limit
         res = lns.search(
-            lns.Context(net, score),
+            ctx,
             chosen,
             lp.reduced,
             lp.duals,
-            time_limit=time_limit,
+            time_limit=max(0.1, time_limit - (time.perf_counter() - called)),
             bound=bound,
             workers=workers,
             seed=options.seed,
@@ -351,7 +373,7 @@ def solve_columns(
         if can_lns and lns_time > 0.5:
             run_lns(lns_time, options.workers, left * LNS_STALL_SHARE if exact_mip else None)
             chosen, value = _best_of(net, score, [chosen, *found])
-        left = _remaining(options, start) - RESERVE_SECONDS
+        left = _remaining(options, start) - reserve
         if exact_mip and not done() and left > 0.5:
             run_mip(left, chosen, False)
     chosen, value = _best_of(net, score, [chosen, *found])
@@ -359,6 +381,29 @@ def solve_columns(
         bound = min(bounds) if bound is None else min(bound, *bounds)
     status = "OPTIMAL" if done() else "FEASIBLE"
     return chosen, status, bound
+
+
+def _group_phase(
+    net: FlowNet, score: np.ndarray, duals: np.ndarray, time_limit: float, stats: dict[str, Any]
+) -> tuple[float | None, np.ndarray | None]:
+    """The whole-seat filling at the LP's duals (`groupbound`): its valid bound (or None) and the
+    allocation of clients into its counts (or None when it is not feasible)."""
+    t0 = time.perf_counter()
+    group = group_of(net)
+    res = group_bound(net, score, duals, time_limit=max(1.0, time_limit), group=group)
+    filled = None
+    if res.counts is not None and res.locked is not None:
+        filled = fill(net, score, group, res.counts, res.locked)
+        if len(violated_rows(net, filled)):  # the counts keep every row: never, but check
+            filled = None
+    stats.update(
+        group_seconds=round(time.perf_counter() - t0, 3),
+        group_count=res.groups,
+        group_status=res.status,
+        group_bound=res.bound,
+        group_fill=None if filled is None else float(score[filled].sum()),
+    )
+    return res.bound, filled
 
 
 def _best_of(

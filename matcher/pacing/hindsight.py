@@ -25,11 +25,11 @@ then value per seat-week) and filled greedily, replayed through the simulator
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from instances.arrivals import Year, grown_clients
 from matcher.pacing.state import week_instance
@@ -50,9 +50,10 @@ class YearPairs:
     first: np.ndarray  # earliest start week
     last: np.ndarray  # latest start week
     end: np.ndarray  # per placement: first week it is closed (≤ weeks)
-    seats: np.ndarray  # per placement
+    seats: np.ndarray  # per placement and week: the seats free for the plan
     weeks: int
     n_clients: int
+    budgets: np.ndarray  # per pool: the money for the plan
 
 
 @dataclass(frozen=True)
@@ -75,19 +76,29 @@ class Plan:
     row: np.ndarray
     start: np.ndarray
     value: float
+    how: str = "lp"  # "lp": the LP rounded; "mip": the MIP over the LP's columns, then filled
 
 
-def year_pairs(year: Year) -> YearPairs:
-    """The year's pairs (module doc) with value, held weeks and start windows."""
+def year_pairs(
+    year: Year, now: int = 0, seats: np.ndarray | None = None, budgets: np.ndarray | None = None
+) -> YearPairs:
+    """The year's pairs (module doc) with value, held weeks and start windows; from week `now`
+    on with `seats` free per placement and week and `budgets` left (re-planning, default: the
+    whole year, every seat, the appropriation)."""
     base = year.base
     stay_last = np.minimum(year.leave, year.weeks) - 1
-    seats = base.placements["seats"].to_numpy(dtype=np.int64)
-    inst = week_instance(year, 0, base.clients, year.arrival, seats, year.appropriation)
-    inst.clients = grown_clients(base.clients, year.arrival, stay_last)
+    n_p = len(base.placements)
+    full = base.placements["seats"].to_numpy(dtype=np.int64)
+    seats = np.repeat(full[:, None], year.weeks, axis=1) if seats is None else seats
+    budgets = year.appropriation if budgets is None else budgets
+    keep = np.flatnonzero(stay_last >= max(now, 0))
+    inst = week_instance(year, 0, base.clients.iloc[keep], year.arrival[keep], full, budgets)
+    inst.clients = grown_clients(base.clients.iloc[keep], year.arrival[keep], stay_last[keep])
     pairs = build_pairs(inst)
+    pairs.client = keep[pairs.client]
     end = np.minimum(year.closes, year.weeks).astype(np.int64)
     c, p = pairs.client, pairs.placement
-    first = np.maximum(year.arrival[c], year.opens[p])
+    first = np.maximum(np.maximum(year.arrival[c], year.opens[p]), now)
     last = np.minimum(stay_last[c], end[p] - 1)
     meet = np.flatnonzero(first <= last)
     pairs = pairs.take(meet)
@@ -95,9 +106,11 @@ def year_pairs(year: Year) -> YearPairs:
     duration = base.placements["duration_weeks"].to_numpy(dtype=np.float64)
     held = np.maximum(np.ceil(year.completes[c] * duration[p]), 1).astype(np.int64)
     value = (pairs.score - pairs.components["priority"] + priority(base)[c]).astype(np.float64)
+    assert seats.shape == (n_p, year.weeks)
     return YearPairs(
-        pairs, value, held, first[meet], last[meet], end, seats, year.weeks, len(base.clients)
-    )
+        pairs, value, held, first[meet], last[meet], end, seats, year.weeks, len(base.clients),
+        np.asarray(budgets, dtype=np.float64),
+    )  # fmt: skip
 
 
 def _held_span(yp: YearPairs, rows: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -131,11 +144,12 @@ def price(yp: YearPairs, y_seat: np.ndarray, y_pool: np.ndarray) -> tuple[np.nda
     return best_start, best
 
 
-def _master(
+def _matrix(
     yp: YearPairs, rows: np.ndarray, start: np.ndarray, budgets: np.ndarray
-) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The restricted LP over these columns: value, x, client, week-seat and pool duals."""
-    w, n_p = yp.weeks, len(yp.seats)
+) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """The rows of these columns: each client once, each used week-seat, each pool's money
+    (matrix, right-hand sides, and the week-seat row index of each seat row)."""
+    w = yp.weeks
     n = len(rows)
     p = yp.pairs.placement[rows]
     stop = _held_span(yp, rows, start)
@@ -154,13 +168,22 @@ def _master(
     )
     a = sp.vstack([a_client, a_seat, a_pool]).tocsr()
     b = np.concatenate(
-        [np.ones(n_c), yp.seats[used_rows // w].astype(float), np.maximum(budgets, 0)]
+        [np.ones(n_c), yp.seats.ravel()[used_rows].astype(float), np.maximum(budgets, 0)]
     )
+    return a, b, used_rows
+
+
+def _master(
+    yp: YearPairs, rows: np.ndarray, start: np.ndarray, budgets: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The restricted LP over these columns: value, x, client, week-seat and pool duals."""
+    a, b, used_rows = _matrix(yp, rows, start, budgets)
+    n_c = yp.n_clients
     res = linprog(-yp.value[rows], A_ub=a, b_ub=b, bounds=(0, 1), method="highs")
     if res.status != 0 or res.x is None:
         raise RuntimeError(f"hindsight LP failed: {res.message}")
     duals = np.maximum(-np.asarray(res.ineqlin.marginals), 0.0)
-    y_seat = np.zeros(n_p * w)
+    y_seat = np.zeros(len(yp.seats) * yp.weeks)
     y_seat[used_rows] = duals[n_c : n_c + len(used_rows)]
     return float(-res.fun), res.x, duals[:n_c], y_seat, duals[n_c + len(used_rows) :]
 
@@ -171,7 +194,7 @@ def lagrangian_bound(
     """Σ seats·y + Σ budget·y + Σ_clients max(0, best reduced value): valid for any y ≥ 0."""
     w = yp.weeks
     open_week = np.arange(w)[None, :] < yp.end[:, None]
-    seat_term = float((y_seat.reshape(-1, w) * open_week * yp.seats[:, None]).sum())
+    seat_term = float((y_seat.reshape(-1, w) * open_week * yp.seats).sum())
     per_client = np.zeros(yp.n_clients)
     np.maximum.at(per_client, yp.pairs.client, np.maximum(best, 0.0))
     return seat_term + float(np.maximum(budgets, 0) @ y_pool) + float(per_client.sum())
@@ -188,7 +211,7 @@ def solve_lp(
     """Column generation until the bound is within `gap` of the LP, `rounds` or `time_limit`."""
     t0 = time.perf_counter()
     yp = yp or year_pairs(year)
-    budgets = year.appropriation
+    budgets = yp.budgets
     n = len(yp.pairs)
     # start: each client's 3 best pairs by value, at the earliest start
     order = np.lexsort((-yp.value, yp.pairs.client))
@@ -238,13 +261,43 @@ def _entering(
     return np.array(keep, dtype=np.int64)
 
 
-def round_plan(year: Year, yp: YearPairs, lp: HindsightLP) -> Plan:
-    """An integer allocation: LP columns by x then value per seat-week, then every other pair
-    at its earliest start with a free seat, each kept while seats and the appropriation hold."""
+def mip_columns(year: Year, yp: YearPairs, lp: HindsightLP, time_limit: float) -> np.ndarray | None:
+    """The restricted master as a MIP (HiGHS) over the LP's columns: 0/1 per column, the best
+    integer found in `time_limit` s (None when none was)."""
+    if not len(lp.row) or time_limit <= 0:
+        return None
+    a, b, _ = _matrix(yp, lp.row, lp.start, yp.budgets)
+    res = milp(
+        -yp.value[lp.row],
+        constraints=LinearConstraint(a, -np.inf, b),
+        integrality=np.ones(len(lp.row)),
+        bounds=Bounds(0, 1),
+        options={"time_limit": time_limit, "mip_rel_gap": 1e-4, "disp": False},
+    )
+    return None if res.x is None else np.round(res.x)
+
+
+def best_plan(year: Year, yp: YearPairs, lp: HindsightLP, mip_limit: float = 0.0) -> Plan:
+    """The better integer plan of the LP rounded and (`mip_limit` > 0) the MIP over the LP's
+    columns, each filled greedily: a higher integer hindsight is a more honest bar."""
+    plan = round_plan(year, yp, lp)
+    x = mip_columns(year, yp, lp, mip_limit)
+    if x is not None:
+        mip = round_plan(year, yp, lp, x=x)
+        if mip.value > plan.value:
+            return Plan(mip.row, mip.start, mip.value, "mip")
+    return plan
+
+
+def round_plan(year: Year, yp: YearPairs, lp: HindsightLP, x: np.ndarray | None = None) -> Plan:
+    """An integer allocation: LP columns by x (`x`, default the LP's) then value per seat-week,
+    then every other pair at its earliest start with a free seat, each kept while seats and the
+    appropriation hold."""
+    x = lp.x if x is None else x
     w = yp.weeks
     taken = np.zeros(yp.n_clients, dtype=bool)
     holders = np.zeros((len(yp.seats), w), dtype=np.int64)
-    left = year.appropriation.astype(np.float64).copy()
+    left = yp.budgets.copy()
     plan_row = np.full(yp.n_clients, -1, dtype=np.int64)
     plan_start = np.full(yp.n_clients, -1, dtype=np.int64)
     pairs = yp.pairs
@@ -255,7 +308,7 @@ def round_plan(year: Year, yp: YearPairs, lp: HindsightLP) -> Plan:
         if taken[c] or (pool >= 0 and pairs.cost[r] > left[pool] + 1e-6):
             return False
         stop = min(s + int(yp.held[r]), int(yp.end[p]))
-        if holders[p, s:stop].max(initial=0) >= yp.seats[p]:
+        if np.any(holders[p, s:stop] >= yp.seats[p, s:stop]):
             return False
         taken[c] = True
         holders[p, s:stop] += 1
@@ -264,8 +317,8 @@ def round_plan(year: Year, yp: YearPairs, lp: HindsightLP) -> Plan:
         plan_row[c], plan_start[c] = r, s
         return True
 
-    lp_order = np.lexsort((-per_week[lp.row], -lp.x))
-    for j in lp_order[lp.x[lp_order] > 1e-6].tolist():
+    lp_order = np.lexsort((-per_week[lp.row], -x))
+    for j in lp_order[x[lp_order] > 1e-6].tolist():
         try_take(int(lp.row[j]), int(lp.start[j]))
     for r in np.lexsort((-yp.value, -per_week)).tolist():
         c, p = int(pairs.client[r]), int(pairs.placement[r])
@@ -273,9 +326,28 @@ def round_plan(year: Year, yp: YearPairs, lp: HindsightLP) -> Plan:
         if taken[c] or (pool >= 0 and pairs.cost[r] > left[pool] + 1e-6):
             continue
         lo, hi = int(yp.first[r]), int(yp.last[r])
-        full = holders[p, lo : hi + 1] >= yp.seats[p]
+        full = holders[p, lo : hi + 1] >= yp.seats[p, lo : hi + 1]
         for s in (lo + np.flatnonzero(~full)).tolist():
             if try_take(r, s) or taken[c]:
                 break
     value = float(yp.value[plan_row[plan_row >= 0]].sum())
     return Plan(plan_row, plan_start, value)
+
+
+def expected_year(year: Year, full_length: bool = False) -> Year:
+    """The year as a planner without per-client foresight sees it (diagnosis: the fair bar):
+    the real arrivals, wishes and openings, but every client's leaving = arrival + last year's
+    mean stay and completed share = last year's mean (`full_length`: 1, the whole duration).
+    The generator draws both per client independently of anything known at placement, so a
+    mean is all one can know."""
+    hist = year.history
+    left = hist.leave < year.weeks
+    exposure = float(np.maximum(hist.leave - hist.arrival, 0).sum())
+    rate = float(left.sum()) / exposure if exposure > 0 else 0.0
+    stay = int(round(1 / rate)) if rate > 0 else year.weeks
+    share = 1.0 if full_length or not len(hist.completes) else float(hist.completes.mean())
+    return replace(
+        year,
+        completes=np.full(len(year.completes), share),
+        leave=np.minimum(year.arrival + stay, year.weeks).astype(year.leave.dtype),
+    )

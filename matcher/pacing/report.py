@@ -45,6 +45,8 @@ def figures(year: Year, result: YearResult) -> dict[str, Any]:
             lp_bound=round(result.lp_bound, 1),
             lp_value=round(result.lp_value or 0.0, 1),
             lp_seconds=round(result.lp_seconds or 0.0, 1),
+            plan_value=round(result.plan_value or 0.0, 1),
+            plan_how=result.plan_how,
         )
     if result.state is None:
         raise ValueError("a year's figures need the simulated state (YearResult.state)")

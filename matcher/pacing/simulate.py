@@ -24,8 +24,9 @@ from matcher.allocation.repair import greedy
 from matcher.allocation.solve import SolveOptions
 from matcher.pacing.forecast import DualSettings, Prices
 from matcher.pacing.forecast import prices as forecast_prices
-from matcher.pacing.hindsight import Plan, YearPairs, round_plan, solve_lp, year_pairs
+from matcher.pacing.hindsight import Plan, YearPairs, best_plan, solve_lp, year_pairs
 from matcher.pacing.policies import POLICIES, WeekContext, choose, week_budget
+from matcher.pacing.replan import replan
 from matcher.pacing.state import SimState, week_instance
 from matcher.pairs.candidates import build_pairs
 from matcher.pairs.score import liability_per_week, priority
@@ -61,6 +62,8 @@ class YearResult:
     lp_bound: float | None = None  # hindsight: the time-indexed LP's valid upper bound
     lp_value: float | None = None  # hindsight: the LP value of the columns generated
     lp_seconds: float | None = None
+    plan_value: float | None = None  # hindsight: the integer plan's value before the replay
+    plan_how: str | None = None  # hindsight: "lp" (LP rounded) or "mip" (MIP over its columns)
 
 
 def year_value(pairs, arrived: np.ndarray) -> np.ndarray:
@@ -72,16 +75,19 @@ def year_value(pairs, arrived: np.ndarray) -> np.ndarray:
 def planned_rows(
     yp: YearPairs, plan: Plan, queue: np.ndarray, inst, pairs, week: int
 ) -> np.ndarray:
-    """The rows of this week's `pairs` the hindsight plan starts now, kept while every row of
-    the week's constraints (seats, budgets, provider caps) holds."""
+    """The rows of this week's `pairs` the hindsight plan starts now, and the planned starts
+    that could not happen yet (seat still held, provider cap) tried again while the client
+    waits, kept while every row of the week's constraints (seats, budgets, provider caps)
+    holds: the starts due now first."""
     c = queue[pairs.client]
     r = plan.row[c]
-    due = np.flatnonzero((plan.start[c] == week) & (r >= 0))
+    due = np.flatnonzero((plan.start[c] <= week) & (r >= 0))
     due = due[yp.pairs.placement[r[due]] == pairs.placement[due]]
     if not len(due):
         return due
     same_pool = yp.pairs.pool[r[due]] == pairs.pool[due]
-    order = due[np.lexsort((~same_pool,))]  # the planned pool first, another one if it must
+    late = plan.start[c[due]] < week
+    order = due[np.lexsort((~same_pool, late))]  # due now, the planned pool first
     sub = pairs.take(order)
     chosen = greedy(build_rows(inst, sub), np.arange(len(order)))
     return np.sort(order[chosen])
@@ -96,20 +102,26 @@ def simulate(
     hindsight_limit: float = 900.0,
     dual: DualSettings | None = None,
     plan_year: Year | None = None,
+    hindsight_mip: float = 60.0,
+    replan_every: int = 0,
 ) -> YearResult:
     """Run `policy` over `year`; `time_limit` is each weekly solve's (seconds),
-    `hindsight_limit` the hindsight LP's column generation's. `plan_year` (hindsight only,
+    `hindsight_limit` the hindsight LP's column generation's, `hindsight_mip` the MIP's over
+    the LP's columns (0 = the LP rounded only). `plan_year` (hindsight only,
     diagnosis): plan on this year — `year` with some of the future blurred — and replay the plan
-    on `year`."""
+    on `year`; `replan_every` > 0 (with `plan_year`, diagnosis): plan again on it every that
+    many weeks from the true state (`matcher.pacing.replan`)."""
     if policy not in POLICIES:
         raise ValueError(f"policy must be one of {', '.join(POLICIES)}, got {policy!r}")
     start = time.perf_counter()
     plan = yp = lp = None
-    if policy == "hindsight":
+    if policy == "hindsight" and not replan_every:
         known = plan_year or year
         yp = year_pairs(known)
         lp = solve_lp(known, yp, time_limit=hindsight_limit, log=log)
-        plan = round_plan(known, yp, lp)
+        plan = best_plan(known, yp, lp, mip_limit=hindsight_mip)
+        if log is not None:
+            log(f"hindsight plan: {plan.value:.0f} ({plan.how}), LP bound {lp.bound:.0f}")
     base = year.base
     state = SimState.start(year)
     arrived_priority = priority(base)
@@ -122,6 +134,11 @@ def simulate(
     dual = dual or DualSettings()
     saved = 0.0
     for t in range(year.weeks):
+        if policy == "hindsight" and replan_every and t % replan_every == 0:
+            got = replan(year, plan_year or year, state, t, hindsight_limit, hindsight_mip)
+            yp, plan = got if got is not None else (yp, plan)
+            if log is not None and got is not None:
+                log(f"re-planned in week {t + 1}: {got[1].value:.0f} ({got[1].how})")
         queue = np.flatnonzero((year.arrival <= t) & (state.placed_week < 0) & (year.leave > t))
         open_now = (year.opens <= t) & (year.closes > t)
         free = np.where(open_now, seats - state.holders(t, n_p), 0)
@@ -133,8 +150,9 @@ def simulate(
         pairs = build_pairs(inst)
         week_prices: list[Prices] = []
         price_fn = partial(_record_prices, year, state, t, queue, dual, last_prices, week_prices)
-        if plan is not None and yp is not None:
-            rows = planned_rows(yp, plan, queue, inst, pairs, t)
+        if policy == "hindsight":  # no plan: nobody to plan for
+            none = np.zeros(0, dtype=np.int64)
+            rows = planned_rows(yp, plan, queue, inst, pairs, t) if plan and yp else none
         elif policy == "dual" and dual.year_value:
             valued = pairs.take(slice(None))
             valued.score = year_value(pairs, arrived_priority[queue])
@@ -170,4 +188,6 @@ def simulate(
     out = YearResult(policy, objective, state, used_prices, saved, time.perf_counter() - start)
     if lp is not None:
         out.lp_bound, out.lp_value, out.lp_seconds = lp.bound, lp.value, lp.seconds
+    if plan is not None and not replan_every:
+        out.plan_value, out.plan_how = plan.value, plan.how
     return out

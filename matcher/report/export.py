@@ -1,5 +1,6 @@
 """The period report as files: one CSV per table, one XLSX workbook (a sheet per table) and a
-Markdown summary, headings in the report's language from the message catalogue; every text cell
+Markdown summary, headings and coded cells (placement types, client groups, fairness units) in
+the report's language from the message catalogue — the JSON keeps the codes; every text cell
 spreadsheet-safe (models/csvsafe.py) and every file written atomically."""
 
 from __future__ import annotations
@@ -37,6 +38,48 @@ def heading(key: str) -> str:
     return say(f"report.col.{kind}_of", category=words(name) if name in CATALOGUE else category)
 
 
+# a column of codes → the catalogue prefix of their labels (shared with the pages)
+LABELS = {"type": "type.", "group": "page.group.", "outcome": "outcome."}
+
+
+def code_label(kind: str, code: str) -> str:
+    """A code's label in the current language (`type` work_trial → työkokeilu); a code of a
+    kind without labels (a municipality, a provider id) or missing from the catalogue as it is."""
+    key = LABELS.get(kind, "\0") + code
+    return words(key) if key in CATALOGUE else code
+
+
+def unit_label(kind: str | None, code: str) -> str:
+    """A `unit` cell's label: of `kind` when the table says it, else a fairness unit named
+    `kind:code` ("group:youth" → "asiakasryhmä: alle 25-vuotiaat")."""
+    if kind is not None:
+        return code_label(kind, code)
+    kind, _, name = code.partition(":")
+    if not name:
+        return code
+    by = f"report.by.{kind}"
+    return f"{words(by) if by in CATALOGUE else kind}: {code_label(kind, name)}"
+
+
+def labelled(table: Table, lang: str) -> list[list[Cell]]:
+    """The rows of `table` as the files show them: every coded cell as its label in `lang`."""
+    with language(lang):
+        out = []
+        for i, row in enumerate(table.rows):
+            kind = table.unit_kinds[i] if table.unit_kinds else None
+            out.append(
+                [
+                    cell
+                    if not isinstance(cell, str) or not cell
+                    else unit_label(kind, cell)
+                    if column == "unit"
+                    else code_label(column, cell)
+                    for column, cell in zip(table.columns, row, strict=True)
+                ]
+            )
+        return out
+
+
 def headings(table: Table, lang: str) -> list[str]:
     """The column headings of `table` in `lang`."""
     with language(lang):
@@ -70,7 +113,7 @@ def csv_text(table: Table, lang: str) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([neutralise(h) for h in headings(table, lang)])
-    writer.writerows([safe(c) for c in row] for row in table.rows)
+    writer.writerows([safe(c) for c in row] for row in labelled(table, lang))
     return buf.getvalue()
 
 
@@ -89,7 +132,7 @@ def xlsx_bytes(report: Report) -> bytes:
         sheet.append([sheet_cell(h) for h in heads])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-        for row in table.rows:
+        for row in labelled(table, report.lang):
             sheet.append([sheet_cell(c) for c in row])
         for k, head in enumerate(heads, start=1):
             sheet.column_dimensions[sheet.cell(1, k).column_letter].width = max(10, len(head) + 2)
@@ -136,7 +179,8 @@ def _markdown(report: Report, names: tuple[str, ...] | None) -> str:
             continue
         lines.append("| " + " | ".join(headings(table, report.lang)) + " |")
         lines.append("|" + "---|" * len(table.columns))
-        lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in table.rows]
+        rows = labelled(table, report.lang)
+        lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 

@@ -27,6 +27,9 @@ class Table:
     name: str
     columns: tuple[str, ...]
     rows: list[list[Cell]] = field(default_factory=list)
+    # what each row's `unit` cell is a code of (a type, a group, a municipality…) when that
+    # changes from row to row (the outcome table); export labels the codes (export.labelled)
+    unit_kinds: list[str] = field(default_factory=list)
 
     def records(self) -> list[dict[str, Cell]]:
         """The rows as dicts by column key (the API's JSON)."""

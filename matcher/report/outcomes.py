@@ -53,6 +53,7 @@ def outcome_tables(weeks: list[Week], asked: list[str]) -> tuple[Table, Table]:
         for c in categories:
             row += [block["counts"][c], block["shares"][c]]
         table.rows.append(row)
+        table.unit_kinds.append(by)
 
     if len(outcomes):
         add("all", "", summary["overall"])

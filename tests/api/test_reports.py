@@ -120,6 +120,8 @@ def test_a_liaisons_early_end_and_outcome_reach_the_report(tmp_path) -> None:
     row, units = overall()  # recorded in the store, not yet in any snapshot
     assert (row["ended"], row["early"], row["recorded"], row["n:training"]) == (1, 1, 1, 1)
     assert row["share:training"] == 1.0 and ("järjestäjä", "v2") in units
+    shown = report(api, lang="fi").json()["labelled"]["outcomes"]
+    assert ("palvelumuoto", "työvalmennus") in {(x["by"], x["unit"]) for x in shown}  # coaching
     second = api.post(f"/runs/{run}/next-week").json()["id"]  # the snapshot carries it now
     assert api.post(f"/runs/{api.solved_run(second)}/publish").status_code == 200
     assert overall()[0]["ended"] == 1  # the same end once, though two weeks hold it

@@ -313,6 +313,8 @@ function renderPanels() {
     panel.render(host);
   }
   renderCounts();
+  // the run the panels show, once its data is in (the browser tests wait on it)
+  document.body.dataset.run = ctx.run ? String(ctx.run.id) : "";
 }
 
 function renderCounts() {

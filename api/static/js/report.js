@@ -62,7 +62,8 @@ function render() {
     const cols = Object.keys(r.headings[name]);
     const numeric = cols.map((c, i) => (rows.some((x) => typeof x[c] === "number") ? i : -1))
       .filter((i) => i >= 0);
-    const cells = rows.map((x) => cols.map((c) => cell(c, x[c])));
+    const shown = r.labelled?.[name] ?? rows; // coded cells as labels (types, groups, units)
+    const cells = shown.map((x) => cols.map((c) => cell(c, x[c])));
     host.append(el("div", { class: "table-wrap", dataset: { table: name } },
       rows.length ? table(r.titles[name], cols.map((c) => r.headings[name][c]), cells, { numeric })
         : el("p", { class: "empty" }, `${r.titles[name]}: ${t("report.empty")}`)));
@@ -85,7 +86,7 @@ function renderOutcomes(r) {
 
 function cell(column, value) {
   if (value === null || value === undefined) return "–";
-  if (typeof value !== "number") return column === "type" ? label("type", value) : String(value);
+  if (typeof value !== "number") return String(value);
   if (column.includes("share")) return pct(value, 1);
   return num(value, 2);
 }

@@ -18,7 +18,7 @@ from instances.write import write_instance
 from tests.api.conftest import BACKENDS
 from tests.api.postgres import new_database
 from tests.api.server import Server
-from tests.api.web.pages import REGION
+from tests.api.web.pages import REGION, WAIT_MS
 from tests.factories import ROOT
 
 CHROMIUM = os.environ.get("POLKU_CHROMIUM", "/usr/bin/chromium")
@@ -51,10 +51,16 @@ def browser() -> Iterator[Any]:
             f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does it, "
             "or set POLKU_CHROMIUM)"
         )
+    from playwright.sync_api import expect
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+        expect.set_options(timeout=WAIT_MS)  # every expect of the web tests, not 5 s
+        try:
+            yield b
+        finally:
+            expect.set_options(timeout=None)
+            b.close()
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -7,12 +7,16 @@ from typing import Any
 
 REGION = "pohjois-savo"  # the generated week of the browser tests
 LAPTOP = {"width": 1366, "height": 768}
+# how long a page action or an `expect` waits by default: Playwright's 5 s for expect flaked
+# when the machine ran two suites at once (the server answers, but late)
+WAIT_MS = 15_000
 
 
 def new_page(browser: Any) -> Any:
     """A page in a fresh context (own session storage) on a laptop-sized screen; any script
     error on it fails the test."""
     context = browser.new_context(viewport=LAPTOP, locale="fi-FI")
+    context.set_default_timeout(WAIT_MS)
     page = context.new_page()
     errors: list[str] = []
     failed: list[str] = []
@@ -43,6 +47,12 @@ def sign_in(page: Any, url: str, token: str, lands_on: str) -> None:
     page.press("#token", "Enter")
     page.wait_for_url(f"**{lands_on}")
     page.wait_for_selector("body[data-ready]")
+
+
+def show_run(page: Any, run_id: int) -> None:
+    """Choose run `run_id` on the liaison page and wait until its panels have loaded it."""
+    page.select_option("#run", str(run_id))
+    page.wait_for_selector(f"body[data-run='{run_id}']", state="attached")
 
 
 def texts(page: Any, selector: str) -> list[str]:

@@ -1,6 +1,7 @@
 """The placement lifecycle in a real browser (issue 17): a liaison ends a placement of their
 provider early and records the outcome on their page; the coordinator's page then shows the
-ended placement with that outcome and the outcome report counts it. Same setup as
+ended placement with that outcome and the outcome report counts it, and a note the coordinator
+adds is not on the liaison's page. Same setup as
 test_pages (a generated 300-client week on the real server)."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from tests.api.server import Server
 from tests.api.web.pages import REGION, new_page, sign_in
 
 pytestmark = pytest.mark.browser
+SECRET = "SALAINEN"  # a coordinator's note: never on the liaison's page
 
 
 def done_run(api: httpx.Client, zip_path: Any) -> tuple[int, int]:
@@ -52,7 +54,7 @@ def test_liaison_ends_a_placement_and_records_an_outcome_the_coordinator_sees_it
     liaison = new_page(browser)
     sign_in(liaison, server.url, token, "/liaison")
     panel = liaison.locator("#panel-lifecycle")
-    expect(panel).to_contain_text("Paikalla nyt", timeout=15_000)  # Finnish by default
+    expect(panel).to_contain_text("Paikalla nyt")  # Finnish by default
     row = panel.locator(f"tr[data-client='{client}'][data-placement='{placement}']")
     row.locator("button.end-btn").click()
     row.locator("input.end-reason").fill("motivaatio hiipui")
@@ -63,15 +65,23 @@ def test_liaison_ends_a_placement_and_records_an_outcome_the_coordinator_sees_it
     ended.locator("button.outcome-btn").click()
     ended.locator("select.outcome-select").select_option("training")
     ended.get_by_role("button", name="Tallenna").click()
-    expect(panel.locator(f"tr[data-client='{client}'][data-outcome='training']")).to_contain_text(
-        "koulutus tai opinnot"
-    )
+    mine = panel.locator(f"tr[data-client='{client}'][data-outcome='training']")
+    expect(mine).to_contain_text("koulutus tai opinnot")
+    expect(mine).to_contain_text("motivaatio hiipui")  # the liaison's own end reason
+
+    # the coordinator adds a note that may hold health details: the liaison's page never shows it
+    note = {"client_id": client, "outcome": "training", "note": f"{SECRET} sairausloma"}
+    assert api.post(f"/runs/{run}/placements/{placement}/outcome", json=note).status_code == 201
+    liaison.click("#refresh")
+    expect(mine).to_contain_text("Kaisa Koordinaattori")
+    assert SECRET not in liaison.locator("body").inner_text()
 
     coord = new_page(browser)
     sign_in(coord, server.url, week["coordinator"], "/coordinator")
     card = coord.locator("#card-lifecycle")
     shown = card.locator(f"tr[data-client='{client}'][data-outcome='training']")
-    expect(shown).to_contain_text("Leena Yhteyshenkilö", timeout=30_000)
+    expect(shown).to_contain_text(f"{SECRET} sairausloma", timeout=30_000)
+    expect(shown).to_contain_text("motivaatio hiipui")
     expect(coord.locator("#outcome-summary-table")).to_contain_text("koulutus tai opinnot")
     summary = api.get("/outcomes/summary").json()["summary"]["overall"]
     assert summary["recorded"] >= 1 and summary["counts"]["training"] >= 1

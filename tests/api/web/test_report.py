@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from matcher.messages import CATALOGUE
 from tests.api.server import Server
 from tests.api.web.pages import new_page, sign_in, texts
 
@@ -90,6 +91,12 @@ def test_the_report_page_shows_two_published_weeks(
     bar = page.locator("#chart-outcomes .bar-row[data-label='koulutus tai opinnot']")
     expect(bar).to_have_attribute("data-value", "1")
     expect(page.locator("[data-table=outcomes]")).to_contain_text(held["provider_id"])
+    # coded cells as labels in Finnish: the held placement's type, every type of the by-type table
+    expect(page.locator("[data-table=outcomes]")).to_contain_text(
+        CATALOGUE[f"type.{held['type']}"]["fi"]
+    )
+    finnish = {CATALOGUE[f"type.{r['type']}"]["fi"] for r in want["tables"]["by_type"]}
+    assert set(texts(page, "[data-table=by_type] tbody td:first-child")) == finnish
     assert page.errors == [] and page.failed == []  # type: ignore[attr-defined]
 
 

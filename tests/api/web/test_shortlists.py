@@ -13,7 +13,7 @@ import pytest
 
 from api.auth import create_token
 from tests.api.server import Server
-from tests.api.web.pages import REGION, new_page, sign_in
+from tests.api.web.pages import REGION, new_page, show_run, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -63,7 +63,7 @@ def test_liaison_picks_from_a_list_and_the_pick_holds(
     liaison = new_page(browser)
     sign_in(liaison, server.url, liaison_token, "/liaison")
     card = liaison.locator(f"#panel-shortlists .shortlist[data-placement='{placement}']")
-    expect(card).to_be_visible(timeout=15_000)
+    expect(card).to_be_visible()
     row = card.locator(f"tr[data-client='{client}']")
     expect(row).to_have_attribute("data-decision", "pending")
     assert "score" not in liaison.locator("#panel-shortlists").inner_text().lower()
@@ -79,7 +79,7 @@ def test_liaison_picks_from_a_list_and_the_pick_holds(
     assert all(client not in [c["client_id"] for c in s["candidates"]] for s in rerun.values())
     liaison.click("#refresh")
     expect(liaison.locator(f"#run option[value='{second}']")).to_have_count(1)
-    liaison.select_option("#run", str(second))
+    show_run(liaison, second)
     expect(
         liaison.locator(f"#panel-shortlists .shortlist[data-placement='{placement}'] .locked")
     ).to_contain_text(client)

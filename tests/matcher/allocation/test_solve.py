@@ -268,3 +268,23 @@ def test_optimum_equals_an_independent_mip_on_200_clients(seed: int):
     assert result.status == "OPTIMAL"
     assert result.objective == pytest.approx(mip.objective)
     assert result.bound is not None and result.bound >= result.objective
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("seed", [0, 1])
+def test_large_table_path_keeps_a_valid_whole_seat_bound(seed: int, monkeypatch):
+    # the path of tables above FULL_MIP_COLUMNS (XL), forced on 200 clients: the whole-seat
+    # bound (groupbound) is no looser than the LP's and never below the independent MIP optimum
+    from matcher.allocation import solve as solve_module
+
+    monkeypatch.setattr(solve_module, "FULL_MIP_COLUMNS", 0)
+    inst = generate_instance("pohjois-savo", 200, seed=seed)
+    result = checked(inst, SolveOptions(time_limit=20))
+    rows = build_rows(inst, result.pairs)
+    mip = baselines.mip_ortools(rows, result.pairs.score, time_limit=60, solver="scip")
+    assert mip.status == "OPTIMAL"
+    stats = result.stats
+    assert "group_bound" in stats and stats["group_bound"] <= stats["lp_bound"] + 1e-6
+    assert result.bound is not None and result.bound >= mip.objective - 1e-6
+    assert result.bound <= stats["lp_bound"] + 1e-6
+    assert result.objective <= mip.objective + 1e-6

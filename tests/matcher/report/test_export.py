@@ -1,5 +1,6 @@
-"""matcher/report/export.py: CSV and XLSX round-trip cell for cell, headings in the report's
-language, formula-looking text neutralised, files written whole."""
+"""matcher/report/export.py: CSV and XLSX round-trip cell for cell, headings and coded cells
+(types, groups, fairness units) in the report's language, formula-looking text neutralised,
+files written whole."""
 
 from __future__ import annotations
 
@@ -10,10 +11,19 @@ import zipfile
 import openpyxl
 import pytest
 
+from matcher.messages import language
 from matcher.report import period_report
-from matcher.report.export import csv_text, csv_zip_bytes, headings, markdown, write_report
+from matcher.report.export import (
+    csv_text,
+    csv_zip_bytes,
+    headings,
+    labelled,
+    markdown,
+    unit_label,
+    write_report,
+)
 from models.csvsafe import restore
-from tests.matcher.report.cases import chain
+from tests.matcher.report.cases import chain, chain_with_an_end
 
 FORMULA = '=HYPERLINK("http://evil.example","x")'
 
@@ -42,7 +52,7 @@ def test_files_are_written_and_the_workbook_reads_back_cell_for_cell(report, tmp
     for table, sheet in zip(report.tables, book.worksheets, strict=True):
         values = [list(r) for r in sheet.iter_rows(values_only=True)]
         assert values[0] == headings(table, "fi")
-        assert values[1:] == [[expected(c) for c in row] for row in table.rows]
+        assert values[1:] == [[expected(c) for c in row] for row in labelled(table, "fi")]
 
 
 def test_a_formula_looking_cell_is_text_in_both_files(report, tmp_path) -> None:
@@ -92,3 +102,41 @@ def test_control_characters_in_a_text_cell_do_not_stop_the_workbook(tmp_path) ->
     assert "Pori\ufffdlisä\ufffd" in cells
     rows = list(csv.reader(io.StringIO(csv_text(report.table("pools"), "en"))))
     assert rows[1][1] == name  # the CSV keeps the text as it came
+
+
+def test_coded_cells_are_labels_in_the_reports_language_in_every_file(tmp_path) -> None:
+    report = period_report(chain_with_an_end(), "2026-W48", "2026-W49", lang="fi")
+    types = list(csv.reader(io.StringIO(csv_text(report.table("by_type"), "fi"))))
+    assert [r[0] for r in types[1:]] == ["työvalmennus", "työkokeilu"]  # coaching, work_trial
+    units = list(csv.reader(io.StringIO(csv_text(report.table("outcomes"), "fi"))))
+    assert [(r[0], r[1]) for r in units[1:]] == [
+        ("kaikki", ""),
+        ("järjestäjä", "v1"),  # ids and municipalities stay as they are
+        ("palvelumuoto", "työvalmennus"),
+        ("kunta", "Kuopio"),
+        ("asiakasryhmä", "alle 25-vuotiaat"),  # youth
+    ]
+    write_report(report, tmp_path / "out")
+    book = openpyxl.load_workbook(tmp_path / "out" / "report.xlsx")
+    cells = {c.value for row in book.worksheets[1].iter_rows() for c in row}
+    assert {"työvalmennus", "työkokeilu"} <= cells and not {"coaching", "work_trial"} & cells
+    text = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert (
+        "| palvelumuoto | työvalmennus |" in text and "| asiakasryhmä | alle 25-vuotiaat |" in text
+    )
+    assert "| coaching |" not in text and "| youth |" not in text
+    # the JSON keeps the codes (the pages label them); English files say the English labels
+    assert [r["type"] for r in report.table("by_type").records()] == ["coaching", "work_trial"]
+    english = period_report(chain_with_an_end(), "2026-W48", "2026-W49", lang="en")
+    assert labelled(english.table("outcomes"), "en")[4][:2] == ["client group", "under 25"]
+
+
+def test_fairness_units_and_unknown_codes() -> None:
+    with language("fi"):
+        assert unit_label(None, "group:youth") == "asiakasryhmä: alle 25-vuotiaat"
+        assert unit_label(None, "municipality:Kuopio") == "kunta: Kuopio"
+        assert (
+            unit_label(None, "group:ruotsinkieliset_nuoret")
+            == "asiakasryhmä: ruotsinkieliset_nuoret"
+        )
+        assert unit_label("type", "training") == "koulutus" and unit_label("type", "x") == "x"
