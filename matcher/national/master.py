@@ -11,10 +11,13 @@ Polyak steps in scaled prices μ_r = λ_r·b_r (the value of a whole row), along
 excess (use − b)/b, sized by the distance from the round's bound to the best repaired objective;
 they stop when the flows hold every row or the pricing time is spent.
 
-Every few rounds, and at the best prices at the end, each priced row's capacity is shared out
-by the flows' use (locked pairs' needs first) and each part's flow choice is cut down to its
-shares (`flowprice.repair`): a feasible allocation, the Polyak target. The best one starts the
-part solves (the ordinary column path with the shares as hard rows), and capacity left unused by
+The prices start from the LP duals of a sample of the queue (`matcher.national.start`,
+computed while the actors build). Every round, and at the best prices at the end, each priced
+row's capacity is shared out by the flows' use (locked pairs' needs first) and each part's flow
+choice is cut down to its shares (`flowprice.repair`; every few rounds the flow at the shares,
+`flowprice.refill`, competes); at round 1, every `settle_every` rounds and at the end the
+parts are also settled one after the other on what the others leave (`_settle`). Each is a
+feasible allocation and the best is the Polyak target. The best one starts the part solves (the ordinary column path with the shares as hard rows), and capacity left unused by
 a part is offered to the parts that wanted more (refills): shares never sum beyond b, so the
 union is feasible and is ONE allocation.
 """
