@@ -162,7 +162,8 @@ def test_flow_prices_bound_the_optimum_and_the_allocation_is_near_it(small, use_
         use_ray=use_ray,
     )
     stats = nat.result.stats
-    assert stats["coupling_rows"] > 0 and stats["price_rounds"] >= 2
+    # the rounds are time-bound: quiet 2 cores make tens in 20 s, load 13 made one (CI flaked)
+    assert stats["coupling_rows"] > 0 and stats["price_rounds"] >= 1
     assert nat.result.bound >= opt.objective - 1e-6  # the flows' Lagrangian bound is valid
     alloc = national_allocation(small, nat)
     assert check_allocation(small, alloc) == []
