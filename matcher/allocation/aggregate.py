@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from matcher.allocation.constraints import Rows
-from matcher.allocation.flow import flow_net
+from matcher.allocation.flow import FlowNet, flow_net
 from matcher.allocation.groupbound import group_of
 from matcher.allocation.mip import Lp, MipResult, run_highs
 
@@ -30,21 +30,12 @@ AGGREGATE_RATIO = 0.1  # aggregate a table when it has at most this many groups 
 FIX_SECONDS = 30.0  # limit for making a solution's triples 0/1 (solved at the root in practice)
 
 
-def groups_of(rows: Rows) -> np.ndarray:
-    """The group of each triple: triples of one placement charged the same cents to the same
-    budget row (or to none) form one group, numbered from 0 (`groupbound.group_of`)."""
-    return group_of(flow_net(rows))
-
-
-def grouped_enough(group: np.ndarray) -> bool:
-    """Does grouping (`groups_of`) remove most integer variables (many clients per placement,
-    pool and cost, as on Polku weeks; GAP tables, with a cost per job and agent, do not group)?"""
+def worth_aggregating(net: FlowNet) -> bool:
+    """Does grouping (`groupbound.group_of`: one placement, pool and cost) remove most integer
+    variables (many clients per placement, pool and cost, as on Polku weeks; GAP tables, with a
+    cost per job and agent, do not group)?"""
+    group = group_of(net)
     return len(group) > 0 and int(group.max()) + 1 <= AGGREGATE_RATIO * len(group)
-
-
-def worth_aggregating(rows: Rows) -> bool:
-    """`grouped_enough` for the groups of `rows`."""
-    return grouped_enough(groups_of(rows))
 
 
 def _model(rows: Rows, group: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
@@ -101,6 +92,7 @@ def solve_aggregate(
     time_limit: float,
     start: np.ndarray | None = None,
     start_after_root: bool = False,
+    net: FlowNet | None = None,
     **hooks: Any,
 ) -> MipResult:
     """Maximise score·x over the whole table with the aggregated model (HiGHS), from `start` (a
@@ -109,18 +101,20 @@ def solve_aggregate(
     five families (e.g. cover cuts) are not used: HiGHS cuts the count rows itself. With
     `start_after_root` the start reaches HiGHS only once its root node is done: given before,
     it made the demo week's root take over 30 s longer under load (HiGHS' start heuristics).
-    A solution no better than `start` is not made 0/1 again (that re-solve took ~10 s there)."""
+    A solution no better than `start` is not made 0/1 again (that re-solve took ~10 s there).
+    `net` is `flow_net(rows)` when the caller has it already."""
     t0 = time.perf_counter()
     score = np.asarray(score, dtype=np.float64)
     n = len(score)
     if not n:
         return MipResult("OPTIMAL", np.zeros(0, dtype=bool), 0.0, 0.0, False, 0.0)
-    group = groups_of(rows)
+    net = flow_net(rows) if net is None else net
+    group = group_of(net)
     k = int(group.max()) + 1
     matrix, lo, hi = _model(rows, group)
     size = np.bincount(group, minlength=k).astype(np.float64)
     seats = np.zeros(k)
-    np.maximum.at(seats, group, rows.hi[flow_net(rows).seats_row].astype(np.float64))
+    np.maximum.at(seats, group, rows.hi[net.seats_row].astype(np.float64))
     n_hi = np.minimum(size, seats)
     begin = None
     if start is not None:

@@ -22,6 +22,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,7 +30,7 @@ from ortools.sat.python import cp_model
 
 from matcher.allocation.aggregate import solve_aggregate, worth_aggregating
 from matcher.allocation.constraints import Rows
-from matcher.allocation.flow import FlowNet, distinct
+from matcher.allocation.flow import FlowNet, distinct, flow_net
 from matcher.allocation.mip import solve_mip
 from matcher.allocation.model import build_cp_model
 from matcher.allocation.primal import row_use
@@ -151,8 +152,9 @@ def solve_part(
     part, _ = sub_rows(ctx, free, fixed_use)
     current = float(ctx.score[free][old].sum())
     if engine == "highs":
-        mip = solve_aggregate if worth_aggregating(part) else solve_mip
-        res = mip(part, ctx.score[free], time_limit=time_limit, start=old)
+        net = flow_net(part)
+        whole = partial(solve_aggregate, net=net) if worth_aggregating(net) else solve_mip
+        res = whole(part, ctx.score[free], time_limit=time_limit, start=old)
         if res.objective is None or res.objective <= current + 1e-9:
             return None
         return res.chosen, float(res.objective) - current

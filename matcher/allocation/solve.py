@@ -288,7 +288,7 @@ def solve_columns(
 
     exact_mip = n <= FULL_MIP_COLUMNS
     # the aggregated MIP cuts its count rows itself: covers on the triples would only cost time
-    aggregate = exact_mip and options.aggregate and worth_aggregating(rows)
+    aggregate = exact_mip and options.aggregate and worth_aggregating(net)
     # grouped tables above SMALL_TABLE (the demo week) get the filling too: under load the
     # whole-table MIP may not finish its root, and the filling starts the LNS far above the rounding
     medium = aggregate and n > SMALL_TABLE
@@ -350,7 +350,9 @@ def solve_columns(
         found.append(res.chosen)
 
     def run_mip(time_limit: float, begin: np.ndarray, alongside: bool) -> None:
-        whole = partial(solve_aggregate, rows, start_after_root=True) if aggregate else None
+        whole = (
+            partial(solve_aggregate, rows, start_after_root=True, net=net) if aggregate else None
+        )
         mip = (whole or partial(solve_mip, mip_rows))(
             score,
             time_limit=time_limit,

@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.allocation.aggregate import groups_of, solve_aggregate
+from matcher.allocation.aggregate import solve_aggregate
+from matcher.allocation.flow import flow_net
+from matcher.allocation.groupbound import group_of
 from matcher.allocation.mip import solve_mip
 from tests.factories import brute_force, feasible, make_rows
 
@@ -41,7 +43,7 @@ def test_groups_are_placement_pool_and_cost():
         seats=[2, 1],
         budgets=[1000],
     )
-    g = groups_of(rows)
+    g = group_of(flow_net(rows))
     assert g[0] == g[1]  # same placement, pool and cost
     assert len({g[1], g[2], g[3], g[4]}) == 4  # another cost, another placement, no pool
 
