@@ -169,6 +169,24 @@ class PartWorker:
             use[s.glob] = rows.matrix[s.local] @ np.asarray(x, dtype=np.float64)
         return use
 
+    def _on_coupling(self, s: _State, local_use: np.ndarray) -> np.ndarray:
+        """A use of the part's own rows (flowprice.row_use) on each coupling row, global order."""
+        use = np.zeros(self.n_coupling)
+        use[s.glob] = local_use[s.local]
+        return use
+
+    def _within(self, s: _State, share: np.ndarray) -> np.ndarray:
+        """The part's row limits with every coupling row held to `share` (global order)."""
+        limit = s.net.hi.astype(np.float64)
+        if len(s.local):
+            limit[s.local] = np.minimum(limit[s.local], share[s.glob])
+        return limit
+
+    def _scored(self, s: _State, chosen: np.ndarray) -> tuple[float, np.ndarray]:
+        """A choice of the part (triple indices): its score and its use of the coupling rows."""
+        use = self._on_coupling(s, flowprice.row_use(s.net, s.kept.tr, chosen))
+        return float(s.pairs.score[chosen].sum()), use
+
     def _local_prices(self, s: _State, lam: np.ndarray) -> np.ndarray:
         """The master's prices on the part's own rows (0 on the rows the network keeps)."""
         price = np.zeros(len(s.net.hi))
@@ -187,8 +205,7 @@ class PartWorker:
             res, use = flowprice.evaluate(s.net, s.pairs, price, s.active, s.kept)
             s.active = res.active.astype(np.int32) if res.active is not None else None
             s.flow = np.flatnonzero(res.chosen)
-            glob = np.zeros(self.n_coupling)
-            glob[s.glob] = use[s.local]
+            glob = self._on_coupling(s, use)
             value = float(s.pairs.score[s.flow].sum())
             out.append(PriceEval(res.bound, glob, value, res.rounds, time.perf_counter() - t0))
         return out
@@ -202,20 +219,16 @@ class PartWorker:
         kept as the start of `finish`."""
         out = []
         for s, share in zip(self.states, shares, strict=True):
-            limit = s.net.hi.astype(np.float64)
-            if len(s.local):
-                limit[s.local] = np.minimum(limit[s.local], share[s.glob])
+            limit = self._within(s, share)
             s.share = np.asarray(share, dtype=np.int64)
-            s.chosen = flowprice.repair(s.net, s.pairs, s.flow, limit, s.kept.tr)
+            chosen = flowprice.repair(s.net, s.pairs, s.flow, limit, s.kept.tr)
             if lam is not None:
                 price = self._local_prices(s, lam)
                 other = flowprice.refill(s.net, s.pairs, s.kept, price, limit, s.active)
-                if s.pairs.score[other].sum() > s.pairs.score[s.chosen].sum():
-                    s.chosen = other
-            use = flowprice.row_use(s.net, s.kept.tr, s.chosen)
-            glob = np.zeros(self.n_coupling)
-            glob[s.glob] = use[s.local]
-            out.append((float(s.pairs.score[s.chosen].sum()), glob))
+                if s.pairs.score[other].sum() > s.pairs.score[chosen].sum():
+                    chosen = other
+            s.chosen = chosen
+            out.append(self._scored(s, chosen))
         return out
 
     def settle(
@@ -225,17 +238,11 @@ class PartWorker:
         the flow at those limits, at the prices `lam` when `priced` (else budgets only); kept
         as its choice: (score, use of the coupling rows)."""
         s = self.states[k]
-        lim = s.net.hi.astype(np.float64)
-        if len(s.local):
-            lim[s.local] = np.minimum(lim[s.local], limit[s.glob])
         price = self._local_prices(s, lam)
-        s.chosen = flowprice.refill(
-            s.net, s.pairs, s.kept, price, lim, s.active, budgets_only=not priced
+        s.chosen = chosen = flowprice.refill(
+            s.net, s.pairs, s.kept, price, self._within(s, limit), s.active, budgets_only=not priced
         )
-        use = flowprice.row_use(s.net, s.kept.tr, s.chosen)
-        glob = np.zeros(self.n_coupling)
-        glob[s.glob] = use[s.local]
-        return float(s.pairs.score[s.chosen].sum()), glob
+        return self._scored(s, chosen)
 
     def set_shares(self, shares: list[np.ndarray]) -> None:
         """The coupling rows' shares the final solves keep to (each part's choice fits them)."""
