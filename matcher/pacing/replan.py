@@ -12,6 +12,8 @@ policy would, without knowing them in advance.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from instances.arrivals import Year
@@ -26,19 +28,7 @@ def planning_year(year: Year, known: Year, state: SimState, week: int) -> Year:
     from_now = np.maximum(known.arrival, week) + stay
     gone = (state.placed_week >= 0) | ((year.arrival <= week) & (year.leave <= week))
     leave = np.where(gone, 0, np.minimum(from_now, year.weeks)).astype(year.leave.dtype)
-    return Year(
-        base=known.base,
-        arrival=known.arrival,
-        leave=leave,
-        completes=known.completes,
-        opens=known.opens,
-        closes=known.closes,
-        appropriation=known.appropriation,
-        history=known.history,
-        settings=known.settings,
-        region=known.region,
-        seed=known.seed,
-    )
+    return replace(known, leave=leave)
 
 
 def free_seats(known: Year, state: SimState, week: int) -> np.ndarray:
