@@ -270,19 +270,26 @@ def test_optimum_equals_an_independent_mip_on_200_clients(seed: int):
     assert result.bound is not None and result.bound >= result.objective
 
 
+def _forced_path(monkeypatch, threshold: str, seed: int, time_limit: float):
+    """A 200-client week solved with solve.py's `threshold` set to 0 (a larger table's path),
+    checked, and its independent optimum (SCIP, proven)."""
+    from matcher.allocation import solve as solve_module
+
+    monkeypatch.setattr(solve_module, threshold, 0)
+    inst = generate_instance("pohjois-savo", 200, seed=seed)
+    result = checked(inst, SolveOptions(time_limit=time_limit))
+    rows = build_rows(inst, result.pairs)
+    mip = baselines.mip_ortools(rows, result.pairs.score, time_limit=60, solver="scip")
+    assert mip.status == "OPTIMAL"
+    return result, mip
+
+
 @pytest.mark.oracle
 @pytest.mark.parametrize("seed", [0, 1])
 def test_large_table_path_keeps_a_valid_whole_seat_bound(seed: int, monkeypatch):
     # the path of tables above FULL_MIP_COLUMNS (XL), forced on 200 clients: the whole-seat
     # bound (groupbound) is no looser than the LP's and never below the independent MIP optimum
-    from matcher.allocation import solve as solve_module
-
-    monkeypatch.setattr(solve_module, "FULL_MIP_COLUMNS", 0)
-    inst = generate_instance("pohjois-savo", 200, seed=seed)
-    result = checked(inst, SolveOptions(time_limit=20))
-    rows = build_rows(inst, result.pairs)
-    mip = baselines.mip_ortools(rows, result.pairs.score, time_limit=60, solver="scip")
-    assert mip.status == "OPTIMAL"
+    result, mip = _forced_path(monkeypatch, "FULL_MIP_COLUMNS", seed, time_limit=20)
     stats = result.stats
     assert "group_bound" in stats and stats["group_bound"] <= stats["lp_bound"] + 1e-6
     assert result.bound is not None and result.bound >= mip.objective - 1e-6
@@ -296,14 +303,7 @@ def test_medium_table_path_keeps_valid_bounds_and_finds_the_optimum(seed: int, m
     # the demo week's path, forced on 200 clients (SMALL_TABLE lowered): the whole-seat filling
     # first, then the LNS, then the aggregated MIP with its start given after the root — the
     # bound never below the independent MIP's optimum, and the optimum found and proved
-    from matcher.allocation import solve as solve_module
-
-    monkeypatch.setattr(solve_module, "SMALL_TABLE", 0)
-    inst = generate_instance("pohjois-savo", 200, seed=seed)
-    result = checked(inst, SolveOptions(time_limit=30))
-    rows = build_rows(inst, result.pairs)
-    mip = baselines.mip_ortools(rows, result.pairs.score, time_limit=60, solver="scip")
-    assert mip.status == "OPTIMAL"
+    result, mip = _forced_path(monkeypatch, "SMALL_TABLE", seed, time_limit=30)
     stats = result.stats
     assert "group_bound" in stats and stats["group_bound"] >= mip.objective - 1e-6
     assert "mip_bound" in stats or result.status == "OPTIMAL"
