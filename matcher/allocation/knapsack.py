@@ -31,6 +31,8 @@ THETA_START = 0.5  # Polyak step factor at the start (from the LP duals, already
 THETA_MIN = 1e-4  # … and the subgradient stops below this
 COMPLETE_PASSES = 4  # greedy passes after the critical item for each sack's lower bound
 PATIENCE = 40  # … or after this many steps that improved neither floor(bound) nor the allocation
+QUIET_SHARE = 0.3  # … or after this share of its time without such a gain (d801600: 1 s a step,
+# the LP duals already optimal for the knapsacks, nothing to gain)
 
 
 @dataclass(frozen=True)
@@ -309,7 +311,7 @@ def lagrange_bound(
     value = float(score[best].sum())
     top, top_pi = math.inf, pi.copy()
     theta, stall, steps, quiet = THETA_START, 0, 0, 0
-    last_floor, last_value = math.inf, value
+    last_floor, last_value, gained = math.inf, value, t0
     log: list[dict[str, float]] = []
     while steps < max_steps and time.perf_counter() - t0 < time_limit:
         priced = score - pi[form.client]
@@ -329,12 +331,14 @@ def lagrange_bound(
             best, value = cand, v
         if math.floor(top + 1e-6) < last_floor or value > last_value:
             last_floor, last_value, quiet = math.floor(top + 1e-6), value, 0
+            gained = time.perf_counter()
         else:
             quiet += 1
+        idle = time.perf_counter() - gained > QUIET_SHARE * time_limit
         log.append({"t": time.perf_counter() - t0, "bound": top, "value": value, "theta": theta})
         if on_step is not None:
             on_step(top, value)
-        if value >= math.floor(top + 1e-6) or theta < THETA_MIN or quiet >= PATIENCE:
+        if value >= math.floor(top + 1e-6) or theta < THETA_MIN or quiet >= PATIENCE or idle:
             break
         g = 1.0 - np.bincount(form.client[x], minlength=form.clients)
         g[(pi <= 0) & (g > 0)] = 0.0  # the projection would undo these
@@ -356,19 +360,16 @@ def lagrange_bound(
 
 def knapsack_phase(
     net: FlowNet,
+    form: KnapsackForm,
     score: np.ndarray,
     duals: np.ndarray,
     chosen: np.ndarray,
     time_limit: float,
     stats: dict[str, Any],
 ) -> tuple[float | None, np.ndarray | None]:
-    """For `solve`: on a table in knapsack form, the Lagrangian bound from the LP's duals (per
-    row of net.rows) and its best allocation, `chosen` (feasible) the one to beat; else (None,
-    None). What was detected and the figures go into `stats`."""
-    form, why = knapsack_form(net)
-    stats["knapsack_form"] = why
-    if form is None:
-        return None, None
+    """For `solve`: on `net` in knapsack form `form`, the Lagrangian bound from the LP's duals
+    (per row of net.rows) and its best allocation (None if infeasible), `chosen` (feasible) the
+    one to beat; the figures go into `stats`."""
     res = lagrange_bound(form, score, duals[form.client_row], time_limit=time_limit, best=chosen)
     stats.update(
         knapsack_seconds=round(res.seconds, 3),

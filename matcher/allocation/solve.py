@@ -36,7 +36,7 @@ from matcher.allocation.cuts import separate, tighten, with_cuts
 from matcher.allocation.fairness import FairnessUnits, fairness_units, shortfall
 from matcher.allocation.flow import FlowNet, flow_net
 from matcher.allocation.groupbound import fill, group_bound, group_of
-from matcher.allocation.knapsack import knapsack_phase
+from matcher.allocation.knapsack import knapsack_form, knapsack_phase
 from matcher.allocation.lp import solve_lp
 from matcher.allocation.mip import solve_mip
 from matcher.allocation.model import build_cp_model
@@ -298,7 +298,17 @@ def solve_columns(
     # grouped tables above SMALL_TABLE (the demo week) get the filling too: under load the
     # whole-table MIP may not finish its root, and the filling starts the LNS far above the rounding
     medium = aggregate and n > SMALL_TABLE
-    if (medium or not exact_mip) and options.group_bound and lp.value is not None and not done():
+    # knapsack-form tables (GAP weeks): the Lagrangian over the client rows replaces the
+    # whole-seat filling (seats never bind there; on d801600 its bound was the LP's in 9 s)
+    form, why = knapsack_form(net) if options.knapsack else (None, "off")
+    stats["knapsack_form"] = why
+    if (
+        (medium or not exact_mip)
+        and form is None
+        and options.group_bound
+        and lp.value is not None
+        and not done()
+    ):
         after_lp = _remaining(options, start)
         group_time = (
             MEDIUM_GROUP_SHARE * after_lp
@@ -311,9 +321,9 @@ def solve_columns(
         if filled is not None and float(score[filled].sum()) > value:
             chosen, value = filled, float(score[filled].sum())
         report(Progress(elapsed(), value, bound, "groups"))
-    if options.knapsack and lp.value is not None and not done():
+    if form is not None and lp.value is not None and not done():
         tighter, start_at = knapsack_phase(
-            net, score, lp.duals, chosen, KNAPSACK_SHARE * _remaining(options, start), stats
+            net, form, score, lp.duals, chosen, KNAPSACK_SHARE * _remaining(options, start), stats
         )
         if tighter is not None and (bound is None or tighter < bound):
             bound = tighter
