@@ -168,3 +168,10 @@ def test_solve_on_a_gap_week_reports_the_knapsack_bound() -> None:
     assert result.stats["knapsack_bound"] < result.stats["lp_bound"]
     low = model.cost_lower_bound(result.bound)
     assert low is not None and low <= 6353 <= model.total_cost(result.chosen)[0]
+
+
+def test_a_dp_too_large_is_skipped_with_the_reason() -> None:
+    cost, resource, capacity = random_gap(3, 3, 5)
+    net, _ = gap_net(cost, resource, capacity)
+    form, why = knapsack_form(net, max_cells=10)
+    assert form is None and "too large" in why
