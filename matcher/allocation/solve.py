@@ -36,6 +36,7 @@ from matcher.allocation.cuts import separate, tighten, with_cuts
 from matcher.allocation.fairness import FairnessUnits, fairness_units, shortfall
 from matcher.allocation.flow import FlowNet, flow_net
 from matcher.allocation.groupbound import fill, group_bound, group_of
+from matcher.allocation.knapsack import knapsack_form, knapsack_phase
 from matcher.allocation.lp import solve_lp
 from matcher.allocation.mip import solve_mip
 from matcher.allocation.model import build_cp_model
@@ -59,6 +60,8 @@ GROUP_MIN_SECONDS = 30.0  # … but at least this (or half the time left): under
 # 25 % was too little for HiGHS' root on the counts, and the bound is worth more than the LNS
 MEDIUM_GROUP_SHARE = 0.15  # the same for grouped tables from SMALL_TABLE to FULL_MIP_COLUMNS
 # (the demo week: the bound settles in 2-5 s, the filling improves to ~9 s)
+KNAPSACK_SHARE = 0.2  # knapsack-form tables (GAP weeks): at most this share of the time after
+# the LP for the Lagrangian over the client rows (`matcher.allocation.knapsack`: bound and start)
 RESERVE_SECONDS = 1.5  # kept for the last LNS step's overrun and writing the result …
 RESERVE_PER_MILLION = 0.8  # … plus this per million triples (XL under load 10 ended 9–17 s late)
 LEXICOGRAPHIC_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -88,7 +91,9 @@ class SolveOptions:
     pool fillings (`matcher.allocation.groupbound`) tightens the LP bound and its filling starts
     the LNS, in GROUP_SHARE of the time after the LP (at least GROUP_MIN_SECONDS or half of it);
     on aggregated tables above SMALL_TABLE (the demo week) too, in MEDIUM_GROUP_SHARE, before
-    the LNS and the whole-table MIP."""
+    the LNS and the whole-table MIP. `knapsack`: on tables in knapsack form (every triple in its
+    client row and one budget row, seats implied: GAP weeks), the Lagrangian over the client
+    rows (`matcher.allocation.knapsack`) in KNAPSACK_SHARE of the time after the LP."""
 
     time_limit: float = 60.0
     workers: int = 2
@@ -103,6 +108,7 @@ class SolveOptions:
     cuts: bool = True
     aggregate: bool = True
     group_bound: bool = True
+    knapsack: bool = True
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -292,7 +298,17 @@ def solve_columns(
     # grouped tables above SMALL_TABLE (the demo week) get the filling too: under load the
     # whole-table MIP may not finish its root, and the filling starts the LNS far above the rounding
     medium = aggregate and n > SMALL_TABLE
-    if (medium or not exact_mip) and options.group_bound and lp.value is not None and not done():
+    # knapsack-form tables (GAP weeks): the Lagrangian over the client rows replaces the
+    # whole-seat filling (seats never bind there; on d801600 its bound was the LP's in 9 s)
+    form, why = knapsack_form(net) if options.knapsack else (None, "off")
+    stats["knapsack_form"] = why
+    if (
+        (medium or not exact_mip)
+        and form is None
+        and options.group_bound
+        and lp.value is not None
+        and not done()
+    ):
         after_lp = _remaining(options, start)
         group_time = (
             MEDIUM_GROUP_SHARE * after_lp
@@ -305,6 +321,15 @@ def solve_columns(
         if filled is not None and float(score[filled].sum()) > value:
             chosen, value = filled, float(score[filled].sum())
         report(Progress(elapsed(), value, bound, "groups"))
+    if form is not None and lp.value is not None and not done():
+        tighter, start_at = knapsack_phase(
+            net, form, score, lp.duals, chosen, KNAPSACK_SHARE * _remaining(options, start), stats
+        )
+        if tighter is not None and (bound is None or tighter < bound):
+            bound = tighter
+        if start_at is not None and float(score[start_at].sum()) > value:
+            chosen, value = start_at, float(score[start_at].sum())
+        report(Progress(elapsed(), value, bound, "knapsack"))
     mip_rows = rows
     cut_time = CUT_SHARE * _remaining(options, start)
     covers = exact_mip and options.cuts and not aggregate and not done()
