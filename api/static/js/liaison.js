@@ -326,10 +326,25 @@ function renderCounts() {
   }
 }
 
-async function refresh() {
+// Refreshes run one after another, and one whose run is no longer the chosen one neither
+// writes ctx.run nor renders: choosing another run while the last one still loads must never
+// leave the panels showing the earlier run's lists under the new run's name.
+let refreshing = Promise.resolve();
+
+function refresh() {
+  const next = refreshing.then(refreshOnce, refreshOnce);
+  refreshing = next.catch(() => {});
+  return next;
+}
+
+async function refreshOnce() {
+  const id = ctx.run?.id;
   if (ctx.run) {
-    ctx.run = await api(`/runs/${ctx.run.id}`).then((r) => ({ ...ctx.run, ...r }));
+    const run = await api(`/runs/${id}`);
+    if (ctx.run?.id !== id) return; // another run was chosen meanwhile: its refresh is queued
+    ctx.run = { ...ctx.run, ...run };
     await Promise.all(PANELS.map((panel) => panel.load(ctx)));
+    if (ctx.run?.id !== id) return;
   }
   renderPanels();
 }

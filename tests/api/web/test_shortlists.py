@@ -13,7 +13,7 @@ import pytest
 
 from api.auth import create_token
 from tests.api.server import Server
-from tests.api.web.pages import REGION, new_page, show_run, sign_in
+from tests.api.web.pages import REGION, new_page, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -77,9 +77,23 @@ def test_liaison_picks_from_a_list_and_the_pick_holds(
     rerun = {s["placement_id"]: s for s in api.get(f"/runs/{second}/shortlists").json()["lists"]}
     assert client in rerun[placement]["locked"]
     assert all(client not in [c["client_id"] for c in s["candidates"]] for s in rerun.values())
+    # the first run's lists held back while the liaison switches to the second run: the late
+    # answer must not land in the second run's panels (it did, under load, before refreshes
+    # were queued)
+    stalled: list[Any] = []
+    liaison.route(f"**/runs/{first}/shortlists*", lambda route: stalled.append(route))
     liaison.click("#refresh")
     expect(liaison.locator(f"#run option[value='{second}']")).to_have_count(1)
-    show_run(liaison, second)
+    for _ in range(150):
+        if stalled:
+            break
+        liaison.wait_for_timeout(100)
+    assert stalled, "the refresh did not ask for the first run's lists"
+    liaison.select_option("#run", str(second))
+    liaison.wait_for_timeout(500)
+    stalled[0].continue_()
+    liaison.unroute(f"**/runs/{first}/shortlists*")
+    liaison.wait_for_selector(f"body[data-run='{second}']", state="attached")
     expect(
         liaison.locator(f"#panel-shortlists .shortlist[data-placement='{placement}'] .locked")
     ).to_contain_text(client)
