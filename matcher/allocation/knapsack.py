@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -278,15 +277,13 @@ def repair(form: KnapsackForm, score: np.ndarray, x: np.ndarray, priced: np.ndar
 @dataclass
 class LagrangeResult:
     """The best bound met (valid: Σπ + Σ exact knapsacks at some π ≥ 0), the best allocation
-    built from the knapsack solutions, and the subgradient's course."""
+    built from the knapsack solutions, and the subgradient's steps and seconds."""
 
     bound: float
     chosen: np.ndarray
     value: float
     steps: int
     seconds: float
-    prices: np.ndarray
-    log: list[dict[str, float]] = field(default_factory=list)
 
 
 def lagrange_bound(
@@ -297,7 +294,6 @@ def lagrange_bound(
     time_limit: float,
     best: np.ndarray | None = None,
     max_steps: int = 100_000,
-    on_step: Callable[[float, float], None] | None = None,
 ) -> LagrangeResult:
     """Minimise L(π) over π ≥ 0 by projected subgradient from `prices` (per client, e.g. the LP's
     client duals; default 0) within `time_limit` s: step θ·(L − best value)/‖g‖² along
@@ -309,10 +305,9 @@ def lagrange_bound(
     if best is None:
         best = np.zeros(len(score), dtype=bool)
     value = float(score[best].sum())
-    top, top_pi = math.inf, pi.copy()
+    top = math.inf
     theta, stall, steps, quiet = THETA_START, 0, 0, 0
     last_floor, last_value, gained = math.inf, value, t0
-    log: list[dict[str, float]] = []
     while steps < max_steps and time.perf_counter() - t0 < time_limit:
         priced = score - pi[form.client]
         inner, x = solve_knapsacks(form, priced)
@@ -320,7 +315,7 @@ def lagrange_bound(
         bound += 1e-9 * max(1.0, abs(bound))  # float sums: keep the bound on the safe side
         steps += 1
         if bound < top - 1e-9:
-            top, top_pi, stall = bound, pi.copy(), 0
+            top, stall = bound, 0
         else:
             stall += 1
             if stall >= STALL_STEPS:
@@ -335,9 +330,6 @@ def lagrange_bound(
         else:
             quiet += 1
         idle = time.perf_counter() - gained > QUIET_SHARE * time_limit
-        log.append({"t": time.perf_counter() - t0, "bound": top, "value": value, "theta": theta})
-        if on_step is not None:
-            on_step(top, value)
         if value >= math.floor(top + 1e-6) or theta < THETA_MIN or quiet >= PATIENCE or idle:
             break
         g = 1.0 - np.bincount(form.client[x], minlength=form.clients)
@@ -348,13 +340,7 @@ def lagrange_bound(
         step = theta * max(bound - value, 1e-6 * max(1.0, abs(bound))) / norm
         pi = np.maximum(pi - step * g, 0.0)
     return LagrangeResult(
-        bound=top,
-        chosen=best,
-        value=value,
-        steps=steps,
-        seconds=time.perf_counter() - t0,
-        prices=top_pi,
-        log=log,
+        bound=top, chosen=best, value=value, steps=steps, seconds=time.perf_counter() - t0
     )
 
 
