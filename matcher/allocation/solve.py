@@ -316,19 +316,13 @@ def solve_columns(
             else max(GROUP_SHARE * after_lp, min(GROUP_MIN_SECONDS, 0.5 * after_lp))
         )
         tighter, filled = _group_phase(net, score, lp.duals, group_time, stats)
-        if tighter is not None and (bound is None or tighter < bound):
-            bound = tighter
-        if filled is not None and float(score[filled].sum()) > value:
-            chosen, value = filled, float(score[filled].sum())
+        bound, chosen, value = _keep_best(score, bound, chosen, value, tighter, filled)
         report(Progress(elapsed(), value, bound, "groups"))
     if form is not None and lp.value is not None and not done():
         tighter, start_at = knapsack_phase(
             net, form, score, lp.duals, chosen, KNAPSACK_SHARE * _remaining(options, start), stats
         )
-        if tighter is not None and (bound is None or tighter < bound):
-            bound = tighter
-        if start_at is not None and float(score[start_at].sum()) > value:
-            chosen, value = start_at, float(score[start_at].sum())
+        bound, chosen, value = _keep_best(score, bound, chosen, value, tighter, start_at)
         report(Progress(elapsed(), value, bound, "knapsack"))
     mip_rows = rows
     cut_time = CUT_SHARE * _remaining(options, start)
@@ -420,6 +414,23 @@ def solve_columns(
         bound = min(bounds) if bound is None else min(bound, *bounds)
     status = "OPTIMAL" if done() else "FEASIBLE"
     return chosen, status, bound
+
+
+def _keep_best(
+    score: np.ndarray,
+    bound: float | None,
+    chosen: np.ndarray,
+    value: float,
+    tighter: float | None,
+    candidate: np.ndarray | None,
+) -> tuple[float | None, np.ndarray, float]:
+    """A bounding phase's result against the best so far: the tighter bound, the better
+    allocation and its value (the whole-seat filling and the knapsack Lagrangian both end so)."""
+    if tighter is not None and (bound is None or tighter < bound):
+        bound = tighter
+    if candidate is not None and float(score[candidate].sum()) > value:
+        chosen, value = candidate, float(score[candidate].sum())
+    return bound, chosen, value
 
 
 def _group_phase(
