@@ -8,7 +8,8 @@ import { currentLang, dateTime, eur, label, num, pct, shortTime, t } from "./i18
 import { loadLifecycle, loadOutcomeSummary, renderLifecycle, renderOutcomeSummary }
   from "./lifecycle.js";
 import { createMap } from "./map.js";
-import { $, badge, boot, clear, el, message, problemLines, showError, table } from "./ui.js";
+import { $, badge, boot, clear, el, loadQueue, message, problemLines, showError, table }
+  from "./ui.js";
 
 const POLL_MS = 500;
 const UNASSIGNED_ROWS = 150;
@@ -19,6 +20,7 @@ const S = {
   instances: [],
   instance: null,
   runs: [],
+  runId: null, // the chosen run, at once; S.run is the loaded one
   run: null,
   alloc: null,
   mapData: null,
@@ -35,14 +37,23 @@ let map;
 
 // ------------------------------------------------------------------ loading
 
-async function loadInstances(selectId) {
+// Loads run one after another, and one whose week or run is no longer the chosen one neither
+// writes S nor renders: choosing another week or run while the last one still loads must never
+// leave the panels showing the earlier run's results under the newly chosen one's name. The
+// choice is made at once (S.instance, S.runId); S.run and the rest follow when loaded.
+const queued = loadQueue();
+
+function isChosen(instanceId, runId) {
+  return S.instance?.id === instanceId && S.runId === runId;
+}
+
+async function loadInstances(selectId, runId) {
   S.instances = await api("/instances");
   S.instances.sort((a, b) => b.id - a.id);
   const select = clear($("#instance"));
   if (!S.instances.length) {
     select.append(el("option", { value: "" }, t("coord.no_weeks")));
-    S.instance = null;
-    await showRuns([]);
+    await selectInstance(null);
     return;
   }
   for (const inst of S.instances) {
@@ -50,7 +61,7 @@ async function loadInstances(selectId) {
   }
   const chosen = S.instances.find((i) => i.id === Number(selectId)) || S.instances[0];
   select.value = String(chosen.id);
-  await selectInstance(chosen.id);
+  await selectInstance(chosen.id, runId);
 }
 
 function instanceText(inst) {
@@ -58,21 +69,34 @@ function instanceText(inst) {
   return `${inst.name}${published}`;
 }
 
-async function selectInstance(id, runId) {
+/** Choose week `id` (and its run `runId`, else its newest) and load it. */
+function selectInstance(id, runId) {
   stopPolling();
   S.instance = S.instances.find((i) => i.id === Number(id)) || null;
+  S.runId = null;
   S.alloc = null;
   S.client = null;
   clear($("#client-view"));
-  if (!S.instance) return;
+  return queued(() => loadInstance(runId));
+}
+
+async function loadInstance(runId) {
+  const instance = S.instance?.id;
+  if (instance === undefined) {
+    S.runId = fillRuns([]);
+    await loadRun();
+    return;
+  }
   const [runs, mapData] = await Promise.all([
-    api(`/instances/${S.instance.id}/runs`),
-    api(`/instances/${S.instance.id}/map`),
+    api(`/instances/${instance}/runs`),
+    api(`/instances/${instance}/map`),
   ]);
+  if (S.instance?.id !== instance) return; // another week was chosen meanwhile: its load is queued
   S.mapData = mapData;
   fillDatalist("#client-ids", mapData.clients.id.filter((_, i) => mapData.clients.queue[i]));
   fillDatalist("#placement-ids", mapData.placements.id);
-  await showRuns(runs, runId);
+  S.runId = fillRuns(runs, runId);
+  await loadRun();
 }
 
 function fillDatalist(selector, ids) {
@@ -80,21 +104,19 @@ function fillDatalist(selector, ids) {
   for (const id of ids.slice(0, 5000)) list.append(el("option", { value: id }));
 }
 
-async function showRuns(runs, runId) {
+/** List the week's runs in the run choice; the id of run `runId` if listed, else the newest's
+ *  (null without runs). */
+function fillRuns(runs, runId) {
   S.runs = [...runs].sort((a, b) => b.id - a.id);
   const select = clear($("#run"));
   if (!S.runs.length) {
     select.append(el("option", { value: "" }, t("coord.no_runs")));
-    S.run = null;
-    S.alloc = null;
-    S.live = [];
-    renderAll();
-    return;
+    return null;
   }
   for (const run of S.runs) select.append(el("option", { value: run.id }, runText(run)));
   const chosen = S.runs.find((r) => r.id === Number(runId)) || S.runs[0];
   select.value = String(chosen.id);
-  await selectRun(chosen.id);
+  return chosen.id;
 }
 
 function runText(run) {
@@ -103,38 +125,66 @@ function runText(run) {
   return `#${run.id} · ${t(`status.${run.status}`)} · ${when}${mark}`;
 }
 
-async function selectRun(id) {
+/** Choose run `id` of the chosen week and load it. */
+function selectRun(id) {
   stopPolling();
-  S.run = await api(`/runs/${id}`);
+  S.runId = Number(id) || null;
+  return queued(loadRun);
+}
+
+async function loadRun() {
+  const instance = S.instance?.id;
+  const id = S.runId;
+  if (id === null) {
+    S.run = null;
+    S.alloc = null;
+    S.live = [];
+    renderAll();
+    return;
+  }
+  const run = await api(`/runs/${id}`);
+  if (!isChosen(instance, id)) return; // another week or run was chosen meanwhile
+  S.run = run;
   S.alloc = null;
   S.live = [];
-  if (ACTIVE.includes(S.run.status)) {
+  if (ACTIVE.includes(run.status)) {
     renderAll();
     startPolling();
     return;
   }
-  if (S.run.status === "done" && S.run.request.kind === "shortlist") {
-    S.decisions = await api(`/runs/${S.run.id}/decisions`);
-    await loadLife();
-    renderAll();
-    message(t("coord.shortlist_done", { id: S.run.id }), "ok");
-  } else if (S.run.status === "done") {
-    await loadResults();
+  if (run.status === "done" && run.request.kind === "shortlist") {
+    await loadShortlist(instance, run);
+  } else if (run.status === "done") {
+    await loadResults(instance, run);
   } else {
     renderAll();
-    if (S.run.error) message(t("coord.run_failed", { detail: S.run.error }), "error");
+    if (run.error) message(t("coord.run_failed", { detail: run.error }), "error");
   }
 }
 
-async function loadResults() {
-  const [alloc, decisions, mapData, summary, left] = await Promise.all([
-    api(`/runs/${S.run.id}/allocation`),
-    api(`/runs/${S.run.id}/decisions`),
-    api(`/instances/${S.instance.id}/map`),
-    api(`/runs/${S.run.id}/summary`),
-    api(`/runs/${S.run.id}/unassigned?lang=${currentLang()}`),
+/** A finished shortlist run: its decisions and the week's lifecycle (no allocation). */
+async function loadShortlist(instance, run) {
+  const [decisions, [life, lifeSummary]] = await Promise.all([
+    api(`/runs/${run.id}/decisions`), fetchLife(instance, run.id),
   ]);
-  await loadLife();
+  if (!isChosen(instance, run.id)) return;
+  S.decisions = decisions;
+  [S.life, S.lifeSummary] = [life, lifeSummary];
+  renderAll();
+  message(t("coord.shortlist_done", { id: run.id }), "ok");
+}
+
+async function loadResults(instance, run) {
+  const [alloc, decisions, mapData, summary, left, [life, lifeSummary]] = await Promise.all([
+    api(`/runs/${run.id}/allocation`),
+    api(`/runs/${run.id}/decisions`),
+    api(`/instances/${instance}/map`),
+    api(`/runs/${run.id}/summary`),
+    api(`/runs/${run.id}/unassigned?lang=${currentLang()}`),
+    fetchLife(instance, run.id),
+  ]);
+  if (!isChosen(instance, run.id)) return;
+  [S.life, S.lifeSummary] = [life, lifeSummary];
   S.alloc = { ...alloc, unassigned: left.unassigned };
   S.period = summary.period;
   S.decisions = decisions;
@@ -143,15 +193,20 @@ async function loadResults() {
   if (S.client) await explainClient(S.client.client_id, false);
 }
 
-async function loadLife() {
-  [S.life, S.lifeSummary] = await Promise.all([
-    loadLifecycle(S.run.id), loadOutcomeSummary(S.instance.id),
-  ]);
+function fetchLife(instance, runId) {
+  return Promise.all([loadLifecycle(runId), loadOutcomeSummary(instance)]);
 }
 
-async function reloadLife() {
-  await loadLife();
-  renderLife();
+function reloadLife() {
+  return queued(async () => {
+    if (!S.run) return;
+    const instance = S.instance?.id;
+    const id = S.run.id;
+    const [life, lifeSummary] = await fetchLife(instance, id);
+    if (!isChosen(instance, id)) return;
+    [S.life, S.lifeSummary] = [life, lifeSummary];
+    renderLife();
+  });
 }
 
 function renderLife() {
@@ -162,12 +217,17 @@ function renderLife() {
 }
 
 /** The reasons in the page's language (the allocation stores them in English). */
-async function reloadReasons() {
-  if (!S.run || S.run.status !== "done" || !S.alloc) return;
-  const left = await api(`/runs/${S.run.id}/unassigned?lang=${currentLang()}`);
-  S.alloc = { ...S.alloc, unassigned: left.unassigned };
-  renderAll();
-  if (S.client) await explainClient(S.client.client_id, false);
+function reloadReasons() {
+  return queued(async () => {
+    if (!S.run || S.run.status !== "done" || !S.alloc) return;
+    const instance = S.instance?.id;
+    const id = S.run.id;
+    const left = await api(`/runs/${id}/unassigned?lang=${currentLang()}`);
+    if (!isChosen(instance, id)) return;
+    S.alloc = { ...S.alloc, unassigned: left.unassigned };
+    renderAll();
+    if (S.client) await explainClient(S.client.client_id, false);
+  });
 }
 
 // ------------------------------------------------------------------ polling a run
@@ -185,11 +245,21 @@ function stopPolling() {
 
 let polling = false;
 
-async function pollOnce() {
-  if (polling || !S.run) return;
+function pollOnce() {
+  if (polling) return;
   polling = true;
+  queued(pollRun).finally(() => {
+    polling = false;
+  });
+}
+
+async function pollRun() {
+  const instance = S.instance?.id;
+  const id = S.runId;
+  if (!S.run || S.run.id !== id) return; // the chosen run is not loaded yet: its load polls
   try {
-    const run = await api(`/runs/${S.run.id}`);
+    const run = await api(`/runs/${id}`);
+    if (!isChosen(instance, id)) return;
     S.run = run;
     const p = run.progress;
     if (p && Number.isFinite(p.elapsed) && p.objective !== null && p.objective !== undefined) {
@@ -201,18 +271,14 @@ async function pollOnce() {
     renderKpis();
     if (!ACTIVE.includes(run.status)) {
       stopPolling();
-      const runs = await api(`/instances/${S.instance.id}/runs`);
-      S.runs = runs.sort((a, b) => b.id - a.id);
-      const select = clear($("#run"));
-      for (const r of S.runs) select.append(el("option", { value: r.id }, runText(r)));
-      select.value = String(run.id);
+      const runs = await api(`/instances/${instance}/runs`);
+      if (!isChosen(instance, id)) return;
+      fillRuns(runs, id);
       if (run.status === "done" && run.request.kind === "shortlist") {
-        S.decisions = await api(`/runs/${run.id}/decisions`);
-        renderAll();
-        message(t("coord.shortlist_done", { id: run.id }), "ok");
+        await loadShortlist(instance, run);
       } else if (run.status === "done") {
         message(t("coord.run_done", { id: run.id }), "ok");
-        await loadResults();
+        await loadResults(instance, run);
       } else {
         renderAll();
         message(t("coord.run_ended", { id: run.id, status: t(`status.${run.status}`) }),
@@ -220,10 +286,9 @@ async function pollOnce() {
       }
     }
   } catch (err) {
+    if (!isChosen(instance, id)) return;
     stopPolling();
     showError(err);
-  } finally {
-    polling = false;
   }
 }
 
@@ -502,10 +567,15 @@ async function explainClient(clientId, scroll = true) {
     return;
   }
   $("#client-search").value = clientId;
+  const instance = S.instance?.id;
+  const id = S.run.id;
   try {
-    S.client = await api(
-      `/runs/${S.run.id}/clients/${encodeURIComponent(clientId)}?lang=${currentLang()}`);
+    const client = await api(
+      `/runs/${id}/clients/${encodeURIComponent(clientId)}?lang=${currentLang()}`);
+    if (!isChosen(instance, id)) return;
+    S.client = client;
   } catch (err) {
+    if (!isChosen(instance, id)) return;
     if (err instanceof ApiError && err.status === 404) {
       S.client = null;
       const view = clear($("#client-view"));
@@ -650,11 +720,13 @@ async function onRun(ev) {
   const body = { time_limit: Number($("#time-limit").value), mode: $("#mode").value };
   if ($("#run-kind").value === "shortlist") body.kind = "shortlist";
   $("#run-btn").disabled = true;
+  const instance = S.instance.id;
   try {
-    const run = await api(`/instances/${S.instance.id}/runs`, { method: "POST", json: body });
+    const run = await api(`/instances/${instance}/runs`, { method: "POST", json: body });
     message(t("coord.run_started", { id: run.id }));
-    const runs = await api(`/instances/${S.instance.id}/runs`);
-    await showRuns(runs, run.id);
+    const runs = await api(`/instances/${instance}/runs`);
+    if (S.instance?.id !== instance) return; // another week was chosen meanwhile
+    await selectRun(fillRuns(runs, run.id));
   } catch (err) {
     showError(err);
     renderButtons();
@@ -663,9 +735,11 @@ async function onRun(ev) {
 
 async function onCancel() {
   if (!S.run) return;
+  const instance = S.instance?.id;
   try {
-    S.run = await api(`/runs/${S.run.id}/cancel`, { method: "POST" });
-    message(t("coord.cancelling", { id: S.run.id }));
+    const run = await api(`/runs/${S.run.id}/cancel`, { method: "POST" });
+    if (isChosen(instance, run.id)) S.run = run;
+    message(t("coord.cancelling", { id: run.id }));
   } catch (err) {
     showError(err);
   }
@@ -676,10 +750,7 @@ async function onPublish() {
   try {
     const run = await api(`/runs/${S.run.id}/publish`, { method: "POST" });
     message(t("coord.published_ok", { id: run.id }), "ok");
-    const keep = run.id;
-    await loadInstances(S.instance.id);
-    await selectRun(keep);
-    $("#run").value = String(keep);
+    await loadInstances(S.instance.id, run.id);
   } catch (err) {
     showError(err);
   }
@@ -709,12 +780,16 @@ async function onDecision(ev) {
     $("#d-reason").focus();
     return;
   }
+  const instance = S.instance?.id;
+  const id = S.run.id;
   try {
-    const d = await api(`/runs/${S.run.id}/decisions`, { method: "POST", json: body });
+    const d = await api(`/runs/${id}/decisions`, { method: "POST", json: body });
     message(t("coord.decision_saved", { c: d.client_id, p: d.placement_id,
       effect: t(`effect.${d.effect}`) }), "ok");
     $("#d-reason").value = "";
-    S.decisions = await api(`/runs/${S.run.id}/decisions`);
+    const decisions = await api(`/runs/${id}/decisions`);
+    if (!isChosen(instance, id)) return;
+    S.decisions = decisions;
     renderDecisions();
     if (S.client && S.client.client_id === d.client_id) await explainClient(d.client_id, false);
   } catch (err) {

@@ -7,7 +7,7 @@
 import { ApiError, api } from "./api.js";
 import { currentLang, dateTime, label, num, shortTime, t } from "./i18n.js";
 import { loadLifecycle, renderLifecycle } from "./lifecycle.js";
-import { $, badge, boot, clear, el, message, showError, table } from "./ui.js";
+import { $, badge, boot, clear, el, loadQueue, message, showError, table } from "./ui.js";
 
 const ctx = {
   me: null,
@@ -329,12 +329,10 @@ function renderCounts() {
 // Refreshes run one after another, and one whose run is no longer the chosen one neither
 // writes ctx.run nor renders: choosing another run while the last one still loads must never
 // leave the panels showing the earlier run's lists under the new run's name.
-let refreshing = Promise.resolve();
+const queued = loadQueue();
 
 function refresh() {
-  const next = refreshing.then(refreshOnce, refreshOnce);
-  refreshing = next.catch(() => {});
-  return next;
+  return queued(refreshOnce);
 }
 
 async function refreshOnce() {

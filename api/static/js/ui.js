@@ -130,3 +130,15 @@ export function table(caption, headers, rows, { numeric = [], rowAttrs } = {}) {
 export function badge(kind, text) {
   return el("span", { class: `badge ${kind}` }, text);
 }
+
+/** Page loads one after another: `queued(load)` starts `load` once every load queued before it
+ *  has settled (a failed one does not stop the next) and returns its promise. A queued load
+ *  never awaits another queued load (it would wait for itself). */
+export function loadQueue() {
+  let last = Promise.resolve();
+  return (load) => {
+    const next = last.then(() => load());
+    last = next.catch(() => {});
+    return next;
+  };
+}

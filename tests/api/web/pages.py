@@ -1,9 +1,14 @@
 """Page helpers of the browser tests (no tests here): a fresh laptop-sized page that records script
-errors and failed requests, signing in with a token, reading texts and attributes."""
+errors and failed requests, signing in with a token, reading texts and attributes; and through the
+API, uploading a week and solving it."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Any
+
+import httpx
 
 REGION = "pohjois-savo"  # the generated week of the browser tests
 LAPTOP = {"width": 1366, "height": 768}
@@ -61,3 +66,23 @@ def texts(page: Any, selector: str) -> list[str]:
 
 def attr_values(page: Any, selector: str, name: str) -> list[str]:
     return [e.get_attribute(name) for e in page.locator(selector).all()]
+
+
+def upload_week(api: httpx.Client, zip_path: Path) -> int:
+    """Upload the week's zip as a new instance; its id."""
+    with open(zip_path, "rb") as f:
+        r = api.post("/instances", files={"file": ("week.zip", f, "application/zip")})
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+def solved(api: httpx.Client, instance_id: int, kind: str | None = None) -> int:
+    """Queue a 2-second run of the instance (a shortlist run with kind="shortlist") and wait
+    until the server's worker has done it; the run id."""
+    body: dict[str, Any] = {"time_limit": 2} | ({"kind": kind} if kind else {})
+    run = api.post(f"/instances/{instance_id}/runs", json=body).json()["id"]
+    deadline = time.monotonic() + 60
+    while api.get(f"/runs/{run}").json()["status"] != "done":
+        assert time.monotonic() < deadline, "the run did not finish"
+        time.sleep(0.3)
+    return int(run)

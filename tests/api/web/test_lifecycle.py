@@ -6,7 +6,6 @@ test_pages (a generated 300-client week on the real server)."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
@@ -14,7 +13,7 @@ import pytest
 
 from api.auth import create_token
 from tests.api.server import Server
-from tests.api.web.pages import REGION, new_page, sign_in
+from tests.api.web.pages import REGION, new_page, sign_in, solved, upload_week
 
 pytestmark = pytest.mark.browser
 SECRET = "SALAINEN"  # a coordinator's note: never on the liaison's page
@@ -22,16 +21,8 @@ SECRET = "SALAINEN"  # a coordinator's note: never on the liaison's page
 
 def done_run(api: httpx.Client, zip_path: Any) -> tuple[int, int]:
     """Upload the week and solve it (the server's worker); (instance id, run id)."""
-    with open(zip_path, "rb") as f:
-        r = api.post("/instances", files={"file": ("week.zip", f, "application/zip")})
-    assert r.status_code == 201, r.text
-    iid = r.json()["id"]
-    run = api.post(f"/instances/{iid}/runs", json={"time_limit": 2}).json()["id"]
-    deadline = time.monotonic() + 60
-    while api.get(f"/runs/{run}").json()["status"] != "done":
-        assert time.monotonic() < deadline, "the run did not finish"
-        time.sleep(0.3)
-    return iid, run
+    iid = upload_week(api, zip_path)
+    return iid, solved(api, iid)
 
 
 def test_liaison_ends_a_placement_and_records_an_outcome_the_coordinator_sees_it(

@@ -6,6 +6,8 @@ gives; pins one pair and forbids another from the page; a liaison (in a separate
 rejects a proposal with a reason and sees it in the history; the coordinator re-runs and the
 rejected and forbidden pairs are gone, the pinned one stays; then publishes. A second test checks
 the basics: sign-in by keyboard, both languages, a label for every input, a bad token refused.
+Two more switch runs (and weeks) on the coordinator's page while the one left still loads: its
+late answer never lands in the newly chosen one's panels.
 
 Without Chromium or Playwright the tests fail in CI (CI=true) and are skipped elsewhere.
 Screenshots go to docs/ when POLKU_SCREENSHOTS=1, otherwise to a temporary folder.
@@ -23,7 +25,15 @@ import pytest
 
 from api.auth import create_token
 from tests.api.server import Server, pairs_of
-from tests.api.web.pages import REGION, attr_values, new_page, sign_in, texts
+from tests.api.web.pages import (
+    REGION,
+    attr_values,
+    new_page,
+    sign_in,
+    solved,
+    texts,
+    upload_week,
+)
 from tests.factories import english_in
 
 pytestmark = pytest.mark.browser
@@ -270,3 +280,82 @@ def test_page_basics(browser: Any, server: Server, week: dict[str, Any]) -> None
     page.wait_for_url(server.url + "/")  # no token in this tab any more: back to sign-in
     assert not page.errors, page.errors  # type: ignore[attr-defined]
     assert [f.split()[:2] for f in page.failed] == [["401", "GET"]]  # type: ignore[attr-defined]
+
+
+def test_a_late_answer_for_the_run_left_does_not_land_in_the_chosen_one(
+    browser: Any, server: Server, week: dict[str, Any]
+) -> None:
+    """Run A's allocation held back while the coordinator switches to run B (a shortlist run,
+    no allocation): once A's answer comes, the page still shows B's (no figures), not A's
+    (the old page wrote A's figures into B's panels)."""
+    from playwright.sync_api import expect
+
+    api = httpx.Client(
+        base_url=server.url, timeout=30, headers={"Authorization": f"Bearer {week['coordinator']}"}
+    )
+    iid = upload_week(api, week["zip"])
+    first = solved(api, iid)
+    second = solved(api, iid, kind="shortlist")
+    assert api.get(f"/runs/{first}/allocation").json()["assignments"]  # figures to show
+    coord = new_page(browser)
+    sign_in(coord, server.url, week["coordinator"], "/coordinator")
+    expect(coord.locator("#instance")).to_have_value(str(iid))
+    expect(coord.locator("#run")).to_have_value(str(second))
+    expect(coord.locator("#status .msg.ok")).to_contain_text(f"#{second}")
+    allocation = f"**/runs/{first}/allocation"
+    stalled: list[Any] = []
+    coord.route(allocation, lambda route: stalled.append(route))
+    with coord.expect_request(lambda r: f"/runs/{first}/allocation" in r.url):
+        coord.select_option("#run", str(first))
+    coord.select_option("#run", str(second))
+    coord.wait_for_timeout(500)
+    with coord.expect_response(lambda r: f"/runs/{first}/allocation" in r.url):
+        stalled[0].continue_()
+    coord.unroute(allocation)
+    coord.wait_for_timeout(1000)  # the old page wrote the first run's figures by now
+    expect(coord.locator("#run")).to_have_value(str(second))
+    expect(coord.locator("#publish-btn")).to_be_disabled()  # a shortlist run is not published
+    expect(coord.locator("#kpi-placed")).to_have_text("–")
+    expect(coord.locator("#unassigned-table tbody tr")).to_have_count(0)
+    assert coord.locator("#map").get_attribute("data-lines") == "0"
+    assert not coord.errors, coord.errors  # type: ignore[attr-defined]
+    assert not coord.failed, coord.failed  # type: ignore[attr-defined]
+    api.close()
+
+
+def test_a_late_answer_for_the_week_left_does_not_land_in_the_chosen_one(
+    browser: Any, server: Server, week: dict[str, Any]
+) -> None:
+    """Week A's run list held back while the coordinator switches to week B: once A's answer
+    comes, the run choice still lists B's runs (the old page listed and loaded A's)."""
+    from playwright.sync_api import expect
+
+    api = httpx.Client(
+        base_url=server.url, timeout=30, headers={"Authorization": f"Bearer {week['coordinator']}"}
+    )
+    left = upload_week(api, week["zip"])
+    left_run = solved(api, left)
+    chosen = upload_week(api, week["zip"])
+    chosen_run = solved(api, chosen)
+    coord = new_page(browser)
+    sign_in(coord, server.url, week["coordinator"], "/coordinator")
+    expect(coord.locator("#instance")).to_have_value(str(chosen))
+    expect(coord.locator("#run")).to_have_value(str(chosen_run))
+    runs = f"**/instances/{left}/runs"
+    stalled: list[Any] = []
+    coord.route(runs, lambda route: stalled.append(route))
+    with coord.expect_request(lambda r: r.url.endswith(f"/instances/{left}/runs")):
+        coord.select_option("#instance", str(left))
+    coord.select_option("#instance", str(chosen))
+    coord.wait_for_timeout(500)
+    with coord.expect_response(lambda r: r.url.endswith(f"/instances/{left}/runs")):
+        stalled[0].continue_()
+    coord.unroute(runs)
+    coord.wait_for_timeout(1000)  # the old page listed the left week's runs by now
+    expect(coord.locator("#instance")).to_have_value(str(chosen))
+    expect(coord.locator("#run")).to_have_value(str(chosen_run))
+    assert attr_values(coord, "#run option", "value") == [str(chosen_run)]
+    assert left_run != chosen_run
+    assert not coord.errors, coord.errors  # type: ignore[attr-defined]
+    assert not coord.failed, coord.failed  # type: ignore[attr-defined]
+    api.close()
