@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from matcher.allocation import lns
+from matcher.allocation import lns, tabu
 from matcher.allocation.aggregate import solve_aggregate, worth_aggregating
 from matcher.allocation.colgen import highs_available, solve_lp_columns
 from matcher.allocation.constraints import Rows, build_rows
@@ -62,6 +62,8 @@ MEDIUM_GROUP_SHARE = 0.15  # the same for grouped tables from SMALL_TABLE to FUL
 # (the demo week: the bound settles in 2-5 s, the filling improves to ~9 s)
 KNAPSACK_SHARE = 0.2  # knapsack-form tables (GAP weeks): at most this share of the time after
 # the LP for the Lagrangian over the client rows (`matcher.allocation.knapsack`: bound and start)
+TABU_SHARE = 0.5  # knapsack-form tables (GAP weeks): this share of the time left after the
+# knapsack phase to the tabu search (`matcher.allocation.tabu`), before the LNS and MIP
 RESERVE_SECONDS = 1.5  # kept for the last LNS step's overrun and writing the result …
 RESERVE_PER_MILLION = 0.8  # … plus this per million triples (XL under load 10 ended 9–17 s late)
 LEXICOGRAPHIC_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -93,7 +95,9 @@ class SolveOptions:
     on aggregated tables above SMALL_TABLE (the demo week) too, in MEDIUM_GROUP_SHARE, before
     the LNS and the whole-table MIP. `knapsack`: on tables in knapsack form (every triple in its
     client row and one budget row, seats implied: GAP weeks), the Lagrangian over the client
-    rows (`matcher.allocation.knapsack`) in KNAPSACK_SHARE of the time after the LP."""
+    rows (`matcher.allocation.knapsack`) in KNAPSACK_SHARE of the time after the LP; then, with
+    `tabu`, the tabu search over shifts and swaps (`matcher.allocation.tabu`) in TABU_SHARE of
+    the time left, before the LNS and the MIP."""
 
     time_limit: float = 60.0
     workers: int = 2
@@ -109,6 +113,7 @@ class SolveOptions:
     aggregate: bool = True
     group_bound: bool = True
     knapsack: bool = True
+    tabu: bool = True
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -393,6 +398,22 @@ def solve_columns(
 
     found: list[np.ndarray] = []
     bounds: list[float] = []
+    dense = tabu.dense_form(form, score) if form is not None and options.tabu else None
+    if dense is not None and not done() and left > 0.5:
+        target = None if bound is None else math.floor(bound + 1e-6)
+        res = tabu.search(
+            dense, chosen, time_limit=TABU_SHARE * left, seed=options.seed, target=target
+        )
+        stats.update(
+            tabu_seconds=round(res.seconds, 3),
+            tabu_iterations=res.iterations,
+            tabu_improved=res.improved,
+        )
+        if res.chosen is not None and not len(violated_rows(net, res.chosen)):
+            chosen, value = res.chosen, float(score[res.chosen].sum())
+            shared["value"] = value
+            report(Progress(elapsed(), value, bound, "tabu"))
+        left = _remaining(options, start) - reserve
     if done() or left <= 0.5:
         pass
     elif exact_mip and can_lns and options.parallel_mip and options.workers >= 2:
