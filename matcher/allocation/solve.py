@@ -401,8 +401,12 @@ def solve_columns(
     dense = tabu.dense_form(form, score) if form is not None and options.tabu else None
     if dense is not None and not done() and left > 0.5:
         target = None if bound is None else math.floor(bound + 1e-6)
-        res = tabu.search(
-            dense, chosen, time_limit=TABU_SHARE * left, seed=options.seed, target=target
+        res = tabu.search_many(
+            dense,
+            chosen,
+            time_limit=TABU_SHARE * left,
+            seeds=[options.seed + k for k in range(options.workers)],
+            target=target,
         )
         stats.update(
             tabu_seconds=round(res.seconds, 3),

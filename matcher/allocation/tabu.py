@@ -15,6 +15,7 @@ allocation. The best feasible allocation seen is the result. The kernel is compi
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numba
@@ -305,3 +306,35 @@ def search(
     t = dense.triple[best, np.arange(clients)]
     out[t[t >= 0]] = True
     return TabuResult(out, float(best_value[0]), int(counters[0]), improved, seconds)
+
+
+def search_many(
+    dense: Dense,
+    chosen: np.ndarray,
+    *,
+    time_limit: float,
+    seeds: list[int],
+    target: float | None = None,
+) -> TabuResult:
+    """One search per seed at the same time (the compiled kernel releases the GIL: one core each)
+    from the same start; the best of them, with the iterations and new bests of all."""
+    if len(seeds) <= 1:
+        return search(
+            dense, chosen, time_limit=time_limit, seed=seeds[0] if seeds else 0, target=target
+        )
+    with ThreadPoolExecutor(max_workers=len(seeds)) as pool:
+        runs = list(
+            pool.map(
+                lambda s: search(dense, chosen, time_limit=time_limit, seed=s, target=target),
+                seeds,
+            )
+        )
+    found = [r for r in runs if r.chosen is not None]
+    best = max(found, key=lambda r: r.value) if found else runs[0]
+    return TabuResult(
+        best.chosen,
+        best.value,
+        sum(r.iterations for r in runs),
+        sum(r.improved for r in runs),
+        max(r.seconds for r in runs),
+    )
