@@ -62,9 +62,7 @@ MEDIUM_GROUP_SHARE = 0.15  # the same for grouped tables from SMALL_TABLE to FUL
 # (the demo week: the bound settles in 2-5 s, the filling improves to ~9 s)
 KNAPSACK_SHARE = 0.2  # knapsack-form tables (GAP weeks): at most this share of the time after
 # the LP for the Lagrangian over the client rows (`matcher.allocation.knapsack`: bound and start)
-KNAPSACK_MIP_SHARE = 0.1  # knapsack-form tables above SMALL_TABLE: the whole-table MIP's share
-# of the time after rounding (instead of mip_share): on d801600 the LNS was still improving when
-# it handed over at 24 s and the MIP found nothing in its 35 s (seventh session, notes.md)
+KNAPSACK_MIP_SHARE = 0.1  # mip_share on knapsack-form (GAP) tables: there the LNS pays, the MIP not
 RESERVE_SECONDS = 1.5  # kept for the last LNS step's overrun and writing the result …
 RESERVE_PER_MILLION = 0.8  # … plus this per million triples (XL under load 10 ended 9–17 s late)
 LEXICOGRAPHIC_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -405,8 +403,8 @@ def solve_columns(
             run_lns(left, options.workers - 1, None)
             job.result()
     else:
-        mip_share = KNAPSACK_MIP_SHARE if form is not None else options.mip_share
-        lns_time = left if not exact_mip else left * (1 - mip_share)
+        share = KNAPSACK_MIP_SHARE if form is not None else options.mip_share
+        lns_time = left if not exact_mip else left * (1 - share)
         if can_lns and lns_time > 0.5:
             run_lns(lns_time, options.workers, left * LNS_STALL_SHARE if exact_mip else None)
             chosen, value = _best_of(net, score, [chosen, *found])
