@@ -14,9 +14,11 @@ allocation. The best feasible allocation seen is the result. The kernel is compi
 
 from __future__ import annotations
 
+import math
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numba
 import numpy as np
@@ -308,33 +310,35 @@ def search(
     return TabuResult(out, float(best_value[0]), int(counters[0]), improved, seconds)
 
 
-def search_many(
-    dense: Dense,
+def start(
+    form: KnapsackForm | None,
+    score: np.ndarray,
     chosen: np.ndarray,
-    *,
     time_limit: float,
-    seeds: list[int],
-    target: float | None = None,
-) -> TabuResult:
-    """One search per seed at the same time (the compiled kernel releases the GIL: one core each)
-    from the same start; the best of them, with the iterations and new bests of all."""
-    if len(seeds) <= 1:
-        return search(
-            dense, chosen, time_limit=time_limit, seed=seeds[0] if seeds else 0, target=target
-        )
-    with ThreadPoolExecutor(max_workers=len(seeds)) as pool:
-        runs = list(
-            pool.map(
-                lambda s: search(dense, chosen, time_limit=time_limit, seed=s, target=target),
-                seeds,
-            )
-        )
-    found = [r for r in runs if r.chosen is not None]
-    best = max(found, key=lambda r: r.value) if found else runs[0]
-    return TabuResult(
-        best.chosen,
-        best.value,
-        sum(r.iterations for r in runs),
-        sum(r.improved for r in runs),
-        max(r.seconds for r in runs),
+    seed: int,
+    bound: float | None,
+) -> Future[TabuResult] | None:
+    """For `solve`: the search from `chosen` in a thread of its own for `time_limit` seconds (up
+    to floor(bound)), beside the LNS on the other workers; None where there is no dense form."""
+    dense = dense_form(form, score) if form is not None else None
+    if dense is None:
+        return None
+    target = None if bound is None else math.floor(bound + 1e-6)
+    pool = ThreadPoolExecutor(max_workers=1)
+    job = pool.submit(search, dense, chosen.copy(), time_limit=time_limit, seed=seed, target=target)
+    pool.shutdown(wait=False)
+    return job
+
+
+def finish(job: Future[TabuResult] | None, stats: dict[str, Any]) -> list[np.ndarray]:
+    """The search's allocation (as a list: empty when it found nothing better or did not run);
+    its figures go into `stats`."""
+    if job is None:
+        return []
+    res = job.result()
+    stats.update(
+        tabu_seconds=round(res.seconds, 3),
+        tabu_iterations=res.iterations,
+        tabu_improved=res.improved,
     )
+    return [] if res.chosen is None else [res.chosen]

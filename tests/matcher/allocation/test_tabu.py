@@ -12,7 +12,7 @@ from matcher.allocation import tabu
 from matcher.allocation.knapsack import KnapsackForm, knapsack_form
 from matcher.allocation.primal import violated_rows
 from matcher.allocation.solve import SolveOptions, solve
-from tests.matcher.allocation.test_knapsack import brute_allocation, gap_net, random_gap
+from tests.matcher.allocation.gaps import brute_allocation, gap_net, random_gap
 
 
 def worst_start(net, form: KnapsackForm, score: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -103,22 +103,3 @@ def test_solve_runs_the_tabu_search_on_gap_tables_and_not_when_off() -> None:
     off = solve(model.instance, SolveOptions(time_limit=4, tabu=False), pairs=model.pairs)
     assert "tabu_iterations" in on.stats or on.status == "OPTIMAL"
     assert "tabu_iterations" not in off.stats
-
-
-def test_parallel_searches_keep_the_best_feasible() -> None:
-    cost, resource, capacity = random_gap(11, 3, 6)
-    net, score = gap_net(cost, resource, capacity)
-    form, _ = knapsack_form(net)
-    assert form is not None
-    dense = tabu.dense_form(form, score)
-    assert dense is not None
-    start = worst_start(net, form, score)
-    one = tabu.search(dense, start, time_limit=0.2, seed=0)
-    both = tabu.search_many(dense, start, time_limit=0.2, seeds=[0, 1])
-    best = brute_allocation(form, score)
-    for res in (one, both):
-        value = float(score[start].sum()) if res.chosen is None else res.value
-        assert value == best
-    if both.chosen is not None:
-        assert not len(violated_rows(net, both.chosen))
-        assert both.iterations > one.iterations // 2
