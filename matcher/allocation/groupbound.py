@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -26,6 +27,7 @@ import scipy.sparse as sp
 from matcher.allocation.constraints import Rows
 from matcher.allocation.flow import FlowNet, index_net, max_weight_assignment
 from matcher.allocation.mip import Lp, run_highs
+from matcher.allocation.primal import violated_rows
 
 KEPT = ("seats", "budget", "cap")  # rows written over the group counts
 
@@ -199,3 +201,26 @@ def fill(
     flat = index_net(synthetic, net.client_row, r + group, none, none, none, score=score)
     res = max_weight_assignment(flat, score, allowed=usable & (counts[group] > 0))
     return res.chosen | taken
+
+
+def group_phase(
+    net: FlowNet, score: np.ndarray, duals: np.ndarray, time_limit: float, stats: dict[str, Any]
+) -> tuple[float | None, np.ndarray | None]:
+    """For `solve`: the whole-seat filling at the LP's duals: its valid bound (or None) and the
+    allocation of clients into its counts (or None when it is not feasible)."""
+    t0 = time.perf_counter()
+    group = group_of(net)
+    res = group_bound(net, score, duals, time_limit=max(1.0, time_limit), group=group)
+    filled = None
+    if res.counts is not None and res.locked is not None:
+        filled = fill(net, score, group, res.counts, res.locked)
+        if len(violated_rows(net, filled)):  # the counts keep every row: never, but check
+            filled = None
+    stats.update(
+        group_seconds=round(time.perf_counter() - t0, 3),
+        group_count=res.groups,
+        group_status=res.status,
+        group_bound=res.bound,
+        group_fill=None if filled is None else float(score[filled].sum()),
+    )
+    return res.bound, filled

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from matcher.allocation import lns
+from matcher.allocation import lns, tabu
 from matcher.allocation.aggregate import solve_aggregate, worth_aggregating
 from matcher.allocation.colgen import highs_available, solve_lp_columns
 from matcher.allocation.constraints import Rows, build_rows
@@ -35,7 +35,7 @@ from matcher.allocation.cpsat import run_cpsat
 from matcher.allocation.cuts import separate, tighten, with_cuts
 from matcher.allocation.fairness import FairnessUnits, fairness_units, shortfall
 from matcher.allocation.flow import FlowNet, flow_net
-from matcher.allocation.groupbound import fill, group_bound, group_of
+from matcher.allocation.groupbound import group_phase
 from matcher.allocation.knapsack import knapsack_form, knapsack_phase
 from matcher.allocation.lp import solve_lp
 from matcher.allocation.mip import solve_mip
@@ -62,6 +62,7 @@ MEDIUM_GROUP_SHARE = 0.15  # the same for grouped tables from SMALL_TABLE to FUL
 # (the demo week: the bound settles in 2-5 s, the filling improves to ~9 s)
 KNAPSACK_SHARE = 0.2  # knapsack-form tables (GAP weeks): at most this share of the time after
 # the LP for the Lagrangian over the client rows (`matcher.allocation.knapsack`: bound and start)
+KNAPSACK_MIP_SHARE = 0.1  # mip_share on knapsack-form (GAP) tables: there the LNS pays, the MIP not
 RESERVE_SECONDS = 1.5  # kept for the last LNS step's overrun and writing the result …
 RESERVE_PER_MILLION = 0.8  # … plus this per million triples (XL under load 10 ended 9–17 s late)
 LEXICOGRAPHIC_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -93,7 +94,8 @@ class SolveOptions:
     on aggregated tables above SMALL_TABLE (the demo week) too, in MEDIUM_GROUP_SHARE, before
     the LNS and the whole-table MIP. `knapsack`: on tables in knapsack form (every triple in its
     client row and one budget row, seats implied: GAP weeks), the Lagrangian over the client
-    rows (`matcher.allocation.knapsack`) in KNAPSACK_SHARE of the time after the LP."""
+    rows (`matcher.allocation.knapsack`) in KNAPSACK_SHARE of the time after the LP, and with
+    `tabu` the tabu search (`matcher.allocation.tabu`) on one worker beside the LNS."""
 
     time_limit: float = 60.0
     workers: int = 2
@@ -109,6 +111,7 @@ class SolveOptions:
     aggregate: bool = True
     group_bound: bool = True
     knapsack: bool = True
+    tabu: bool = True
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -315,7 +318,7 @@ def solve_columns(
             if exact_mip
             else max(GROUP_SHARE * after_lp, min(GROUP_MIN_SECONDS, 0.5 * after_lp))
         )
-        tighter, filled = _group_phase(net, score, lp.duals, group_time, stats)
+        tighter, filled = group_phase(net, score, lp.duals, group_time, stats)
         bound, chosen, value = _keep_best(score, bound, chosen, value, tighter, filled)
         report(Progress(elapsed(), value, bound, "groups"))
     if form is not None and lp.value is not None and not done():
@@ -402,9 +405,16 @@ def solve_columns(
             run_lns(left, options.workers - 1, None)
             job.result()
     else:
-        lns_time = left if not exact_mip else left * (1 - options.mip_share)
+        share = KNAPSACK_MIP_SHARE if form is not None else options.mip_share
+        lns_time = left if not exact_mip else left * (1 - share)
+        use_tabu = can_lns and options.tabu and options.workers >= 2 and lns_time > 0.5
+        beside = (
+            tabu.start(form, score, chosen, lns_time, options.seed, bound) if use_tabu else None
+        )
         if can_lns and lns_time > 0.5:
-            run_lns(lns_time, options.workers, left * LNS_STALL_SHARE if exact_mip else None)
+            stall = left * LNS_STALL_SHARE if exact_mip else None
+            run_lns(lns_time, options.workers - (beside is not None), stall)
+            found.extend(tabu.finish(beside, stats))
             chosen, value = _best_of(net, score, [chosen, *found])
         left = _remaining(options, start) - reserve
         if exact_mip and not done() and left > 0.5:
@@ -431,29 +441,6 @@ def _keep_best(
     if candidate is not None and float(score[candidate].sum()) > value:
         chosen, value = candidate, float(score[candidate].sum())
     return bound, chosen, value
-
-
-def _group_phase(
-    net: FlowNet, score: np.ndarray, duals: np.ndarray, time_limit: float, stats: dict[str, Any]
-) -> tuple[float | None, np.ndarray | None]:
-    """The whole-seat filling at the LP's duals (`groupbound`): its valid bound (or None) and the
-    allocation of clients into its counts (or None when it is not feasible)."""
-    t0 = time.perf_counter()
-    group = group_of(net)
-    res = group_bound(net, score, duals, time_limit=max(1.0, time_limit), group=group)
-    filled = None
-    if res.counts is not None and res.locked is not None:
-        filled = fill(net, score, group, res.counts, res.locked)
-        if len(violated_rows(net, filled)):  # the counts keep every row: never, but check
-            filled = None
-    stats.update(
-        group_seconds=round(time.perf_counter() - t0, 3),
-        group_count=res.groups,
-        group_status=res.status,
-        group_bound=res.bound,
-        group_fill=None if filled is None else float(score[filled].sum()),
-    )
-    return res.bound, filled
 
 
 def _best_of(

@@ -1,0 +1,105 @@
+"""The tabu search on GAP tables: feasible, never worse than its start, the brute-force optimum on
+small tables, and no search where the dense form does not apply."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from benchmarks.gap import GapProblem, to_engine
+from matcher.allocation import tabu
+from matcher.allocation.knapsack import KnapsackForm, knapsack_form
+from matcher.allocation.primal import violated_rows
+from matcher.allocation.solve import SolveOptions, solve
+from tests.matcher.allocation.gaps import brute_allocation, gap_net, random_gap
+
+
+def worst_start(net, form: KnapsackForm, score: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """A feasible but poor allocation: clients in order, each to its lowest-score pool that fits."""
+    chosen = np.zeros(len(score), dtype=bool)
+    use = np.zeros(len(form.capacity), dtype=np.int64)
+    for c in range(form.clients):
+        for t in sorted(np.flatnonzero(form.client == c).tolist(), key=lambda t: score[t]):
+            s = form.sack[t]
+            if s < 0 or use[s] + form.weight[t] <= form.capacity[s]:
+                chosen[t] = True
+                if s >= 0:
+                    use[s] += form.weight[t]
+                break
+    assert not len(violated_rows(net, chosen))
+    return chosen
+
+
+def test_a_two_agent_swap_is_found() -> None:
+    # agent 0 holds job 1, agent 1 job 0 (cost 10 + 10); the swap costs 1 + 1 and fits
+    cost = np.array([[1, 10], [10, 1]])
+    resource = np.array([[5, 5], [5, 5]])
+    net, score = gap_net(cost, resource, np.array([5, 5]))
+    form, _ = knapsack_form(net)
+    assert form is not None
+    dense = tabu.dense_form(form, score)
+    assert dense is not None
+    start = np.zeros(len(score), dtype=bool)
+    start[[int(np.flatnonzero((form.client == 1) & (form.sack == 0))[0])]] = True
+    start[[int(np.flatnonzero((form.client == 0) & (form.sack == 1))[0])]] = True
+    res = tabu.search(dense, start, time_limit=1.0)
+    assert res.chosen is not None
+    assert res.value == brute_allocation(form, score)
+    model = to_engine(GapProblem("t", cost, resource, np.array([5, 5])))
+    assert model.total_cost(res.chosen) == (2, 2)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 3), st.integers(3, 6))
+def test_feasible_never_worse_and_optimal_on_small_gaps(seed: int, m: int, n: int) -> None:
+    cost, resource, capacity = random_gap(seed, m, n)
+    net, score = gap_net(cost, resource, capacity)
+    form, _ = knapsack_form(net)
+    assert form is not None
+    dense = tabu.dense_form(form, score)
+    assert dense is not None
+    start = worst_start(net, form, score)
+    res = tabu.search(dense, start, time_limit=0.3, seed=seed)
+    best = brute_allocation(form, score)
+    if res.chosen is None:  # nothing better than the start: the start was optimal
+        assert float(score[start].sum()) == best
+        return
+    assert not len(violated_rows(net, res.chosen))
+    assert res.value == float(score[res.chosen].sum())
+    assert float(score[start].sum()) < res.value <= best + 1e-9
+    assert res.value == best
+
+
+def test_target_stops_the_search_early() -> None:
+    cost, resource, capacity = random_gap(7, 3, 6)
+    net, score = gap_net(cost, resource, capacity)
+    form, _ = knapsack_form(net)
+    assert form is not None
+    dense = tabu.dense_form(form, score)
+    assert dense is not None
+    start = worst_start(net, form, score)
+    res = tabu.search(dense, start, time_limit=30.0, target=float(score[start].sum()))
+    assert res.seconds < 5.0 and res.chosen is None
+
+
+def test_no_dense_form_for_two_triples_of_one_client_and_pool() -> None:
+    form = KnapsackForm(
+        client=np.array([0, 0]),
+        sack=np.array([0, 0]),
+        weight=np.array([1, 2]),
+        capacity=np.array([3]),
+        unit=1,
+        clients=1,
+        client_row=np.array([0]),
+    )
+    assert tabu.dense_form(form, np.array([1.0, 2.0])) is None
+
+
+def test_solve_runs_the_tabu_search_on_gap_tables_and_not_when_off() -> None:
+    cost, resource, capacity = random_gap(3, 3, 40)
+    model = to_engine(GapProblem("t", cost, resource, capacity))
+    on = solve(model.instance, SolveOptions(time_limit=4), pairs=model.pairs)
+    off = solve(model.instance, SolveOptions(time_limit=4, tabu=False), pairs=model.pairs)
+    assert "tabu_iterations" in on.stats or on.status == "OPTIMAL"
+    assert "tabu_iterations" not in off.stats
