@@ -31,6 +31,17 @@ def worst_start(net, form: KnapsackForm, score: np.ndarray) -> np.ndarray:  # ty
     return chosen
 
 
+def small_gap(seed: int, m: int, n: int):  # type: ignore[no-untyped-def]
+    """A random GAP's net, knapsack form, score, dense form and a poor feasible start."""
+    cost, resource, capacity = random_gap(seed, m, n)
+    net, score = gap_net(cost, resource, capacity)
+    form, _ = knapsack_form(net)
+    assert form is not None
+    dense = tabu.dense_form(form, score)
+    assert dense is not None
+    return net, form, score, dense, worst_start(net, form, score)
+
+
 def test_a_two_agent_swap_is_found() -> None:
     # agent 0 holds job 1, agent 1 job 0 (cost 10 + 10); the swap costs 1 + 1 and fits
     cost = np.array([[1, 10], [10, 1]])
@@ -53,13 +64,7 @@ def test_a_two_agent_swap_is_found() -> None:
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 10_000), st.integers(2, 3), st.integers(3, 6))
 def test_feasible_never_worse_and_optimal_on_small_gaps(seed: int, m: int, n: int) -> None:
-    cost, resource, capacity = random_gap(seed, m, n)
-    net, score = gap_net(cost, resource, capacity)
-    form, _ = knapsack_form(net)
-    assert form is not None
-    dense = tabu.dense_form(form, score)
-    assert dense is not None
-    start = worst_start(net, form, score)
+    net, form, score, dense, start = small_gap(seed, m, n)
     res = tabu.search(dense, start, time_limit=0.3, seed=seed)
     best = brute_allocation(form, score)
     if res.chosen is None:  # nothing better than the start: the start was optimal
@@ -72,13 +77,7 @@ def test_feasible_never_worse_and_optimal_on_small_gaps(seed: int, m: int, n: in
 
 
 def test_target_stops_the_search_early() -> None:
-    cost, resource, capacity = random_gap(7, 3, 6)
-    net, score = gap_net(cost, resource, capacity)
-    form, _ = knapsack_form(net)
-    assert form is not None
-    dense = tabu.dense_form(form, score)
-    assert dense is not None
-    start = worst_start(net, form, score)
+    net, form, score, dense, start = small_gap(7, 3, 6)
     res = tabu.search(dense, start, time_limit=30.0, target=float(score[start].sum()))
     assert res.seconds < 5.0 and res.chosen is None
 
