@@ -31,7 +31,7 @@ SWAP_SAMPLE = 48  # clients whose swaps are scanned each iteration (every other 
 TENURE = (10, 30)  # a client may not return to a pool it left for this many iterations (random)
 PENALTY_UP = 1.05  # an overloaded pool's α grows by this factor each iteration …
 PENALTY_DOWN = 0.98  # … and every α shrinks by this one while the allocation is feasible
-RESTART = 20_000  # iterations without a new best: start again from the best (α reset)
+RESTART = 20_000  # iterations without a new best: start again from the best (α kept)
 
 
 @dataclass(frozen=True)
@@ -101,20 +101,15 @@ def _search(
     best_value: np.ndarray,
     iterations: int,
     seed: int,
-    params: np.ndarray,
 ) -> int:
     """`iterations` tabu iterations from (assign, load) with penalties alpha; counters hold
     [iteration, iterations since the last new best], current[0] the current score, best and
     best_value the best feasible allocation. Returns how many new bests were found."""
     np.random.seed(seed)
-    tenure_lo = int(params[0])
-    tenure_span = int(params[1]) - tenure_lo + 1
-    up = params[2]
-    down = params[3]
-    sample = int(params[4])
-    restart = int(params[5])
+    tenure_lo = TENURE[0]
+    tenure_span = TENURE[1] - TENURE[0] + 1
     clients, pools = profit.shape
-    unassigned = pools - 2
+    sacks = pools - 2  # the budget pools; then "unassigned" and the free items, never over
     found = 0
     it = counters[0]
     stale = counters[1]
@@ -132,26 +127,20 @@ def _search(
         # shifts: client j from its pool a to pool p
         for j in range(clients):
             a = assign[j]
-            wa = weight[j, a]
-            pen_a = alpha[a] * (_over(load[a] - wa, cap[a]) - _over(load[a], cap[a]))
+            oa = _over(load[a] - weight[j, a], cap[a]) - _over(load[a], cap[a])
+            pen_a = alpha[a] * oa
             for p in range(pools):
                 if p == a:
                     continue
                 pr = profit[j, p]
                 if pr == -np.inf:
                     continue
-                wp = weight[j, p]
-                dover = (
-                    _over(load[p] + wp, cap[p])
-                    - _over(load[p], cap[p])
-                    + _over(load[a] - wa, cap[a])
-                    - _over(load[a], cap[a])
-                )
+                op = _over(load[p] + weight[j, p], cap[p]) - _over(load[p], cap[p])
                 dprofit = pr - profit[j, a]
-                delta = dprofit - alpha[p] * (_over(load[p] + wp, cap[p]) - _over(load[p], cap[p]))
+                delta = dprofit - alpha[p] * op
                 delta -= pen_a
                 if tabu[j, p] > it:
-                    if not (over_total + dover == 0 and value + dprofit > best_value[0] + 1e-9):
+                    if not (over_total + op + oa == 0 and value + dprofit > best_value[0] + 1e-9):
                         continue
                 if delta > best_delta:
                     best_delta = delta
@@ -159,7 +148,7 @@ def _search(
                     mj = j
                     mp = p
         # swaps: a sample of clients j against every client k in another pool
-        for _s in range(min(sample, clients)):
+        for _s in range(min(SWAP_SAMPLE, clients)):
             j = np.random.randint(clients)
             a = assign[j]
             for k in range(clients):
@@ -208,8 +197,8 @@ def _search(
             tabu[mj, a] = it + tenure_lo + np.random.randint(tenure_span)
             tabu[mk, b] = it + tenure_lo + np.random.randint(tenure_span)
         if over_total == 0:
-            for p in range(unassigned):
-                alpha[p] *= down
+            for p in range(sacks):
+                alpha[p] *= PENALTY_DOWN
             if value > best_value[0] + 1e-9:
                 best_value[0] = value
                 best[:] = assign
@@ -218,11 +207,11 @@ def _search(
             else:
                 stale += 1
         else:
-            for p in range(unassigned):
+            for p in range(sacks):
                 if load[p] > cap[p]:
-                    alpha[p] *= up
+                    alpha[p] *= PENALTY_UP
             stale += 1
-        if stale > restart:
+        if stale > RESTART:
             assign[:] = best
             for p in range(pools):
                 load[p] = 0
@@ -245,7 +234,6 @@ def search(
     time_limit: float,
     seed: int = 0,
     target: float | None = None,
-    params: tuple[float, ...] | None = None,
 ) -> TabuResult:
     """Tabu search from the feasible allocation `chosen` (bool per triple) for `time_limit`
     seconds or until its score reaches `target`; the best feasible allocation found."""
@@ -278,9 +266,6 @@ def search(
     rounds = 0
     profit_t = np.ascontiguousarray(dense.profit.T)  # client-major: a client's pools side by side
     weight_t = np.ascontiguousarray(dense.weight.T)
-    knobs = np.array(
-        params or (*TENURE, PENALTY_UP, PENALTY_DOWN, SWAP_SAMPLE, RESTART), dtype=np.float64
-    )
     while time.perf_counter() - t0 < time_limit:
         if target is not None and best_value[0] >= target:
             break
@@ -298,7 +283,6 @@ def search(
             best_value,
             CHUNK,
             seed + rounds,
-            knobs,
         )
         rounds += 1
     seconds = time.perf_counter() - t0
