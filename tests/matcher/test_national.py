@@ -3,15 +3,29 @@ one-process engine on a small national week."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from instances.generate import generate_instance
 from matcher.allocation.solve import SolveOptions, solve
 from matcher.check.allocation import check_allocation
-from matcher.national.master import NationalError, NationalOptions, shares, solve_national
+from matcher.national.executor import InProcess
+from matcher.national.master import (
+    NationalError,
+    NationalOptions,
+    _coupling,
+    _flatten,
+    _price,
+    _settle,
+    shares,
+    solve_national,
+)
 from matcher.national.result import national_allocation
 from matcher.national.split import pack, split_clients
+from matcher.national.start import sample_prices
+from models.instance import Instance
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +149,17 @@ def test_cut_parts_share_seats_and_stay_feasible(week):
     assert nat.result.objective >= 0.6 * one.objective
 
 
+def _coupled(inst: Instance) -> tuple[InProcess, list[list[int]], np.ndarray, np.ndarray, list]:
+    """The week's area parts built on two in-process workers and coupled, as the master sets
+    them up before pricing: (executor, groups, priced row keys, capacities, locked needs)."""
+    parts = split_clients(inst, "area")
+    groups = pack([len(p.clients) for p in parts], 2)
+    ex = InProcess(inst, [[parts[k] for k in g] for g in groups], explain=False)
+    keys, b, _ = _coupling(_flatten(ex.call("build", [(), ()])))
+    ex.call("couple", [(keys,), (keys,)])
+    return ex, groups, keys, b, _flatten(ex.call("lock_need", [(), ()]))
+
+
 @pytest.fixture(scope="module")
 def small():
     """A coupled week whose whole-instance MIP proves its optimum (101 486) in a few seconds."""
@@ -174,27 +199,47 @@ def test_flow_prices_bound_the_optimum_and_the_allocation_is_near_it(small, use_
     best = [r["best"] for r in log]
     assert best[0] == log[0]["bound"]
     assert all(b2 <= b1 for b1, b2 in zip(best, best[1:], strict=False))  # best so far: monotone
-    assert best[-1] < best[0]  # the steps lowered the bound
+    # the reported bound is the best round's, or tighter (uncoupled parts); the log rounds to 0.1.
+    # Not asserted here: that the steps lower it. The rounds are timed (a loaded machine left one)
+    # and from the sample's prices the best first drops at round 9: the counted-rounds test does
+    assert nat.result.bound <= best[-1] + 0.05 + 1e-6
     assert all(r["lower"] <= opt.objective + 1e-6 for r in log)  # repaired choices are feasible
 
 
 def test_parts_settled_in_turn_hold_every_priced_row(small):
     """`_settle` hands each part what the others leave: the union holds every priced row, at
     prices and without, and it places more than nothing."""
-    from matcher.national.executor import InProcess
-    from matcher.national.master import _coupling, _flatten, _settle
-
     inst, opt = small
-    parts = split_clients(inst, "area")
-    groups = pack([len(p.clients) for p in parts], 2)
-    ex = InProcess(inst, [[parts[k] for k in g] for g in groups], explain=False)
-    infos = _flatten(ex.call("build", [(), ()]))
-    keys, b, _ = _coupling(infos)
+    ex, groups, keys, b, need = _coupled(inst)
     assert len(b)
-    ex.call("couple", [(keys,), (keys,)])
-    need = _flatten(ex.call("lock_need", [(), ()]))
     for lam in (np.zeros(len(b)), np.full(len(b), 50.0) * ((keys >> 40) != 1)):
         value, uses = _settle(ex, groups, need, b, lam)
         assert np.all(np.sum(uses, axis=0) <= b + 1e-9)
         assert all(np.all(u >= n - 1e-9) for u, n in zip(uses, need, strict=True))
         assert 0.5 * opt.objective < value <= opt.objective + 1e-6
+
+
+def test_price_steps_lower_the_bound_within_a_count_of_rounds(small: tuple) -> None:
+    """From the sample's LP prices, 20 subgradient steps lower the Lagrangian bound, every round's
+    bound valid: rounds counted on a frozen clock, so machine load cannot cut them short."""
+    inst, opt = small
+    ex, groups, keys, b, need = _coupled(inst)
+    sample = sample_prices(inst, 0.01, time_limit=60.0)
+    assert sample.status == "OPTIMAL"  # else the start is zero prices, not the run's start
+    pricing = _price(
+        NationalOptions(max_rounds=20),
+        ex,
+        groups,
+        need,
+        b,
+        price_end=math.inf,
+        late=0.0,
+        elapsed=lambda: 0.0,
+        report=lambda _p: None,
+        n_parts=sum(len(g) for g in groups),
+        mu=sample.on(keys) * b,
+    )
+    assert pricing.rounds == 20  # the count, not the clock, ended the steps
+    best = [r["best"] for r in pricing.log]
+    assert all(r["bound"] >= opt.objective - 0.05 for r in pricing.log)  # valid (log: 0.1)
+    assert best[-1] < best[0]  # the steps lowered the bound
