@@ -409,7 +409,9 @@ def solve_columns(
         lns_time = left if not exact_mip else left * (1 - share)
         use_tabu = can_lns and options.tabu and options.workers >= 2 and lns_time > 0.5
         beside = (
-            tabu.start(form, score, chosen, lns_time, options.seed, bound) if use_tabu else None
+            tabu.start(form, score, chosen, lns_time, options.seed, bound, lp.duals)
+            if use_tabu
+            else None
         )
         if can_lns and lns_time > 0.5:
             stall = left * LNS_STALL_SHARE if exact_mip else None

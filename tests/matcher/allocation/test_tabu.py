@@ -76,6 +76,38 @@ def test_feasible_never_worse_and_optimal_on_small_gaps(seed: int, m: int, n: in
     assert res.value == best
 
 
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 3))
+def test_narrow_candidate_lists_stay_feasible_and_consistent(seed: int, width: int) -> None:
+    # 8 agents, each client sees only `width` of them: chains through the member lists move
+    # thousands of times; the result must still be feasible and its score what it says
+    net, form, score, dense, start = small_gap(seed, 8, 40)
+    res = tabu.search(dense, start, time_limit=0.3, seed=seed, width=width, sample=8, second=1)
+    if res.chosen is None:
+        return
+    assert res.iterations > 100
+    assert not len(violated_rows(net, res.chosen))
+    assert res.value == float(score[res.chosen].sum()) > float(score[start].sum())
+
+
+def test_candidates_rank_pools_by_profit_at_the_prices() -> None:
+    # pools 0, 1 budget, 2 "unassigned", 3 the free items; client prices 4 and 4: pool 0's
+    # budget price is max((10-4)/5, (6-4)/1) = 2, pool 1's max((8-4)/1, (9-4)/5) = 4
+    inf = -np.inf
+    dense = tabu.Dense(
+        profit=np.array([[10.0, 6.0], [8.0, 9.0], [0.0, 0.0], [inf, inf]]),
+        weight=np.array([[5, 1], [1, 5], [0, 0], [0, 0]]),
+        triple=np.array([[0, 1], [2, 3], [-1, -1], [-1, -1]]),
+        capacity=np.array([5, 5, 10**9, 10**9]),
+    )
+    # client 0: pool 1 at 0, pool 0 and "unassigned" at -4; client 1: pool 0 at 0, then -4, -15
+    assert tabu.candidates(dense, np.array([4.0, 4.0]), 4).tolist() == [
+        [1, 0, 2, -1],
+        [0, 2, 1, -1],
+    ]
+    assert tabu.candidates(dense, np.array([4.0, 4.0]), 1).tolist() == [[1], [0]]
+
+
 def test_target_stops_the_search_early() -> None:
     net, form, score, dense, start = small_gap(7, 3, 6)
     res = tabu.search(dense, start, time_limit=30.0, target=float(score[start].sum()))
