@@ -23,6 +23,7 @@ from typing import Any
 import numba
 import numpy as np
 
+from matcher.allocation.exchange import Exchange
 from matcher.allocation.knapsack import KnapsackForm
 
 MAX_CELLS = 20_000_000  # dense pool × client arrays at most this large (else no search)
@@ -34,6 +35,7 @@ TENURE = (10, 30)  # a client may not return to a pool it left for this many ite
 PENALTY_UP = 1.05  # an overloaded pool's α grows by this factor each iteration …
 PENALTY_DOWN = 0.98  # … and every α shrinks by this one while the allocation is feasible
 RESTART = 5_000  # iterations without a new best: start again from the best (α kept)
+SECOND_SEED = 7_919  # the second search's seed, offset from the first's
 
 
 @dataclass(frozen=True)
@@ -363,22 +365,18 @@ def search(
     seed: int = 0,
     target: float | None = None,
     prices: np.ndarray | None = None,
+    exchange: Exchange | None = None,
     width: int = WIDTH,
     sample: int = SAMPLE,
     second: int = SECOND,
 ) -> TabuResult:
     """Tabu search from the feasible allocation `chosen` (bool per triple) for `time_limit`
-    seconds or until its score reaches `target`; the best feasible allocation found."""
+    seconds or until its score reaches `target`; the best feasible allocation found. With an
+    `exchange`, new bests are offered to it between compiled calls and a better one there is
+    taken (the search goes on from it)."""
     t0 = time.perf_counter()
     pools, clients = dense.profit.shape
-    assign = np.full(clients, pools - 2, dtype=np.int64)
-    picked = np.flatnonzero(chosen)
-    where = np.argwhere(dense.triple >= 0)
-    pool_of = np.empty(int(dense.triple.max()) + 1, dtype=np.int64)
-    client_of = np.empty_like(pool_of)
-    pool_of[dense.triple[where[:, 0], where[:, 1]]] = where[:, 0]
-    client_of[dense.triple[where[:, 0], where[:, 1]]] = where[:, 1]
-    assign[client_of[picked]] = pool_of[picked]
+    assign = assignment(dense, chosen)
     load = np.zeros(pools, dtype=np.int64)
     np.add.at(load, assign, dense.weight[assign, np.arange(clients)])
     start_value = float(dense.profit[assign, np.arange(clients)].sum())
@@ -403,6 +401,7 @@ def search(
     size = np.zeros(pools, dtype=np.int64)
     slot = np.zeros(clients, dtype=np.int64)
     _rebuild(weight_t, assign, load, members, size, slot)
+    offered = start_value
     while time.perf_counter() - t0 < time_limit:
         if target is not None and best_value[0] >= target:
             break
@@ -428,13 +427,58 @@ def search(
             seed + rounds,
         )
         rounds += 1
+        if exchange is not None:
+            if best_value[0] > offered:
+                exchange.offer(to_chosen(dense, best, len(chosen)), float(best_value[0]))
+                offered = float(best_value[0])
+            got = exchange.take(float(best_value[0]))
+            if got is not None:
+                best[:] = assignment(dense, got[0])
+                assign[:] = best
+                _rebuild(weight_t, assign, load, members, size, slot)
+                best_value[0] = current[0] = offered = got[1]
+                counters[1] = 0
+                tabu[:, :] = 0
     seconds = time.perf_counter() - t0
-    if not improved:
+    if best_value[0] <= start_value:
         return TabuResult(None, start_value, int(counters[0]), 0, seconds)
-    out = np.zeros(len(chosen), dtype=bool)
-    t = dense.triple[best, np.arange(clients)]
-    out[t[t >= 0]] = True
+    out = to_chosen(dense, best, len(chosen))
     return TabuResult(out, float(best_value[0]), int(counters[0]), improved, seconds)
+
+
+def assignment(dense: Dense, chosen: np.ndarray) -> np.ndarray:
+    """Each client's pool under `chosen` (bool per triple; "unassigned" where it has none)."""
+    pools, clients = dense.profit.shape
+    where = np.argwhere(dense.triple >= 0)
+    pool_of = np.empty(int(dense.triple.max()) + 1, dtype=np.int64)
+    client_of = np.empty_like(pool_of)
+    pool_of[dense.triple[where[:, 0], where[:, 1]]] = where[:, 0]
+    client_of[dense.triple[where[:, 0], where[:, 1]]] = where[:, 1]
+    assign = np.full(clients, pools - 2, dtype=np.int64)
+    picked = np.flatnonzero(chosen)
+    assign[client_of[picked]] = pool_of[picked]
+    return assign
+
+
+def to_chosen(dense: Dense, assign: np.ndarray, triples: int) -> np.ndarray:
+    """The bool-per-triple allocation of `assign` (each client's pool)."""
+    out = np.zeros(triples, dtype=bool)
+    t = dense.triple[assign, np.arange(len(assign))]
+    out[t[t >= 0]] = True
+    return out
+
+
+@dataclass(frozen=True)
+class Beside:
+    """A search running in a thread of its own beside the LNS, the exchange they share and what
+    a second search in the LNS' thread needs when the LNS stops early."""
+
+    job: Future[TabuResult]
+    exchange: Exchange
+    dense: Dense
+    prices: np.ndarray
+    target: float | None
+    ends: float  # time.perf_counter() when the first search stops
 
 
 def start(
@@ -445,15 +489,18 @@ def start(
     seed: int,
     bound: float | None,
     duals: np.ndarray,
-) -> Future[TabuResult] | None:
+) -> Beside | None:
     """For `solve`: the search from `chosen` in a thread of its own for `time_limit` seconds (up
     to floor(bound)), beside the LNS on the other workers, its candidate pools ranked at the LP
     duals `duals`; None where there is no dense form."""
     dense = dense_form(form, score) if form is not None else None
-    if dense is None:
+    if dense is None or form is None:
         return None
     target = None if bound is None else math.floor(bound + 1e-6)
+    exchange = Exchange(chosen.copy(), float(score[chosen].sum()))
+    prices = duals[form.client_row]
     pool = ThreadPoolExecutor(max_workers=1)
+    ends = time.perf_counter() + time_limit
     job = pool.submit(
         search,
         dense,
@@ -461,21 +508,38 @@ def start(
         time_limit=time_limit,
         seed=seed,
         target=target,
-        prices=duals[form.client_row],
+        prices=prices,
+        exchange=exchange,
     )
     pool.shutdown(wait=False)
-    return job
+    return Beside(job, exchange, dense, prices, target, ends)
 
 
-def finish(job: Future[TabuResult] | None, stats: dict[str, Any]) -> list[np.ndarray]:
-    """The search's allocation (as a list: empty when it found nothing better or did not run);
-    its figures go into `stats`."""
-    if job is None:
+def finish(beside: Beside | None, seed: int, stats: dict[str, Any]) -> list[np.ndarray]:
+    """After the LNS: when it stopped more than a second before the first search's end, a second
+    search in this thread from the best exchanged so far (another seed) until then; the searches'
+    allocations (empty when they found nothing better); their figures go into `stats`."""
+    if beside is None:
         return []
-    res = job.result()
+    found = []
+    left = beside.ends - time.perf_counter()
+    if left > 1.0:
+        second = search(
+            beside.dense,
+            beside.exchange.best(),
+            time_limit=left,
+            seed=seed + SECOND_SEED,
+            target=beside.target,
+            prices=beside.prices,
+            exchange=beside.exchange,
+        )
+        stats.update(tabu2_seconds=round(second.seconds, 3), tabu2_value=second.value)
+        found += [] if second.chosen is None else [second.chosen]
+    res = beside.job.result()
     stats.update(
         tabu_seconds=round(res.seconds, 3),
         tabu_iterations=res.iterations,
         tabu_improved=res.improved,
+        tabu_value=res.value,
     )
-    return [] if res.chosen is None else [res.chosen]
+    return found + ([] if res.chosen is None else [res.chosen])

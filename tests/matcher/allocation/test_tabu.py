@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from benchmarks.gap import GapProblem, to_engine
 from matcher.allocation import tabu
+from matcher.allocation.exchange import Exchange
 from matcher.allocation.knapsack import KnapsackForm, knapsack_form
 from matcher.allocation.primal import violated_rows
 from matcher.allocation.solve import SolveOptions, solve
@@ -134,3 +135,27 @@ def test_solve_runs_the_tabu_search_on_gap_tables_and_not_when_off() -> None:
     off = solve(model.instance, SolveOptions(time_limit=4, tabu=False), pairs=model.pairs)
     assert "tabu_iterations" in on.stats or on.status == "OPTIMAL"
     assert "tabu_iterations" not in off.stats
+
+
+def test_the_search_goes_on_from_a_better_exchanged_allocation() -> None:
+    # a search held to each client's first candidate pool cannot reach what a full one found;
+    # with that in the exchange it takes it, stays feasible and reports it
+    net, form, score, dense, start = small_gap(11, 8, 40)
+    good = tabu.search(dense, start, time_limit=1.0, seed=1)
+    assert good.chosen is not None
+    narrow = {"width": 1, "sample": 0, "second": 0}
+    alone = tabu.search(dense, start, time_limit=0.1, **narrow)
+    assert alone.value < good.value
+    ex = Exchange(good.chosen.copy(), good.value)
+    res = tabu.search(dense, start, time_limit=0.1, exchange=ex, **narrow)
+    assert res.chosen is not None and res.value >= good.value
+    assert not len(violated_rows(net, res.chosen))
+    assert res.value == float(score[res.chosen].sum())
+
+
+def test_a_better_find_is_offered_to_the_exchange() -> None:
+    net, form, score, dense, start = small_gap(11, 3, 6)
+    ex = Exchange(start.copy(), float(score[start].sum()))
+    res = tabu.search(dense, start, time_limit=0.3, seed=1, exchange=ex)
+    assert res.chosen is not None
+    assert ex.value == res.value and ex.best().tolist() == res.chosen.tolist()
