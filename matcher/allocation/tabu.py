@@ -1,15 +1,19 @@
 """Tabu search with adaptive overload penalties for tables in knapsack form (GAP weeks).
 
 The LNS re-solves a few pools at a time exactly; on the 80×1600 GAP files it makes a few dozen
-steps a minute and stalls 0.6–0.9 % above the bound. This search makes thousands of small moves
-a second instead: shift one client to another pool (or out), or swap two clients' pools, the
-best admissible move each iteration over every shift and the swaps of a random sample of
-clients. Pools may be over budget while searching; each overloaded unit costs the pool's
-penalty α, raised while the pool is over and lowered while it is not (strategic oscillation
-around the budget boundary, after Yagiura, Ibaraki and Glover's work on the GAP). A client may
-not go back to a pool it left for a few iterations (tabu), unless that gives a new best feasible
-allocation. The best feasible allocation seen is the result. The kernel is compiled by numba
-(plain loops over dense pool × client arrays: 128 000 cells on 80×1600).
+steps a minute and stalls 0.6–0.9 % above the bound. This search makes thousands of small moves a
+second instead: shift one client to one of its candidate pools (the WIDTH best at the LP's prices),
+or a chain of two shifts — a client to a pool b, and a client of b back to the first one's pool (a
+swap) or on to one of its SECOND best pools — the best admissible move each iteration over every
+shift and the chains from a random sample of clients (the pools' member lists make a chain's
+partners the few clients of b, not every client). Pools may be over budget while searching; each
+overloaded unit costs the pool's penalty α, raised while the pool is over and lowered while it is
+not (strategic oscillation around the budget boundary, after Yagiura, Ibaraki and Glover's work on
+the GAP, whose candidate lists from the Lagrangian relaxation this follows too). A client may not
+go back to a pool it left for a few iterations (tabu), unless that gives a new best feasible
+allocation. The best feasible allocation seen is the result; beside the LNS, the LNS's gains reach
+it (and its own bests go out) through an `Exchange`. The kernel is compiled by numba (plain loops
+over dense client × pool arrays: 128 000 cells on 80×1600).
 """
 
 from __future__ import annotations
@@ -402,9 +406,8 @@ def search(
     slot = np.zeros(clients, dtype=np.int64)
     _rebuild(weight_t, assign, load, members, size, slot)
     offered = start_value
-    while time.perf_counter() - t0 < time_limit:
-        if target is not None and best_value[0] >= target:
-            break
+    # at least one compiled call: on a cold numba cache compiling takes seconds of the limit
+    while target is None or best_value[0] < target:
         improved += _search(
             profit_t,
             weight_t,
@@ -439,6 +442,8 @@ def search(
                 best_value[0] = current[0] = offered = got[1]
                 counters[1] = 0
                 tabu[:, :] = 0
+        if time.perf_counter() - t0 >= time_limit:
+            break
     seconds = time.perf_counter() - t0
     if best_value[0] <= start_value:
         return TabuResult(None, start_value, int(counters[0]), 0, seconds)

@@ -159,3 +159,16 @@ def test_a_better_find_is_offered_to_the_exchange() -> None:
     res = tabu.search(dense, start, time_limit=0.3, seed=1, exchange=ex)
     assert res.chosen is not None
     assert ex.value == res.value and ex.best().tolist() == res.chosen.tolist()
+
+
+def test_a_second_search_fills_the_time_the_lns_left() -> None:
+    # the LNS "stopped" at once: finish runs a second search in this thread until the first ends
+    net, form, score, dense, start = small_gap(5, 8, 40)
+    duals = np.zeros(int(form.client_row.max()) + 1)
+    beside = tabu.start(form, score, start, 1.5, 0, None, duals)
+    assert beside is not None
+    stats: dict[str, float] = {}
+    found = tabu.finish(beside, 0, stats)
+    assert stats["tabu2_seconds"] > 0.4 and stats["tabu_seconds"] > 1.4
+    assert found and all(not len(violated_rows(net, c)) for c in found)
+    assert max(float(score[c].sum()) for c in found) == beside.exchange.value
