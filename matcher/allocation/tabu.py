@@ -36,8 +36,8 @@ WIDTH = 8  # each client's candidate pools (best by reduced profit at the LP pri
 SAMPLE = 48  # clients whose chains of two shifts are scanned each iteration
 SECOND = 3  # the second shift of a chain: back to the first client's pool or to one of this many
 TENURE = (10, 30)  # a client may not return to a pool it left for this many iterations (random)
-PENALTY_UP = 1.05  # an overloaded pool's α grows by this factor each iteration …
-PENALTY_DOWN = 0.98  # … and every α shrinks by this one while the allocation is feasible
+PENALTY_UP = 1.1  # an overloaded pool's α grows by this factor each iteration …
+PENALTY_DOWN = 0.97  # … and every α shrinks by this one while the allocation is feasible
 RESTART = 5_000  # iterations without a new best: start again from the best (α kept)
 SECOND_SEED = 7_919  # the second search's seed, offset from the first's
 
