@@ -33,6 +33,7 @@ from matcher.allocation.colgen import highs_available, solve_lp_columns
 from matcher.allocation.constraints import Rows, build_rows
 from matcher.allocation.cpsat import run_cpsat
 from matcher.allocation.cuts import separate, tighten, with_cuts
+from matcher.allocation.exchange import Exchange
 from matcher.allocation.fairness import FairnessUnits, fairness_units, shortfall
 from matcher.allocation.flow import FlowNet, flow_net
 from matcher.allocation.groupbound import group_phase
@@ -351,7 +352,9 @@ def solve_columns(
         shared["value"] = v
         report(Progress(elapsed(), v, bound, "lns"))
 
-    def run_lns(time_limit: float, workers: int, stall: float | None) -> None:
+    def run_lns(
+        time_limit: float, workers: int, stall: float | None, exchange: Exchange | None = None
+    ) -> None:
         called = time.perf_counter()
         ctx = lns.Context(net, score)  # seconds on XL (a CSC copy): counted in the limit
         res = lns.search(
@@ -365,9 +368,13 @@ def solve_columns(
             seed=options.seed,
             stall=stall,
             on_improve=lns_improved,
+            exchange=exchange,
         )
         stats.update(
-            lns_seconds=round(res.seconds, 3), lns_steps=res.steps, lns_improved=res.improved
+            lns_seconds=round(res.seconds, 3),
+            lns_steps=res.steps,
+            lns_improved=res.improved,
+            lns_value=float(score[res.chosen].sum()),
         )
         found.append(res.chosen)
 
@@ -409,12 +416,15 @@ def solve_columns(
         lns_time = left if not exact_mip else left * (1 - share)
         use_tabu = can_lns and options.tabu and options.workers >= 2 and lns_time > 0.5
         beside = (
-            tabu.start(form, score, chosen, lns_time, options.seed, bound) if use_tabu else None
+            tabu.start(form, score, chosen, lns_time, options.seed, bound, lp.duals)
+            if use_tabu
+            else None
         )
         if can_lns and lns_time > 0.5:
             stall = left * LNS_STALL_SHARE if exact_mip else None
-            run_lns(lns_time, options.workers - (beside is not None), stall)
-            found.extend(tabu.finish(beside, stats))
+            ex = None if beside is None else beside.exchange
+            run_lns(lns_time, options.workers - (beside is not None), stall, ex)
+            found.extend(tabu.finish(beside, options.seed, stats))
             chosen, value = _best_of(net, score, [chosen, *found])
         left = _remaining(options, start) - reserve
         if exact_mip and not done() and left > 0.5:

@@ -1,15 +1,19 @@
 """Tabu search with adaptive overload penalties for tables in knapsack form (GAP weeks).
 
 The LNS re-solves a few pools at a time exactly; on the 80×1600 GAP files it makes a few dozen
-steps a minute and stalls 0.6–0.9 % above the bound. This search makes thousands of small moves
-a second instead: shift one client to another pool (or out), or swap two clients' pools, the
-best admissible move each iteration over every shift and the swaps of a random sample of
-clients. Pools may be over budget while searching; each overloaded unit costs the pool's
-penalty α, raised while the pool is over and lowered while it is not (strategic oscillation
-around the budget boundary, after Yagiura, Ibaraki and Glover's work on the GAP). A client may
-not go back to a pool it left for a few iterations (tabu), unless that gives a new best feasible
-allocation. The best feasible allocation seen is the result. The kernel is compiled by numba
-(plain loops over dense pool × client arrays: 128 000 cells on 80×1600).
+steps a minute and stalls 0.6–0.9 % above the bound. This search makes thousands of small moves a
+second instead: shift one client to one of its candidate pools (the WIDTH best at the LP's prices),
+or a chain of two shifts — a client to a pool b, and a client of b back to the first one's pool (a
+swap) or on to one of its SECOND best pools — the best admissible move each iteration over every
+shift and the chains from a random sample of clients (the pools' member lists make a chain's
+partners the few clients of b, not every client). Pools may be over budget while searching; each
+overloaded unit costs the pool's penalty α, raised while the pool is over and lowered while it is
+not (strategic oscillation around the budget boundary, after Yagiura, Ibaraki and Glover's work on
+the GAP, whose candidate lists from the Lagrangian relaxation this follows too). A client may not
+go back to a pool it left for a few iterations (tabu), unless that gives a new best feasible
+allocation. The best feasible allocation seen is the result; beside the LNS, the LNS's gains reach
+it (and its own bests go out) through an `Exchange`. The kernel is compiled by numba (plain loops
+over dense client × pool arrays: 128 000 cells on 80×1600).
 """
 
 from __future__ import annotations
@@ -23,15 +27,19 @@ from typing import Any
 import numba
 import numpy as np
 
+from matcher.allocation.exchange import Exchange
 from matcher.allocation.knapsack import KnapsackForm
 
 MAX_CELLS = 20_000_000  # dense pool × client arrays at most this large (else no search)
 CHUNK = 500  # iterations per compiled call (the time limit is checked between calls)
-SWAP_SAMPLE = 48  # clients whose swaps are scanned each iteration (every other client as partner)
+WIDTH = 8  # each client's candidate pools (best by reduced profit at the LP prices)
+SAMPLE = 48  # clients whose chains of two shifts are scanned each iteration
+SECOND = 3  # the second shift of a chain: back to the first client's pool or to one of this many
 TENURE = (10, 30)  # a client may not return to a pool it left for this many iterations (random)
-PENALTY_UP = 1.05  # an overloaded pool's α grows by this factor each iteration …
-PENALTY_DOWN = 0.98  # … and every α shrinks by this one while the allocation is feasible
-RESTART = 20_000  # iterations without a new best: start again from the best (α kept)
+PENALTY_UP = 1.1  # an overloaded pool's α grows by this factor each iteration …
+PENALTY_DOWN = 0.97  # … and every α shrinks by this one while the allocation is feasible
+RESTART = 5_000  # iterations without a new best: start again from the best (α kept)
+SECOND_SEED = 7_919  # the second search's seed, offset from the first's
 
 
 @dataclass(frozen=True)
@@ -87,12 +95,73 @@ def _over(load: int, cap: int) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
-def _search(
+def _change(
+    load: np.ndarray,
+    cap: np.ndarray,
+    alpha: np.ndarray,
+    a: int,
+    da: int,
+    b: int,
+    db: int,
+    c: int,
+    dc: int,
+) -> tuple[float, int]:
+    """Penalty and overload change of adding da, db, dc to the distinct pools a, b, c (c = −1:
+    two pools only)."""
+    oa = _over(load[a] + da, cap[a]) - _over(load[a], cap[a])
+    ob = _over(load[b] + db, cap[b]) - _over(load[b], cap[b])
+    pen = alpha[a] * oa + alpha[b] * ob
+    if c < 0:
+        return pen, oa + ob
+    oc = _over(load[c] + dc, cap[c]) - _over(load[c], cap[c])
+    return pen + alpha[c] * oc, oa + ob + oc
+
+
+@numba.njit(cache=True, nogil=True)
+def _shift(
     profit: np.ndarray,
     weight: np.ndarray,
     cap: np.ndarray,
     assign: np.ndarray,
     load: np.ndarray,
+    members: np.ndarray,
+    size: np.ndarray,
+    slot: np.ndarray,
+    tabu: np.ndarray,
+    j: int,
+    b: int,
+    until: int,
+) -> tuple[float, int]:
+    """Move client j to pool b (it may not go back before iteration `until`); the score and
+    overload changes."""
+    a = assign[j]
+    before = _over(load[a], cap[a]) + _over(load[b], cap[b])
+    load[a] -= weight[j, a]
+    load[b] += weight[j, b]
+    after = _over(load[a], cap[a]) + _over(load[b], cap[b])
+    last = members[a, size[a] - 1]  # j's slot in a's list takes a's last client
+    members[a, slot[j]] = last
+    slot[last] = slot[j]
+    size[a] -= 1
+    members[b, size[b]] = j
+    slot[j] = size[b]
+    size[b] += 1
+    assign[j] = b
+    tabu[j, a] = until
+    return profit[j, b] - profit[j, a], after - before
+
+
+@numba.njit(cache=True, nogil=True)
+def _search(
+    profit: np.ndarray,
+    weight: np.ndarray,
+    cap: np.ndarray,
+    cand: np.ndarray,
+    assign: np.ndarray,
+    load: np.ndarray,
+    members: np.ndarray,
+    size: np.ndarray,
+    slot: np.ndarray,
     alpha: np.ndarray,
     tabu: np.ndarray,
     counters: np.ndarray,
@@ -100,15 +169,20 @@ def _search(
     best: np.ndarray,
     best_value: np.ndarray,
     iterations: int,
+    sample: int,
+    second: int,
     seed: int,
 ) -> int:
-    """`iterations` tabu iterations from (assign, load) with penalties alpha; counters hold
+    """`iterations` tabu iterations from (assign, load) with penalties alpha, over each client's
+    candidate pools `cand`; members/size/slot list each pool's clients; counters hold
     [iteration, iterations since the last new best], current[0] the current score, best and
     best_value the best feasible allocation. Returns how many new bests were found."""
     np.random.seed(seed)
     tenure_lo = TENURE[0]
     tenure_span = TENURE[1] - TENURE[0] + 1
     clients, pools = profit.shape
+    width = cand.shape[1]
+    second = min(second, width)
     sacks = pools - 2  # the budget pools; then "unassigned" and the free items, never over
     found = 0
     it = counters[0]
@@ -120,82 +194,103 @@ def _search(
     for _ in range(iterations):
         it += 1
         best_delta = -np.inf
-        kind = -1
         mj = -1
-        mp = -1
+        mb = -1
         mk = -1
-        # shifts: client j from its pool a to pool p
+        mc = -1
+        # shifts: client j from its pool a to one of its candidate pools b
         for j in range(clients):
             a = assign[j]
-            oa = _over(load[a] - weight[j, a], cap[a]) - _over(load[a], cap[a])
-            pen_a = alpha[a] * oa
-            for p in range(pools):
-                if p == a:
+            wa = weight[j, a]
+            for q in range(width):
+                b = cand[j, q]
+                if b < 0 or b == a:
                     continue
-                pr = profit[j, p]
-                if pr == -np.inf:
+                dprofit = profit[j, b] - profit[j, a]
+                pen, o = _change(load, cap, alpha, a, -wa, b, weight[j, b], -1, 0)
+                if dprofit - pen <= best_delta:
                     continue
-                op = _over(load[p] + weight[j, p], cap[p]) - _over(load[p], cap[p])
-                dprofit = pr - profit[j, a]
-                delta = dprofit - alpha[p] * op
-                delta -= pen_a
-                if tabu[j, p] > it:
-                    if not (over_total + op + oa == 0 and value + dprofit > best_value[0] + 1e-9):
+                if tabu[j, b] > it:
+                    if not (over_total + o == 0 and value + dprofit > best_value[0] + 1e-9):
                         continue
-                if delta > best_delta:
-                    best_delta = delta
-                    kind = 0
-                    mj = j
-                    mp = p
-        # swaps: a sample of clients j against every client k in another pool
-        for _s in range(min(SWAP_SAMPLE, clients)):
+                best_delta = dprofit - pen
+                mj, mb, mk = j, b, -1
+        # chains of two shifts from a sample of clients: j from a to b, then a client k of b to
+        # a (a swap) or to one of k's first `second` candidate pools c
+        for _s in range(min(sample, clients)):
             j = np.random.randint(clients)
             a = assign[j]
-            for k in range(clients):
-                b = assign[k]
-                if b == a:
+            wa = weight[j, a]
+            for q in range(width):
+                b = cand[j, q]
+                if b < 0 or b == a:
                     continue
-                pjb = profit[j, b]
-                pka = profit[k, a]
-                if pjb == -np.inf or pka == -np.inf:
-                    continue
-                la = load[a] - weight[j, a] + weight[k, a]
-                lb = load[b] - weight[k, b] + weight[j, b]
-                oa = _over(la, cap[a]) - _over(load[a], cap[a])
-                ob = _over(lb, cap[b]) - _over(load[b], cap[b])
-                dprofit = pjb + pka - profit[j, a] - profit[k, b]
-                delta = dprofit - alpha[a] * oa - alpha[b] * ob
-                if tabu[j, b] > it or tabu[k, a] > it:
-                    if not (over_total + oa + ob == 0 and value + dprofit > best_value[0] + 1e-9):
-                        continue
-                if delta > best_delta:
-                    best_delta = delta
-                    kind = 1
-                    mj = j
-                    mk = k
-        if kind < 0:
+                wjb = weight[j, b]
+                tj = tabu[j, b] > it
+                for r in range(size[b]):
+                    k = members[b, r]
+                    wkb = weight[k, b]
+                    base = profit[j, b] - profit[j, a] - profit[k, b]
+                    for t in range(second + 1):
+                        c = a if t == second else cand[k, t]
+                        if c < 0 or c == b or (t < second and c == a):
+                            continue
+                        pkc = profit[k, c]
+                        if pkc == -np.inf:
+                            continue
+                        if c == a:
+                            pen, o = _change(
+                                load, cap, alpha, a, weight[k, a] - wa, b, wjb - wkb, -1, 0
+                            )
+                        else:
+                            pen, o = _change(
+                                load, cap, alpha, a, -wa, b, wjb - wkb, c, weight[k, c]
+                            )
+                        delta = base + pkc - pen
+                        if delta <= best_delta:
+                            continue
+                        if tj or tabu[k, c] > it:
+                            if not (
+                                over_total + o == 0 and value + base + pkc > best_value[0] + 1e-9
+                            ):
+                                continue
+                        best_delta = delta
+                        mj, mb, mk, mc = j, b, k, c
+        if mj < 0:
             break
-        if kind == 0:
-            a = assign[mj]
-            over_total -= _over(load[a], cap[a]) + _over(load[mp], cap[mp])
-            load[a] -= weight[mj, a]
-            load[mp] += weight[mj, mp]
-            over_total += _over(load[a], cap[a]) + _over(load[mp], cap[mp])
-            value += profit[mj, mp] - profit[mj, a]
-            assign[mj] = mp
-            tabu[mj, a] = it + tenure_lo + np.random.randint(tenure_span)
-        else:
-            a = assign[mj]
-            b = assign[mk]
-            over_total -= _over(load[a], cap[a]) + _over(load[b], cap[b])
-            load[a] += weight[mk, a] - weight[mj, a]
-            load[b] += weight[mj, b] - weight[mk, b]
-            over_total += _over(load[a], cap[a]) + _over(load[b], cap[b])
-            value += profit[mj, b] + profit[mk, a] - profit[mj, a] - profit[mk, b]
-            assign[mj] = b
-            assign[mk] = a
-            tabu[mj, a] = it + tenure_lo + np.random.randint(tenure_span)
-            tabu[mk, b] = it + tenure_lo + np.random.randint(tenure_span)
+        dv, do = _shift(
+            profit,
+            weight,
+            cap,
+            assign,
+            load,
+            members,
+            size,
+            slot,
+            tabu,
+            mj,
+            mb,
+            it + tenure_lo + np.random.randint(tenure_span),
+        )
+        value += dv
+        over_total += do
+        if mk >= 0:
+            dv, do = _shift(
+                profit,
+                weight,
+                cap,
+                assign,
+                load,
+                members,
+                size,
+                slot,
+                tabu,
+                mk,
+                mc,
+                it + tenure_lo + np.random.randint(tenure_span),
+            )
+            value += dv
+            over_total += do
         if over_total == 0:
             for p in range(sacks):
                 alpha[p] *= PENALTY_DOWN
@@ -213,10 +308,7 @@ def _search(
             stale += 1
         if stale > RESTART:
             assign[:] = best
-            for p in range(pools):
-                load[p] = 0
-            for j in range(clients):
-                load[assign[j]] += weight[j, assign[j]]
+            _rebuild(weight, assign, load, members, size, slot)
             value = best_value[0]
             over_total = 0
             stale = 0
@@ -227,6 +319,48 @@ def _search(
     return found
 
 
+@numba.njit(cache=True, nogil=True)
+def _rebuild(
+    weight: np.ndarray,
+    assign: np.ndarray,
+    load: np.ndarray,
+    members: np.ndarray,
+    size: np.ndarray,
+    slot: np.ndarray,
+) -> None:
+    """Loads and member lists of the pools from `assign`."""
+    load[:] = 0
+    size[:] = 0
+    for j in range(len(assign)):
+        p = assign[j]
+        load[p] += weight[j, p]
+        members[p, size[p]] = j
+        slot[j] = size[p]
+        size[p] += 1
+
+
+def candidates(dense: Dense, prices: np.ndarray | None, width: int) -> np.ndarray:
+    """Each client's `width` most promising pools (−1 pads): by profit less the client's price
+    and the pool's budget price (the smallest that prices every triple of the pool at or below
+    zero at the client prices — the LP's, when `prices` are its duals), best first."""
+    pools, clients = dense.profit.shape
+    u = np.zeros(clients) if prices is None else np.asarray(prices, dtype=np.float64)
+    sacks = pools - 2
+    finite = np.isfinite(dense.profit)
+    ratio = np.where(
+        finite & (dense.weight > 0),
+        (np.where(finite, dense.profit, 0) - u) / np.maximum(dense.weight, 1),
+        0.0,
+    )
+    lam = np.zeros(pools)
+    lam[:sacks] = np.maximum(ratio[:sacks].max(axis=1), 0.0)
+    reduced = np.where(finite, dense.profit - u - lam[:, None] * dense.weight, -np.inf)
+    width = min(width, pools)
+    order = np.argsort(-reduced, axis=0, kind="stable")[:width].T  # clients × width
+    keep = np.take_along_axis(finite.T, order, axis=1)
+    return np.ascontiguousarray(np.where(keep, order, -1).astype(np.int64))
+
+
 def search(
     dense: Dense,
     chosen: np.ndarray,
@@ -234,19 +368,19 @@ def search(
     time_limit: float,
     seed: int = 0,
     target: float | None = None,
+    prices: np.ndarray | None = None,
+    exchange: Exchange | None = None,
+    width: int = WIDTH,
+    sample: int = SAMPLE,
+    second: int = SECOND,
 ) -> TabuResult:
     """Tabu search from the feasible allocation `chosen` (bool per triple) for `time_limit`
-    seconds or until its score reaches `target`; the best feasible allocation found."""
+    seconds or until its score reaches `target`; the best feasible allocation found. With an
+    `exchange`, new bests are offered to it between compiled calls and a better one there is
+    taken (the search goes on from it)."""
     t0 = time.perf_counter()
     pools, clients = dense.profit.shape
-    assign = np.full(clients, pools - 2, dtype=np.int64)
-    picked = np.flatnonzero(chosen)
-    where = np.argwhere(dense.triple >= 0)
-    pool_of = np.empty(int(dense.triple.max()) + 1, dtype=np.int64)
-    client_of = np.empty_like(pool_of)
-    pool_of[dense.triple[where[:, 0], where[:, 1]]] = where[:, 0]
-    client_of[dense.triple[where[:, 0], where[:, 1]]] = where[:, 1]
-    assign[client_of[picked]] = pool_of[picked]
+    assign = assignment(dense, chosen)
     load = np.zeros(pools, dtype=np.int64)
     np.add.at(load, assign, dense.weight[assign, np.arange(clients)])
     start_value = float(dense.profit[assign, np.arange(clients)].sum())
@@ -266,15 +400,24 @@ def search(
     rounds = 0
     profit_t = np.ascontiguousarray(dense.profit.T)  # client-major: a client's pools side by side
     weight_t = np.ascontiguousarray(dense.weight.T)
-    while time.perf_counter() - t0 < time_limit:
-        if target is not None and best_value[0] >= target:
-            break
+    cand = candidates(dense, prices, width)
+    members = np.empty((pools, clients), dtype=np.int64)
+    size = np.zeros(pools, dtype=np.int64)
+    slot = np.zeros(clients, dtype=np.int64)
+    _rebuild(weight_t, assign, load, members, size, slot)
+    offered = start_value
+    # at least one compiled call: on a cold numba cache compiling takes seconds of the limit
+    while target is None or best_value[0] < target:
         improved += _search(
             profit_t,
             weight_t,
             dense.capacity,
+            cand,
             assign,
             load,
+            members,
+            size,
+            slot,
             alpha,
             tabu,
             counters,
@@ -282,16 +425,65 @@ def search(
             best,
             best_value,
             CHUNK,
+            sample,
+            second,
             seed + rounds,
         )
         rounds += 1
+        if exchange is not None:
+            if best_value[0] > offered:
+                exchange.offer(to_chosen(dense, best, len(chosen)), float(best_value[0]))
+                offered = float(best_value[0])
+            got = exchange.take(float(best_value[0]))
+            if got is not None:
+                best[:] = assignment(dense, got[0])
+                assign[:] = best
+                _rebuild(weight_t, assign, load, members, size, slot)
+                best_value[0] = current[0] = offered = got[1]
+                counters[1] = 0
+                tabu[:, :] = 0
+        if time.perf_counter() - t0 >= time_limit:
+            break
     seconds = time.perf_counter() - t0
-    if not improved:
+    if best_value[0] <= start_value:
         return TabuResult(None, start_value, int(counters[0]), 0, seconds)
-    out = np.zeros(len(chosen), dtype=bool)
-    t = dense.triple[best, np.arange(clients)]
-    out[t[t >= 0]] = True
+    out = to_chosen(dense, best, len(chosen))
     return TabuResult(out, float(best_value[0]), int(counters[0]), improved, seconds)
+
+
+def assignment(dense: Dense, chosen: np.ndarray) -> np.ndarray:
+    """Each client's pool under `chosen` (bool per triple; "unassigned" where it has none)."""
+    pools, clients = dense.profit.shape
+    where = np.argwhere(dense.triple >= 0)
+    pool_of = np.empty(int(dense.triple.max()) + 1, dtype=np.int64)
+    client_of = np.empty_like(pool_of)
+    pool_of[dense.triple[where[:, 0], where[:, 1]]] = where[:, 0]
+    client_of[dense.triple[where[:, 0], where[:, 1]]] = where[:, 1]
+    assign = np.full(clients, pools - 2, dtype=np.int64)
+    picked = np.flatnonzero(chosen)
+    assign[client_of[picked]] = pool_of[picked]
+    return assign
+
+
+def to_chosen(dense: Dense, assign: np.ndarray, triples: int) -> np.ndarray:
+    """The bool-per-triple allocation of `assign` (each client's pool)."""
+    out = np.zeros(triples, dtype=bool)
+    t = dense.triple[assign, np.arange(len(assign))]
+    out[t[t >= 0]] = True
+    return out
+
+
+@dataclass(frozen=True)
+class Beside:
+    """A search running in a thread of its own beside the LNS, the exchange they share and what
+    a second search in the LNS' thread needs when the LNS stops early."""
+
+    job: Future[TabuResult]
+    exchange: Exchange
+    dense: Dense
+    prices: np.ndarray
+    target: float | None
+    ends: float  # time.perf_counter() when the first search stops
 
 
 def start(
@@ -301,28 +493,58 @@ def start(
     time_limit: float,
     seed: int,
     bound: float | None,
-) -> Future[TabuResult] | None:
+    duals: np.ndarray,
+) -> Beside | None:
     """For `solve`: the search from `chosen` in a thread of its own for `time_limit` seconds (up
-    to floor(bound)), beside the LNS on the other workers; None where there is no dense form."""
+    to floor(bound)), beside the LNS on the other workers, its candidate pools ranked at the LP
+    duals `duals`; None where there is no dense form."""
     dense = dense_form(form, score) if form is not None else None
-    if dense is None:
+    if dense is None or form is None:
         return None
     target = None if bound is None else math.floor(bound + 1e-6)
+    exchange = Exchange(chosen.copy(), float(score[chosen].sum()))
+    prices = duals[form.client_row]
     pool = ThreadPoolExecutor(max_workers=1)
-    job = pool.submit(search, dense, chosen.copy(), time_limit=time_limit, seed=seed, target=target)
+    ends = time.perf_counter() + time_limit
+    job = pool.submit(
+        search,
+        dense,
+        chosen.copy(),
+        time_limit=time_limit,
+        seed=seed,
+        target=target,
+        prices=prices,
+        exchange=exchange,
+    )
     pool.shutdown(wait=False)
-    return job
+    return Beside(job, exchange, dense, prices, target, ends)
 
 
-def finish(job: Future[TabuResult] | None, stats: dict[str, Any]) -> list[np.ndarray]:
-    """The search's allocation (as a list: empty when it found nothing better or did not run);
-    its figures go into `stats`."""
-    if job is None:
+def finish(beside: Beside | None, seed: int, stats: dict[str, Any]) -> list[np.ndarray]:
+    """After the LNS: when it stopped more than a second before the first search's end, a second
+    search in this thread from the best exchanged so far (another seed) until then; the searches'
+    allocations (empty when they found nothing better); their figures go into `stats`."""
+    if beside is None:
         return []
-    res = job.result()
+    found = []
+    left = beside.ends - time.perf_counter()
+    if left > 1.0:
+        second = search(
+            beside.dense,
+            beside.exchange.best(),
+            time_limit=left,
+            seed=seed + SECOND_SEED,
+            target=beside.target,
+            prices=beside.prices,
+            exchange=beside.exchange,
+        )
+        stats.update(tabu2_seconds=round(second.seconds, 3), tabu2_value=second.value)
+        found += [] if second.chosen is None else [second.chosen]
+    res = beside.job.result()
     stats.update(
         tabu_seconds=round(res.seconds, 3),
         tabu_iterations=res.iterations,
         tabu_improved=res.improved,
+        tabu_value=res.value,
     )
-    return [] if res.chosen is None else [res.chosen]
+    return found + ([] if res.chosen is None else [res.chosen])

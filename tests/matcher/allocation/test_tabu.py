@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from benchmarks.gap import GapProblem, to_engine
 from matcher.allocation import tabu
+from matcher.allocation.exchange import Exchange
 from matcher.allocation.knapsack import KnapsackForm, knapsack_form
 from matcher.allocation.primal import violated_rows
 from matcher.allocation.solve import SolveOptions, solve
@@ -76,6 +77,38 @@ def test_feasible_never_worse_and_optimal_on_small_gaps(seed: int, m: int, n: in
     assert res.value == best
 
 
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 3))
+def test_narrow_candidate_lists_stay_feasible_and_consistent(seed: int, width: int) -> None:
+    # 8 agents, each client sees only `width` of them: chains through the member lists move
+    # thousands of times; the result must still be feasible and its score what it says
+    net, form, score, dense, start = small_gap(seed, 8, 40)
+    res = tabu.search(dense, start, time_limit=0.3, seed=seed, width=width, sample=8, second=1)
+    if res.chosen is None:
+        return
+    assert res.iterations > 100
+    assert not len(violated_rows(net, res.chosen))
+    assert res.value == float(score[res.chosen].sum()) > float(score[start].sum())
+
+
+def test_candidates_rank_pools_by_profit_at_the_prices() -> None:
+    # pools 0, 1 budget, 2 "unassigned", 3 the free items; client prices 4 and 4: pool 0's
+    # budget price is max((10-4)/5, (6-4)/1) = 2, pool 1's max((8-4)/1, (9-4)/5) = 4
+    inf = -np.inf
+    dense = tabu.Dense(
+        profit=np.array([[10.0, 6.0], [8.0, 9.0], [0.0, 0.0], [inf, inf]]),
+        weight=np.array([[5, 1], [1, 5], [0, 0], [0, 0]]),
+        triple=np.array([[0, 1], [2, 3], [-1, -1], [-1, -1]]),
+        capacity=np.array([5, 5, 10**9, 10**9]),
+    )
+    # client 0: pool 1 at 0, pool 0 and "unassigned" at -4; client 1: pool 0 at 0, then -4, -15
+    assert tabu.candidates(dense, np.array([4.0, 4.0]), 4).tolist() == [
+        [1, 0, 2, -1],
+        [0, 2, 1, -1],
+    ]
+    assert tabu.candidates(dense, np.array([4.0, 4.0]), 1).tolist() == [[1], [0]]
+
+
 def test_target_stops_the_search_early() -> None:
     net, form, score, dense, start = small_gap(7, 3, 6)
     res = tabu.search(dense, start, time_limit=30.0, target=float(score[start].sum()))
@@ -102,3 +135,40 @@ def test_solve_runs_the_tabu_search_on_gap_tables_and_not_when_off() -> None:
     off = solve(model.instance, SolveOptions(time_limit=4, tabu=False), pairs=model.pairs)
     assert "tabu_iterations" in on.stats or on.status == "OPTIMAL"
     assert "tabu_iterations" not in off.stats
+
+
+def test_the_search_goes_on_from_a_better_exchanged_allocation() -> None:
+    # a search held to each client's first candidate pool cannot reach what a full one found;
+    # with that in the exchange it takes it, stays feasible and reports it
+    net, form, score, dense, start = small_gap(11, 8, 40)
+    good = tabu.search(dense, start, time_limit=1.0, seed=1)
+    assert good.chosen is not None
+    narrow = {"width": 1, "sample": 0, "second": 0}
+    alone = tabu.search(dense, start, time_limit=0.1, **narrow)
+    assert alone.value < good.value
+    ex = Exchange(good.chosen.copy(), good.value)
+    res = tabu.search(dense, start, time_limit=0.1, exchange=ex, **narrow)
+    assert res.chosen is not None and res.value >= good.value
+    assert not len(violated_rows(net, res.chosen))
+    assert res.value == float(score[res.chosen].sum())
+
+
+def test_a_better_find_is_offered_to_the_exchange() -> None:
+    net, form, score, dense, start = small_gap(11, 3, 6)
+    ex = Exchange(start.copy(), float(score[start].sum()))
+    res = tabu.search(dense, start, time_limit=0.3, seed=1, exchange=ex)
+    assert res.chosen is not None
+    assert ex.value == res.value and ex.best().tolist() == res.chosen.tolist()
+
+
+def test_a_second_search_fills_the_time_the_lns_left() -> None:
+    # the LNS "stopped" at once: finish runs a second search in this thread until the first ends
+    net, form, score, dense, start = small_gap(5, 8, 40)
+    duals = np.zeros(int(form.client_row.max()) + 1)
+    beside = tabu.start(form, score, start, 1.5, 0, None, duals)
+    assert beside is not None
+    stats: dict[str, float] = {}
+    found = tabu.finish(beside, 0, stats)
+    assert stats["tabu2_seconds"] > 0.4 and stats["tabu_seconds"] > 1.4
+    assert found and all(not len(violated_rows(net, c)) for c in found)
+    assert max(float(score[c].sum()) for c in found) == beside.exchange.value
