@@ -31,14 +31,20 @@ from matcher.allocation.exchange import Exchange
 from matcher.allocation.knapsack import KnapsackForm
 
 MAX_CELLS = 20_000_000  # dense pool × client arrays at most this large (else no search)
-CHUNK = 500  # iterations per compiled call (the time limit is checked between calls)
+CHUNK = (8, 500)  # iterations per compiled call: from the first, doubled while a call takes
+CALL_SECONDS = 0.1  # less than this, halved when it takes 4× as long, at most the second (the
+# time limit and the exchange are checked between calls; a chain scans a pool's members, and
+# on large tables one call of the largest size could run seconds past the limit)
 WIDTH = 8  # each client's candidate pools (best by reduced profit at the LP prices)
 SAMPLE = 48  # clients whose chains of two shifts are scanned each iteration
 SECOND = 3  # the second shift of a chain: back to the first client's pool or to one of this many
 TENURE = (10, 30)  # a client may not return to a pool it left for this many iterations (random)
-PENALTY_UP = 1.1  # an overloaded pool's α grows by this factor each iteration …
-PENALTY_DOWN = 0.97  # … and every α shrinks by this one while the allocation is feasible
+PENALTY_UP = 1.05  # an overloaded pool's α grows by this factor each iteration …
+PENALTY_DOWN = 0.98  # … and every α shrinks by this one while the allocation is feasible
 RESTART = 5_000  # iterations without a new best: start again from the best (α kept)
+ALPHA_RANGE = (1e-4, 1e6)  # α stays within these multiples of its start: ×0.97 on every
+# feasible iteration would take a pool never over to 0 within ~23 000 (overloading it free for
+# thousands of iterations after) and ×1.1 to inf (NaN moves)
 SECOND_SEED = 7_919  # the second search's seed, offset from the first's
 
 
@@ -171,12 +177,15 @@ def _search(
     iterations: int,
     sample: int,
     second: int,
+    alpha_lo: float,
+    alpha_hi: float,
     seed: int,
 ) -> int:
     """`iterations` tabu iterations from (assign, load) with penalties alpha, over each client's
     candidate pools `cand`; members/size/slot list each pool's clients; counters hold
-    [iteration, iterations since the last new best], current[0] the current score, best and
-    best_value the best feasible allocation. Returns how many new bests were found."""
+    [iteration, iterations since the last new best, 1 when no move was left], current[0] the
+    current score, best and best_value the best feasible allocation; α within [alpha_lo,
+    alpha_hi]. Returns how many new bests were found."""
     np.random.seed(seed)
     tenure_lo = TENURE[0]
     tenure_span = TENURE[1] - TENURE[0] + 1
@@ -257,6 +266,7 @@ def _search(
                         best_delta = delta
                         mj, mb, mk, mc = j, b, k, c
         if mj < 0:
+            counters[2] = 1
             break
         dv, do = _shift(
             profit,
@@ -293,7 +303,7 @@ def _search(
             over_total += do
         if over_total == 0:
             for p in range(sacks):
-                alpha[p] *= PENALTY_DOWN
+                alpha[p] = max(alpha[p] * PENALTY_DOWN, alpha_lo)
             if value > best_value[0] + 1e-9:
                 best_value[0] = value
                 best[:] = assign
@@ -304,7 +314,7 @@ def _search(
         else:
             for p in range(sacks):
                 if load[p] > cap[p]:
-                    alpha[p] *= PENALTY_UP
+                    alpha[p] = min(alpha[p] * PENALTY_UP, alpha_hi)
             stale += 1
         if stale > RESTART:
             assign[:] = best
@@ -342,11 +352,16 @@ def _rebuild(
 def candidates(dense: Dense, prices: np.ndarray | None, width: int) -> np.ndarray:
     """Each client's `width` most promising pools (−1 pads): by profit less the client's price
     and the pool's budget price (the smallest that prices every triple of the pool at or below
-    zero at the client prices — the LP's, when `prices` are its duals), best first."""
+    zero at the client prices — the LP's, when `prices` are its duals; without prices each
+    client's best profit, which ranks by profit), best first."""
     pools, clients = dense.profit.shape
-    u = np.zeros(clients) if prices is None else np.asarray(prices, dtype=np.float64)
-    sacks = pools - 2
     finite = np.isfinite(dense.profit)
+    u = (
+        np.where(finite, dense.profit, -np.inf).max(axis=0)
+        if prices is None
+        else np.asarray(prices, dtype=np.float64)
+    )
+    sacks = pools - 2
     ratio = np.where(
         finite & (dense.weight > 0),
         (np.where(finite, dense.profit, 0) - u) / np.maximum(dense.weight, 1),
@@ -389,10 +404,11 @@ def search(
     unit_weight = (
         float(np.median(dense.weight[dense.weight > 0])) if (dense.weight > 0).any() else 1
     )
-    alpha = np.full(pools, unit_gain / max(unit_weight, 1.0))
+    alpha0 = unit_gain / max(unit_weight, 1.0)
+    alpha = np.full(pools, alpha0)
     alpha[pools - 2 :] = 0.0
     tabu = np.zeros((clients, pools), dtype=np.int64)
-    counters = np.zeros(2, dtype=np.int64)
+    counters = np.zeros(3, dtype=np.int64)
     current = np.array([start_value])
     best = assign.copy()
     best_value = np.array([start_value])
@@ -406,8 +422,10 @@ def search(
     slot = np.zeros(clients, dtype=np.int64)
     _rebuild(weight_t, assign, load, members, size, slot)
     offered = start_value
+    chunk = CHUNK[0]
     # at least one compiled call: on a cold numba cache compiling takes seconds of the limit
     while target is None or best_value[0] < target:
+        called = time.perf_counter()
         improved += _search(
             profit_t,
             weight_t,
@@ -424,12 +442,19 @@ def search(
             current,
             best,
             best_value,
-            CHUNK,
+            chunk,
             sample,
             second,
+            alpha0 * ALPHA_RANGE[0],
+            alpha0 * ALPHA_RANGE[1],
             seed + rounds,
         )
         rounds += 1
+        took = time.perf_counter() - called
+        if took < CALL_SECONDS:
+            chunk = min(2 * chunk, CHUNK[1])
+        elif took > 4 * CALL_SECONDS:
+            chunk = max(chunk // 2, 1)
         if exchange is not None:
             if best_value[0] > offered:
                 exchange.offer(to_chosen(dense, best, len(chosen)), float(best_value[0]))
@@ -442,8 +467,8 @@ def search(
                 best_value[0] = current[0] = offered = got[1]
                 counters[1] = 0
                 tabu[:, :] = 0
-        if time.perf_counter() - t0 >= time_limit:
-            break
+        if time.perf_counter() - t0 >= time_limit or counters[2]:
+            break  # time, or no admissible move left (every one tabu and none a new best)
     seconds = time.perf_counter() - t0
     if best_value[0] <= start_value:
         return TabuResult(None, start_value, int(counters[0]), 0, seconds)
@@ -529,17 +554,20 @@ def finish(beside: Beside | None, seed: int, stats: dict[str, Any]) -> list[np.n
     found = []
     left = beside.ends - time.perf_counter()
     if left > 1.0:
-        second = search(
-            beside.dense,
-            beside.exchange.best(),
-            time_limit=left,
-            seed=seed + SECOND_SEED,
-            target=beside.target,
-            prices=beside.prices,
-            exchange=beside.exchange,
-        )
-        stats.update(tabu2_seconds=round(second.seconds, 3), tabu2_value=second.value)
-        found += [] if second.chosen is None else [second.chosen]
+        try:  # its own copies of the arrays: at MAX_CELLS ≈ 0.7 GB more
+            second = search(
+                beside.dense,
+                beside.exchange.best(),
+                time_limit=left,
+                seed=seed + SECOND_SEED,
+                target=beside.target,
+                prices=beside.prices,
+                exchange=beside.exchange,
+            )
+            stats.update(tabu2_seconds=round(second.seconds, 3), tabu2_value=second.value)
+            found += [] if second.chosen is None else [second.chosen]
+        except MemoryError:
+            stats["tabu2"] = "out of memory"
     res = beside.job.result()
     stats.update(
         tabu_seconds=round(res.seconds, 3),
