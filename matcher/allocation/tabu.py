@@ -268,37 +268,13 @@ def _search(
         if mj < 0:
             counters[2] = 1
             break
-        dv, do = _shift(
-            profit,
-            weight,
-            cap,
-            assign,
-            load,
-            members,
-            size,
-            slot,
-            tabu,
-            mj,
-            mb,
-            it + tenure_lo + np.random.randint(tenure_span),
-        )
-        value += dv
-        over_total += do
-        if mk >= 0:
+        for who, to in ((mj, mb), (mk, mc)):  # the shift, then the chain's second (if any)
+            if who < 0:
+                break
             dv, do = _shift(
-                profit,
-                weight,
-                cap,
-                assign,
-                load,
-                members,
-                size,
-                slot,
-                tabu,
-                mk,
-                mc,
+                profit, weight, cap, assign, load, members, size, slot, tabu, who, to,
                 it + tenure_lo + np.random.randint(tenure_span),
-            )
+            )  # fmt: skip
             value += dv
             over_total += do
         if over_total == 0:

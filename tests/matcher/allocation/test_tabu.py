@@ -90,16 +90,21 @@ def test_narrow_candidate_lists_stay_feasible_and_consistent(seed: int, width: i
     assert res.value == float(score[res.chosen].sum()) > float(score[start].sum())
 
 
-def test_candidates_rank_pools_by_profit_at_the_prices() -> None:
-    # pools 0, 1 budget, 2 "unassigned", 3 the free items; client prices 4 and 4: pool 0's
-    # budget price is max((10-4)/5, (6-4)/1) = 2, pool 1's max((8-4)/1, (9-4)/5) = 4
+def two_pools() -> tabu.Dense:
+    """Two clients, budget pools 0 and 1, then "unassigned" (2) and the free items (3, none)."""
     inf = -np.inf
-    dense = tabu.Dense(
+    return tabu.Dense(
         profit=np.array([[10.0, 6.0], [8.0, 9.0], [0.0, 0.0], [inf, inf]]),
         weight=np.array([[5, 1], [1, 5], [0, 0], [0, 0]]),
         triple=np.array([[0, 1], [2, 3], [-1, -1], [-1, -1]]),
         capacity=np.array([5, 5, 10**9, 10**9]),
     )
+
+
+def test_candidates_rank_pools_by_profit_at_the_prices() -> None:
+    # pools 0, 1 budget, 2 "unassigned", 3 the free items; client prices 4 and 4: pool 0's
+    # budget price is max((10-4)/5, (6-4)/1) = 2, pool 1's max((8-4)/1, (9-4)/5) = 4
+    dense = two_pools()
     # client 0: pool 1 at 0, pool 0 and "unassigned" at -4; client 1: pool 0 at 0, then -4, -15
     assert tabu.candidates(dense, np.array([4.0, 4.0]), 4).tolist() == [
         [1, 0, 2, -1],
@@ -251,12 +256,6 @@ def test_the_kernels_bookkeeping_matches_a_rebuild(seed: int) -> None:
 
 
 def test_candidates_without_prices_rank_by_profit() -> None:
-    inf = -np.inf
-    dense = tabu.Dense(
-        profit=np.array([[10.0, 6.0], [8.0, 9.0], [0.0, 0.0], [inf, inf]]),
-        weight=np.array([[5, 1], [1, 5], [0, 0], [0, 0]]),
-        triple=np.array([[0, 1], [2, 3], [-1, -1], [-1, -1]]),
-        capacity=np.array([5, 5, 10**9, 10**9]),
-    )
+    dense = two_pools()
     # "unassigned" (profit 0) last among the finite pools, not first
     assert tabu.candidates(dense, None, 4).tolist() == [[0, 1, 2, -1], [1, 0, 2, -1]]
