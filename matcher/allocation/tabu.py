@@ -372,8 +372,7 @@ def search(
     t0 = time.perf_counter()
     pools, clients = dense.profit.shape
     assign = assignment(dense, chosen)
-    load = np.zeros(pools, dtype=np.int64)
-    np.add.at(load, assign, dense.weight[assign, np.arange(clients)])
+    load = np.zeros(pools, dtype=np.int64)  # counted by _rebuild below, with the member lists
     start_value = float(dense.profit[assign, np.arange(clients)].sum())
     gaps = np.abs(np.diff(np.sort(np.where(np.isfinite(dense.profit), dense.profit, 0), 0), axis=0))
     unit_gain = float(np.median(gaps[gaps > 0])) if (gaps > 0).any() else 1.0
