@@ -7,11 +7,13 @@ or a chain of two shifts — a client to a pool b, and a client of b back to the
 swap) or on to one of its SECOND best pools — the best admissible move each iteration over every
 shift and the chains from a random sample of clients (the pools' member lists make a chain's
 partners the few clients of b, not every client). Pools may be over budget while searching; each
-overloaded unit costs the pool's penalty α, raised while the pool is over and lowered while it is
-not (strategic oscillation around the budget boundary, after Yagiura, Ibaraki and Glover's work on
-the GAP, whose candidate lists from the Lagrangian relaxation this follows too). A client may not
-go back to a pool it left for a few iterations (tabu), unless that gives a new best feasible
-allocation. The best feasible allocation seen is the result; beside the LNS, the LNS's gains reach
+overloaded unit costs the pool's penalty α — starting at the pool's budget price at the LP's
+prices, raised while the pool is over and lowered while it is not (strategic oscillation around
+the budget boundary, after Yagiura, Ibaraki and Glover's work on the GAP, whose candidate lists
+from the Lagrangian relaxation this follows too). A client may not go back to a pool it left for a
+few iterations (tabu), unless that gives a new best feasible allocation. After RESTART iterations
+without a gain the search starts again, in turn from its start (a fresh descent from the LP's
+rounding, α reset) and from its best. The best feasible allocation seen is the result; beside the LNS, the LNS's gains reach
 it (and its own bests go out) through an `Exchange`. The kernel is compiled by numba (plain loops
 over dense client × pool arrays: 128 000 cells on 80×1600).
 """
@@ -41,7 +43,11 @@ SECOND = 3  # the second shift of a chain: back to the first client's pool or to
 TENURE = (10, 30)  # a client may not return to a pool it left for this many iterations (random)
 PENALTY_UP = 1.05  # an overloaded pool's α grows by this factor each iteration …
 PENALTY_DOWN = 0.98  # … and every α shrinks by this one while the allocation is feasible
-RESTART = 5_000  # iterations without a new best: start again from the best (α kept)
+RESTART = 2_000  # iterations without a new best since the last (re)start: start again, in turn
+# from the start with α at its start values and from the best with α kept (on d801600 the first
+# 2 000–3 000 iterations from the LP's rounding reach 97 26x–97 34x and the next 80 000 improve
+# that by < 10, so fresh descents pay there; C and E gain from going on around the best; 20-s
+# runs, benchmarks/notes.md)
 ALPHA_RANGE = (1e-4, 1e6)  # α stays within these multiples of its start: ×0.97 on every
 # feasible iteration would take a pool never over to 0 within ~23 000 (overloading it free for
 # thousands of iterations after) and ×1.1 to inf (NaN moves)
@@ -174,18 +180,22 @@ def _search(
     current: np.ndarray,
     best: np.ndarray,
     best_value: np.ndarray,
+    epoch: np.ndarray,
+    epoch_value: np.ndarray,
     iterations: int,
     sample: int,
     second: int,
     alpha_lo: float,
     alpha_hi: float,
+    restart: int,
     seed: int,
 ) -> int:
     """`iterations` tabu iterations from (assign, load) with penalties alpha, over each client's
     candidate pools `cand`; members/size/slot list each pool's clients; counters hold
-    [iteration, iterations since the last new best, 1 when no move was left], current[0] the
-    current score, best and best_value the best feasible allocation; α within [alpha_lo,
-    alpha_hi]. Returns how many new bests were found."""
+    [iteration, iterations since the epoch's last new best, 1 when no move was left / 2 when
+    `restart` iterations passed without one], current[0] the current score, best and
+    best_value the best feasible allocation, epoch and epoch_value the best since the last
+    (re)start; α within [alpha_lo, alpha_hi]. Returns how many new bests were found."""
     np.random.seed(seed)
     tenure_lo = TENURE[0]
     tenure_span = TENURE[1] - TENURE[0] + 1
@@ -284,6 +294,9 @@ def _search(
                 best_value[0] = value
                 best[:] = assign
                 found += 1
+            if value > epoch_value[0] + 1e-9:
+                epoch_value[0] = value
+                epoch[:] = assign
                 stale = 0
             else:
                 stale += 1
@@ -292,13 +305,9 @@ def _search(
                 if load[p] > cap[p]:
                     alpha[p] = min(alpha[p] * PENALTY_UP, alpha_hi)
             stale += 1
-        if stale > RESTART:
-            assign[:] = best
-            _rebuild(weight, assign, load, members, size, slot)
-            value = best_value[0]
-            over_total = 0
-            stale = 0
-            tabu[:, :] = 0
+        if stale > restart:
+            counters[2] = 2
+            break
     counters[0] = it
     counters[1] = stale
     current[0] = value
@@ -325,31 +334,63 @@ def _rebuild(
         size[p] += 1
 
 
-def candidates(dense: Dense, prices: np.ndarray | None, width: int) -> np.ndarray:
-    """Each client's `width` most promising pools (−1 pads): by profit less the client's price
-    and the pool's budget price (the smallest that prices every triple of the pool at or below
-    zero at the client prices — the LP's, when `prices` are its duals; without prices each
-    client's best profit, which ranks by profit), best first."""
-    pools, clients = dense.profit.shape
+def client_prices(dense: Dense, prices: np.ndarray | None) -> np.ndarray:
+    """The client prices to rank and penalise by: `prices` (the LP's client duals), or without
+    them each client's best profit."""
+    if prices is not None:
+        return np.asarray(prices, dtype=np.float64)
+    return np.where(np.isfinite(dense.profit), dense.profit, -np.inf).max(axis=0)
+
+
+def budget_prices(dense: Dense, u: np.ndarray) -> np.ndarray:
+    """Each pool's budget price at client prices u: the smallest that prices every triple of the
+    pool at or below zero (the LP's own where its budget binds, when u are its duals); 0 for the
+    two unbounded pools."""
+    pools = dense.profit.shape[0]
     finite = np.isfinite(dense.profit)
-    u = (
-        np.where(finite, dense.profit, -np.inf).max(axis=0)
-        if prices is None
-        else np.asarray(prices, dtype=np.float64)
-    )
-    sacks = pools - 2
     ratio = np.where(
         finite & (dense.weight > 0),
         (np.where(finite, dense.profit, 0) - u) / np.maximum(dense.weight, 1),
         0.0,
     )
     lam = np.zeros(pools)
-    lam[:sacks] = np.maximum(ratio[:sacks].max(axis=1), 0.0)
+    lam[: pools - 2] = np.maximum(ratio[: pools - 2].max(axis=1), 0.0)
+    return lam
+
+
+def candidates(dense: Dense, prices: np.ndarray | None, width: int) -> np.ndarray:
+    """Each client's `width` most promising pools (−1 pads): by profit less the client's price
+    and the pool's budget price (`budget_prices`; without prices each client's best profit, which
+    ranks by profit), best first."""
+    pools = dense.profit.shape[0]
+    finite = np.isfinite(dense.profit)
+    u = client_prices(dense, prices)
+    lam = budget_prices(dense, u)
     reduced = np.where(finite, dense.profit - u - lam[:, None] * dense.weight, -np.inf)
     width = min(width, pools)
     order = np.argsort(-reduced, axis=0, kind="stable")[:width].T  # clients × width
     keep = np.take_along_axis(finite.T, order, axis=1)
     return np.ascontiguousarray(np.where(keep, order, -1).astype(np.int64))
+
+
+def penalties(dense: Dense, prices: np.ndarray | None) -> np.ndarray:
+    """Each pool's α at the start: its budget price at the LP's client prices, at least the
+    typical profit step per weight unit (pools whose budget does not bind there); 0 for the two
+    unbounded pools. The step alone (a median gap between a client's sorted profits over the
+    median weight) is what is left without prices; on d801600 it is 1/50 of the LP's budget
+    prices, and a search started that low wanders far over budget first and settles ~0.1 %
+    worse (benchmarks/notes.md)."""
+    pools = dense.profit.shape[0]
+    finite = np.isfinite(dense.profit)
+    gaps = np.abs(np.diff(np.sort(np.where(finite, dense.profit, 0), 0), axis=0))
+    unit_gain = float(np.median(gaps[gaps > 0])) if (gaps > 0).any() else 1.0
+    positive = dense.weight > 0
+    unit_weight = float(np.median(dense.weight[positive])) if positive.any() else 1.0
+    step = unit_gain / max(unit_weight, 1.0)
+    lam = budget_prices(dense, client_prices(dense, prices)) if prices is not None else 0.0
+    alpha = np.maximum(lam, step) * np.ones(pools)
+    alpha[pools - 2 :] = 0.0
+    return alpha
 
 
 def search(
@@ -374,21 +415,21 @@ def search(
     assign = assignment(dense, chosen)
     load = np.zeros(pools, dtype=np.int64)  # counted by _rebuild below, with the member lists
     start_value = float(dense.profit[assign, np.arange(clients)].sum())
-    gaps = np.abs(np.diff(np.sort(np.where(np.isfinite(dense.profit), dense.profit, 0), 0), axis=0))
-    unit_gain = float(np.median(gaps[gaps > 0])) if (gaps > 0).any() else 1.0
-    unit_weight = (
-        float(np.median(dense.weight[dense.weight > 0])) if (dense.weight > 0).any() else 1
-    )
-    alpha0 = unit_gain / max(unit_weight, 1.0)
-    alpha = np.full(pools, alpha0)
-    alpha[pools - 2 :] = 0.0
+    alpha = penalties(dense, prices)
+    alpha0 = float(np.median(alpha[: pools - 2])) if pools > 2 else 1.0  # the clamp's base
+    alpha_start = alpha.copy()
     tabu = np.zeros((clients, pools), dtype=np.int64)
     counters = np.zeros(3, dtype=np.int64)
     current = np.array([start_value])
     best = assign.copy()
-    best_value = np.array([start_value])
+    loads = np.bincount(assign, weights=dense.weight[assign, np.arange(clients)], minlength=pools)
+    feasible0 = bool((loads <= dense.capacity).all())
+    best_value = np.array([start_value if feasible0 else -np.inf])
+    epoch = assign.copy()
+    origin = assign.copy()
+    epoch_value = best_value.copy()
+    rng = np.random.default_rng(seed)
     improved = 0
-    rounds = 0
     profit_t = np.ascontiguousarray(dense.profit.T)  # client-major: a client's pools side by side
     weight_t = np.ascontiguousarray(dense.weight.T)
     cand = candidates(dense, prices, width)
@@ -396,8 +437,9 @@ def search(
     size = np.zeros(pools, dtype=np.int64)
     slot = np.zeros(clients, dtype=np.int64)
     _rebuild(weight_t, assign, load, members, size, slot)
-    offered = start_value
+    offered = float(best_value[0])
     chunk = CHUNK[0]
+    restarts = 0
     # at least one compiled call: on a cold numba cache compiling takes seconds of the limit
     while target is None or best_value[0] < target:
         called = time.perf_counter()
@@ -417,14 +459,16 @@ def search(
             current,
             best,
             best_value,
+            epoch,
+            epoch_value,
             chunk,
             sample,
             second,
             alpha0 * ALPHA_RANGE[0],
             alpha0 * ALPHA_RANGE[1],
-            seed + rounds,
+            RESTART,
+            int(rng.integers(2**31)),  # (seed + rounds would repeat another seed's calls)
         )
-        rounds += 1
         took = time.perf_counter() - called
         if took < CALL_SECONDS:
             chunk = min(2 * chunk, CHUNK[1])
@@ -439,13 +483,27 @@ def search(
                 best[:] = assignment(dense, got[0])
                 assign[:] = best
                 _rebuild(weight_t, assign, load, members, size, slot)
-                best_value[0] = current[0] = offered = got[1]
+                epoch[:] = best
+                best_value[0] = current[0] = offered = epoch_value[0] = got[1]
                 counters[1] = 0
                 tabu[:, :] = 0
+        if counters[2] == 2:  # RESTART iterations without a new best of the epoch: again,
+            restarts += 1  # from the start with α at its start, or from the best (α kept)
+            again = best if restarts % 2 == 0 else origin
+            assign[:] = again
+            _rebuild(weight_t, assign, load, members, size, slot)
+            current[0] = float(profit_t[np.arange(clients), assign].sum())
+            feasible = bool((load <= dense.capacity).all())
+            epoch[:] = assign
+            epoch_value[0] = current[0] if feasible else -np.inf
+            if again is origin:
+                alpha[:] = alpha_start
+            counters[1:] = 0
+            tabu[:, :] = 0
         if time.perf_counter() - t0 >= time_limit or counters[2]:
             break  # time, or no admissible move left (every one tabu and none a new best)
     seconds = time.perf_counter() - t0
-    if best_value[0] <= start_value:
+    if not np.isfinite(best_value[0]) or best_value[0] <= start_value and feasible0:
         return TabuResult(None, start_value, int(counters[0]), 0, seconds)
     out = to_chosen(dense, best, len(chosen))
     return TabuResult(out, float(best_value[0]), int(counters[0]), improved, seconds)
@@ -484,6 +542,7 @@ class Beside:
     prices: np.ndarray
     target: float | None
     ends: float  # time.perf_counter() when the first search stops
+    start: np.ndarray  # the allocation both searches start (and restart) from
 
 
 def start(
@@ -517,12 +576,13 @@ def start(
         exchange=exchange,
     )
     pool.shutdown(wait=False)
-    return Beside(job, exchange, dense, prices, target, ends)
+    return Beside(job, exchange, dense, prices, target, ends, chosen.copy())
 
 
 def finish(beside: Beside | None, seed: int, stats: dict[str, Any]) -> list[np.ndarray]:
     """After the LNS: when it stopped more than a second before the first search's end, a second
-    search in this thread from the best exchanged so far (another seed) until then; the searches'
+    search in this thread (another seed, the same start: its restarts need that, and the
+    exchange hands it the best so far) until then; the searches'
     allocations (empty when they found nothing better); their figures go into `stats`."""
     if beside is None:
         return []
@@ -532,7 +592,7 @@ def finish(beside: Beside | None, seed: int, stats: dict[str, Any]) -> list[np.n
         try:  # its own copies of the arrays: at MAX_CELLS ≈ 0.7 GB more
             second = search(
                 beside.dense,
-                beside.exchange.best(),
+                beside.start,
                 time_limit=left,
                 seed=seed + SECOND_SEED,
                 target=beside.target,

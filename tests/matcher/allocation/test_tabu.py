@@ -210,8 +210,10 @@ def test_the_kernels_bookkeeping_matches_a_rebuild(seed: int) -> None:
     tabu_until = np.zeros((clients, pools), dtype=np.int64)
     counters = np.zeros(3, dtype=np.int64)
     current, best, best_value = np.array([value]), assign.copy(), np.array([value])
+    epoch, epoch_value = assign.copy(), np.array([value])
     args = (profit, weight, cap, cand, assign, load, members, size, slot, alpha, tabu_until)
-    tabu._search(*args, counters, current, best, best_value, 400, 6, 2, 1e-4, 1e6, seed)
+    best_args = (counters, current, best, best_value, epoch, epoch_value)
+    tabu._search(*args, *best_args, 400, 6, 2, 1e-4, 1e6, 10**9, seed)
     again = [np.zeros(pools, dtype=np.int64), np.empty_like(members), np.zeros_like(size)]
     tabu._rebuild(weight, assign, again[0], again[1], again[2], np.zeros_like(slot))
     assert load.tolist() == again[0].tolist() and size.tolist() == again[2].tolist()
@@ -221,6 +223,8 @@ def test_the_kernels_bookkeeping_matches_a_rebuild(seed: int) -> None:
         assert (slot[held] == np.arange(size[p])).all()
     assert current[0] == float(profit[np.arange(clients), assign].sum())
     assert best_value[0] == float(profit[np.arange(clients), best].sum())
+    assert epoch_value[0] == best_value[0]  # one epoch: its best is the best
+    assert (epoch == best).all()
     assert not len(violated_rows(net, tabu.to_chosen(dense, best, len(score))))
     rng = np.random.default_rng(seed)
     for _ in range(50):  # a chain j: a -> b, k: b -> c, predicted against applied
@@ -259,3 +263,47 @@ def test_candidates_without_prices_rank_by_profit() -> None:
     dense = two_pools()
     # "unassigned" (profit 0) last among the finite pools, not first
     assert tabu.candidates(dense, None, 4).tolist() == [[0, 1, 2, -1], [1, 0, 2, -1]]
+
+
+def test_penalties_start_at_the_budget_prices_or_the_profit_step() -> None:
+    # at client prices 4 and 4 the budget prices are 2 and 4 (above); the profit step is the
+    # median gap between a client's sorted profits (8, 2, 6, 3 -> 4.5) over the median weight 3
+    dense = two_pools()
+    assert tabu.penalties(dense, np.array([4.0, 4.0])).tolist() == [2.0, 4.0, 0.0, 0.0]
+    assert tabu.penalties(dense, None).tolist() == [1.5, 1.5, 0.0, 0.0]
+    assert tabu.penalties(dense, np.array([9.0, 9.0])).tolist() == [1.5, 1.5, 0.0, 0.0]
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 3), st.integers(3, 6))
+def test_an_overloaded_start_ends_feasible_and_optimal(seed: int, m: int, n: int) -> None:
+    # every client in its most profitable pool: the budgets overflow; the penalties must bring
+    # the search back, and only a feasible allocation may come out
+    net, form, score, dense, _ = small_gap(seed, m, n)
+    greedy = np.zeros(len(score), dtype=bool)
+    for c in range(form.clients):
+        own = np.flatnonzero((form.client == c) & (form.sack >= 0))
+        greedy[own[np.argmax(score[own])]] = True
+    res = tabu.search(dense, greedy, time_limit=0.3, seed=seed)
+    if not len(violated_rows(net, greedy)):  # it fit: nothing can beat it
+        assert res.chosen is None
+        return
+    assert res.chosen is not None and not len(violated_rows(net, res.chosen))
+    assert res.value == float(score[res.chosen].sum()) == brute_allocation(form, score)
+
+
+def test_the_kernel_hands_back_after_restart_iterations_without_an_epoch_best() -> None:
+    net, form, score, dense, start = small_gap(3, 4, 12)
+    profit, weight, cand, assign, load, members, size, slot = _kernel_state(dense, start, 4)
+    pools, clients = dense.profit.shape
+    value = float(profit[np.arange(clients), assign].sum())
+    alpha = np.full(pools, 1.0)
+    alpha[-2:] = 0.0
+    counters = np.zeros(3, dtype=np.int64)
+    best_value = np.array([value])
+    epoch_value = np.array([np.inf])  # nothing can beat it: every iteration is stale
+    args = (profit, weight, dense.capacity, cand, assign, load, members, size, slot, alpha)
+    state = (np.zeros((clients, pools), dtype=np.int64), counters, np.array([value]))
+    bests = (assign.copy(), best_value, assign.copy(), epoch_value)
+    tabu._search(*args, *state, *bests, 1_000, 4, 2, 1e-4, 1e6, 25, 0)
+    assert counters[2] == 2 and counters[0] == 26  # stale 26 > 25: handed back, not 1 000
