@@ -285,11 +285,13 @@ def search(
     stall: float | None = None,
     on_improve: Callable[[float], None] | None = None,
     exchange: Exchange | None = None,
+    give_way: Callable[[float], bool] | None = None,
 ) -> LnsResult:
     """Visit pool and empty-seat neighbourhoods (worst loss first, again while any improves; wider
     after a pass without gain), then groups of `group_pools` (first, most) pools re-packed among
     themselves (`group_neighbourhoods`; (0, 0) turns them off), until `time_limit` or the
-    objective reaches floor(bound), or `stall` seconds have passed without a gain. Each gain is
+    objective reaches floor(bound), or `stall` seconds have passed without a gain, or `give_way`
+    says so of its objective (the tabu search beside it leads by far: its core serves better there). Each gain is
     offered to `exchange` (the tabu search beside it goes on from it when better); the LNS takes
     nothing back: on e801600 its result with two-way exchange was 0.03 % worse (notes.md).
 
@@ -316,6 +318,7 @@ def search(
 
     def stop() -> bool:
         stalled = stall is not None and time.perf_counter() - state["last_gain"] > stall
+        stalled = stalled or (give_way is not None and give_way(state["value"]))
         return time_left() <= 0.05 or stalled or (target is not None and state["value"] >= target)
 
     def work(queue: deque[Neighbourhood], size: int) -> None:

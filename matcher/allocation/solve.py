@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -55,6 +56,9 @@ FULL_MIP_COLUMNS = 300_000  # up to this many, LNS first, then the whole-table M
 CUT_SHARE = 0.15  # at most this share of the time for cover-cut rounds on the whole-table LP
 # (run only when twice column generation's LP time fits in it)
 LNS_STALL_SHARE = 0.3  # the LNS hands over to the whole-table MIP after this share without gain
+GIVE_WAY = (0.2, 2.0)  # beside a tabu search, the LNS stops after this share of its time when
+# its gap to the bound is this many times the best allocation's (a second tabu search gets its
+# core: on d801600 the LNS ends ~0.3 % behind the tabu search)
 GROUP_SHARE = 0.25  # above FULL_MIP_COLUMNS: this share of the time after the LP for the
 # whole-seat pool filling (`groupbound`: a tighter valid bound, its filling a start for the LNS)
 GROUP_MIN_SECONDS = 30.0  # … but at least this (or half the time left): under load 15 on XL,
@@ -233,6 +237,20 @@ def solve(
     )
 
 
+def _give_way(exchange: Exchange, bound: float, seconds: float) -> Callable[[float], bool]:
+    """GIVE_WAY's rule for an LNS of `seconds` beside a tabu search sharing `exchange`: true of
+    the LNS' objective once the share of time has passed and its gap to `bound` is the factor
+    times the exchange's best's."""
+    after = time.perf_counter() + GIVE_WAY[0] * seconds
+
+    def behind(value: float) -> bool:
+        return time.perf_counter() > after and bound - value > GIVE_WAY[1] * (
+            bound - exchange.value
+        )
+
+    return behind
+
+
 def _remaining(options: SolveOptions, start: float) -> float:
     return options.time_limit - (time.perf_counter() - start)
 
@@ -353,7 +371,11 @@ def solve_columns(
         report(Progress(elapsed(), v, bound, "lns"))
 
     def run_lns(
-        time_limit: float, workers: int, stall: float | None, exchange: Exchange | None = None
+        time_limit: float,
+        workers: int,
+        stall: float | None,
+        exchange: Exchange | None = None,
+        give_way: Callable[[float], bool] | None = None,
     ) -> None:
         called = time.perf_counter()
         ctx = lns.Context(net, score)  # seconds on XL (a CSC copy): counted in the limit
@@ -369,6 +391,7 @@ def solve_columns(
             stall=stall,
             on_improve=lns_improved,
             exchange=exchange,
+            give_way=give_way,
         )
         stats.update(
             lns_seconds=round(res.seconds, 3),
@@ -423,7 +446,8 @@ def solve_columns(
         if can_lns and lns_time > 0.5:
             stall = left * LNS_STALL_SHARE if exact_mip else None
             ex = None if beside is None else beside.exchange
-            run_lns(lns_time, options.workers - (beside is not None), stall, ex)
+            give_way = None if ex is None or bound is None else _give_way(ex, bound, lns_time)
+            run_lns(lns_time, options.workers - (beside is not None), stall, ex, give_way)
             found.extend(tabu.finish(beside, options.seed, stats))
             chosen, value = _best_of(net, score, [chosen, *found])
         left = _remaining(options, start) - reserve

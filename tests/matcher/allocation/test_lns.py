@@ -60,3 +60,23 @@ def test_groups_off_leaves_only_single_pool_steps():
         lns.Context(net, score), start, lp.reduced, lp.duals, time_limit=3, group_pools=(0, 0)
     )
     assert all(not str(e["hood"]).startswith("pools:") for e in res.log)
+
+
+def test_give_way_stops_the_search_with_its_start_and_only_when_asked():
+    model, rows, score, net, lp = _gap()
+    start = round_lp(net, score, lp.x, lp.reduced)
+    asked: list[float] = []
+
+    def give_way(value: float) -> bool:
+        asked.append(value)
+        return True
+
+    res = lns.search(
+        lns.Context(net, score), start, lp.reduced, lp.duals, time_limit=30, give_way=give_way
+    )
+    assert res.steps == 0 and res.seconds < 5.0 and (res.chosen == start).all()
+    assert asked[0] == float(score[start].sum())
+    kept = lns.search(
+        lns.Context(net, score), start, lp.reduced, lp.duals, time_limit=2, give_way=lambda v: False
+    )
+    assert kept.steps > 0
