@@ -1,6 +1,6 @@
 """The best allocation shared by searches running side by side on GAP tables: the LNS offers its
-gains, the tabu searches offer theirs and go on from a better one found here, and a second tabu
-search started when the LNS stops early begins from the best of all."""
+gains, the tabu searches offer theirs and go on from a better one found here (a second tabu
+search started when the LNS stops early takes the best of all at its first exchange)."""
 
 from __future__ import annotations
 
