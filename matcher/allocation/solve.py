@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -28,7 +27,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from matcher.allocation import lns, tabu
+from matcher.allocation import beside, lns
 from matcher.allocation.aggregate import solve_aggregate, worth_aggregating
 from matcher.allocation.colgen import highs_available, solve_lp_columns
 from matcher.allocation.constraints import Rows, build_rows
@@ -56,9 +55,6 @@ FULL_MIP_COLUMNS = 300_000  # up to this many, LNS first, then the whole-table M
 CUT_SHARE = 0.15  # at most this share of the time for cover-cut rounds on the whole-table LP
 # (run only when twice column generation's LP time fits in it)
 LNS_STALL_SHARE = 0.3  # the LNS hands over to the whole-table MIP after this share without gain
-GIVE_WAY = (0.2, 2.0)  # beside a tabu search, the LNS stops after this share of its time when
-# its gap to the bound is this many times the best allocation's (a second tabu search gets its
-# core: on d801600 the LNS ends ~0.3 % behind the tabu search)
 GROUP_SHARE = 0.25  # above FULL_MIP_COLUMNS: this share of the time after the LP for the
 # whole-seat pool filling (`groupbound`: a tighter valid bound, its filling a start for the LNS)
 GROUP_MIN_SECONDS = 30.0  # … but at least this (or half the time left): under load 15 on XL,
@@ -237,20 +233,6 @@ def solve(
     )
 
 
-def _give_way(exchange: Exchange, bound: float, seconds: float) -> Callable[[float], bool]:
-    """GIVE_WAY's rule for an LNS of `seconds` beside a tabu search sharing `exchange`: true of
-    the LNS' objective once the share of time has passed and its gap to `bound` is the factor
-    times the exchange's best's."""
-    after = time.perf_counter() + GIVE_WAY[0] * seconds
-
-    def behind(value: float) -> bool:
-        return time.perf_counter() > after and bound - value > GIVE_WAY[1] * (
-            bound - exchange.value
-        )
-
-    return behind
-
-
 def _remaining(options: SolveOptions, start: float) -> float:
     return options.time_limit - (time.perf_counter() - start)
 
@@ -371,11 +353,7 @@ def solve_columns(
         report(Progress(elapsed(), v, bound, "lns"))
 
     def run_lns(
-        time_limit: float,
-        workers: int,
-        stall: float | None,
-        exchange: Exchange | None = None,
-        give_way: Callable[[float], bool] | None = None,
+        time_limit: float, workers: int, stall: float | None, exchange: Exchange | None = None
     ) -> None:
         called = time.perf_counter()
         ctx = lns.Context(net, score)  # seconds on XL (a CSC copy): counted in the limit
@@ -391,7 +369,7 @@ def solve_columns(
             stall=stall,
             on_improve=lns_improved,
             exchange=exchange,
-            give_way=give_way,
+            give_way=None if exchange is None else beside.give_way(exchange, bound, time_limit),
         )
         stats.update(
             lns_seconds=round(res.seconds, 3),
@@ -438,17 +416,16 @@ def solve_columns(
         share = KNAPSACK_MIP_SHARE if form is not None else options.mip_share
         lns_time = left if not exact_mip else left * (1 - share)
         use_tabu = can_lns and options.tabu and options.workers >= 2 and lns_time > 0.5
-        beside = (
-            tabu.start(form, score, chosen, lns_time, options.seed, bound, lp.duals)
+        side = (
+            beside.start(form, score, chosen, lns_time, options.seed, bound, lp.duals)
             if use_tabu
             else None
         )
         if can_lns and lns_time > 0.5:
             stall = left * LNS_STALL_SHARE if exact_mip else None
-            ex = None if beside is None else beside.exchange
-            give_way = None if ex is None or bound is None else _give_way(ex, bound, lns_time)
-            run_lns(lns_time, options.workers - (beside is not None), stall, ex, give_way)
-            found.extend(tabu.finish(beside, options.seed, stats))
+            ex = None if side is None else side.exchange
+            run_lns(lns_time, options.workers - (side is not None), stall, ex)
+            found.extend(beside.finish(side, options.seed, stats))
             chosen, value = _best_of(net, score, [chosen, *found])
         left = _remaining(options, start) - reserve
         if exact_mip and not done() and left > 0.5:

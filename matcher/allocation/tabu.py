@@ -20,11 +20,8 @@ over dense client × pool arrays: 128 000 cells on 80×1600).
 
 from __future__ import annotations
 
-import math
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 import numba
 import numpy as np
@@ -51,7 +48,6 @@ RESTART = 2_000  # iterations without a new best since the last (re)start: start
 ALPHA_RANGE = (1e-4, 1e6)  # α stays within these multiples of its start: ×0.97 on every
 # feasible iteration would take a pool never over to 0 within ~23 000 (overloading it free for
 # thousands of iterations after) and ×1.1 to inf (NaN moves)
-SECOND_SEED = 7_919  # the second search's seed, offset from the first's
 
 
 @dataclass(frozen=True)
@@ -529,85 +525,3 @@ def to_chosen(dense: Dense, assign: np.ndarray, triples: int) -> np.ndarray:
     t = dense.triple[assign, np.arange(len(assign))]
     out[t[t >= 0]] = True
     return out
-
-
-@dataclass(frozen=True)
-class Beside:
-    """A search running in a thread of its own beside the LNS, the exchange they share and what
-    a second search in the LNS' thread needs when the LNS stops early."""
-
-    job: Future[TabuResult]
-    exchange: Exchange
-    dense: Dense
-    prices: np.ndarray
-    target: float | None
-    ends: float  # time.perf_counter() when the first search stops
-    start: np.ndarray  # the allocation both searches start (and restart) from
-
-
-def start(
-    form: KnapsackForm | None,
-    score: np.ndarray,
-    chosen: np.ndarray,
-    time_limit: float,
-    seed: int,
-    bound: float | None,
-    duals: np.ndarray,
-) -> Beside | None:
-    """For `solve`: the search from `chosen` in a thread of its own for `time_limit` seconds (up
-    to floor(bound)), beside the LNS on the other workers, its candidate pools ranked at the LP
-    duals `duals`; None where there is no dense form."""
-    dense = dense_form(form, score) if form is not None else None
-    if dense is None or form is None:
-        return None
-    target = None if bound is None else math.floor(bound + 1e-6)
-    exchange = Exchange(chosen.copy(), float(score[chosen].sum()))
-    prices = duals[form.client_row]
-    pool = ThreadPoolExecutor(max_workers=1)
-    ends = time.perf_counter() + time_limit
-    job = pool.submit(
-        search,
-        dense,
-        chosen.copy(),
-        time_limit=time_limit,
-        seed=seed,
-        target=target,
-        prices=prices,
-        exchange=exchange,
-    )
-    pool.shutdown(wait=False)
-    return Beside(job, exchange, dense, prices, target, ends, chosen.copy())
-
-
-def finish(beside: Beside | None, seed: int, stats: dict[str, Any]) -> list[np.ndarray]:
-    """After the LNS: when it stopped more than a second before the first search's end, a second
-    search in this thread (another seed, the same start: its restarts need that, and the
-    exchange hands it the best so far) until then; the searches'
-    allocations (empty when they found nothing better); their figures go into `stats`."""
-    if beside is None:
-        return []
-    found = []
-    left = beside.ends - time.perf_counter()
-    if left > 1.0:
-        try:  # its own copies of the arrays: at MAX_CELLS ≈ 0.7 GB more
-            second = search(
-                beside.dense,
-                beside.start,
-                time_limit=left,
-                seed=seed + SECOND_SEED,
-                target=beside.target,
-                prices=beside.prices,
-                exchange=beside.exchange,
-            )
-            stats.update(tabu2_seconds=round(second.seconds, 3), tabu2_value=second.value)
-            found += [] if second.chosen is None else [second.chosen]
-        except MemoryError:
-            stats["tabu2"] = "out of memory"
-    res = beside.job.result()
-    stats.update(
-        tabu_seconds=round(res.seconds, 3),
-        tabu_iterations=res.iterations,
-        tabu_improved=res.improved,
-        tabu_value=res.value,
-    )
-    return found + ([] if res.chosen is None else [res.chosen])

@@ -1,5 +1,5 @@
-"""Small GAP tables for the knapsack and tabu tests: the engine's net of a GAP, random GAPs and
-the brute-force optimum."""
+"""Small GAP tables for the knapsack and tabu tests: the engine's net of a GAP, random GAPs, the
+brute-force optimum, and a random GAP set up for the tabu search with a poor feasible start."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import itertools
 import numpy as np
 
 from benchmarks.gap import GapProblem, to_engine
+from matcher.allocation import tabu
 from matcher.allocation.constraints import build_rows
 from matcher.allocation.flow import flow_net
-from matcher.allocation.knapsack import KnapsackForm
+from matcher.allocation.knapsack import KnapsackForm, knapsack_form
+from matcher.allocation.primal import violated_rows
 
 
 def gap_net(cost: np.ndarray, resource: np.ndarray, capacity: np.ndarray):  # type: ignore[no-untyped-def]
@@ -41,3 +43,30 @@ def random_gap(seed: int, m: int, n: int) -> tuple[np.ndarray, np.ndarray, np.nd
     cost = rng.integers(1, 20, (m, n))
     capacity = np.maximum(resource.sum(axis=1) // 2, resource.min(axis=1))
     return cost, resource, capacity
+
+
+def worst_start(net, form: KnapsackForm, score: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """A feasible but poor allocation: clients in order, each to its lowest-score pool that fits."""
+    chosen = np.zeros(len(score), dtype=bool)
+    use = np.zeros(len(form.capacity), dtype=np.int64)
+    for c in range(form.clients):
+        for t in sorted(np.flatnonzero(form.client == c).tolist(), key=lambda t: score[t]):
+            s = form.sack[t]
+            if s < 0 or use[s] + form.weight[t] <= form.capacity[s]:
+                chosen[t] = True
+                if s >= 0:
+                    use[s] += form.weight[t]
+                break
+    assert not len(violated_rows(net, chosen))
+    return chosen
+
+
+def small_gap(seed: int, m: int, n: int):  # type: ignore[no-untyped-def]
+    """A random GAP's net, knapsack form, score, dense form and a poor feasible start."""
+    cost, resource, capacity = random_gap(seed, m, n)
+    net, score = gap_net(cost, resource, capacity)
+    form, _ = knapsack_form(net)
+    assert form is not None
+    dense = tabu.dense_form(form, score)
+    assert dense is not None
+    return net, form, score, dense, worst_start(net, form, score)

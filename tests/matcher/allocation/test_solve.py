@@ -309,17 +309,3 @@ def test_medium_table_path_keeps_valid_bounds_and_finds_the_optimum(seed: int, m
     assert "mip_bound" in stats or result.status == "OPTIMAL"
     assert result.bound is not None and result.bound >= mip.objective - 1e-6
     assert result.objective == pytest.approx(mip.objective) and result.status == "OPTIMAL"
-
-
-def test_the_lns_gives_way_when_its_gap_is_twice_the_exchanges_after_its_share(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from matcher.allocation import solve as solve_module
-    from matcher.allocation.exchange import Exchange
-
-    exchange = Exchange(np.zeros(1, dtype=bool), 90.0)  # gap 10 to the bound 100
-    monkeypatch.setattr(solve_module, "GIVE_WAY", (0.0, 2.0))
-    behind = solve_module._give_way(exchange, 100.0, 60.0)
-    assert behind(70.0) and not behind(85.0) and not behind(80.0)  # gaps 30, 15, 20 (not > 20)
-    monkeypatch.setattr(solve_module, "GIVE_WAY", (0.5, 2.0))
-    assert not solve_module._give_way(exchange, 100.0, 60.0)(70.0)  # not before 30 s

@@ -13,34 +13,7 @@ from matcher.allocation.exchange import Exchange
 from matcher.allocation.knapsack import KnapsackForm, knapsack_form
 from matcher.allocation.primal import violated_rows
 from matcher.allocation.solve import SolveOptions, solve
-from tests.matcher.allocation.gaps import brute_allocation, gap_net, random_gap
-
-
-def worst_start(net, form: KnapsackForm, score: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """A feasible but poor allocation: clients in order, each to its lowest-score pool that fits."""
-    chosen = np.zeros(len(score), dtype=bool)
-    use = np.zeros(len(form.capacity), dtype=np.int64)
-    for c in range(form.clients):
-        for t in sorted(np.flatnonzero(form.client == c).tolist(), key=lambda t: score[t]):
-            s = form.sack[t]
-            if s < 0 or use[s] + form.weight[t] <= form.capacity[s]:
-                chosen[t] = True
-                if s >= 0:
-                    use[s] += form.weight[t]
-                break
-    assert not len(violated_rows(net, chosen))
-    return chosen
-
-
-def small_gap(seed: int, m: int, n: int):  # type: ignore[no-untyped-def]
-    """A random GAP's net, knapsack form, score, dense form and a poor feasible start."""
-    cost, resource, capacity = random_gap(seed, m, n)
-    net, score = gap_net(cost, resource, capacity)
-    form, _ = knapsack_form(net)
-    assert form is not None
-    dense = tabu.dense_form(form, score)
-    assert dense is not None
-    return net, form, score, dense, worst_start(net, form, score)
+from tests.matcher.allocation.gaps import brute_allocation, gap_net, random_gap, small_gap
 
 
 def test_a_two_agent_swap_is_found() -> None:
@@ -165,20 +138,6 @@ def test_a_better_find_is_offered_to_the_exchange() -> None:
     res = tabu.search(dense, start, time_limit=0.3, seed=1, exchange=ex)
     assert res.chosen is not None
     assert ex.value == res.value and ex.best().tolist() == res.chosen.tolist()
-
-
-def test_a_second_search_fills_the_time_the_lns_left() -> None:
-    # the LNS "stopped" at once: finish runs a second search in this thread until the first ends
-    net, form, score, dense, start = small_gap(5, 8, 40)
-    duals = np.zeros(int(form.client_row.max()) + 1)
-    tabu.search(dense, start, time_limit=0.01)  # compiled before the clock runs
-    beside = tabu.start(form, score, start, 3.0, 0, None, duals)
-    assert beside is not None
-    stats: dict[str, float] = {}
-    found = tabu.finish(beside, 0, stats)
-    assert stats["tabu2_seconds"] > 1.5 and stats["tabu_seconds"] > 2.9
-    assert found and all(not len(violated_rows(net, c)) for c in found)
-    assert max(float(score[c].sum()) for c in found) == beside.exchange.value
 
 
 def _kernel_state(dense: tabu.Dense, start: np.ndarray, width: int):  # type: ignore[no-untyped-def]
