@@ -1,21 +1,22 @@
 """Tabu search with adaptive overload penalties for tables in knapsack form (GAP weeks).
 
 The LNS re-solves a few pools at a time exactly; on the 80×1600 GAP files it makes a few dozen
-steps a minute and stalls 0.6–0.9 % above the bound. This search makes thousands of small moves a
-second instead: shift one client to one of its candidate pools (the WIDTH best at the LP's prices),
-or a chain of two shifts — a client to a pool b, and a client of b back to the first one's pool (a
-swap) or on to one of its SECOND best pools — the best admissible move each iteration over every
-shift and the chains from a random sample of clients (the pools' member lists make a chain's
-partners the few clients of b, not every client). Pools may be over budget while searching; each
-overloaded unit costs the pool's penalty α — starting at the pool's budget price at the LP's
-prices, raised while the pool is over and lowered while it is not (strategic oscillation around
-the budget boundary, after Yagiura, Ibaraki and Glover's work on the GAP, whose candidate lists
-from the Lagrangian relaxation this follows too). A client may not go back to a pool it left for a
-few iterations (tabu), unless that gives a new best feasible allocation. After RESTART iterations
-without a gain the search starts again, in turn from its start (a fresh descent from the LP's
-rounding, α reset) and from its best. The best feasible allocation seen is the result; beside the LNS, the LNS's gains reach
-it (and its own bests go out) through an `Exchange`. The kernel is compiled by numba (plain loops
-over dense client × pool arrays: 128 000 cells on 80×1600).
+steps a minute and stalls 0.6–0.9 % above the bound. This search makes hundreds of small moves a
+second instead: shift one client to one of its candidate pools (the WIDTH best at the LP's
+prices), or a chain of two shifts — a client to a pool b, and a client of b back to the first
+one's pool (a swap) or on to one of its SECOND best pools — the best admissible move each
+iteration over every shift and every client's chains (a random sample of clients on tables too
+large for that; the pools' member lists make a chain's partners the few clients of b, not every
+client). Pools may be over budget while searching; each overloaded unit costs the pool's penalty
+α — starting at the pool's budget price at the LP's prices, raised while the pool is over and
+lowered while it is not (strategic oscillation around the budget boundary, after Yagiura,
+Ibaraki and Glover's work on the GAP, whose candidate lists from the Lagrangian relaxation this
+follows too). A client may not go back to a pool it left for a few iterations (tabu), unless
+that gives a new best feasible allocation. After RESTART iterations without a gain the search
+starts again, in turn from its start (a fresh descent from the LP's rounding, α reset) and from
+its best. The best feasible allocation seen is the result; beside the LNS, the LNS's gains reach
+it (and its own bests go out) through an `Exchange`. The kernel is compiled by numba (plain
+loops over dense client × pool arrays: 128 000 cells on 80×1600).
 """
 
 from __future__ import annotations
@@ -34,8 +35,13 @@ CHUNK = (8, 500)  # iterations per compiled call: from the first, doubled while 
 CALL_SECONDS = 0.1  # less than this, halved when it takes 4× as long, at most the second (the
 # time limit and the exchange are checked between calls; a chain scans a pool's members, and
 # on large tables one call of the largest size could run seconds past the limit)
-WIDTH = 8  # each client's candidate pools (best by reduced profit at the LP prices)
-SAMPLE = 48  # clients whose chains of two shifts are scanned each iteration
+WIDTH = 5  # each client's candidate pools (best by reduced profit at the LP prices)
+CHAIN_EVALS = 1_000_000  # chains of two shifts scanned per iteration at most: every client's
+# when they fit (≈ 640 000 on 80×1600: width × (SECOND + 1) × 20 members a pool), else a random
+# sample of clients whose chains fit (at least MIN_SAMPLE). On d801600, 20 s standalone: every
+# client's chains at width 5 97 189–97 214 (≈ 4 700 iterations), 48 random clients at width 8
+# 97 283–97 284 (60 000); e801600 169 607 against 169 848 (benchmarks/notes.md, tenth session)
+MIN_SAMPLE = 48
 SECOND = 3  # the second shift of a chain: back to the first client's pool or to one of this many
 TENURE = (10, 30)  # a client may not return to a pool it left for this many iterations (random)
 PENALTY_UP = 1.05  # an overloaded pool's α grows by this factor each iteration …
@@ -176,7 +182,6 @@ def _search(
     current: np.ndarray,
     best: np.ndarray,
     best_value: np.ndarray,
-    epoch: np.ndarray,
     epoch_value: np.ndarray,
     iterations: int,
     sample: int,
@@ -190,8 +195,9 @@ def _search(
     candidate pools `cand`; members/size/slot list each pool's clients; counters hold
     [iteration, iterations since the epoch's last new best, 1 when no move was left / 2 when
     `restart` iterations passed without one], current[0] the current score, best and
-    best_value the best feasible allocation, epoch and epoch_value the best since the last
-    (re)start; α within [alpha_lo, alpha_hi]. Returns how many new bests were found."""
+    best_value the best feasible allocation, epoch_value the best score since the last
+    (re)start; α within [alpha_lo, alpha_hi]; the chains of `sample` random clients, or of
+    every client once when `sample` ≥ the clients. Returns how many new bests were found."""
     np.random.seed(seed)
     tenure_lo = TENURE[0]
     tenure_span = TENURE[1] - TENURE[0] + 1
@@ -232,8 +238,9 @@ def _search(
                 mj, mb, mk = j, b, -1
         # chains of two shifts from a sample of clients: j from a to b, then a client k of b to
         # a (a swap) or to one of k's first `second` candidate pools c
+        every = sample >= clients
         for _s in range(min(sample, clients)):
-            j = np.random.randint(clients)
+            j = _s if every else np.random.randint(clients)
             a = assign[j]
             wa = weight[j, a]
             for q in range(width):
@@ -292,7 +299,6 @@ def _search(
                 found += 1
             if value > epoch_value[0] + 1e-9:
                 epoch_value[0] = value
-                epoch[:] = assign
                 stale = 0
             else:
                 stale += 1
@@ -389,6 +395,15 @@ def penalties(dense: Dense, prices: np.ndarray | None) -> np.ndarray:
     return alpha
 
 
+def chain_sample(clients: int, sacks: int, width: int, second: int) -> int:
+    """How many clients' chains an iteration scans: all of them when their chains (width ×
+    (second + 1) × a pool's mean membership each) fit CHAIN_EVALS, else as many as fit."""
+    each = max(1, width * (min(second, width) + 1) * max(1, clients // max(1, sacks)))
+    if clients * each <= CHAIN_EVALS:
+        return clients
+    return max(MIN_SAMPLE, CHAIN_EVALS // each)
+
+
 def search(
     dense: Dense,
     chosen: np.ndarray,
@@ -399,13 +414,14 @@ def search(
     prices: np.ndarray | None = None,
     exchange: Exchange | None = None,
     width: int = WIDTH,
-    sample: int = SAMPLE,
+    sample: int | None = None,
     second: int = SECOND,
 ) -> TabuResult:
     """Tabu search from the feasible allocation `chosen` (bool per triple) for `time_limit`
     seconds or until its score reaches `target`; the best feasible allocation found. With an
     `exchange`, new bests are offered to it between compiled calls and a better one there is
-    taken (the search goes on from it)."""
+    taken (the search goes on from it). `sample` clients' chains are scanned each iteration
+    (every client's when ≥ the clients; by default as many as CHAIN_EVALS allows)."""
     t0 = time.perf_counter()
     pools, clients = dense.profit.shape
     assign = assignment(dense, chosen)
@@ -421,7 +437,6 @@ def search(
     loads = np.bincount(assign, weights=dense.weight[assign, np.arange(clients)], minlength=pools)
     feasible0 = bool((loads <= dense.capacity).all())
     best_value = np.array([start_value if feasible0 else -np.inf])
-    epoch = assign.copy()
     origin = assign.copy()
     epoch_value = best_value.copy()
     rng = np.random.default_rng(seed)
@@ -429,6 +444,8 @@ def search(
     profit_t = np.ascontiguousarray(dense.profit.T)  # client-major: a client's pools side by side
     weight_t = np.ascontiguousarray(dense.weight.T)
     cand = candidates(dense, prices, width)
+    if sample is None:
+        sample = chain_sample(clients, pools - 2, width, second)
     members = np.empty((pools, clients), dtype=np.int64)
     size = np.zeros(pools, dtype=np.int64)
     slot = np.zeros(clients, dtype=np.int64)
@@ -455,7 +472,6 @@ def search(
             current,
             best,
             best_value,
-            epoch,
             epoch_value,
             chunk,
             sample,
@@ -479,7 +495,6 @@ def search(
                 best[:] = assignment(dense, got[0])
                 assign[:] = best
                 _rebuild(weight_t, assign, load, members, size, slot)
-                epoch[:] = best
                 best_value[0] = current[0] = offered = epoch_value[0] = got[1]
                 counters[1] = 0
                 tabu[:, :] = 0
@@ -490,7 +505,6 @@ def search(
             _rebuild(weight_t, assign, load, members, size, slot)
             current[0] = float(profit_t[np.arange(clients), assign].sum())
             feasible = bool((load <= dense.capacity).all())
-            epoch[:] = assign
             epoch_value[0] = current[0] if feasible else -np.inf
             if again is origin:
                 alpha[:] = alpha_start
