@@ -188,6 +188,10 @@ def _search(
     second: int,
     alpha_lo: float,
     alpha_hi: float,
+    up: float,
+    down: float,
+    tenure_lo: int,
+    tenure_hi: int,
     restart: int,
     seed: int,
 ) -> int:
@@ -196,11 +200,12 @@ def _search(
     [iteration, iterations since the epoch's last new best, 1 when no move was left / 2 when
     `restart` iterations passed without one], current[0] the current score, best and
     best_value the best feasible allocation, epoch_value the best score since the last
-    (re)start; α within [alpha_lo, alpha_hi]; the chains of `sample` random clients, or of
-    every client once when `sample` ≥ the clients. Returns how many new bests were found."""
+    (re)start; α within [alpha_lo, alpha_hi], ×up while its pool is over, ×down on a feasible
+    iteration; a left pool is tabu for tenure_lo…tenure_hi iterations; the chains of `sample`
+    random clients, or of every client once when `sample` ≥ the clients. Returns how many new
+    bests were found."""
     np.random.seed(seed)
-    tenure_lo = TENURE[0]
-    tenure_span = TENURE[1] - TENURE[0] + 1
+    tenure_span = tenure_hi - tenure_lo + 1
     clients, pools = profit.shape
     width = cand.shape[1]
     second = min(second, width)
@@ -212,6 +217,7 @@ def _search(
     over_total = 0
     for p in range(pools):
         over_total += _over(load[p], cap[p])
+    every = sample >= clients
     for _ in range(iterations):
         it += 1
         best_delta = -np.inf
@@ -236,9 +242,8 @@ def _search(
                         continue
                 best_delta = dprofit - pen
                 mj, mb, mk = j, b, -1
-        # chains of two shifts from a sample of clients: j from a to b, then a client k of b to
-        # a (a swap) or to one of k's first `second` candidate pools c
-        every = sample >= clients
+        # chains of two shifts from every client (or a sample): j from a to b, then a client k
+        # of b to a (a swap) or to one of k's first `second` candidate pools c
         for _s in range(min(sample, clients)):
             j = _s if every else np.random.randint(clients)
             a = assign[j]
@@ -292,7 +297,7 @@ def _search(
             over_total += do
         if over_total == 0:
             for p in range(sacks):
-                alpha[p] = max(alpha[p] * PENALTY_DOWN, alpha_lo)
+                alpha[p] = max(alpha[p] * down, alpha_lo)
             if value > best_value[0] + 1e-9:
                 best_value[0] = value
                 best[:] = assign
@@ -305,7 +310,7 @@ def _search(
         else:
             for p in range(sacks):
                 if load[p] > cap[p]:
-                    alpha[p] = min(alpha[p] * PENALTY_UP, alpha_hi)
+                    alpha[p] = min(alpha[p] * up, alpha_hi)
             stale += 1
         if stale > restart:
             counters[2] = 2
@@ -453,6 +458,7 @@ def search(
     offered = float(best_value[0])
     chunk = CHUNK[0]
     restarts = 0
+    cleared = -1  # the iteration the tabu list was last cleared at (no admissible move left)
     # at least one compiled call: on a cold numba cache compiling takes seconds of the limit
     while target is None or best_value[0] < target:
         called = time.perf_counter()
@@ -478,6 +484,10 @@ def search(
             second,
             alpha0 * ALPHA_RANGE[0],
             alpha0 * ALPHA_RANGE[1],
+            PENALTY_UP,
+            PENALTY_DOWN,
+            TENURE[0],
+            TENURE[1],
             RESTART,
             int(rng.integers(2**31)),  # (seed + rounds would repeat another seed's calls)
         )
@@ -510,8 +520,14 @@ def search(
                 alpha[:] = alpha_start
             counters[1:] = 0
             tabu[:, :] = 0
-        if time.perf_counter() - t0 >= time_limit or counters[2]:
-            break  # time, or no admissible move left (every one tabu and none a new best)
+        if counters[2] == 1:  # no admissible move: every one tabu and none a new best (small
+            if cleared == counters[0]:  # tables), so the tabu list is cleared; with none tabu
+                break  # and still no move there is none at all
+            cleared = int(counters[0])
+            tabu[:, :] = 0
+            counters[2] = 0
+        if time.perf_counter() - t0 >= time_limit:
+            break
     seconds = time.perf_counter() - t0
     if not np.isfinite(best_value[0]) or best_value[0] <= start_value and feasible0:
         return TabuResult(None, start_value, int(counters[0]), 0, seconds)

@@ -4,7 +4,7 @@ small tables, and no search where the dense form does not apply."""
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.gap import GapProblem, to_engine
@@ -14,6 +14,8 @@ from matcher.allocation.knapsack import KnapsackForm, knapsack_form
 from matcher.allocation.primal import violated_rows
 from matcher.allocation.solve import SolveOptions, solve
 from tests.matcher.allocation.gaps import brute_allocation, gap_net, random_gap, small_gap
+
+KNOBS = (tabu.PENALTY_UP, tabu.PENALTY_DOWN, *tabu.TENURE)  # the kernel's α factors, tenure
 
 
 def test_a_two_agent_swap_is_found() -> None:
@@ -172,7 +174,7 @@ def test_the_kernels_bookkeeping_matches_a_rebuild(seed: int) -> None:
     epoch_value = np.array([value])
     args = (profit, weight, cap, cand, assign, load, members, size, slot, alpha, tabu_until)
     best_args = (counters, current, best, best_value, epoch_value)
-    tabu._search(*args, *best_args, 400, 6, 2, 1e-4, 1e6, 10**9, seed)
+    tabu._search(*args, *best_args, 400, 6, 2, 1e-4, 1e6, *KNOBS, 10**9, seed)
     again = [np.zeros(pools, dtype=np.int64), np.empty_like(members), np.zeros_like(size)]
     tabu._rebuild(weight, assign, again[0], again[1], again[2], np.zeros_like(slot))
     assert load.tolist() == again[0].tolist() and size.tolist() == again[2].tolist()
@@ -234,6 +236,7 @@ def test_penalties_start_at_the_budget_prices_or_the_profit_step() -> None:
 
 @settings(max_examples=20, deadline=None)
 @given(st.integers(0, 10_000), st.integers(2, 3), st.integers(3, 6))
+@example(461, 2, 3)  # every move was tabu after 6 iterations and the search ended at 88, not 92
 def test_an_overloaded_start_ends_feasible_and_optimal(seed: int, m: int, n: int) -> None:
     # every client in its most profitable pool: the budgets overflow; the penalties must bring
     # the search back, and only a feasible allocation may come out
@@ -263,7 +266,7 @@ def test_the_kernel_hands_back_after_restart_iterations_without_an_epoch_best() 
     args = (profit, weight, dense.capacity, cand, assign, load, members, size, slot, alpha)
     state = (np.zeros((clients, pools), dtype=np.int64), counters, np.array([value]))
     bests = (assign.copy(), best_value, epoch_value)
-    tabu._search(*args, *state, *bests, 1_000, 4, 2, 1e-4, 1e6, 25, 0)
+    tabu._search(*args, *state, *bests, 1_000, 4, 2, 1e-4, 1e6, *KNOBS, 25, 0)
     assert counters[2] == 2 and counters[0] == 26  # stale 26 > 25: handed back, not 1 000
 
 
@@ -315,6 +318,6 @@ def test_with_every_client_sampled_a_move_is_the_best_shift_or_chain(seed: int) 
     args = (profit, weight, dense.capacity, cand, assign, load, members, size, slot, alpha.copy())
     state = (np.zeros((clients, pools), dtype=np.int64), counters, np.array([value]))
     bests = (assign.copy(), np.array([value]), np.array([value]))
-    tabu._search(*args, *state, *bests, 1, clients, 2, 1e-4, 1e6, 10**9, seed)
+    tabu._search(*args, *state, *bests, 1, clients, 2, 1e-4, 1e6, *KNOBS, 10**9, seed)
     assert counters[0] == 1
     assert abs(_penalised(dense, assign, alpha) - best_f) < 1e-6
