@@ -3,6 +3,7 @@ hand with optima known by enumeration, format errors that name the place, every 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from pathlib import Path
 
@@ -248,6 +249,27 @@ def test_generated_suite_reads_back_as_single_problem_files(tmp_path: Path):
     for name in ("c801600", "d801600", "e801600"):
         (problem,) = read_gap(tmp_path / name)
         assert (problem.form, problem.agents, problem.jobs) == ("single-problem", 80, 1600)
+
+
+# the generated files the best-known values of benchmarks/gap_generated_best_known.csv hold for
+# (sha256, first 16 hex digits): a generator change must re-measure them
+GENERATED = {
+    "c801600": "72b6a024135a3e44",
+    "d801600": "fbeaf766c1fc5e87",
+    "e801600": "bc5924f11ec6edd9",
+}
+
+
+def test_the_generated_best_known_values_name_the_files_they_were_measured_on(tmp_path: Path):
+    from benchmarks.gap_suite import main as write_suite
+    from benchmarks.gap_suite import read_best_known
+
+    assert write_suite([str(tmp_path)]) == 0
+    root = Path(__file__).resolve().parents[2]
+    known = read_best_known(root / "benchmarks" / "gap_generated_best_known.csv")
+    assert sorted(known) == sorted(p.name for p in tmp_path.iterdir()) == sorted(GENERATED)
+    for name, digest in GENERATED.items():
+        assert hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()[:16] == digest, name
 
 
 PUBLIC = Path(__file__).resolve().parents[2] / "benchmarks" / "gapdata"
