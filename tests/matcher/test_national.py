@@ -33,6 +33,13 @@ def week():
     return generate_instance("national", 2_000, seed=3)
 
 
+@pytest.fixture(scope="module")
+def one(week):
+    """The one-process engine on the week, 10 s: what every national run is held against (one
+    solve for the module, not one per test)."""
+    return solve(week, SolveOptions(time_limit=10))
+
+
 def test_split_by_region_covers_the_queue_once(week):
     parts = split_clients(week)
     assert len(parts) == 6  # the six presets
@@ -68,8 +75,7 @@ def _check(inst, nat, one_objective):
     return alloc
 
 
-def test_region_split_matches_the_one_process_engine(week):
-    one = solve(week, SolveOptions(time_limit=10))
+def test_region_split_matches_the_one_process_engine(week, one):
     nat = solve_national(week, NationalOptions(time_limit=10, workers=2))
     alloc = _check(week, nat, one.objective)
     # 97 %, not 99: both sides stop at a 10 s limit, and on a loaded 2-core machine the parts once
@@ -80,8 +86,7 @@ def test_region_split_matches_the_one_process_engine(week):
     assert reasons - {"not assigned"}  # the parts' explanations came through
 
 
-def test_area_split_couples_parts_and_stays_feasible(week):
-    one = solve(week, SolveOptions(time_limit=5))
+def test_area_split_couples_parts_and_stays_feasible(week, one):
     nat = solve_national(week, NationalOptions(time_limit=8, workers=2, split="area"))
     assert nat.result.stats["coupling_rows"] > 0
     _check(week, nat, one.objective)
@@ -96,9 +101,8 @@ def test_fairness_floor_is_refused(week):
         solve_national(inst, NationalOptions(time_limit=2))
 
 
-def test_on_a_local_ray_with_two_cpus(week):
+def test_on_a_local_ray_with_two_cpus(week, one):
     pytest.importorskip("ray", reason="ray is an optional extra: pip install 'polku[ray]'")
-    one = solve(week, SolveOptions(time_limit=5))
     nat = solve_national(
         week, NationalOptions(time_limit=10, workers=2, explain=False), use_ray=True
     )
@@ -139,8 +143,7 @@ def test_large_parts_are_cut_into_compact_blocks(week):
         split_clients(week, "area", max_clients=0)
 
 
-def test_cut_parts_share_seats_and_stay_feasible(week):
-    one = solve(week, SolveOptions(time_limit=5))
+def test_cut_parts_share_seats_and_stay_feasible(week, one):
     nat = solve_national(
         week, NationalOptions(time_limit=8, workers=2, split="area", max_part_clients=150)
     )
