@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m cli.demo --out $(DEMO_DIR)
 
-# The everyday run (pytest 7–10 min on 2 cores, 2026-12): everything but the large instances and
-# the oracles.
+# The everyday run (pytest 7–10 min on 2 cores, 2026-12): everything but the tests marked slow
+# (large instances, the long national and Ray runs, the bench smoke run) and the oracles.
 test: $(STAMP)
 	$(BIN)/pytest -q -m "not slow and not oracle"
 

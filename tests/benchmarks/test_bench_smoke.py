@@ -6,9 +6,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
 from benchmarks.run import ALL_METHODS, bench, objective_at
 
 
+@pytest.mark.slow  # every method on a small size: make test-all (CI)
 def test_bench_writes_csv_and_report(tmp_path: Path):
     lines: list[str] = []
     report = bench(

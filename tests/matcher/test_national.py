@@ -86,6 +86,7 @@ def test_region_split_matches_the_one_process_engine(week, one):
     assert reasons - {"not assigned"}  # the parts' explanations came through
 
 
+@pytest.mark.slow  # make test-all (CI); make test keeps the in-process and region runs
 def test_area_split_couples_parts_and_stays_feasible(week, one):
     nat = solve_national(week, NationalOptions(time_limit=8, workers=2, split="area"))
     assert nat.result.stats["coupling_rows"] > 0
@@ -101,6 +102,7 @@ def test_fairness_floor_is_refused(week):
         solve_national(inst, NationalOptions(time_limit=2))
 
 
+@pytest.mark.slow  # make test-all (CI); make test keeps the in-process and region runs
 def test_on_a_local_ray_with_two_cpus(week, one):
     pytest.importorskip("ray", reason="ray is an optional extra: pip install 'polku[ray]'")
     nat = solve_national(
@@ -143,6 +145,7 @@ def test_large_parts_are_cut_into_compact_blocks(week):
         split_clients(week, "area", max_clients=0)
 
 
+@pytest.mark.slow  # make test-all (CI); make test keeps the in-process and region runs
 def test_cut_parts_share_seats_and_stay_feasible(week, one):
     nat = solve_national(
         week, NationalOptions(time_limit=8, workers=2, split="area", max_part_clients=150)
@@ -172,7 +175,9 @@ def small():
     return inst, opt
 
 
-@pytest.mark.parametrize("use_ray", [False, True], ids=["in-process", "ray"])
+@pytest.mark.parametrize(
+    "use_ray", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["in-process", "ray"]
+)
 def test_flow_prices_bound_the_optimum_and_the_allocation_is_near_it(small, use_ray):
     if use_ray:
         pytest.importorskip("ray", reason="ray is an optional extra: pip install 'polku[ray]'")

@@ -28,6 +28,7 @@ def test_the_sample_prices_are_duals_on_the_shared_rows(week):
     assert sample_prices(week, 0.0).clients == MIN_SAMPLE  # never below the floor
 
 
+@pytest.mark.slow  # two national runs: make test-all (CI)
 def test_a_sample_start_lowers_the_first_bound(week):
     first = {}
     for share in (0.0, 0.25):
