@@ -41,8 +41,8 @@ def test_a_two_agent_swap_is_found() -> None:
 @given(st.integers(0, 10_000), st.integers(2, 3), st.integers(3, 6))
 def test_feasible_never_worse_and_optimal_on_small_gaps(seed: int, m: int, n: int) -> None:
     net, form, score, dense, start = small_gap(seed, m, n)
-    res = tabu.search(dense, start, time_limit=0.3, seed=seed)
-    best = brute_allocation(form, score)
+    best = brute_allocation(form, score)  # the target only ends the search once it is reached
+    res = tabu.search(dense, start, time_limit=0.3, seed=seed, target=best)
     if res.chosen is None:  # nothing better than the start: the start was optimal
         assert float(score[start].sum()) == best
         return
@@ -245,12 +245,13 @@ def test_an_overloaded_start_ends_feasible_and_optimal(seed: int, m: int, n: int
     for c in range(form.clients):
         own = np.flatnonzero((form.client == c) & (form.sack >= 0))
         greedy[own[np.argmax(score[own])]] = True
-    res = tabu.search(dense, greedy, time_limit=0.3, seed=seed)
+    best = brute_allocation(form, score)  # the target only ends the search once it is reached
+    res = tabu.search(dense, greedy, time_limit=0.3, seed=seed, target=best)
     if not len(violated_rows(net, greedy)):  # it fit: nothing can beat it
         assert res.chosen is None
         return
     assert res.chosen is not None and not len(violated_rows(net, res.chosen))
-    assert res.value == float(score[res.chosen].sum()) == brute_allocation(form, score)
+    assert res.value == float(score[res.chosen].sum()) == best
 
 
 def test_the_kernel_hands_back_after_restart_iterations_without_an_epoch_best() -> None:
